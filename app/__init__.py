@@ -1,0 +1,114 @@
+"""技能通 — the application factory."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet
+from flask import Flask, session
+from flask_login import current_user
+
+from app.config import INSTANCE_DIR, Config
+from app.core.crypto import PersonalDataCipher
+from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+from app.logging import configure_logging
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR), static_folder="../static", static_url_path="/static")
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _load_secrets(app)
+    configure_logging(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: app.config["TZ"])
+    htmx.init_app(app)
+    limiter.init_app(app)
+    app.extensions["personal_data_cipher"] = PersonalDataCipher(
+        [k.strip() for k in app.config["PERSONAL_DATA_KEYS"].split(",") if k.strip()],
+        app.config["PERSONAL_DATA_HASH_KEY"],
+    )
+
+    _import_models()
+    _register_blueprints(app)
+    from app import cli, errors, security, templating
+
+    security.init_app(app)
+    templating.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _import_models() -> None:
+    """Import every area's models so Alembic and relationships see all tables."""
+    import app.core.models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.apprenticeships import bp as apprenticeships_bp
+    from app.auth import bp as auth_bp
+    from app.competitions import bp as competitions_bp
+    from app.core import bp as core_bp
+    from app.reminders import bp as reminders_bp
+    from app.supervision import bp as supervision_bp
+    from app.training_bases import bp as training_bases_bp
+
+    for bp in (core_bp, auth_bp, competitions_bp, training_bases_bp, apprenticeships_bp, reminders_bp,
+               supervision_bp):
+        app.register_blueprint(bp)
+
+
+def _select_locale() -> str:
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _load_secrets(app: Flask) -> None:
+    """Keys come from the environment; in development they are made once and kept in instance/.
+
+    Production (APP_ENV=production) refuses to start without them, so a key can never silently change.
+    """
+    needed = ("SECRET_KEY", "PERSONAL_DATA_KEYS", "PERSONAL_DATA_HASH_KEY")
+    if all(app.config.get(k) for k in needed):
+        return
+    if app.config["ENV_NAME"] == "production":
+        missing = ", ".join(k for k in needed if not app.config.get(k))
+        raise RuntimeError(f"missing configuration in production: {missing}")
+    path = Path(app.instance_path) / "dev-secrets.json"
+    if path.exists():
+        stored = json.loads(path.read_text())
+    else:
+        stored = {
+            "SECRET_KEY": secrets.token_urlsafe(32),
+            "PERSONAL_DATA_KEYS": Fernet.generate_key().decode(),
+            "PERSONAL_DATA_HASH_KEY": secrets.token_urlsafe(32),
+        }
+        path.write_text(json.dumps(stored, indent=2))
+        path.chmod(0o600)
+    for key in needed:
+        if not app.config.get(key):
+            app.config[key] = stored[key]
+
+
+__all__ = ["create_app"]

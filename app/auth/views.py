@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Response, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.auth import bp, services
+from app.auth.forms import LoginForm
+from app.core.models import User
+from app.extensions import db, limiter, login_manager
+from app.htmx import hx_redirect_or_redirect, render
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id))
+
+
+@login_manager.unauthorized_handler
+def unauthorized() -> Response:
+    return hx_redirect_or_redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("core.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login() -> Response:
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.username.data or "", form.password.data or "")
+        if user is not None:
+            login_user(user, remember=bool(form.remember.data))
+            if user.locale:
+                session["locale"] = user.locale
+            return redirect(_safe_next(request.args.get("next")), code=303)
+        form.password.errors.append(_("用户名或密码不正确"))
+    status = 422 if request.method == "POST" else 200
+    return render("auth/login.html", status=status, form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Response:
+    logout_user()
+    session.pop("locale", None)
+    flash(_("您已安全退出。"), "info")
+    return redirect(url_for("auth.login"), code=303)
+
+
+@bp.post("/locale")
+def set_locale() -> Response:
+    locale = request.form.get("locale", "")
+    if locale in current_app.config["LANGUAGES"]:
+        session["locale"] = locale
+        services.set_locale(current_user if current_user.is_authenticated else None, locale)
+    return redirect(_safe_next(request.form.get("next")), code=303)

@@ -1,0 +1,7 @@
+"""技能竞赛: the area's blueprint."""
+
+from flask import Blueprint
+
+bp = Blueprint("competitions", __name__, url_prefix="/competitions", template_folder="templates")
+
+from app.competitions import views  # noqa: E402,F401

@@ -1,0 +1,161 @@
+"""Enumerations shared by every area, each with a translated label."""
+
+from __future__ import annotations
+
+import enum
+
+from flask_babel import lazy_gettext as _l
+
+
+class LabelledEnum(enum.StrEnum):
+    """A string enum whose members carry a translated label (see ``labels()``)."""
+
+    @classmethod
+    def labels(cls) -> dict[str, object]:
+        return {}
+
+    @property
+    def label(self) -> str:
+        return str(self.labels().get(self.value, self.value))
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(m.value, m.label) for m in cls]
+
+
+class District(LabelledEnum):
+    HUANGPU = "huangpu"
+    XUHUI = "xuhui"
+    CHANGNING = "changning"
+    JINGAN = "jingan"
+    PUTUO = "putuo"
+    HONGKOU = "hongkou"
+    YANGPU = "yangpu"
+    MINHANG = "minhang"
+    BAOSHAN = "baoshan"
+    JIADING = "jiading"
+    PUDONG = "pudong"
+    JINSHAN = "jinshan"
+    SONGJIANG = "songjiang"
+    QINGPU = "qingpu"
+    FENGXIAN = "fengxian"
+    CHONGMING = "chongming"
+
+    @classmethod
+    def labels(cls) -> dict[str, object]:
+        return {
+            "huangpu": _l("黄浦区"), "xuhui": _l("徐汇区"), "changning": _l("长宁区"),
+            "jingan": _l("静安区"), "putuo": _l("普陀区"), "hongkou": _l("虹口区"),
+            "yangpu": _l("杨浦区"), "minhang": _l("闵行区"), "baoshan": _l("宝山区"),
+            "jiading": _l("嘉定区"), "pudong": _l("浦东新区"), "jinshan": _l("金山区"),
+            "songjiang": _l("松江区"), "qingpu": _l("青浦区"), "fengxian": _l("奉贤区"),
+            "chongming": _l("崇明区"),
+        }
+
+
+class OrgKind(LabelledEnum):
+    MUNICIPAL_BUREAU = "municipal_bureau"
+    DISTRICT_BUREAU = "district_bureau"
+    ENTERPRISE = "enterprise"
+    TECHNICAL_SCHOOL = "technical_school"
+    VOCATIONAL_COLLEGE = "vocational_college"
+    UNIVERSITY = "university"
+    TECHNICIAN_COLLEGE = "technician_college"
+    TRAINING_INSTITUTION = "training_institution"
+    ENTERPRISE_TRAINING_CENTRE = "enterprise_training_centre"
+    ASSOCIATION = "association"
+    TRAINING_BASE = "training_base"
+
+    @classmethod
+    def labels(cls) -> dict[str, object]:
+        return {
+            "municipal_bureau": _l("市人社局"), "district_bureau": _l("区人社局"),
+            "enterprise": _l("企业"), "technical_school": _l("技工院校"),
+            "vocational_college": _l("职业院校"), "university": _l("普通高校"),
+            "technician_college": _l("新型技师学院"), "training_institution": _l("培训机构"),
+            "enterprise_training_centre": _l("企业培训中心"), "association": _l("行业协会"),
+            "training_base": _l("集训基地"),
+        }
+
+    @property
+    def is_bureau(self) -> bool:
+        return self in (OrgKind.MUNICIPAL_BUREAU, OrgKind.DISTRICT_BUREAU)
+
+    @property
+    def is_college(self) -> bool:
+        return self in COLLEGE_KINDS
+
+
+COLLEGE_KINDS = frozenset({
+    OrgKind.TECHNICAL_SCHOOL, OrgKind.VOCATIONAL_COLLEGE, OrgKind.UNIVERSITY,
+    OrgKind.TECHNICIAN_COLLEGE, OrgKind.TRAINING_INSTITUTION, OrgKind.ENTERPRISE_TRAINING_CENTRE,
+})
+
+
+class Role(LabelledEnum):
+    OFFICIAL = "official"
+    ORGANIZER = "organizer"
+    ENTERPRISE_HR = "enterprise_hr"
+    COLLEGE_STAFF = "college_staff"
+    COACH = "coach"
+    EXPERT = "expert"
+    MENTOR = "mentor"
+    PERSON = "person"
+
+    @classmethod
+    def labels(cls) -> dict[str, object]:
+        return {
+            "official": _l("人社工作人员"), "organizer": _l("赛事组织者"),
+            "enterprise_hr": _l("企业人事"), "college_staff": _l("院校工作人员"),
+            "coach": _l("教练"), "expert": _l("裁判专家"), "mentor": _l("导师"),
+            "person": _l("个人（选手/学徒）"),
+        }
+
+
+class SkillLevel(LabelledEnum):
+    """The ladder of §二十八, low to high; the order of members is the order of the ladder."""
+
+    APPRENTICE = "apprentice"
+    LEVEL_5 = "level5"
+    LEVEL_4 = "level4"
+    LEVEL_3 = "level3"
+    LEVEL_2 = "level2"
+    LEVEL_1 = "level1"
+    SPECIAL = "special"
+    CHIEF = "chief"
+
+    @classmethod
+    def labels(cls) -> dict[str, object]:
+        return {
+            "apprentice": _l("学徒工"), "level5": _l("初级工（五级）"), "level4": _l("中级工（四级）"),
+            "level3": _l("高级工（三级）"), "level2": _l("技师（二级）"), "level1": _l("高级技师（一级）"),
+            "special": _l("特级技师"), "chief": _l("首席技师"),
+        }
+
+    @property
+    def rank(self) -> int:
+        return list(SkillLevel).index(self)
+
+
+class DocType(LabelledEnum):
+    RIC = "ric"
+    PASSPORT = "passport"
+    HK_MACAU_PERMIT = "hk_macau_permit"
+    TAIWAN_PERMIT = "taiwan_permit"
+    FOREIGN_PERMANENT = "foreign_permanent"
+
+    @classmethod
+    def labels(cls) -> dict[str, object]:
+        return {
+            "ric": _l("居民身份证"), "passport": _l("护照"), "hk_macau_permit": _l("港澳居民居住证"),
+            "taiwan_permit": _l("台湾居民居住证"), "foreign_permanent": _l("外国人永久居留身份证"),
+        }
+
+
+class Sex(LabelledEnum):
+    MALE = "M"
+    FEMALE = "F"
+
+    @classmethod
+    def labels(cls) -> dict[str, object]:
+        return {"M": _l("男"), "F": _l("女")}

@@ -1,0 +1,76 @@
+"""Keyset pagination: a page is "the next N rows after this key", so a deep page costs what the first does."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+
+from app.extensions import db
+
+T = TypeVar("T")
+
+
+@dataclass
+class KeysetPage(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+    has_previous: bool
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(values), ensure_ascii=False).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, width: int) -> list[Any] | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, json.JSONDecodeError):
+        return None
+    if not isinstance(values, list) or len(values) != width:
+        return None
+    return values
+
+
+def keyset_page(
+    stmt: sa.Select,
+    order: Sequence[tuple[sa.ColumnElement[Any], bool]],
+    cursor: str | None,
+    per_page: int,
+) -> KeysetPage[Any]:
+    """Run ``stmt`` ordered by ``order`` ((column, descending) pairs, the last one unique), one page deep.
+
+    The cursor holds the sort key of the last row shown; an unreadable cursor starts from the top.
+    """
+    after = decode_cursor(cursor, len(order))
+    if after is not None:
+        stmt = stmt.where(_after(order, after))
+    stmt = stmt.order_by(*[col.desc() if desc else col.asc() for col, desc in order]).limit(per_page + 1)
+    rows = list(db.session.scalars(stmt).unique())
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    next_cursor = None
+    if more and rows:
+        next_cursor = encode_cursor([_key_value(rows[-1], col) for col, _ in order])
+    return KeysetPage(rows, next_cursor, after is not None)
+
+
+def _key_value(row: Any, column: sa.ColumnElement[Any]) -> Any:
+    value = getattr(row, column.key)
+    return getattr(value, "value", value)
+
+
+def _after(order: Sequence[tuple[sa.ColumnElement[Any], bool]], values: list[Any]) -> sa.ColumnElement[bool]:
+    """Rows strictly after ``values`` in the given order: (a > x) or (a = x and b > y) …"""
+    (col, desc), value = order[0], values[0]
+    beyond = col < value if desc else col > value
+    if len(order) == 1:
+        return beyond
+    return sa.or_(beyond, sa.and_(col == value, _after(order[1:], values[1:])))

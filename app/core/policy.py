@@ -1,0 +1,70 @@
+"""The policy table: configurable numbers with an effective-from date and an optional district.
+
+The keys (what may be configured) are code; the numbers are data that officials edit. Code asks
+``value_in_force(key, on=..., qualifier=..., district=...)``: the newest row on or before that date,
+a district's own row winning over the city-wide one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from app.core.enums import District
+from app.core.models import PolicyValue
+from app.extensions import db
+
+
+@dataclass(frozen=True)
+class PolicyKey:
+    key: str
+    label: object
+    unit: object
+    #: Allowed qualifiers with their labels; empty when the key takes none.
+    qualifiers: dict[str, object] = field(default_factory=dict)
+
+
+MEDALS = {"gold": _l("金牌"), "silver": _l("银牌"), "bronze": _l("铜牌"), "excellence": _l("优胜奖")}
+LEVELS = {"world": _l("世界技能大赛"), "national": _l("国家级"), "municipal": _l("市级")}
+TARGET_LEVELS = {"level5": _l("初级工"), "level4": _l("中级工"), "level3": _l("高级工"),
+                 "level2": _l("技师"), "level1": _l("高级技师")}
+
+POLICY_KEYS: dict[str, PolicyKey] = {k.key: k for k in [
+    PolicyKey("apprenticeship.subsidy_per_year", _l("学徒培训补贴（每人每年）"), _l("元")),
+    PolicyKey("apprenticeship.district_topup", _l("区级学徒补贴加码（每人每年）"), _l("元"), TARGET_LEVELS),
+    PolicyKey("apprenticeship.advance_ratio", _l("补贴预支比例上限"), _l("比例")),
+    PolicyKey("apprenticeship.claim_window_months", _l("补贴申领期限"), _l("月")),
+    PolicyKey("apprenticeship.min_hours_per_year", _l("年度最少培训学时"), _l("学时")),
+    PolicyKey("apprenticeship.min_classroom_hours_per_year", _l("年度最少课堂学时"), _l("学时")),
+    PolicyKey("apprenticeship.max_period_years", _l("培训期限上限"), _l("年")),
+    PolicyKey("apprenticeship.max_period_years_special", _l("特殊情况培训期限上限"), _l("年")),
+    PolicyKey("mentor.max_concurrent_apprentices", _l("导师同时带徒上限"), _l("人")),
+    PolicyKey("competition.prize_money", _l("竞赛奖金（选手）"), _l("元"),
+              {f"{lv}/{m}": f"{LEVELS[lv]} · {MEDALS[m]}" for lv in LEVELS for m in MEDALS}),
+    PolicyKey("competition.prize_money_topup", _l("市级奖励加码（选手）"), _l("元"),
+              {f"world/{m}": f"{LEVELS['world']} · {MEDALS[m]}" for m in MEDALS}),
+    PolicyKey("training_base.funding_per_athlete_day", _l("集训基地经费（每人每天）"), _l("元")),
+]}
+
+
+def value_in_force(key: str, on: date, qualifier: str = "", district: District | None = None) -> Decimal | None:
+    """The value of ``key`` in force on ``on``; a district's own row beats the city-wide one."""
+    if key not in POLICY_KEYS:
+        raise KeyError(f"unknown policy key {key!r}")
+    districts = [PolicyValue.district.is_(None)]
+    if district is not None:
+        districts.append(PolicyValue.district == district)
+    rows = db.session.execute(
+        sa.select(PolicyValue.district, PolicyValue.value)
+        .where(PolicyValue.key == key, PolicyValue.qualifier == qualifier, PolicyValue.effective_from <= on,
+               sa.or_(*districts))
+        .order_by(PolicyValue.effective_from.desc(), PolicyValue.id.desc())
+    ).all()
+    own = next((value for d, value in rows if d is not None), None)
+    if own is not None:
+        return own
+    return next((value for d, value in rows if d is None), None)

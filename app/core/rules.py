@@ -1,0 +1,128 @@
+"""Pure rules about people and documents: validation, masking, the skill ladder. No Flask, no DB."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from stdnum import exceptions as stdnum_exceptions
+from stdnum.cn import ric, uscc
+
+from app.core.enums import DocType, Sex, SkillLevel
+
+
+class RuleError(ValueError):
+    """A rule was broken; ``code`` names which one so the caller can translate it."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class IdentityFacts:
+    number: str
+    birth_date: date | None
+    sex: Sex | None
+
+
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+OTHER_DOC_RE = re.compile(r"^[A-Z0-9]{5,20}$")
+
+
+def normalise_id_number(raw: str) -> str:
+    return re.sub(r"[\s-]", "", raw or "").upper()
+
+
+def check_id_number(doc_type: DocType, raw: str) -> IdentityFacts:
+    """Validate a document number; for a 居民身份证 also derive birth date and sex (GB 11643)."""
+    number = normalise_id_number(raw)
+    if not number:
+        raise RuleError("id_required")
+    if doc_type is DocType.RIC:
+        if len(number) != 18:
+            raise RuleError("id_length")
+        try:
+            ric.validate(number)
+        except stdnum_exceptions.InvalidChecksum as exc:
+            raise RuleError("id_checksum") from exc
+        except stdnum_exceptions.ValidationError as exc:
+            raise RuleError("id_invalid") from exc
+        birth = ric.get_birth_date(number)
+        sex = Sex.MALE if int(number[16]) % 2 else Sex.FEMALE
+        return IdentityFacts(number, birth, sex)
+    if not OTHER_DOC_RE.match(number):
+        raise RuleError("doc_invalid")
+    return IdentityFacts(number, None, None)
+
+
+def check_uscc(raw: str) -> str:
+    """Validate a 统一社会信用代码 (GB 32100 check character) and return it compacted."""
+    code = normalise_id_number(raw)
+    if len(code) != 18:
+        raise RuleError("uscc_length")
+    try:
+        uscc.validate(code)
+    except stdnum_exceptions.InvalidChecksum as exc:
+        raise RuleError("uscc_checksum") from exc
+    except stdnum_exceptions.ValidationError as exc:
+        raise RuleError("uscc_invalid") from exc
+    return code
+
+
+def check_mobile(raw: str) -> str:
+    phone = re.sub(r"[\s-]", "", raw or "")
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    if not MOBILE_RE.match(phone):
+        raise RuleError("phone_invalid")
+    return phone
+
+
+def mask_id_number(number: str) -> str:
+    """310***********1234: the first three and last four characters stay visible."""
+    if len(number) <= 7:
+        return number[:1] + "*" * max(len(number) - 1, 0)
+    return number[:3] + "*" * (len(number) - 7) + number[-4:]
+
+
+def mask_phone(phone: str) -> str:
+    """138****5678."""
+    if len(phone) < 7:
+        return "*" * len(phone)
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+def id_tail(number: str) -> str:
+    return number[-4:]
+
+
+ID_TAIL_RE = re.compile(r"^\d{3}[\dXx]$")
+
+
+def looks_like_id_tail(text: str) -> bool:
+    return bool(ID_TAIL_RE.match(text))
+
+
+def highest_level(levels: list[SkillLevel]) -> SkillLevel | None:
+    return max(levels, key=lambda lv: lv.rank) if levels else None
+
+
+def next_level(level: SkillLevel | None) -> SkillLevel:
+    """The next rung of the ladder ("promote one level"); the top rung stays where it is."""
+    ladder = list(SkillLevel)
+    if level is None:
+        return SkillLevel.LEVEL_5
+    return ladder[min(level.rank + 1, len(ladder) - 1)]
+
+
+# A full ID number or mainland mobile anywhere in a text (used to scrub logs).
+FULL_ID_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[0-9Xx])(?![0-9A-Za-z])")
+FULL_PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+
+
+def scrub(text: str) -> str:
+    """Mask every full ID number and mobile number in free text."""
+    text = FULL_ID_RE.sub(lambda m: mask_id_number(m.group(0)), text)
+    return FULL_PHONE_RE.sub(lambda m: mask_phone(m.group(0)), text)

@@ -1,0 +1,559 @@
+"""Use cases for organisations, users, people, certificates and policy values.
+
+Each function checks permission at its boundary, owns its transaction and records an audit row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NoReturn
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from app.auth.permissions import (
+    can,
+    is_municipal_official,
+    official_district,
+    organisation_scope,
+    people_scope,
+    require,
+    user_scope,
+)
+from app.core import audit, rules
+from app.core.crypto import cipher
+from app.core.enums import District, DocType, OrgKind, Role, Sex, SkillLevel
+from app.core.models import AuditEntry, Certificate, Occupation, Organisation, Person, PolicyValue, User
+from app.core.pagination import KeysetPage, keyset_page
+from app.core.policy import POLICY_KEYS
+from app.errors import DomainError
+from app.extensions import db
+
+RULE_MESSAGES = {
+    "id_required": lambda: _("请填写证件号码"),
+    "id_length": lambda: _("身份证号应为18位"),
+    "id_checksum": lambda: _("身份证号校验位不正确"),
+    "id_invalid": lambda: _("身份证号格式不正确（出生日期或地区码无效）"),
+    "doc_invalid": lambda: _("证件号码应为5–20位字母或数字"),
+    "uscc_length": lambda: _("统一社会信用代码应为18位"),
+    "uscc_checksum": lambda: _("统一社会信用代码校验位不正确"),
+    "uscc_invalid": lambda: _("统一社会信用代码格式不正确"),
+    "phone_invalid": lambda: _("请输入11位中国大陆手机号"),
+}
+
+
+def rule_message(exc: rules.RuleError) -> str:
+    return RULE_MESSAGES[exc.code]()
+
+
+# ---------------------------------------------------------------- organisations
+
+ORG_FIELDS = ["name", "kind", "uscc", "district", "address", "contact_name", "contact_phone_masked", "active"]
+
+
+@dataclass
+class OrganisationData:
+    name: str
+    kind: OrgKind
+    uscc: str | None
+    district: District | None
+    address: str = ""
+    contact_name: str = ""
+    contact_phone: str = ""
+    active: bool = True
+
+
+def list_organisations(actor: User, *, q: str = "", kind: OrgKind | None = None,
+                       district: District | None = None, page: int = 1, per_page: int = 50
+                       ) -> tuple[list[Organisation], int]:
+    require(actor, "organisation.view")
+    stmt = sa.select(Organisation).where(organisation_scope(actor))
+    if q:
+        stmt = stmt.where(sa.or_(Organisation.name.contains(q, autoescape=True), Organisation.uscc == q.upper()))
+    if kind is not None:
+        stmt = stmt.where(Organisation.kind == kind)
+    if district is not None:
+        stmt = stmt.where(Organisation.district == district)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+    rows = db.session.scalars(
+        stmt.order_by(Organisation.kind, Organisation.name, Organisation.id)
+        .offset((page - 1) * per_page).limit(per_page)
+    )
+    return list(rows), total
+
+
+def get_organisation(actor: User, org_id: int) -> Organisation:
+    org = db.session.get(Organisation, org_id)
+    if org is None:
+        raise_not_found()
+    require(actor, "organisation.view", org)
+    return org
+
+
+def _check_org_data(actor: User, data: OrganisationData) -> OrganisationData:
+    if data.kind is OrgKind.ENTERPRISE and not data.uscc:
+        raise DomainError(_("企业须填写统一社会信用代码"), "uscc")
+    if data.uscc:
+        try:
+            data.uscc = rules.check_uscc(data.uscc)
+        except rules.RuleError as exc:
+            raise DomainError(rule_message(exc), "uscc") from exc
+    if data.kind is OrgKind.MUNICIPAL_BUREAU:
+        data.district = None
+    elif data.district is None:
+        raise DomainError(_("请选择所在区"), "district")
+    district = official_district(actor)
+    if district is not None and data.district != district:
+        raise DomainError(_("区人社局只能管理本区的单位"), "district")
+    if data.kind is OrgKind.MUNICIPAL_BUREAU and not is_municipal_official(actor):
+        raise DomainError(_("只有市人社局可以设置市人社局"), "kind")
+    if data.contact_phone:
+        try:
+            data.contact_phone = rules.check_mobile(data.contact_phone)
+        except rules.RuleError as exc:
+            raise DomainError(rule_message(exc), "contact_phone") from exc
+    return data
+
+
+def _apply_org(org: Organisation, data: OrganisationData) -> None:
+    org.name, org.kind, org.uscc, org.district = data.name.strip(), data.kind, data.uscc or None, data.district
+    org.address, org.contact_name, org.active = data.address.strip(), data.contact_name.strip(), data.active
+    if data.contact_phone:
+        org.contact_phone_encrypted = cipher().encrypt(data.contact_phone)
+        org.contact_phone_masked = rules.mask_phone(data.contact_phone)
+    elif data.contact_phone == "":
+        org.contact_phone_encrypted, org.contact_phone_masked = None, ""
+
+
+def _uscc_taken(uscc: str | None, except_id: int | None = None) -> bool:
+    if not uscc:
+        return False
+    stmt = sa.select(Organisation.id).where(Organisation.uscc == uscc)
+    if except_id is not None:
+        stmt = stmt.where(Organisation.id != except_id)
+    return db.session.scalar(stmt) is not None
+
+
+def create_organisation(actor: User, data: OrganisationData) -> Organisation:
+    require(actor, "organisation.manage")
+    data = _check_org_data(actor, data)
+    if _uscc_taken(data.uscc):
+        raise DomainError(_("该统一社会信用代码已登记"), "uscc")
+    org = Organisation()
+    _apply_org(org, data)
+    db.session.add(org)
+    audit.record(actor, "create", org, after=audit.snapshot(org, ORG_FIELDS), summary=org.name)
+    _commit_or_domain_error(_("该统一社会信用代码已登记"), "uscc")
+    return org
+
+
+def update_organisation(actor: User, org: Organisation, data: OrganisationData) -> Organisation:
+    require(actor, "organisation.manage", org)
+    data = _check_org_data(actor, data)
+    if _uscc_taken(data.uscc, org.id):
+        raise DomainError(_("该统一社会信用代码已登记"), "uscc")
+    before = audit.snapshot(org, ORG_FIELDS)
+    _apply_org(org, data)
+    audit.record(actor, "update", org, before=before, after=audit.snapshot(org, ORG_FIELDS), summary=org.name)
+    _commit_or_domain_error(_("该统一社会信用代码已登记"), "uscc")
+    return org
+
+
+def organisation_choices(actor: User, kinds: set[OrgKind] | None = None) -> list[tuple[int, str]]:
+    """(id, name) of organisations the actor may attach things to, e.g. employers or a user's unit."""
+    stmt = sa.select(Organisation.id, Organisation.name).where(Organisation.active.is_(True))
+    if can(actor, "organisation.view"):
+        stmt = stmt.where(organisation_scope(actor))
+    else:
+        stmt = stmt.where(Organisation.id == actor.organisation_id)
+    if kinds:
+        stmt = stmt.where(Organisation.kind.in_(kinds))
+    return [(row.id, row.name) for row in db.session.execute(stmt.order_by(Organisation.name).limit(2000))]
+
+
+# ---------------------------------------------------------------- users
+
+USER_FIELDS = ["username", "display_name", "email", "organisation_id", "active"]
+
+
+@dataclass
+class UserData:
+    username: str
+    display_name: str
+    email: str
+    organisation_id: int
+    roles: set[Role]
+    active: bool = True
+    password: str = ""
+
+
+def list_users(actor: User, *, q: str = "", role: Role | None = None, page: int = 1, per_page: int = 50
+               ) -> tuple[list[User], int]:
+    require(actor, "user.manage")
+    stmt = sa.select(User).where(user_scope(actor))
+    if q:
+        stmt = stmt.where(sa.or_(User.username.contains(q, autoescape=True),
+                                 User.display_name.contains(q, autoescape=True)))
+    if role is not None:
+        stmt = stmt.where(User.role_rows.any(role=role))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+    rows = db.session.scalars(stmt.order_by(User.username).offset((page - 1) * per_page).limit(per_page))
+    return list(rows.unique()), total
+
+
+def get_user(actor: User, user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise_not_found()
+    require(actor, "user.manage", user)
+    return user
+
+
+def _check_user_data(actor: User, data: UserData, creating: bool) -> Organisation:
+    org = db.session.get(Organisation, data.organisation_id)
+    if org is None or not can(actor, "organisation.manage", org):
+        raise DomainError(_("请选择您有权管理的单位"), "organisation_id")
+    if not data.roles:
+        raise DomainError(_("请至少选择一个角色"), "roles")
+    if Role.OFFICIAL in data.roles and not org.kind.is_bureau:
+        raise DomainError(_("人社工作人员角色只能授予人社局的用户"), "roles")
+    if creating and len(data.password) < 10:
+        raise DomainError(_("初始密码至少10位"), "password")
+    if data.password and len(data.password) < 10:
+        raise DomainError(_("密码至少10位"), "password")
+    return org
+
+
+def create_user(actor: User, data: UserData) -> User:
+    require(actor, "user.manage")
+    _check_user_data(actor, data, creating=True)
+    if db.session.scalar(sa.select(User.id).where(User.username == data.username)) is not None:
+        raise DomainError(_("用户名已被使用"), "username")
+    user = User(username=data.username.strip(), display_name=data.display_name.strip(), email=data.email.strip(),
+                organisation_id=data.organisation_id, active=data.active)
+    user.set_password(data.password)
+    user.set_roles(data.roles)
+    db.session.add(user)
+    after = audit.snapshot(user, USER_FIELDS) | {"roles": sorted(r.value for r in data.roles)}
+    audit.record(actor, "create", user, after=after, summary=user.username)
+    _commit_or_domain_error(_("用户名已被使用"), "username")
+    return user
+
+
+def update_user(actor: User, user: User, data: UserData) -> User:
+    require(actor, "user.manage", user)
+    _check_user_data(actor, data, creating=False)
+    before = audit.snapshot(user, USER_FIELDS) | {"roles": sorted(r.value for r in user.roles)}
+    user.display_name, user.email = data.display_name.strip(), data.email.strip()
+    user.organisation_id, user.active = data.organisation_id, data.active
+    user.set_roles(data.roles)
+    if data.password:
+        user.set_password(data.password)
+    after = audit.snapshot(user, USER_FIELDS) | {"roles": sorted(r.value for r in data.roles)}
+    if data.password:
+        after["password"] = "changed"
+    audit.record(actor, "update", user, before=before, after=after, summary=user.username)
+    db.session.commit()
+    return user
+
+
+# ---------------------------------------------------------------- people
+
+PERSON_FIELDS = ["name", "doc_type", "id_number_masked", "birth_date", "sex", "phone_masked", "employer_id",
+                 "current_level"]
+
+
+@dataclass
+class PersonData:
+    name: str
+    doc_type: DocType
+    id_number: str
+    phone: str = ""
+    employer_id: int | None = None
+    birth_date: date | None = None
+    sex: Sex | None = None
+
+
+@dataclass
+class PeopleFilter:
+    q: str = ""
+    employer: str = ""
+    level: SkillLevel | None = None
+
+    def as_args(self) -> dict[str, str]:
+        args = {"q": self.q, "employer": self.employer, "level": self.level.value if self.level else ""}
+        return {k: v for k, v in args.items() if v}
+
+
+def _people_query(actor: User, flt: PeopleFilter) -> tuple[sa.Select, list[tuple[sa.ColumnElement, bool]]]:
+    """The scoped, filtered people query and its keyset order (each filter has an index to walk)."""
+    stmt = sa.select(Person).where(people_scope(actor)).options(selectinload(Person.employer))
+    order: list[tuple[sa.ColumnElement, bool]] = [(Person.id, True)]
+    q = flt.q.strip()
+    if q and rules.looks_like_id_tail(q):
+        stmt = stmt.where(Person.id_tail == q.upper())
+    elif q:
+        # Name prefix: a range on the (name, id) index, walked in name order.
+        stmt = stmt.where(Person.name >= q, Person.name < q + "\U0010ffff")
+        order = [(Person.name, False), (Person.id, False)]
+    if flt.employer.strip():
+        employers = (
+            sa.select(Organisation.id)
+            .where(Organisation.name >= flt.employer.strip(), Organisation.name < flt.employer.strip() + "\U0010ffff")
+            .limit(200)
+        )
+        stmt = stmt.where(Person.employer_id.in_(employers.scalar_subquery()))
+    if flt.level is not None:
+        stmt = stmt.where(Person.current_level == flt.level)
+    return stmt, order
+
+
+def list_people(actor: User, flt: PeopleFilter, after: str | None, per_page: int) -> KeysetPage[Person]:
+    require(actor, "person.view")
+    stmt, order = _people_query(actor, flt)
+    return keyset_page(stmt, order, after, per_page)
+
+
+def people_for_export(actor: User, flt: PeopleFilter, limit: int = 100_000) -> list[Person]:
+    require(actor, "person.view")
+    stmt, order = _people_query(actor, flt)
+    stmt = stmt.order_by(*[c.desc() if d else c.asc() for c, d in order]).limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+def get_person(actor: User, person_id: int) -> Person:
+    person = db.session.scalar(
+        sa.select(Person).where(Person.id == person_id)
+        .options(selectinload(Person.employer), selectinload(Person.certificates))
+    )
+    if person is None:
+        raise_not_found()
+    require(actor, "person.view", person)
+    return person
+
+
+def id_hash(doc_type: DocType, number: str) -> str:
+    return cipher().lookup_hash(doc_type.value, number)
+
+
+def find_person_by_id_number(doc_type: DocType, number: str) -> Person | None:
+    return db.session.scalar(sa.select(Person).where(Person.id_number_hash == id_hash(doc_type, number)))
+
+
+def check_person_data(data: PersonData) -> PersonData:
+    """Validate and normalise; derive birth date and sex from a 身份证号. Raises DomainError(field)."""
+    data.name = data.name.strip()
+    if not data.name:
+        raise DomainError(_("请填写姓名"), "name")
+    if len(data.name) > 50:
+        raise DomainError(_("姓名过长"), "name")
+    try:
+        facts = rules.check_id_number(data.doc_type, data.id_number)
+    except rules.RuleError as exc:
+        raise DomainError(rule_message(exc), "id_number") from exc
+    data.id_number = facts.number
+    if facts.birth_date is not None:
+        data.birth_date, data.sex = facts.birth_date, facts.sex
+    if data.phone:
+        try:
+            data.phone = rules.check_mobile(data.phone)
+        except rules.RuleError as exc:
+            raise DomainError(rule_message(exc), "phone") from exc
+    return data
+
+
+def _apply_person(person: Person, data: PersonData) -> None:
+    person.name, person.doc_type = data.name, data.doc_type
+    person.id_number_encrypted = cipher().encrypt(data.id_number)
+    person.id_number_hash = id_hash(data.doc_type, data.id_number)
+    person.id_number_masked = rules.mask_id_number(data.id_number)
+    person.id_tail = rules.id_tail(data.id_number)
+    person.birth_date, person.sex = data.birth_date, data.sex
+    person.phone_encrypted = cipher().encrypt(data.phone) if data.phone else None
+    person.phone_masked = rules.mask_phone(data.phone) if data.phone else ""
+    person.employer_id = data.employer_id
+
+
+def _check_employer(actor: User, employer_id: int | None) -> None:
+    if employer_id is None:
+        if not can(actor, "organisation.view"):
+            raise DomainError(_("请选择工作单位"), "employer_id")
+        return
+    employer = db.session.get(Organisation, employer_id)
+    if employer is None:
+        raise DomainError(_("工作单位不存在"), "employer_id")
+    if can(actor, "organisation.view"):
+        if not can(actor, "organisation.view", employer):
+            raise DomainError(_("只能选择您管辖范围内的单位"), "employer_id")
+    elif employer_id != actor.organisation_id:
+        raise DomainError(_("只能登记本单位的人员"), "employer_id")
+
+
+def create_person(actor: User, data: PersonData) -> Person:
+    require(actor, "person.edit")
+    data = check_person_data(data)
+    _check_employer(actor, data.employer_id)
+    if find_person_by_id_number(data.doc_type, data.id_number) is not None:
+        raise DomainError(_("该证件号码已登记（每人只能登记一次）"), "id_number")
+    person = Person()
+    _apply_person(person, data)
+    db.session.add(person)
+    audit.record(actor, "create", person, after=audit.snapshot(person, PERSON_FIELDS), summary=person.name)
+    _commit_or_domain_error(_("该证件号码已登记（每人只能登记一次）"), "id_number")
+    return person
+
+
+def update_person(actor: User, person: Person, data: PersonData) -> Person:
+    require(actor, "person.edit", person)
+    data = check_person_data(data)
+    _check_employer(actor, data.employer_id)
+    other = find_person_by_id_number(data.doc_type, data.id_number)
+    if other is not None and other.id != person.id:
+        raise DomainError(_("该证件号码已登记（每人只能登记一次）"), "id_number")
+    before = audit.snapshot(person, PERSON_FIELDS)
+    _apply_person(person, data)
+    audit.record(actor, "update", person, before=before, after=audit.snapshot(person, PERSON_FIELDS),
+                 summary=person.name)
+    _commit_or_domain_error(_("该证件号码已登记（每人只能登记一次）"), "id_number")
+    return person
+
+
+def reveal_id_number(actor: User, person: Person) -> str:
+    """The full document number, for those allowed to see it; every reveal is audited."""
+    require(actor, "person.reveal_id", person)
+    audit.record(actor, "reveal_id_number", person, summary=person.id_number_masked)
+    db.session.commit()
+    return cipher().decrypt(person.id_number_encrypted)
+
+
+@dataclass
+class CertificateData:
+    level: SkillLevel
+    occupation_code: str
+    issuer: str
+    number: str
+    issued_on: date
+
+
+CERT_FIELDS = ["level", "occupation_code", "issuer", "number", "issued_on"]
+
+
+def add_certificate(actor: User, person: Person, data: CertificateData, today: date) -> Certificate:
+    require(actor, "person.edit", person)
+    if db.session.get(Occupation, data.occupation_code) is None:
+        raise DomainError(_("职业编码不存在"), "occupation_code")
+    if data.issued_on > today:
+        raise DomainError(_("发证日期不能晚于今天"), "issued_on")
+    taken = db.session.scalar(sa.select(Certificate.id).where(
+        Certificate.issuer == data.issuer.strip(), Certificate.number == data.number.strip()))
+    if taken is not None:
+        raise DomainError(_("该发证机构的证书编号已登记"), "number")
+    cert = Certificate(person=person, level=data.level, occupation_code=data.occupation_code,
+                       issuer=data.issuer.strip(), number=data.number.strip(), issued_on=data.issued_on)
+    db.session.add(cert)
+    before_level = person.current_level
+    person.current_level = rules.highest_level([c.level for c in person.certificates] + [data.level])
+    audit.record(actor, "create", cert, after=audit.snapshot(cert, CERT_FIELDS), summary=person.name)
+    if person.current_level != before_level:
+        audit.record(actor, "update", person, before={"current_level": getattr(before_level, "value", None)},
+                     after={"current_level": person.current_level.value if person.current_level else None},
+                     summary=person.name)
+    _commit_or_domain_error(_("该发证机构的证书编号已登记"), "number")
+    return cert
+
+
+def occupation_choices() -> list[tuple[str, str]]:
+    return [(o.code, f"{o.code} {o.name}") for o in db.session.scalars(sa.select(Occupation).order_by(Occupation.code))]
+
+
+# ---------------------------------------------------------------- policy table
+
+@dataclass
+class PolicyData:
+    key: str
+    qualifier: str
+    district: District | None
+    effective_from: date
+    value: Decimal
+    note: str = ""
+
+
+def list_policy_values(actor: User, key: str | None = None) -> list[PolicyValue]:
+    require(actor, "policy.view")
+    stmt = sa.select(PolicyValue)
+    if key:
+        stmt = stmt.where(PolicyValue.key == key)
+    district = official_district(actor)
+    if district is not None:
+        stmt = stmt.where(sa.or_(PolicyValue.district.is_(None), PolicyValue.district == district))
+    stmt = stmt.order_by(PolicyValue.key, PolicyValue.qualifier, PolicyValue.district.nulls_first(),
+                         PolicyValue.effective_from.desc(), PolicyValue.id.desc())
+    return list(db.session.scalars(stmt))
+
+
+def add_policy_value(actor: User, data: PolicyData) -> PolicyValue:
+    """Add a value with its effective-from date; earlier values stay as history."""
+    require(actor, "policy.edit")
+    spec = POLICY_KEYS.get(data.key)
+    if spec is None:
+        raise DomainError(_("未知的政策参数"), "key")
+    if spec.qualifiers and data.qualifier not in spec.qualifiers:
+        raise DomainError(_("请选择适用范围"), "qualifier")
+    if not spec.qualifiers:
+        data.qualifier = ""
+    if data.value < 0:
+        raise DomainError(_("数值不能为负"), "value")
+    row = PolicyValue(key=data.key, qualifier=data.qualifier, district=data.district,
+                      effective_from=data.effective_from, value=data.value, note=data.note.strip(),
+                      created_by_id=actor.id)
+    if not can(actor, "policy.edit", row):
+        raise DomainError(_("区人社局只能设置本区的政策参数"), "district")
+    duplicate = db.session.scalar(sa.select(PolicyValue.id).where(
+        PolicyValue.key == row.key, PolicyValue.qualifier == row.qualifier,
+        PolicyValue.district.is_(None) if row.district is None else PolicyValue.district == row.district,
+        PolicyValue.effective_from == row.effective_from))
+    if duplicate is not None:
+        raise DomainError(_("同一生效日期已有取值，请选择新的生效日期"), "effective_from")
+    db.session.add(row)
+    audit.record(actor, "create", row, after=audit.snapshot(row, ["key", "qualifier", "district",
+                                                                   "effective_from", "value", "note"]),
+                 summary=data.key)
+    db.session.commit()
+    return row
+
+
+# ---------------------------------------------------------------- helpers
+
+def raise_not_found() -> NoReturn:
+    from werkzeug.exceptions import NotFound
+
+    raise NotFound()
+
+
+def _commit_or_domain_error(message: str, field: str) -> None:
+    """Commit; a unique constraint lost to a concurrent writer becomes the same error as the pre-check."""
+    try:
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise DomainError(message, field) from exc
+
+
+# ---------------------------------------------------------------- audit trail
+
+def list_audit(actor: User, entity_type: str, entity_id: str, after: str | None, per_page: int
+               ) -> KeysetPage[AuditEntry]:
+    """Newest first; a district official sees what users of their district's organisations did."""
+    require(actor, "audit.view")
+    stmt = sa.select(AuditEntry)
+    if entity_type:
+        stmt = stmt.where(AuditEntry.entity_type == entity_type)
+    if entity_id:
+        stmt = stmt.where(AuditEntry.entity_id == entity_id)
+    if not is_municipal_official(actor):
+        stmt = stmt.where(AuditEntry.actor_id.in_(sa.select(User.id).where(user_scope(actor))))
+    return keyset_page(stmt, [(AuditEntry.id, True)], after, per_page)

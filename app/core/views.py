@@ -1,0 +1,428 @@
+"""Thin views: parse the form, call the service, render the page or the changed fragment."""
+
+from __future__ import annotations
+
+from datetime import date
+from io import BytesIO
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import Response, current_app, flash, request, send_file
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from app.auth.permissions import can, require
+from app.core import audit, bp, imports, services
+from app.core.enums import District, DocType, OrgKind, Role, Sex, SkillLevel
+from app.core.forms import (
+    CertificateForm,
+    OrganisationForm,
+    PeopleImportForm,
+    PersonForm,
+    PolicyValueForm,
+    UserForm,
+)
+from app.core.policy import POLICY_KEYS
+from app.errors import DomainError
+from app.extensions import db
+from app.htmx import redirect_after_post, render
+
+
+def today_in_shanghai() -> date:
+    from datetime import datetime
+
+    return datetime.now(ZoneInfo(current_app.config["TZ"])).date()
+
+
+def attach_error(form: FlaskForm, exc: DomainError) -> None:
+    """Show a service's refusal next to the field it concerns (or above the form)."""
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = [*field.errors, exc.message] if isinstance(field.errors, list) else [exc.message]
+    else:
+        form.form_errors.append(exc.message)
+
+
+def _enum_arg(enum_cls, name: str):
+    value = request.args.get(name, "")
+    try:
+        return enum_cls(value) if value else None
+    except ValueError:
+        return None
+
+
+def _page_arg() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+@bp.get("/healthz")
+def healthz() -> tuple[dict[str, str], int]:
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        return {"status": "error", "database": "unreachable"}, 503
+    return {"status": "ok", "database": "ok"}, 200
+
+
+@bp.get("/")
+@login_required
+def home() -> Response:
+    return render("core/home.html")
+
+
+# ---------------------------------------------------------------- organisations
+
+@bp.get("/organisations")
+@login_required
+def organisations() -> Response:
+    q = request.args.get("q", "").strip()
+    kind, district, page = _enum_arg(OrgKind, "kind"), _enum_arg(District, "district"), _page_arg()
+    per_page = current_app.config["PAGE_SIZE"]
+    rows, total = services.list_organisations(current_user, q=q, kind=kind, district=district, page=page,
+                                              per_page=per_page)
+    args = {k: v for k, v in {"q": q, "kind": kind and kind.value, "district": district and district.value}.items() if v}
+    return render("core/organisations.html", block="organisation_results", rows=rows, total=total, page=page,
+                  per_page=per_page, args=args, q=q, kind=kind, district=district,
+                  kind_choices=OrgKind.choices(), district_choices=District.choices())
+
+
+def _org_data(form: OrganisationForm) -> services.OrganisationData:
+    return services.OrganisationData(
+        name=form.name.data or "", kind=OrgKind(form.kind.data), uscc=(form.uscc.data or "").strip() or None,
+        district=District(form.district.data) if form.district.data else None, address=form.address.data or "",
+        contact_name=form.contact_name.data or "", contact_phone=(form.contact_phone.data or "").strip(),
+        active=bool(form.active.data))
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"])
+@login_required
+def organisation_new() -> Response:
+    require(current_user, "organisation.manage")
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        try:
+            org = services.create_organisation(current_user, _org_data(form))
+        except DomainError as exc:
+            attach_error(form, exc)
+        else:
+            flash(_("已添加单位：%(name)s", name=org.name), "success")
+            return redirect_after_post("core.organisation_detail", org_id=org.id)
+    return render("core/organisation_form.html", block="organisation_form", form=form, org=None,
+                  status=422 if request.method == "POST" else 200)
+
+
+@bp.get("/organisations/<int:org_id>")
+@login_required
+def organisation_detail(org_id: int) -> Response:
+    org = services.get_organisation(current_user, org_id)
+    return render("core/organisation_detail.html", org=org, history=audit.entries_for("organisations", org.id))
+
+
+@bp.route("/organisations/<int:org_id>/edit", methods=["GET", "POST"])
+@login_required
+def organisation_edit(org_id: int) -> Response:
+    org = services.get_organisation(current_user, org_id)
+    require(current_user, "organisation.manage", org)
+    form = OrganisationForm(obj=org)
+    if request.method == "GET":
+        form.kind.data = org.kind.value
+        form.district.data = org.district.value if org.district else ""
+        form.contact_phone.data = ""
+    if form.validate_on_submit():
+        data = _org_data(form)
+        if not data.contact_phone:
+            data.contact_phone = None  # type: ignore[assignment]  # keep the stored number
+        try:
+            services.update_organisation(current_user, org, data)
+        except DomainError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            flash(_("已保存"), "success")
+            return redirect_after_post("core.organisation_detail", org_id=org.id)
+    return render("core/organisation_form.html", block="organisation_form", form=form, org=org,
+                  status=422 if request.method == "POST" else 200)
+
+
+# ---------------------------------------------------------------- users
+
+@bp.get("/users")
+@login_required
+def users() -> Response:
+    q, role, page = request.args.get("q", "").strip(), _enum_arg(Role, "role"), _page_arg()
+    per_page = current_app.config["PAGE_SIZE"]
+    rows, total = services.list_users(current_user, q=q, role=role, page=page, per_page=per_page)
+    args = {k: v for k, v in {"q": q, "role": role and role.value}.items() if v}
+    return render("core/users.html", block="user_results", rows=rows, total=total, page=page, per_page=per_page,
+                  args=args, q=q, role=role, role_choices=Role.choices())
+
+
+def _user_form(user=None) -> UserForm:
+    form = UserForm(obj=user)
+    form.organisation_id.choices = [(None, "—")] + services.organisation_choices(current_user)
+    if user is not None and request.method == "GET":
+        form.roles.data = [r.value for r in user.roles]
+    return form
+
+
+def _user_data(form: UserForm, username: str | None = None) -> services.UserData:
+    return services.UserData(
+        username=username or (form.username.data or "").strip(), display_name=form.display_name.data or "",
+        email=form.email.data or "", organisation_id=form.organisation_id.data or 0,
+        roles={Role(r) for r in form.roles.data or []}, active=bool(form.active.data),
+        password=form.password.data or "")
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@login_required
+def user_new() -> Response:
+    require(current_user, "user.manage")
+    form = _user_form()
+    if form.validate_on_submit():
+        try:
+            services.create_user(current_user, _user_data(form))
+        except DomainError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            flash(_("已创建用户"), "success")
+            return redirect_after_post("core.users")
+    return render("core/user_form.html", block="user_form", form=form, user=None,
+                  status=422 if request.method == "POST" else 200)
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@login_required
+def user_edit(user_id: int) -> Response:
+    user = services.get_user(current_user, user_id)
+    form = _user_form(user)
+    form.username.data = user.username
+    if form.validate_on_submit():
+        try:
+            services.update_user(current_user, user, _user_data(form, username=user.username))
+        except DomainError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            flash(_("已保存"), "success")
+            return redirect_after_post("core.users")
+    return render("core/user_form.html", block="user_form", form=form, user=user,
+                  history=audit.entries_for("users", user.id), status=422 if request.method == "POST" else 200)
+
+
+# ---------------------------------------------------------------- people
+
+def _people_filter() -> services.PeopleFilter:
+    return services.PeopleFilter(q=request.args.get("q", "").strip()[:50],
+                                 employer=request.args.get("employer", "").strip()[:100],
+                                 level=_enum_arg(SkillLevel, "level"))
+
+
+@bp.get("/people")
+@login_required
+def people() -> Response:
+    flt = _people_filter()
+    page = services.list_people(current_user, flt, request.args.get("after"), current_app.config["PAGE_SIZE"])
+    return render("core/people.html", block="people_results", page=page, flt=flt, args=flt.as_args(),
+                  level_choices=SkillLevel.choices())
+
+
+@bp.get("/people/export.xlsx")
+@login_required
+def people_export() -> Response:
+    rows = services.people_for_export(current_user, _people_filter())
+    data = imports.export_people(rows)
+    stamp = today_in_shanghai().isoformat()
+    return send_file(BytesIO(data), as_attachment=True, download_name=f"people-{stamp}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _person_form(person=None) -> PersonForm:
+    form = PersonForm(obj=person)
+    form.employer_id.choices = [(None, "—")] + services.organisation_choices(current_user)
+    if person is not None and request.method == "GET":
+        form.doc_type.data = person.doc_type.value
+        form.id_number.data = ""
+        form.sex.data = person.sex.value if person.sex else ""
+    return form
+
+
+def _person_data(form: PersonForm) -> services.PersonData:
+    return services.PersonData(
+        name=form.name.data or "", doc_type=DocType(form.doc_type.data), id_number=form.id_number.data or "",
+        phone=(form.phone.data or "").strip(), employer_id=form.employer_id.data,
+        birth_date=form.birth_date.data, sex=Sex(form.sex.data) if form.sex.data else None)
+
+
+@bp.route("/people/new", methods=["GET", "POST"])
+@login_required
+def person_new() -> Response:
+    require(current_user, "person.edit")
+    form = _person_form()
+    if request.method == "GET" and not can(current_user, "organisation.view"):
+        form.employer_id.data = current_user.organisation_id
+    if form.validate_on_submit():
+        try:
+            person = services.create_person(current_user, _person_data(form))
+        except DomainError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            flash(_("已登记人员：%(name)s", name=person.name), "success")
+            return redirect_after_post("core.person_detail", person_id=person.id)
+    return render("core/person_form.html", block="person_form", form=form, person=None,
+                  status=422 if request.method == "POST" else 200)
+
+
+@bp.get("/people/<int:person_id>")
+@login_required
+def person_detail(person_id: int) -> Response:
+    person = services.get_person(current_user, person_id)
+    form = CertificateForm()
+    form.occupation_code.choices = services.occupation_choices()
+    return render("core/person_detail.html", person=person, cert_form=form,
+                  history=audit.entries_for("people", person.id, limit=50))
+
+
+@bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
+@login_required
+def person_edit(person_id: int) -> Response:
+    person = services.get_person(current_user, person_id)
+    require(current_user, "person.edit", person)
+    form = _person_form(person)
+    if form.validate_on_submit():
+        try:
+            services.update_person(current_user, person, _person_data(form))
+        except DomainError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            flash(_("已保存"), "success")
+            return redirect_after_post("core.person_detail", person_id=person.id)
+    return render("core/person_form.html", block="person_form", form=form, person=person,
+                  status=422 if request.method == "POST" else 200)
+
+
+@bp.post("/people/<int:person_id>/reveal")
+@login_required
+def person_reveal(person_id: int) -> Response:
+    person = services.get_person(current_user, person_id)
+    number = services.reveal_id_number(current_user, person)
+    response = render("core/person_detail.html", block="id_number", person=person, revealed=number)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/people/<int:person_id>/certificates")
+@login_required
+def certificate_add(person_id: int) -> Response:
+    person = services.get_person(current_user, person_id)
+    form = CertificateForm()
+    form.occupation_code.choices = services.occupation_choices()
+    if form.validate_on_submit():
+        try:
+            services.add_certificate(current_user, person, services.CertificateData(
+                level=SkillLevel(form.level.data), occupation_code=form.occupation_code.data,
+                issuer=form.issuer.data or "", number=form.number.data or "", issued_on=form.issued_on.data),
+                today=today_in_shanghai())
+        except DomainError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            flash(_("已添加证书"), "success")
+            return redirect_after_post("core.person_detail", person_id=person.id)
+    return render("core/person_detail.html", block="certificate_form", person=person, cert_form=form,
+                  history=audit.entries_for("people", person.id, limit=50), status=422)
+
+
+@bp.get("/people/import/template.xlsx")
+@login_required
+def people_import_template() -> Response:
+    require(current_user, "person.import")
+    return send_file(BytesIO(imports.people_template()), as_attachment=True,
+                     download_name="people-import-template.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.route("/people/import", methods=["GET", "POST"])
+@login_required
+def people_import() -> Response:
+    """Upload → preview with every bad row and its reason → import all, or only the good rows."""
+    require(current_user, "person.import")
+    form = PeopleImportForm()
+    preview = None
+    status = 200
+    if request.method == "POST" and "confirm" in request.form:
+        token = request.form.get("token", "")
+        only_valid = request.form.get("confirm") == "valid"
+        try:
+            created = imports.commit_import(current_user, token, only_valid=only_valid)
+        except DomainError as exc:
+            flash(exc.message, "danger")
+            status = 422
+        else:
+            flash(_("已导入 %(n)d 人", n=created), "success")
+            return redirect_after_post("core.people")
+    elif form.validate_on_submit():
+        try:
+            preview = imports.preview_import(current_user, form.file.data.read())
+        except DomainError as exc:
+            attach_error(form, exc)
+            status = 422
+        else:
+            status = 200 if preview.ok else 422
+    elif request.method == "POST":
+        status = 422
+    return render("core/people_import.html", block="import_panel", form=form, preview=preview, status=status)
+
+
+# ---------------------------------------------------------------- policy table
+
+@bp.route("/policies", methods=["GET", "POST"])
+@login_required
+def policies() -> Response:
+    require(current_user, "policy.view")
+    form = PolicyValueForm()
+    key = request.values.get("key") or next(iter(POLICY_KEYS))
+    spec = POLICY_KEYS.get(key) or next(iter(POLICY_KEYS.values()))
+    form.qualifier.choices = [(q, str(label)) for q, label in spec.qualifiers.items()] or [("", "—")]
+    status = 200
+    if request.method == "POST":
+        require(current_user, "policy.edit")
+        if form.validate_on_submit():
+            try:
+                services.add_policy_value(current_user, services.PolicyData(
+                    key=form.key.data, qualifier=form.qualifier.data or "",
+                    district=District(form.district.data) if form.district.data else None,
+                    effective_from=form.effective_from.data, value=form.value.data, note=form.note.data or ""))
+            except DomainError as exc:
+                db.session.rollback()
+                attach_error(form, exc)
+                status = 422
+            else:
+                flash(_("已添加新的取值，历史取值保留"), "success")
+                return redirect_after_post("core.policies", key=form.key.data)
+        else:
+            status = 422
+    elif request.args.get("key"):
+        form.key.data = key
+    rows = services.list_policy_values(current_user)
+    return render("core/policies.html", block=request.args.get("block") == "form" and "policy_form" or None,
+                  form=form, rows=rows, keys=POLICY_KEYS, today=today_in_shanghai(), status=status)
+
+
+# ---------------------------------------------------------------- audit trail
+
+@bp.get("/audit")
+@login_required
+def audit_log() -> Response:
+    require(current_user, "audit.view")
+    entity_type = request.args.get("entity_type", "").strip()
+    entity_id = request.args.get("entity_id", "").strip()
+    page = services.list_audit(current_user, entity_type, entity_id, request.args.get("after"),
+                               current_app.config["PAGE_SIZE"])
+    args = {k: v for k, v in {"entity_type": entity_type, "entity_id": entity_id}.items() if v}
+    return render("core/audit.html", block="audit_results", page=page, args=args, entity_type=entity_type,
+                  entity_id=entity_id)
+

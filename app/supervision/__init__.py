@@ -1,0 +1,7 @@
+"""监管: the area's blueprint."""
+
+from flask import Blueprint
+
+bp = Blueprint("supervision", __name__, url_prefix="/supervision", template_folder="templates")
+
+from app.supervision import views  # noqa: E402,F401

@@ -1,0 +1,68 @@
+"""Jinja filters and globals shared by every template."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, request
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.auth import permissions
+
+#: Navigation: (endpoint, label, permission needed or None). Areas not built yet show what is coming.
+NAV = [
+    ("core.home", _l("首页"), None),
+    ("competitions.index", _l("技能竞赛"), None),
+    ("training_bases.index", _l("集训基地"), None),
+    ("apprenticeships.index", _l("新型学徒制"), None),
+    ("core.people", _l("人员"), "person.view"),
+    ("core.organisations", _l("组织机构"), "organisation.view"),
+    ("core.users", _l("用户"), "user.manage"),
+    ("core.policies", _l("政策参数"), "policy.view"),
+    ("supervision.index", _l("监管"), "supervision.view"),
+    ("reminders.index", _l("提醒"), None),
+    ("core.audit_log", _l("审计日志"), "audit.view"),
+]
+
+
+def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return ""
+    return value.astimezone(ZoneInfo(current_app.config["TZ"])).strftime(fmt)
+
+
+def fmt_date(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def money(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:,.2f}"
+
+
+def label(value: object) -> str:
+    """The translated label of an enum member, or "" for None."""
+    if value is None:
+        return ""
+    return getattr(value, "label", str(value))
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(localtime=localtime, fmt_date=fmt_date, money=money, label=label)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def inject() -> dict[str, object]:
+        user = current_user if current_user.is_authenticated else None
+        nav = [(ep, lbl) for ep, lbl, perm in NAV if user and (perm is None or permissions.can(user, perm))]
+        return {
+            "nav_items": nav,
+            "current_locale": str(get_locale()),
+            "languages": current_app.config["LANGUAGES"],
+            "can": lambda action, obj=None: bool(user) and permissions.can(user, action, obj),
+            "active_endpoint": request.endpoint or "",
+        }
