@@ -39,11 +39,11 @@ static/vendor/.installed: package.json package-lock.json
 	touch $@
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d app/translations
+	$(BIN)/pybabel -q compile -d app/translations
 
 messages: $(VENV)/.installed  ## re-extract strings and update the English catalogue
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o app/translations/messages.pot .
-	$(BIN)/pybabel update -q -i app/translations/messages.pot -d app/translations
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l --project jinengtong --version 0.1.0 -o app/translations/messages.pot .
+	$(BIN)/pybabel -q update -i app/translations/messages.pot -d app/translations
 
 system-deps:  ## Debian's Chromium and CJK fonts for the browser tests
 	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \

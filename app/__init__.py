@@ -14,7 +14,7 @@ from flask_login import current_user
 from app.config import INSTANCE_DIR, Config
 from app.core.crypto import PersonalDataCipher
 from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
-from app.logging import configure_logging
+from app.logging import configure_logging, log_requests
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -50,6 +50,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    log_requests(app)
     return app
 
 

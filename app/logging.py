@@ -50,6 +50,30 @@ def configure_logging(app: Flask) -> None:
     root.addHandler(handler)
     if root.level == logging.WARNING:
         root.setLevel(logging.INFO)
+    # Our own loggers speak at INFO whatever another library (Alembic's fileConfig) does to the root.
+    logging.getLogger("app").setLevel(logging.INFO)
     # Handlers other loggers add later (werkzeug, gunicorn) get the same filter through the logger.
     for name in ("werkzeug", "gunicorn.access", "gunicorn.error", "app", "sqlalchemy"):
         logging.getLogger(name).addFilter(ScrubPersonalData())
+
+
+def log_requests(app: Flask) -> None:
+    """One structured line per request: method, path with query, status, user, duration."""
+    import time
+
+    from flask import g
+    from flask_login import current_user
+
+    logger = logging.getLogger("app.request")
+
+    @app.before_request
+    def _start_timer() -> None:
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def _log_request(response):  # noqa: ANN001, ANN202
+        elapsed = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
+        user = current_user.get_id() if current_user and current_user.is_authenticated else "-"
+        logger.info("%s %s %s user=%s %.1fms", request.method, request.full_path.rstrip("?"),
+                    response.status_code, user, elapsed)
+        return response

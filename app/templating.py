@@ -61,7 +61,8 @@ def init_app(app: Flask) -> None:
         nav = [(ep, lbl) for ep, lbl, perm in NAV if user and (perm is None or permissions.can(user, perm))]
         return {
             "nav_items": nav,
-            "current_locale": str(get_locale()),
+            # Babel spells zh_CN as "zh_Hans_CN"; templates compare against our LANGUAGES keys.
+            "current_locale": "zh_CN" if (get_locale() or "zh").language == "zh" else "en",
             "languages": current_app.config["LANGUAGES"],
             "can": lambda action, obj=None: bool(user) and permissions.can(user, action, obj),
             "active_endpoint": request.endpoint or "",

@@ -33,6 +33,21 @@ LEVELS = {"world": _l("世界技能大赛"), "national": _l("国家级"), "munic
 TARGET_LEVELS = {"level5": _l("初级工"), "level4": _l("中级工"), "level3": _l("高级工"),
                  "level2": _l("技师"), "level1": _l("高级技师")}
 
+class _Pair:
+    """Two lazily translated labels shown as "a · b" in the language of the request."""
+
+    def __init__(self, first: object, second: object):
+        self.first, self.second = first, second
+
+    def __str__(self) -> str:
+        return f"{self.first} · {self.second}"
+
+    def __html__(self) -> str:
+        from markupsafe import escape
+
+        return str(escape(str(self)))
+
+
 POLICY_KEYS: dict[str, PolicyKey] = {k.key: k for k in [
     PolicyKey("apprenticeship.subsidy_per_year", _l("学徒培训补贴（每人每年）"), _l("元")),
     PolicyKey("apprenticeship.district_topup", _l("区级学徒补贴加码（每人每年）"), _l("元"), TARGET_LEVELS),
@@ -44,9 +59,9 @@ POLICY_KEYS: dict[str, PolicyKey] = {k.key: k for k in [
     PolicyKey("apprenticeship.max_period_years_special", _l("特殊情况培训期限上限"), _l("年")),
     PolicyKey("mentor.max_concurrent_apprentices", _l("导师同时带徒上限"), _l("人")),
     PolicyKey("competition.prize_money", _l("竞赛奖金（选手）"), _l("元"),
-              {f"{lv}/{m}": f"{LEVELS[lv]} · {MEDALS[m]}" for lv in LEVELS for m in MEDALS}),
+              {f"{lv}/{m}": _Pair(LEVELS[lv], MEDALS[m]) for lv in LEVELS for m in MEDALS}),
     PolicyKey("competition.prize_money_topup", _l("市级奖励加码（选手）"), _l("元"),
-              {f"world/{m}": f"{LEVELS['world']} · {MEDALS[m]}" for m in MEDALS}),
+              {f"world/{m}": _Pair(LEVELS["world"], MEDALS[m]) for m in MEDALS}),
     PolicyKey("training_base.funding_per_athlete_day", _l("集训基地经费（每人每天）"), _l("元")),
 ]}
 

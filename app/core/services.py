@@ -6,9 +6,9 @@ Each function checks permission at its boundary, owns its transaction and record
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NoReturn
 from datetime import date
 from decimal import Decimal
+from typing import NoReturn
 
 import sqlalchemy as sa
 from flask_babel import gettext as _

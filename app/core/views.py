@@ -52,6 +52,11 @@ def _enum_arg(enum_cls, name: str):
         return None
 
 
+def _present(**args: str | None) -> dict[str, str]:
+    """The filter arguments that are set, for links that keep the current filters."""
+    return {k: v for k, v in args.items() if v}
+
+
 def _page_arg() -> int:
     return max(request.args.get("page", 1, type=int) or 1, 1)
 
@@ -81,7 +86,7 @@ def organisations() -> Response:
     per_page = current_app.config["PAGE_SIZE"]
     rows, total = services.list_organisations(current_user, q=q, kind=kind, district=district, page=page,
                                               per_page=per_page)
-    args = {k: v for k, v in {"q": q, "kind": kind and kind.value, "district": district and district.value}.items() if v}
+    args = _present(q=q, kind=kind and kind.value, district=district and district.value)
     return render("core/organisations.html", block="organisation_results", rows=rows, total=total, page=page,
                   per_page=per_page, args=args, q=q, kind=kind, district=district,
                   kind_choices=OrgKind.choices(), district_choices=District.choices())
@@ -153,7 +158,7 @@ def users() -> Response:
     q, role, page = request.args.get("q", "").strip(), _enum_arg(Role, "role"), _page_arg()
     per_page = current_app.config["PAGE_SIZE"]
     rows, total = services.list_users(current_user, q=q, role=role, page=page, per_page=per_page)
-    args = {k: v for k, v in {"q": q, "role": role and role.value}.items() if v}
+    args = _present(q=q, role=role and role.value)
     return render("core/users.html", block="user_results", rows=rows, total=total, page=page, per_page=per_page,
                   args=args, q=q, role=role, role_choices=Role.choices())
 
@@ -422,7 +427,12 @@ def audit_log() -> Response:
     entity_id = request.args.get("entity_id", "").strip()
     page = services.list_audit(current_user, entity_type, entity_id, request.args.get("after"),
                                current_app.config["PAGE_SIZE"])
-    args = {k: v for k, v in {"entity_type": entity_type, "entity_id": entity_id}.items() if v}
+    args = _present(entity_type=entity_type, entity_id=entity_id)
     return render("core/audit.html", block="audit_results", page=page, args=args, entity_type=entity_type,
                   entity_id=entity_id)
 
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    return current_app.send_static_file("favicon.svg")

@@ -2,8 +2,8 @@ from flask import Response
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
-from app.reminders import bp
 from app.htmx import render
+from app.reminders import bp
 
 COMING = [
         _l("各类截止日期按时提醒（邮件与站内信）"),

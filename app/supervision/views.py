@@ -2,8 +2,8 @@ from flask import Response
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
-from app.supervision import bp
 from app.htmx import render
+from app.supervision import bp
 
 COMING = [
         _l("每人一份技能档案"),

@@ -2,8 +2,8 @@ from flask import Response
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
-from app.training_bases import bp
 from app.htmx import render
+from app.training_bases import bp
 
 COMING = [
         _l("基地认定与设施管理"),

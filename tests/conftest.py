@@ -1,0 +1,198 @@
+"""Fixtures shared by every test: the app on a migrated database (SQLite or PostgreSQL), clients, factories.
+
+The schema is made by the Alembic migrations, as in production. Each test starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import create_app
+from app.extensions import db
+from app.logging import JsonFormatter, ScrubPersonalData
+from tests import factories
+
+TEST_KEYS = {
+    "SECRET_KEY": "test-secret-key",
+    "PERSONAL_DATA_KEYS": "n6Kd0S7o3yq8YbS3rM0Zl0c8L7QhJm0b3yq8YbS3rM0=",
+    "PERSONAL_DATA_HASH_KEY": "test-hash-key",
+}
+
+_LOG_BUFFER = io.StringIO()
+
+
+def _database_url(tmp_dir: Path) -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    return url or f"sqlite:///{tmp_dir / 'test.sqlite3'}"
+
+
+def _reset_postgres_schema(url: str) -> None:
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1)
+                              if url.startswith("postgresql://") else url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def make_app(**overrides: object) -> Flask:
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": os.environ["_TEST_DATABASE_URI"],
+        "LOGIN_RATE_LIMIT": "10000 per minute",
+        "SERVER_NAME": None,
+        **TEST_KEYS,
+        **overrides,
+    }
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def app() -> Iterator[Flask]:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = _database_url(Path(tmp))
+        if url.startswith("postgres"):
+            _reset_postgres_schema(url)
+        os.environ["_TEST_DATABASE_URI"] = url if not url.startswith("postgresql://") else \
+            url.replace("postgresql://", "postgresql+psycopg://", 1)
+        application = make_app()
+        with application.app_context():
+            from flask_migrate import upgrade
+
+            upgrade()
+        _capture_logs()
+        yield application
+
+
+def _capture_logs() -> None:
+    """Keep every log line of the run, formatted and filtered exactly as production does."""
+    handler = logging.StreamHandler(_LOG_BUFFER)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(ScrubPersonalData())
+    logging.getLogger().addHandler(handler)
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "app" not in request.fixturenames:
+        return
+    application: Flask = request.getfixturevalue("app")
+    with application.app_context():
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            else:
+                for name in tables:
+                    conn.execute(sa.text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture()
+def ctx(app: Flask) -> Iterator[None]:
+    """An application context for tests that call services directly."""
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
+
+
+class WebClient:
+    """A test client that signs in like a person and sends the CSRF token on every write."""
+
+    def __init__(self, client: FlaskClient):
+        self.client = client
+        self.csrf = ""
+
+    def _request(self, method: str, url: str, **kwargs):
+        # A fresh application context per request, as in production: otherwise the request would reuse
+        # the test's context and its `g` (Flask-Login caches the signed-in user there) and db session.
+        with self.client.application.app_context():
+            return self.client.open(url, method=method, **kwargs)
+
+    def _refresh_csrf(self, html: str) -> None:
+        match = CSRF_RE.search(html)
+        if match:
+            self.csrf = match.group(1) or match.group(2)
+
+    def get(self, url: str, **kwargs):
+        response = self._request("GET", url, **kwargs)
+        if response.mimetype == "text/html":
+            self._refresh_csrf(response.get_data(as_text=True))
+        return response
+
+    def post(self, url: str, data: dict | None = None, **kwargs):
+        if not self.csrf:
+            self.get("/login")
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf)
+        response = self._request("POST", url, data=data, **kwargs)
+        if response.mimetype == "text/html":
+            self._refresh_csrf(response.get_data(as_text=True))
+        return response
+
+    def login(self, username: str, password: str = factories.PASSWORD):
+        self.get("/login")
+        response = self.post("/login", {"username": username, "password": password})
+        assert response.status_code == 303, response.get_data(as_text=True)[:500]
+        self.get("/")
+        return response
+
+
+@pytest.fixture()
+def web(app: Flask) -> WebClient:
+    return WebClient(app.test_client())
+
+
+@pytest.fixture()
+def login_as(app: Flask):
+    """login_as(user) -> a WebClient signed in as that user."""
+
+    def _login(user) -> WebClient:
+        client = WebClient(app.test_client())
+        client.login(user.username)
+        return client
+
+    return _login
+
+
+@contextmanager
+def count_queries(app: Flask) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before)
+
+
+@pytest.fixture()
+def captured_logs() -> io.StringIO:
+    """Every log line of the whole run so far, as production would write it."""
+    return _LOG_BUFFER
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the log scan last, so it reads the logs of the whole run."""
+    items.sort(key=lambda item: item.name == "test_whole_run_logs_hold_no_full_id_or_phone_number")
