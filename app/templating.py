@@ -29,6 +29,9 @@ NAV = [
 ]
 
 
+MACROS = ("field", "form_errors", "keyset_nav", "offset_nav")
+
+
 def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if value is None:
         return ""
@@ -54,6 +57,15 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(localtime=localtime, fmt_date=fmt_date, money=money, label=label)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def macros() -> dict[str, object]:
+        # Fragments rendered alone (jinja2-fragments) skip a template's top-level imports, so the shared
+        # macros are also offered to every template as context.
+        if "macros" not in app.extensions or app.debug:
+            module = app.jinja_env.get_template("macros.html").make_module()
+            app.extensions["macros"] = {name: getattr(module, name) for name in MACROS}
+        return app.extensions["macros"]
 
     @app.context_processor
     def inject() -> dict[str, object]:

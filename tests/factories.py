@@ -6,6 +6,8 @@ import itertools
 import random
 from datetime import date
 
+from werkzeug.security import generate_password_hash
+
 from app.core import rules
 from app.core.crypto import cipher
 from app.core.demo import fake_ric, fake_uscc
@@ -15,6 +17,8 @@ from app.core.services import id_hash
 from app.extensions import db
 
 PASSWORD = "correct-horse-battery"
+# The app hashes with scrypt (slow on purpose); test users get a cheap hash of the same password.
+PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 _counter = itertools.count(1)
 _rng = random.Random(7)
 
@@ -46,7 +50,7 @@ def district_bureau(district: District) -> Organisation:
 def user(organisation: Organisation, *roles: Role, username: str | None = None, **fields) -> User:
     row = User(username=username or f"user{next(_counter)}", display_name=fields.pop("display_name", "测试用户"),
                organisation=organisation, **fields)
-    row.set_password(PASSWORD)
+    row.password_hash = PASSWORD_HASH
     row.set_roles(set(roles) or {Role.PERSON})
     db.session.add(row)
     db.session.commit()

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from io import BytesIO
 from pathlib import Path
+from zipfile import BadZipFile
 
 import sqlalchemy as sa
 from flask import current_app
@@ -131,7 +132,7 @@ def _employers(actor: User) -> tuple[dict[str, int], dict[str, int]]:
 def _parse(actor: User, content: bytes) -> list[RowResult]:
     try:
         wb = load_workbook(BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
+    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
         raise DomainError(_("无法读取该文件，请使用下载的模板（.xlsx）"), "file") from exc
     ws = wb.worksheets[0]
     rows = ws.iter_rows(values_only=False)
@@ -210,7 +211,7 @@ def _mark_existing(parsed: list[tuple[RowResult, str]]) -> None:
     for start in range(0, len(hashes), 500):
         chunk = hashes[start : start + 500]
         existing.update(db.session.execute(
-            sa.select(Person.id_number_hash, Person.name).where(Person.id_number_hash.in_(chunk))).tuples())
+            sa.select(Person.id_number_hash, Person.name).where(Person.id_number_hash.in_(chunk))).tuples().all())
     for result, key in parsed:
         if key in existing:
             if existing[key] == result.name:
