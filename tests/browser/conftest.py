@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,24 +38,56 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
+#: Chromium logs every 4xx/5xx response as a console error, e.g.
+#: "Failed to load resource: the server responded with a status of 422 (UNPROCESSABLE ENTITY)".
+HTTP_STATUS_ERROR = re.compile(r"^Failed to load resource: the server responded with a status of (\d{3})\b")
+
+
 @pytest.fixture()
-def page(browser, live_server: str) -> Iterator[object]:
+def expected_statuses() -> set[int]:
+    """HTTP error statuses a test expects the browser to receive; add to it (e.g. 403) in the test.
+
+    422 is always expected: it is how the app answers a failed form (htmx is configured to swap it).
+    """
+    return {422}
+
+
+@pytest.fixture()
+def page(browser, live_server: str, expected_statuses: set[int]) -> Iterator[object]:
     context = browser.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 1366, "height": 900})
     context.set_default_timeout(10_000)
     pg = context.new_page()
     errors: list[str] = []
+
+    def on_console(msg) -> None:  # noqa: ANN001
+        if msg.type != "error":
+            return
+        status = HTTP_STATUS_ERROR.match(msg.text)
+        if status and int(status.group(1)) in expected_statuses:
+            return
+        errors.append(msg.text)
+
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    pg.on("console", on_console)
     yield pg
     context.close()
-    # A Content-Security-Policy violation or a script error shows up here.
+    # A Content-Security-Policy violation, a script error or an unexpected error response shows up here.
     assert errors == [], errors
 
 
+def assert_fits_width(page) -> None:
+    """Nothing on the page is wider than the window (no horizontal scroll bar)."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"page is {overflow}px wider than the window"
+
+
 def screenshot(page, name: str) -> Path:
+    assert_fits_width(page)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    # caret="initial": hiding the caret leaves style="" on inputs, which htmx's settle step then copies onto
+    # the swapped-in inputs, a CSP violation (style-src 'self') that the page itself never causes.
+    page.screenshot(path=str(path), full_page=True, caret="initial")
     return path
 
 
@@ -64,3 +97,17 @@ def sign_in(page, username: str, password: str = factories.PASSWORD) -> None:
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url("**/")
+
+
+def set_window_marker(page) -> None:
+    """Mark the window; the mark survives htmx swaps and disappears on a full page load."""
+    page.evaluate("window.__jtMarker = 'still-here'")
+
+
+def window_marker_survived(page) -> bool:
+    return page.evaluate("window.__jtMarker === 'still-here'")
+
+
+def small_pages(app: Flask, monkeypatch: pytest.MonkeyPatch, size: int = 2) -> None:
+    """Make lists page after ``size`` rows, so a few rows are enough to reach "下一页"."""
+    monkeypatch.setitem(app.config, "PAGE_SIZE", size)

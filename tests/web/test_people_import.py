@@ -64,7 +64,8 @@ def test_preview_lists_every_bad_row_with_its_reason_and_writes_nothing(app, ctx
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     for reason in ("身份证号校验位不正确", "与第 2 行证件号码重复", "缺少姓名",
-                   "该证件号码已登记为另一个姓名：原来的名字", "证件号码被存成了数字", "身份证号应为18位", "工作单位不存在或不在您的管辖范围：不存在的单位"):
+                   "该证件号码已登记为另一个姓名：原来的名字", "证件号码被存成了数字", "身份证号应为18位",
+                   "工作单位不存在或不在您的管辖范围：不存在的单位"):
         assert reason in html, reason
     assert "可导入 1 行" in html and "有误 7 行" in html
     assert ids[0] not in html and bad_digit not in html
