@@ -16,7 +16,7 @@ run: install db demo  ## install everything, migrate, load demo data, serve on h
 	@echo "技能通 is running at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	@$(BIN)/python -c "from app.core.demo import DEMO_USERS, DEMO_PASSWORD; [print(f'  {u:<10} / {DEMO_PASSWORD}   {what}') for u, _, _, _, what in DEMO_USERS]"
 	@echo ""
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	LOG_FORMAT=text $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: install system-deps postgres lint  ## the whole suite, on SQLite and on PostgreSQL
 	$(BIN)/python -m pytest -p no:randomly -q tests

@@ -29,6 +29,33 @@ NAV = [
 ]
 
 
+AUDIT_ACTIONS = {
+    "create": _l("新增"), "update": _l("修改"), "import": _l("导入"), "login": _l("登录"),
+    "reveal_id_number": _l("查看完整证件号"),
+}
+AUDIT_ENTITIES = {
+    "people": _l("人员"), "organisations": _l("组织机构"), "users": _l("用户"), "certificates": _l("证书"),
+    "policy_values": _l("政策参数"),
+}
+AUDIT_FIELDS = {
+    "name": _l("名称/姓名"), "kind": _l("类型"), "uscc": _l("统一社会信用代码"), "district": _l("所在区"),
+    "address": _l("地址"), "contact_name": _l("联系人"), "contact_phone_masked": _l("联系人手机"),
+    "active": _l("启用"), "username": _l("用户名"), "display_name": _l("姓名"), "email": _l("电子邮箱"),
+    "organisation_id": _l("所属单位"), "roles": _l("角色"), "password": _l("密码"), "doc_type": _l("证件类型"),
+    "id_number_masked": _l("证件号码"), "birth_date": _l("出生日期"), "sex": _l("性别"),
+    "phone_masked": _l("手机号"), "employer_id": _l("工作单位"), "current_level": _l("技能等级"),
+    "level": _l("等级"), "occupation_code": _l("职业编码"), "issuer": _l("发证机构"), "number": _l("证书编号"),
+    "issued_on": _l("发证日期"), "key": _l("参数"), "qualifier": _l("适用范围"), "effective_from": _l("生效日期"),
+    "value": _l("数值"), "note": _l("备注"),
+}
+
+
+def audit_label(value: str, kind: str) -> str:
+    """The translated label of an audit action, entity type or field name (the raw name if unknown)."""
+    table = {"action": AUDIT_ACTIONS, "entity": AUDIT_ENTITIES, "field": AUDIT_FIELDS}[kind]
+    return str(table.get(value, value))
+
+
 MACROS = ("field", "form_errors", "keyset_nav", "offset_nav")
 
 
@@ -54,7 +81,8 @@ def label(value: object) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(localtime=localtime, fmt_date=fmt_date, money=money, label=label)
+    app.jinja_env.filters.update(localtime=localtime, fmt_date=fmt_date, money=money, label=label,
+                                 audit_label=audit_label)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
