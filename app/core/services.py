@@ -5,6 +5,8 @@ Each function checks permission at its boundary, owns its transaction and record
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -144,10 +146,10 @@ def create_organisation(actor: User, data: OrganisationData) -> Organisation:
     if _uscc_taken(data.uscc):
         raise DomainError(_("该统一社会信用代码已登记"), "uscc")
     org = Organisation()
-    _apply_org(org, data)
-    db.session.add(org)
-    audit.record(actor, "create", org, after=audit.snapshot(org, ORG_FIELDS), summary=org.name)
-    _commit_or_domain_error(_("该统一社会信用代码已登记"), "uscc")
+    with unique_or_domain_error(_("该统一社会信用代码已登记"), "uscc"):
+        _apply_org(org, data)
+        db.session.add(org)
+        audit.record(actor, "create", org, after=audit.snapshot(org, ORG_FIELDS), summary=org.name)
     return org
 
 
@@ -157,9 +159,9 @@ def update_organisation(actor: User, org: Organisation, data: OrganisationData) 
     if _uscc_taken(data.uscc, org.id):
         raise DomainError(_("该统一社会信用代码已登记"), "uscc")
     before = audit.snapshot(org, ORG_FIELDS)
-    _apply_org(org, data)
-    audit.record(actor, "update", org, before=before, after=audit.snapshot(org, ORG_FIELDS), summary=org.name)
-    _commit_or_domain_error(_("该统一社会信用代码已登记"), "uscc")
+    with unique_or_domain_error(_("该统一社会信用代码已登记"), "uscc"):
+        _apply_org(org, data)
+        audit.record(actor, "update", org, before=before, after=audit.snapshot(org, ORG_FIELDS), summary=org.name)
     return org
 
 
@@ -237,10 +239,10 @@ def create_user(actor: User, data: UserData) -> User:
                 organisation_id=data.organisation_id, active=data.active)
     user.set_password(data.password)
     user.set_roles(data.roles)
-    db.session.add(user)
-    after = audit.snapshot(user, USER_FIELDS) | {"roles": sorted(r.value for r in data.roles)}
-    audit.record(actor, "create", user, after=after, summary=user.username)
-    _commit_or_domain_error(_("用户名已被使用"), "username")
+    with unique_or_domain_error(_("用户名已被使用"), "username"):
+        db.session.add(user)
+        after = audit.snapshot(user, USER_FIELDS) | {"roles": sorted(r.value for r in data.roles)}
+        audit.record(actor, "create", user, after=after, summary=user.username)
     return user
 
 
@@ -400,10 +402,10 @@ def create_person(actor: User, data: PersonData) -> Person:
     if find_person_by_id_number(data.doc_type, data.id_number) is not None:
         raise DomainError(_("该证件号码已登记（每人只能登记一次）"), "id_number")
     person = Person()
-    _apply_person(person, data)
-    db.session.add(person)
-    audit.record(actor, "create", person, after=audit.snapshot(person, PERSON_FIELDS), summary=person.name)
-    _commit_or_domain_error(_("该证件号码已登记（每人只能登记一次）"), "id_number")
+    with unique_or_domain_error(_("该证件号码已登记（每人只能登记一次）"), "id_number"):
+        _apply_person(person, data)
+        db.session.add(person)
+        audit.record(actor, "create", person, after=audit.snapshot(person, PERSON_FIELDS), summary=person.name)
     return person
 
 
@@ -415,10 +417,10 @@ def update_person(actor: User, person: Person, data: PersonData) -> Person:
     if other is not None and other.id != person.id:
         raise DomainError(_("该证件号码已登记（每人只能登记一次）"), "id_number")
     before = audit.snapshot(person, PERSON_FIELDS)
-    _apply_person(person, data)
-    audit.record(actor, "update", person, before=before, after=audit.snapshot(person, PERSON_FIELDS),
-                 summary=person.name)
-    _commit_or_domain_error(_("该证件号码已登记（每人只能登记一次）"), "id_number")
+    with unique_or_domain_error(_("该证件号码已登记（每人只能登记一次）"), "id_number"):
+        _apply_person(person, data)
+        audit.record(actor, "update", person, before=before, after=audit.snapshot(person, PERSON_FIELDS),
+                     summary=person.name)
     return person
 
 
@@ -454,15 +456,16 @@ def add_certificate(actor: User, person: Person, data: CertificateData, today: d
         raise DomainError(_("该发证机构的证书编号已登记"), "number")
     cert = Certificate(person=person, level=data.level, occupation_code=data.occupation_code,
                        issuer=data.issuer.strip(), number=data.number.strip(), issued_on=data.issued_on)
-    db.session.add(cert)
     before_level = person.current_level
-    person.current_level = rules.highest_level([c.level for c in person.certificates] + [data.level])
-    audit.record(actor, "create", cert, after=audit.snapshot(cert, CERT_FIELDS), summary=person.name)
-    if person.current_level != before_level:
-        audit.record(actor, "update", person, before={"current_level": getattr(before_level, "value", None)},
-                     after={"current_level": person.current_level.value if person.current_level else None},
-                     summary=person.name)
-    _commit_or_domain_error(_("该发证机构的证书编号已登记"), "number")
+    with unique_or_domain_error(_("该发证机构的证书编号已登记"), "number"):
+        db.session.add(cert)
+        person.current_level = rules.highest_level([c.level for c in person.certificates] + [data.level])
+        audit.record(actor, "create", cert, after=audit.snapshot(cert, CERT_FIELDS), summary=person.name)
+        if person.current_level != before_level:
+            audit.record(actor, "update", person,
+                         before={"current_level": getattr(before_level, "value", None)},
+                         after={"current_level": person.current_level.value if person.current_level else None},
+                         summary=person.name)
     return cert
 
 
@@ -534,9 +537,12 @@ def raise_not_found() -> NoReturn:
     raise NotFound()
 
 
-def _commit_or_domain_error(message: str, field: str) -> None:
-    """Commit; a unique constraint lost to a concurrent writer becomes the same error as the pre-check."""
+@contextmanager
+def unique_or_domain_error(message: str, field: str) -> Iterator[None]:
+    """Run a write and commit it; a unique key lost to a concurrent writer (at flush or at commit)
+    becomes the same DomainError as the service's own pre-check."""
     try:
+        yield
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
