@@ -28,6 +28,11 @@ ACTION_ROLES: dict[str, frozenset[Role]] = {
     "policy.edit": frozenset({Role.OFFICIAL}),
     "audit.view": frozenset({Role.OFFICIAL}),
     "supervision.view": frozenset({Role.OFFICIAL}),
+    "competition.view": frozenset(Role),
+    "competition.manage": frozenset({Role.ORGANIZER, Role.OFFICIAL}),
+    "registration.submit": frozenset({Role.OFFICIAL}) | STAFF_ROLES,
+    "registration.review": frozenset({Role.ORGANIZER, Role.OFFICIAL}),
+    "registration.view_own": frozenset({Role.PERSON}),
 }
 
 
@@ -56,6 +61,16 @@ def can(user: User, action: str, obj: Any = None) -> bool:
         return _can_touch_person(user, obj)
     if isinstance(obj, User):
         return _can_touch_organisation(user, obj.organisation)
+    from app.competitions.models import Competition, Event, Registration
+
+    if isinstance(obj, Event):
+        obj = obj.competition
+    if isinstance(obj, Competition):
+        return _can_manage_competition(user, obj) if action != "competition.view" else True
+    if isinstance(obj, Registration):
+        if action == "registration.review":
+            return _can_manage_competition(user, obj.event.competition)
+        return _can_touch_organisation_as_unit(user, obj.unit_id, obj.unit.district)
     if isinstance(obj, PolicyValue):
         return is_municipal_official(user) or (
             obj.district is not None and obj.district == official_district(user)
@@ -75,6 +90,20 @@ def _can_touch_organisation(user: User, org: Organisation) -> bool:
     if district is not None:
         return org.district == district and org.kind is not OrgKind.MUNICIPAL_BUREAU
     return False
+
+
+def _can_manage_competition(user: User, competition: Any) -> bool:
+    """Organizers (and officials) of the organising unit manage it; municipal officials manage all."""
+    return is_municipal_official(user) or competition.organiser_id == user.organisation_id
+
+
+def _can_touch_organisation_as_unit(user: User, unit_id: int, unit_district: District | None) -> bool:
+    if is_municipal_official(user):
+        return True
+    district = official_district(user)
+    if district is not None:
+        return unit_district == district
+    return unit_id == user.organisation_id
 
 
 def _can_touch_person(user: User, person: Person) -> bool:
@@ -111,6 +140,23 @@ def people_scope(user: User) -> sa.ColumnElement[bool]:
     if user.person_id is not None:
         return Person.id == user.person_id
     return sa.false()
+
+
+def registration_scope(user: User, organiser_id_column: Any, unit_id_column: Any,
+                       person_id_column: Any) -> sa.ColumnElement[bool]:
+    """The registrations this user may see: the organiser's (all of its events), a unit's own, a district's
+    units', a person's own; municipal officials see all."""
+    if is_municipal_official(user):
+        return sa.true()
+    clauses = [organiser_id_column == user.organisation_id] if user.roles & {Role.ORGANIZER, Role.OFFICIAL} else []
+    district = official_district(user)
+    if district is not None:
+        clauses.append(unit_id_column.in_(sa.select(Organisation.id).where(Organisation.district == district)))
+    if user.roles & STAFF_ROLES:
+        clauses.append(unit_id_column == user.organisation_id)
+    if user.person_id is not None:
+        clauses.append(person_id_column == user.person_id)
+    return sa.or_(*clauses) if clauses else sa.false()
 
 
 def user_scope(user: User) -> sa.ColumnElement[bool]:
