@@ -14,7 +14,7 @@ SCALE ?= 10000
 run: install db demo  ## install everything, migrate, load demo data, serve on http://127.0.0.1:5000
 	@echo ""
 	@echo "技能通 is running at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
-	@$(BIN)/python -c "from app.core.demo import DEMO_USERS, DEMO_PASSWORD; [print(f'  {u:<10} / {DEMO_PASSWORD}   {what}') for u, _, _, _, what in DEMO_USERS]"
+	@$(BIN)/python -c "from app.core.demo import DEMO_USERS, DEMO_PASSWORD, PERSON_USER; [print(f'  {u:<10} / {DEMO_PASSWORD}   {what}') for u, _, _, _, what in DEMO_USERS]; print(f'  {PERSON_USER[0]:<10} / {DEMO_PASSWORD}   {PERSON_USER[1]}')"
 	@echo ""
 	LOG_FORMAT=text $(BIN)/flask run --host $(HOST) --port $(PORT)
 

@@ -10,7 +10,11 @@ def init_app(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo() -> None:
         """Load the demo data (idempotent: a second run adds nothing)."""
-        from app.core.demo import seed
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
 
-        report = seed()
-        click.echo(report)
+        from app.competitions import demo as competitions_demo
+        from app.core import demo as core_demo
+
+        click.echo(core_demo.seed())
+        click.echo(competitions_demo.seed(datetime.now(ZoneInfo(app.config["TZ"])).date()))

@@ -165,6 +165,8 @@ DEMO_USERS = [
     ("expert", "吴专家", "college", {Role.EXPERT}, "裁判专家"),
     ("mentor", "孙师傅", "enterprise", {Role.MENTOR}, "企业导师"),
 ]
+#: Made by the competitions demo, linked to a registered athlete.
+PERSON_USER = ("athlete", "选手本人（查看自己的报名）")
 
 
 def seed(people: int = 240, seed_value: int = 20261125) -> str:

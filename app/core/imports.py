@@ -248,7 +248,7 @@ def commit_import(actor: User, token: str, *, only_valid: bool) -> int:
             if not row.ok or row.existing or row.data is None:
                 continue
             person = Person()
-            services._apply_person(person, row.data)
+            services.apply_person_data(person, row.data)
             db.session.add(person)
             db.session.flush()
             audit.record(actor, "import", person, after=audit.snapshot(person, services.PERSON_FIELDS),

@@ -368,7 +368,7 @@ def check_person_data(data: PersonData) -> PersonData:
     return data
 
 
-def _apply_person(person: Person, data: PersonData) -> None:
+def apply_person_data(person: Person, data: PersonData) -> None:
     person.name, person.doc_type = data.name, data.doc_type
     person.id_number_encrypted = cipher().encrypt(data.id_number)
     person.id_number_hash = id_hash(data.doc_type, data.id_number)
@@ -403,7 +403,7 @@ def create_person(actor: User, data: PersonData) -> Person:
         raise DomainError(_("该证件号码已登记（每人只能登记一次）"), "id_number")
     person = Person()
     with unique_or_domain_error(_("该证件号码已登记（每人只能登记一次）"), "id_number"):
-        _apply_person(person, data)
+        apply_person_data(person, data)
         db.session.add(person)
         audit.record(actor, "create", person, after=audit.snapshot(person, PERSON_FIELDS), summary=person.name)
     return person
@@ -418,7 +418,7 @@ def update_person(actor: User, person: Person, data: PersonData) -> Person:
         raise DomainError(_("该证件号码已登记（每人只能登记一次）"), "id_number")
     before = audit.snapshot(person, PERSON_FIELDS)
     with unique_or_domain_error(_("该证件号码已登记（每人只能登记一次）"), "id_number"):
-        _apply_person(person, data)
+        apply_person_data(person, data)
         audit.record(actor, "update", person, before=before, after=audit.snapshot(person, PERSON_FIELDS),
                      summary=person.name)
     return person
@@ -538,12 +538,15 @@ def raise_not_found() -> NoReturn:
 
 
 @contextmanager
-def unique_or_domain_error(message: str, field: str) -> Iterator[None]:
-    """Run a write and commit it; a unique key lost to a concurrent writer (at flush or at commit)
-    becomes the same DomainError as the service's own pre-check."""
+def unique_or_domain_error(message: str, field: str, commit: bool = True) -> Iterator[None]:
+    """Run a write and commit it (or only flush it, inside a larger transaction); a unique key lost to a
+    concurrent writer (at flush or at commit) becomes the same DomainError as the service's own pre-check."""
     try:
         yield
-        db.session.commit()
+        if commit:
+            db.session.commit()
+        else:
+            db.session.flush()
     except IntegrityError as exc:
         db.session.rollback()
         raise DomainError(message, field) from exc

@@ -1,0 +1,537 @@
+"""Use cases of the competition pyramid: competitions, events, registration and its review.
+
+Each function checks permission at its boundary, owns its transaction and records audit rows.
+Functions that depend on the clock take ``now`` (an aware datetime).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import NoReturn
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from app.auth.permissions import STAFF_ROLES, can, is_municipal_official, registration_scope, require
+from app.competitions import rules
+from app.competitions.models import (
+    ACTIVE_STATUSES,
+    Competition,
+    CompetitionClass,
+    CompetitionLevel,
+    Event,
+    Locality,
+    Registration,
+    RegistrationStatus,
+    Team,
+)
+from app.core import audit
+from app.core.enums import District, SkillLevel
+from app.core.models import Occupation, Organisation, Person, User
+from app.core.pagination import KeysetPage, keyset_page
+from app.core.services import raise_not_found, unique_or_domain_error
+from app.errors import DomainError
+from app.extensions import db
+
+
+def raise_forbidden() -> NoReturn:
+    from werkzeug.exceptions import Forbidden
+
+    raise Forbidden()
+
+
+COMPETITION_FIELDS = ["name", "level", "klass", "organiser_id", "year", "host_district", "description"]
+EVENT_FIELDS = ["name", "occupation_code", "worldskills_no", "team_size", "venue", "starts_on", "ends_on",
+                "registration_opens_at", "registration_closes_at", "quota_per_unit", "born_on_or_after",
+                "min_level", "max_level", "locality", "exclude_past_worldskills", "feeds_event_id", "feeds_top_n"]
+REGISTRATION_FIELDS = ["event_id", "person_id", "unit_id", "team_id", "status", "reason"]
+
+
+def problem_message(problem: rules.Problem) -> str:
+    p = problem.params
+    messages = {
+        "birth_date_unknown": lambda: _("缺少出生日期，无法核对年龄要求"),
+        "too_old": lambda: _("年龄不符：须在 %(cutoff)s 当天或之后出生", cutoff=p["cutoff"]),
+        "level_too_low": lambda: _("技能等级不足：至少须为%(level)s", level=p["level"].label),
+        "level_too_high": lambda: _("技能等级过高：不得高于%(level)s", level=p["level"].label),
+        "not_in_shanghai": lambda: _("须由在沪单位报名（工作单位不在上海）"),
+        "not_in_host_district": lambda: _("须为承办区（%(district)s）单位的职工",
+                                          district=p["district"].label if p["district"] else "—"),
+        "past_worldskills": lambda: _("已参加过世界技能大赛，不能再次报名"),
+        "date_clash": lambda: _("与已报名的赛项「%(event)s」比赛日期冲突", event=p["event"]),
+    }
+    return messages[problem.code]()
+
+
+# ---------------------------------------------------------------- competitions
+
+@dataclass
+class CompetitionData:
+    name: str
+    level: CompetitionLevel
+    klass: CompetitionClass
+    organiser_id: int
+    year: int
+    host_district: District | None
+    description: str = ""
+
+
+def _check_competition(actor: User, data: CompetitionData) -> None:
+    if not data.name.strip():
+        raise DomainError(_("请填写大赛名称"), "name")
+    organiser = db.session.get(Organisation, data.organiser_id)
+    if organiser is None:
+        raise DomainError(_("主办单位不存在"), "organiser_id")
+    if not is_municipal_official(actor) and organiser.id != actor.organisation_id:
+        raise DomainError(_("只能以本单位名义主办大赛"), "organiser_id")
+    if data.level in (CompetitionLevel.DISTRICT,) and data.host_district is None:
+        raise DomainError(_("区域性竞赛须选择承办区"), "host_district")
+    if data.klass is not CompetitionClass.NONE and data.level not in (CompetitionLevel.NATIONAL,
+                                                                     CompetitionLevel.MUNICIPAL):
+        raise DomainError(_("一类/二类只适用于国家级和市级竞赛"), "klass")
+
+
+def create_competition(actor: User, data: CompetitionData) -> Competition:
+    require(actor, "competition.manage")
+    _check_competition(actor, data)
+    competition = Competition(name=data.name.strip(), level=data.level, klass=data.klass,
+                              organiser_id=data.organiser_id, year=data.year, host_district=data.host_district,
+                              description=data.description.strip(), created_by_id=actor.id)
+    db.session.add(competition)
+    audit.record(actor, "create", competition, after=audit.snapshot(competition, COMPETITION_FIELDS),
+                 summary=competition.name)
+    db.session.commit()
+    return competition
+
+
+def update_competition(actor: User, competition: Competition, data: CompetitionData) -> Competition:
+    require(actor, "competition.manage", competition)
+    _check_competition(actor, data)
+    before = audit.snapshot(competition, COMPETITION_FIELDS)
+    competition.name, competition.level, competition.klass = data.name.strip(), data.level, data.klass
+    competition.organiser_id, competition.year = data.organiser_id, data.year
+    competition.host_district, competition.description = data.host_district, data.description.strip()
+    audit.record(actor, "update", competition, before=before,
+                 after=audit.snapshot(competition, COMPETITION_FIELDS), summary=competition.name)
+    db.session.commit()
+    return competition
+
+
+def get_competition(actor: User, competition_id: int) -> Competition:
+    competition = db.session.scalar(
+        sa.select(Competition).where(Competition.id == competition_id)
+        .options(selectinload(Competition.events).selectinload(Event.feeds))
+    )
+    if competition is None:
+        raise_not_found()
+    require(actor, "competition.view", competition)
+    return competition
+
+
+def list_competitions(actor: User, *, level: CompetitionLevel | None, year: int | None, q: str = "",
+                      page: int = 1, per_page: int = 50) -> tuple[list[tuple[Competition, int, int]], int]:
+    """Competitions with their event and active-entrant counts, newest year first."""
+    require(actor, "competition.view")
+    stmt = sa.select(Competition)
+    if level is not None:
+        stmt = stmt.where(Competition.level == level)
+    if year is not None:
+        stmt = stmt.where(Competition.year == year)
+    if q:
+        stmt = stmt.where(Competition.name.contains(q, autoescape=True))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+    competitions = list(db.session.scalars(
+        stmt.order_by(Competition.year.desc(), Competition.level, Competition.id.desc())
+        .offset((page - 1) * per_page).limit(per_page)))
+    ids = [c.id for c in competitions]
+    events = dict(db.session.execute(
+        sa.select(Event.competition_id, sa.func.count()).where(Event.competition_id.in_(ids))
+        .group_by(Event.competition_id)).tuples().all()) if ids else {}
+    entrants = dict(db.session.execute(
+        sa.select(Event.competition_id, sa.func.count(Registration.id)).join(Registration.event)
+        .where(Event.competition_id.in_(ids), Registration.status.in_(ACTIVE_STATUSES))
+        .group_by(Event.competition_id)).tuples().all()) if ids else {}
+    return [(c, events.get(c.id, 0), entrants.get(c.id, 0)) for c in competitions], total
+
+
+@dataclass
+class PyramidLevel:
+    level: CompetitionLevel
+    competitions: int
+    events: int
+    entrants: int
+
+
+def pyramid(actor: User, year: int) -> list[PyramidLevel]:
+    """The five levels, top to bottom, with counts for one year (three grouped queries)."""
+    require(actor, "competition.view")
+    comps = dict(db.session.execute(
+        sa.select(Competition.level, sa.func.count()).where(Competition.year == year)
+        .group_by(Competition.level)).tuples().all())
+    events = dict(db.session.execute(
+        sa.select(Competition.level, sa.func.count(Event.id)).join(Event, Event.competition_id == Competition.id)
+        .where(Competition.year == year).group_by(Competition.level)).tuples().all())
+    entrants = dict(db.session.execute(
+        sa.select(Competition.level, sa.func.count(Registration.id))
+        .join(Event, Event.competition_id == Competition.id).join(Registration, Registration.event_id == Event.id)
+        .where(Competition.year == year, Registration.status.in_(ACTIVE_STATUSES))
+        .group_by(Competition.level)).tuples().all())
+    return [PyramidLevel(lv, comps.get(lv, 0), events.get(lv, 0), entrants.get(lv, 0)) for lv in CompetitionLevel]
+
+
+# ---------------------------------------------------------------- events
+
+@dataclass
+class EventData:
+    name: str
+    occupation_code: str
+    worldskills_no: str
+    team_size: int
+    venue: str
+    starts_on: date
+    ends_on: date
+    registration_opens_at: datetime
+    registration_closes_at: datetime
+    quota_per_unit: int
+    born_on_or_after: date | None
+    min_level: SkillLevel | None
+    max_level: SkillLevel | None
+    locality: Locality
+    exclude_past_worldskills: bool
+    feeds_event_id: int | None
+    feeds_top_n: int | None
+
+
+def _check_event(competition: Competition, data: EventData, event_id: int | None = None) -> None:
+    if not data.name.strip():
+        raise DomainError(_("请填写赛项名称"), "name")
+    if db.session.get(Occupation, data.occupation_code) is None:
+        raise DomainError(_("职业编码不存在"), "occupation_code")
+    if data.ends_on < data.starts_on:
+        raise DomainError(_("结束日期不能早于开始日期"), "ends_on")
+    if data.registration_closes_at <= data.registration_opens_at:
+        raise DomainError(_("报名截止时间须晚于报名开始时间"), "registration_closes_at")
+    if data.registration_closes_at.date() > data.starts_on:
+        raise DomainError(_("报名须在比赛开始前截止"), "registration_closes_at")
+    if not 1 <= data.team_size <= 10:
+        raise DomainError(_("每队人数应为1–10"), "team_size")
+    if data.quota_per_unit < 1:
+        raise DomainError(_("名额至少为1"), "quota_per_unit")
+    if data.min_level and data.max_level and data.min_level.rank > data.max_level.rank:
+        raise DomainError(_("最低等级不能高于最高等级"), "max_level")
+    if data.locality is Locality.HOST_DISTRICT and competition.host_district is None:
+        raise DomainError(_("该大赛没有承办区，不能限定承办区单位"), "locality")
+    if data.feeds_event_id is not None:
+        upper = db.session.get(Event, data.feeds_event_id)
+        if upper is None or upper.id == event_id:
+            raise DomainError(_("晋级赛项不存在"), "feeds_event_id")
+        if upper.competition.level.rank >= competition.level.rank:
+            raise DomainError(_("只能晋级到更高一级的赛项"), "feeds_event_id")
+        if not data.feeds_top_n or data.feeds_top_n < 1:
+            raise DomainError(_("请填写晋级名额（前 N 名）"), "feeds_top_n")
+    else:
+        data.feeds_top_n = None
+
+
+def _apply_event(event: Event, data: EventData) -> None:
+    for name in EVENT_FIELDS:
+        setattr(event, name, getattr(data, name))
+    event.name, event.venue = data.name.strip(), data.venue.strip()
+
+
+def create_event(actor: User, competition: Competition, data: EventData) -> Event:
+    require(actor, "competition.manage", competition)
+    _check_event(competition, data)
+    event = Event(competition=competition)
+    _apply_event(event, data)
+    db.session.add(event)
+    audit.record(actor, "create", event, after=audit.snapshot(event, EVENT_FIELDS), summary=event.name)
+    db.session.commit()
+    return event
+
+
+def update_event(actor: User, event: Event, data: EventData) -> Event:
+    require(actor, "competition.manage", event)
+    _check_event(event.competition, data, event.id)
+    before = audit.snapshot(event, EVENT_FIELDS)
+    _apply_event(event, data)
+    audit.record(actor, "update", event, before=before, after=audit.snapshot(event, EVENT_FIELDS),
+                 summary=event.name)
+    db.session.commit()
+    return event
+
+
+def get_event(actor: User, event_id: int) -> Event:
+    event = db.session.scalar(
+        sa.select(Event).where(Event.id == event_id)
+        .options(selectinload(Event.qualifiers).joinedload(Event.competition),
+                 selectinload(Event.feeds).joinedload(Event.competition))
+    )
+    if event is None:
+        raise_not_found()
+    require(actor, "competition.view", event)
+    return event
+
+
+def upper_event_choices(competition: Competition) -> list[tuple[int, str]]:
+    """Events of higher levels that an event of this competition may feed."""
+    higher = [lv for lv in CompetitionLevel if lv.rank < competition.level.rank]
+    if not higher:
+        return []
+    rows = db.session.execute(
+        sa.select(Event.id, Event.name, Competition.name, Competition.year)
+        .join(Event.competition).where(Competition.level.in_(higher))
+        .order_by(Competition.year.desc(), Competition.name, Event.name).limit(500))
+    return [(row[0], f"{row[3]} {row[2]} · {row[1]}") for row in rows]
+
+
+# ---------------------------------------------------------------- registration
+
+def places_held(event: Event, unit_id: int) -> int:
+    """Places a unit holds in an event: entrants, or teams for a team event."""
+    active = sa.and_(Registration.event_id == event.id, Registration.unit_id == unit_id,
+                     Registration.status.in_(ACTIVE_STATUSES))
+    # A team holds one place however many members it has.
+    column = sa.func.count(sa.distinct(Registration.team_id)) if event.is_team else sa.func.count(Registration.id)
+    return db.session.scalar(sa.select(column).where(active)) or 0
+
+
+def candidate(person: Person, event: Event) -> rules.Candidate:
+    """What the eligibility rules need to know about a person, for one event (two small queries)."""
+    world_before = db.session.scalar(
+        sa.select(Registration.id).join(Registration.event).join(Event.competition)
+        .where(Registration.person_id == person.id, Registration.status == RegistrationStatus.APPROVED,
+               Competition.level == CompetitionLevel.WORLD, Competition.year < event.competition.year)
+        .limit(1)) is not None
+    clashes = db.session.scalars(
+        sa.select(Event.name).join(Registration, Registration.event_id == Event.id)
+        .where(Registration.person_id == person.id, Registration.status.in_(ACTIVE_STATUSES),
+               Event.id != event.id, Event.starts_on <= event.ends_on, Event.ends_on >= event.starts_on)
+        .order_by(Event.starts_on)).all()
+    return rules.Candidate(birth_date=person.birth_date, level=person.current_level,
+                           employer_district=person.employer.district if person.employer else None,
+                           past_worldskills=world_before, clashing_events=tuple(clashes))
+
+
+def eligibility_rules(event: Event) -> rules.EligibilityRules:
+    return rules.EligibilityRules(
+        born_on_or_after=event.born_on_or_after, min_level=event.min_level, max_level=event.max_level,
+        locality=event.locality.value, host_district=event.competition.host_district,
+        exclude_past_worldskills=event.exclude_past_worldskills)
+
+
+def eligibility_messages(person: Person, event: Event) -> list[str]:
+    return [problem_message(p) for p in rules.eligibility_problems(eligibility_rules(event), candidate(person, event))]
+
+
+def registering_unit(actor: User, person: Person) -> Organisation:
+    """The unit that registers this person: the actor's own unit, or for an official the person's employer."""
+    if actor.roles & STAFF_ROLES:
+        return actor.organisation
+    if person.employer is None:
+        raise DomainError(_("该人员没有工作单位，无法由单位报名"), "person_id")
+    return person.employer
+
+
+def check_window(event: Event, now: datetime) -> None:
+    state = rules.window_state(event.registration_opens_at, event.registration_closes_at, now)
+    if state == "not_open":
+        raise DomainError(_("报名尚未开始"))
+    if state == "closed":
+        raise DomainError(_("报名已截止"))
+
+
+def register(actor: User, event: Event, person: Person, now: datetime, team_name: str = "",
+             commit: bool = True) -> Registration:
+    """Enter one person for an event on behalf of the actor's unit, after every check."""
+    require(actor, "registration.submit")
+    if not can(actor, "person.edit", person):
+        raise DomainError(_("只能为本单位（本区）的人员报名"), "person_id")
+    check_window(event, now)
+    unit = registering_unit(actor, person)
+    existing = db.session.scalar(sa.select(Registration).where(Registration.event_id == event.id,
+                                                               Registration.person_id == person.id))
+    if existing is not None and existing.status.holds_a_place:
+        raise DomainError(_("该选手已报名此赛项"), "person_id")
+    problems = eligibility_messages(person, event)
+    if problems:
+        raise DomainError("；".join(problems), "person_id")
+    team = _team_for(event, unit, team_name)
+    members = _team_members(team) if team is not None else 0
+    if members == 0 and rules.quota_left(event.quota_per_unit, places_held(event, unit.id)) == 0:
+        raise DomainError(_("本单位在此赛项的名额（%(n)d）已用完", n=event.quota_per_unit))
+    if team is not None and members >= event.team_size:
+        raise DomainError(_("该队已满（每队 %(n)d 人）", n=event.team_size), "team_name")
+    with unique_or_domain_error(_("该选手已报名此赛项"), "person_id", commit=commit):
+        if existing is not None:  # re-entering after a withdrawal or rejection reuses the row
+            before = audit.snapshot(existing, REGISTRATION_FIELDS)
+            existing.status, existing.reason, existing.unit_id = RegistrationStatus.SUBMITTED, "", unit.id
+            existing.team, existing.created_at, existing.created_by_id = team, now, actor.id
+            existing.decided_by_id = existing.decided_at = None
+            audit.record(actor, "update", existing, before=before,
+                         after=audit.snapshot(existing, REGISTRATION_FIELDS), summary=person.name)
+            registration = existing
+        else:
+            registration = Registration(event_id=event.id, person_id=person.id, unit_id=unit.id, team=team,
+                                        created_by_id=actor.id, created_at=now)
+            db.session.add(registration)
+            audit.record(actor, "create", registration, after=audit.snapshot(registration, REGISTRATION_FIELDS),
+                         summary=person.name)
+    return registration
+
+
+def _team_for(event: Event, unit: Organisation, team_name: str) -> Team | None:
+    if not event.is_team:
+        return None
+    name = team_name.strip()
+    if not name:
+        raise DomainError(_("团体赛项须填写队名"), "team_name")
+    team = db.session.scalar(sa.select(Team).where(Team.event_id == event.id, Team.name == name))
+    if team is not None and team.unit_id != unit.id:
+        raise DomainError(_("队名已被其他单位使用"), "team_name")
+    if team is None:
+        team = Team(event_id=event.id, unit_id=unit.id, name=name)
+        db.session.add(team)
+    return team
+
+
+def _team_members(team: Team) -> int:
+    if team.id is None:
+        return 0
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Registration).where(
+        Registration.team_id == team.id, Registration.status.in_(ACTIVE_STATUSES))) or 0
+
+
+@dataclass
+class RegistrationFilter:
+    status: RegistrationStatus | None = None
+    unit: str = ""
+    q: str = ""
+
+    def as_args(self) -> dict[str, str]:
+        args = {"status": self.status.value if self.status else "", "unit": self.unit, "q": self.q}
+        return {k: v for k, v in args.items() if v}
+
+
+def _registrations_query(actor: User, event: Event, flt: RegistrationFilter) -> sa.Select:
+    stmt = (
+        sa.select(Registration)
+        .join(Registration.event).join(Event.competition)
+        .where(Registration.event_id == event.id,
+               registration_scope(actor, Competition.organiser_id, Registration.unit_id, Registration.person_id))
+        .options(selectinload(Registration.person), selectinload(Registration.unit),
+                 selectinload(Registration.team))
+    )
+    if flt.status is not None:
+        stmt = stmt.where(Registration.status == flt.status)
+    if flt.unit:
+        units = sa.select(Organisation.id).where(Organisation.name >= flt.unit,
+                                                 Organisation.name < flt.unit + "\U0010ffff").limit(200)
+        stmt = stmt.where(Registration.unit_id.in_(units.scalar_subquery()))
+    if flt.q:
+        people = sa.select(Person.id).where(Person.name >= flt.q, Person.name < flt.q + "\U0010ffff")
+        stmt = stmt.where(Registration.person_id.in_(people.scalar_subquery()))
+    return stmt
+
+
+def list_registrations(actor: User, event: Event, flt: RegistrationFilter, after: str | None,
+                       per_page: int) -> KeysetPage[Registration]:
+    require(actor, "competition.view", event)
+    return keyset_page(_registrations_query(actor, event, flt), [(Registration.id, False)], after, per_page)
+
+
+def registrations_for_export(actor: User, event: Event, flt: RegistrationFilter,
+                             limit: int = 50_000) -> list[Registration]:
+    require(actor, "competition.view", event)
+    stmt = _registrations_query(actor, event, flt).order_by(Registration.id).limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+def status_counts(actor: User, event: Event) -> dict[RegistrationStatus, int]:
+    rows = db.session.execute(
+        sa.select(Registration.status, sa.func.count()).join(Registration.event).join(Event.competition)
+        .where(Registration.event_id == event.id,
+               registration_scope(actor, Competition.organiser_id, Registration.unit_id, Registration.person_id))
+        .group_by(Registration.status)).tuples().all()
+    return dict(rows)
+
+
+DECISIONS = {
+    "approve": RegistrationStatus.APPROVED,
+    "reject": RegistrationStatus.REJECTED,
+    "request_changes": RegistrationStatus.CHANGES_REQUESTED,
+}
+
+
+def decide(actor: User, registration_ids: list[int], decision: str, reason: str, now: datetime) -> int:
+    """Approve, reject or ask for changes, for one or many registrations of events the actor organises."""
+    if decision not in DECISIONS:
+        raise DomainError(_("未知的审核操作"))
+    status = DECISIONS[decision]
+    if status is not RegistrationStatus.APPROVED and not reason.strip():
+        raise DomainError(_("退回或不通过须填写原因"), "reason")
+    if not registration_ids:
+        raise DomainError(_("请先选择报名记录"))
+    rows = list(db.session.scalars(
+        sa.select(Registration).where(Registration.id.in_(registration_ids))
+        .options(selectinload(Registration.event).joinedload(Event.competition), selectinload(Registration.person))))
+    if len(rows) != len(set(registration_ids)):
+        raise DomainError(_("部分报名记录不存在"))
+    for row in rows:
+        require(actor, "registration.review", row)
+        if row.status is RegistrationStatus.WITHDRAWN:
+            raise DomainError(_("%(name)s 已退出，不能审核", name=row.person.name))
+    for row in rows:
+        before = audit.snapshot(row, REGISTRATION_FIELDS)
+        row.status, row.reason = status, reason.strip()
+        row.decided_by_id, row.decided_at = actor.id, now
+        audit.record(actor, decision, row, before=before, after=audit.snapshot(row, REGISTRATION_FIELDS),
+                     summary=row.person.name)
+    db.session.commit()
+    return len(rows)
+
+
+def withdraw(actor: User, registration: Registration, now: datetime) -> None:
+    """The registering unit withdraws its entrant; the place returns to its quota."""
+    if not (can(actor, "registration.submit", registration) or can(actor, "registration.review", registration)):
+        raise_forbidden()
+    if not registration.status.holds_a_place:
+        raise DomainError(_("该报名已不在有效状态"))
+    before = audit.snapshot(registration, REGISTRATION_FIELDS)
+    registration.status = RegistrationStatus.WITHDRAWN
+    registration.decided_at, registration.decided_by_id = now, actor.id
+    audit.record(actor, "withdraw", registration, before=before,
+                 after=audit.snapshot(registration, REGISTRATION_FIELDS), summary=registration.person.name)
+    db.session.commit()
+
+
+def get_registration(actor: User, registration_id: int) -> Registration:
+    registration = db.session.get(Registration, registration_id)
+    if registration is None:
+        raise_not_found()
+    if not (can(actor, "registration.review", registration) or can(actor, "registration.submit", registration)
+            or (actor.person_id is not None and registration.person_id == actor.person_id)):
+        raise_forbidden()
+    return registration
+
+
+def my_registrations(actor: User) -> list[Registration]:
+    """An athlete's own registrations, newest first."""
+    if actor.person_id is None:
+        return []
+    return list(db.session.scalars(
+        sa.select(Registration).where(Registration.person_id == actor.person_id)
+        .options(selectinload(Registration.event).joinedload(Event.competition), selectinload(Registration.unit))
+        .order_by(Registration.id.desc())))
+
+
+def registrable_people(actor: User, q: str = "", limit: int = 50) -> list[Person]:
+    """People the actor may enter: their unit's (or district's) people, by name prefix."""
+    from app.auth.permissions import people_scope
+
+    stmt = sa.select(Person).where(people_scope(actor)).options(selectinload(Person.employer))
+    if q:
+        stmt = stmt.where(Person.name >= q, Person.name < q + "\U0010ffff")
+    return list(db.session.scalars(stmt.order_by(Person.name, Person.id).limit(limit)))
