@@ -60,7 +60,7 @@ def competitions() -> Response:
 
 def _competition_form(competition=None) -> CompetitionForm:
     form = CompetitionForm(obj=competition)
-    form.organiser_id.choices = [(None, "—")] + core_services.organisation_choices(current_user)
+    form.organiser_id.choices = [("", "—")] + core_services.organisation_choices(current_user)
     if competition is not None and request.method == "GET":
         form.level.data, form.klass.data = competition.level.value, competition.klass.value
         form.host_district.data = competition.host_district.value if competition.host_district else ""
@@ -124,7 +124,7 @@ def competition_detail(competition_id: int) -> Response:
 def _event_form(competition, event=None) -> EventForm:
     form = EventForm(obj=event)
     form.occupation_code.choices = core_services.occupation_choices()
-    form.feeds_event_id.choices = [(None, _("（不晋级）"))] + services.upper_event_choices(competition)
+    form.feeds_event_id.choices = [("", _("（不晋级）"))] + services.upper_event_choices(competition)
     if event is not None and request.method == "GET":
         for name in ("min_level", "max_level"):
             value = getattr(event, name)
@@ -221,7 +221,7 @@ def register(event_id: int) -> Response:
     form = RegisterForm()
     q = request.args.get("q", "").strip()[:50]
     people = services.registrable_people(current_user, q, limit=200)
-    form.person_id.choices = [(None, "—")] + [
+    form.person_id.choices = [("", "—")] + [
         (p.id, f"{p.name}  {p.id_number_masked}  {p.employer.name if p.employer else ''}") for p in people]
     status = 200
     if request.method == "POST":
@@ -261,7 +261,7 @@ def registration_import(event_id: int) -> Response:
                 flash(_("已导入 %(n)d 名选手的报名", n=created), "success")
                 return redirect_after_post("competitions.event_detail", event_id=event.id)
     form = RegisterForm()
-    form.person_id.choices = [(None, "—")]
+    form.person_id.choices = [("", "—")]
     return render("competitions/register.html", form=form, event=event, q="", status=422, import_form=import_form,
                   reports=reports)
 

@@ -165,7 +165,7 @@ def users() -> Response:
 
 def _user_form(user=None) -> UserForm:
     form = UserForm(obj=user)
-    form.organisation_id.choices = [(None, "—")] + services.organisation_choices(current_user)
+    form.organisation_id.choices = [("", "—")] + services.organisation_choices(current_user)
     if user is not None and request.method == "GET":
         form.roles.data = [r.value for r in user.roles]
     return form
@@ -245,7 +245,7 @@ def people_export() -> Response:
 
 def _person_form(person=None) -> PersonForm:
     form = PersonForm(obj=person)
-    form.employer_id.choices = [(None, "—")] + services.organisation_choices(current_user)
+    form.employer_id.choices = [("", "—")] + services.organisation_choices(current_user)
     if person is not None and request.method == "GET":
         form.doc_type.data = person.doc_type.value
         form.id_number.data = ""
