@@ -31,17 +31,19 @@ NAV = [
 
 AUDIT_ACTIONS = {
     "create": _l("新增"), "update": _l("修改"), "import": _l("导入"), "login": _l("登录"),
-    "reveal_id_number": _l("查看完整证件号"),
+    "reveal_id_number": _l("查看完整证件号"), "approve": _l("审核通过"), "reject": _l("不通过"),
+    "request_changes": _l("退回修改"), "withdraw": _l("退出"),
 }
 AUDIT_ENTITIES = {
     "people": _l("人员"), "organisations": _l("组织机构"), "users": _l("用户"), "certificates": _l("证书"),
-    "policy_values": _l("政策参数"),
+    "policy_values": _l("政策参数"), "competitions": _l("大赛"), "events": _l("赛项"),
+    "registrations": _l("报名"),
 }
 AUDIT_FIELDS = {
     "name": _l("名称/姓名"), "kind": _l("类型"), "uscc": _l("统一社会信用代码"), "district": _l("所在区"),
     "address": _l("地址"), "contact_name": _l("联系人"), "contact_phone_masked": _l("联系人手机"),
     "active": _l("启用"), "username": _l("用户名"), "display_name": _l("姓名"), "email": _l("电子邮箱"),
-    "organisation_id": _l("所属单位"), "roles": _l("角色"), "password": _l("密码"), "doc_type": _l("证件类型"),
+    "organisation_id": _l("所属单位"), "person_id": _l("关联人员"), "roles": _l("角色"), "password": _l("密码"), "doc_type": _l("证件类型"),
     "id_number_masked": _l("证件号码"), "birth_date": _l("出生日期"), "sex": _l("性别"),
     "phone_masked": _l("手机号"), "employer_id": _l("工作单位"), "current_level": _l("技能等级"),
     "level": _l("等级"), "occupation_code": _l("职业编码"), "issuer": _l("发证机构"), "number": _l("证书编号"),

@@ -55,6 +55,7 @@ class UserForm(FlaskForm):
     organisation_id = SelectField(_l("所属单位"), coerce=_int_or_none, validators=[InputRequired(REQUIRED)])
     roles = MultiCheckboxField(_l("角色"), choices=Role.choices)
     password = PasswordField(_l("密码"), validators=[Optional(), Length(min=10, message=_l("密码至少10位"))])
+    person_id_number = StringField(_l("本人证件号码（个人角色：选手/学徒）"), validators=[Optional(), Length(max=30)])
     active = BooleanField(_l("启用"), default=True)
 
 

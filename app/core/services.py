@@ -179,7 +179,7 @@ def organisation_choices(actor: User, kinds: set[OrgKind] | None = None) -> list
 
 # ---------------------------------------------------------------- users
 
-USER_FIELDS = ["username", "display_name", "email", "organisation_id", "active"]
+USER_FIELDS = ["username", "display_name", "email", "organisation_id", "person_id", "active"]
 
 
 @dataclass
@@ -191,6 +191,8 @@ class UserData:
     roles: set[Role]
     active: bool = True
     password: str = ""
+    #: For the ``person`` role: the document number of the person this account belongs to.
+    person_id_number: str = ""
 
 
 def list_users(actor: User, *, q: str = "", role: Role | None = None, page: int = 1, per_page: int = 50
@@ -230,13 +232,26 @@ def _check_user_data(actor: User, data: UserData, creating: bool) -> Organisatio
     return org
 
 
+def _account_person(actor: User, data: UserData) -> int | None:
+    """The person a ``person``-role account belongs to, found by document number within the actor's scope."""
+    number = rules.normalise_id_number(data.person_id_number)
+    if not number:
+        if Role.PERSON in data.roles:
+            raise DomainError(_("个人角色须填写本人证件号码"), "person_id_number")
+        return None
+    person = next((p for doc in DocType if (p := find_person_by_id_number(doc, number)) is not None), None)
+    if person is None or not can(actor, "person.view", person):
+        raise DomainError(_("人员库中没有此证件号码，请先登记人员"), "person_id_number")
+    return person.id
+
+
 def create_user(actor: User, data: UserData) -> User:
     require(actor, "user.manage")
     _check_user_data(actor, data, creating=True)
     if db.session.scalar(sa.select(User.id).where(User.username == data.username)) is not None:
         raise DomainError(_("用户名已被使用"), "username")
     user = User(username=data.username.strip(), display_name=data.display_name.strip(), email=data.email.strip(),
-                organisation_id=data.organisation_id, active=data.active)
+                organisation_id=data.organisation_id, active=data.active, person_id=_account_person(actor, data))
     user.set_password(data.password)
     user.set_roles(data.roles)
     with unique_or_domain_error(_("用户名已被使用"), "username"):
@@ -252,6 +267,10 @@ def update_user(actor: User, user: User, data: UserData) -> User:
     before = audit.snapshot(user, USER_FIELDS) | {"roles": sorted(r.value for r in user.roles)}
     user.display_name, user.email = data.display_name.strip(), data.email.strip()
     user.organisation_id, user.active = data.organisation_id, data.active
+    if data.person_id_number or Role.PERSON in data.roles:
+        user.person_id = _account_person(actor, data) if data.person_id_number else user.person_id
+        if user.person_id is None:
+            raise DomainError(_("个人角色须填写本人证件号码"), "person_id_number")
     user.set_roles(data.roles)
     if data.password:
         user.set_password(data.password)

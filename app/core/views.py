@@ -176,7 +176,7 @@ def _user_data(form: UserForm, username: str | None = None) -> services.UserData
         username=username or (form.username.data or "").strip(), display_name=form.display_name.data or "",
         email=form.email.data or "", organisation_id=form.organisation_id.data or 0,
         roles={Role(r) for r in form.roles.data or []}, active=bool(form.active.data),
-        password=form.password.data or "")
+        password=form.password.data or "", person_id_number=(form.person_id_number.data or "").strip())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

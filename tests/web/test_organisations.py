@@ -161,3 +161,20 @@ def test_users_list_query_count_does_not_grow_with_rows(app, ctx, login_as):
     with count_queries(app) as many:
         web.get("/users")
     assert len(many) == len(few)
+
+
+def test_a_person_account_is_linked_by_document_number(app, ctx, login_as):
+    org = factories.org(OrgKind.ENTERPRISE, District.PUDONG)
+    number = factories.valid_ric()
+    athlete = factories.person("选手甲", org, number)
+    web = login_as(factories.municipal_official())
+    form = {"username": "athlete1", "display_name": "选手甲", "organisation_id": org.id, "roles": ["person"],
+            "password": "long-enough-pw", "active": "y"}
+    response = web.post("/users/new", form)
+    assert response.status_code == 422 and "个人角色须填写本人证件号码" in response.get_data(as_text=True)
+    response = web.post("/users/new", {**form, "person_id_number": factories.valid_ric(District.JINSHAN)})
+    assert response.status_code == 422 and "人员库中没有此证件号码" in response.get_data(as_text=True)
+    assert web.post("/users/new", {**form, "person_id_number": number}).status_code == 303
+    user = db.session.scalar(sa.select(User).where(User.username == "athlete1"))
+    assert user.person_id == athlete.id
+    assert number not in str(db.session.scalars(sa.select(AuditEntry.after)).all())
