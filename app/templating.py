@@ -32,7 +32,7 @@ NAV = [
 AUDIT_ACTIONS = {
     "create": _l("新增"), "update": _l("修改"), "import": _l("导入"), "login": _l("登录"),
     "reveal_id_number": _l("查看完整证件号"), "approve": _l("审核通过"), "reject": _l("不通过"),
-    "request_changes": _l("退回修改"), "withdraw": _l("退出"),
+    "request_changes": _l("退回修改"), "withdraw": _l("退赛"),
 }
 AUDIT_ENTITIES = {
     "people": _l("人员"), "organisations": _l("组织机构"), "users": _l("用户"), "certificates": _l("证书"),
@@ -57,6 +57,42 @@ def audit_label(value: str, kind: str) -> str:
     """The translated label of an audit action, entity type or field name (the raw name if unknown)."""
     table = {"action": AUDIT_ACTIONS, "entity": AUDIT_ENTITIES, "field": AUDIT_FIELDS}[kind]
     return str(table.get(value, value))
+
+
+def _value_enums() -> dict[str, type | tuple[type, ...]]:
+    # Imported here: templating loads before the areas' models.
+    from app.competitions.models import CompetitionClass, CompetitionLevel, Locality, RegistrationStatus
+    from app.core.enums import District, DocType, OrgKind, Sex, SkillLevel
+
+    return {
+        "kind": OrgKind, "district": District, "host_district": District, "doc_type": DocType, "sex": Sex,
+        "current_level": SkillLevel, "level": (SkillLevel, CompetitionLevel), "min_level": SkillLevel,
+        "max_level": SkillLevel, "status": RegistrationStatus, "locality": Locality, "klass": CompetitionClass,
+    }
+
+
+def audit_value(value: object, field: str) -> str:
+    """An audit before/after value as a person reads it: enum labels, 是/否, — for nothing."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return str(_l("是") if value else _l("否"))
+    enum_classes = _value_enums().get(field, ())
+    for enum_cls in enum_classes if isinstance(enum_classes, tuple) else (enum_classes,):
+        try:
+            return enum_cls(value).label
+        except ValueError:
+            continue
+    if isinstance(value, list):
+        return "、".join(audit_value(v, "role" if field == "roles" else field) for v in value)
+    if field == "role":
+        from app.core.enums import Role
+
+        try:
+            return Role(value).label
+        except ValueError:
+            return str(value)
+    return str(value)
 
 
 MACROS = ("field", "form_errors", "keyset_nav", "offset_nav")
@@ -85,7 +121,7 @@ def label(value: object) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(localtime=localtime, fmt_date=fmt_date, money=money, label=label,
-                                 audit_label=audit_label)
+                                 audit_label=audit_label, audit_value=audit_value)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -10,11 +10,14 @@ import random
 from bisect import bisect
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import Generic, TypeVar
 
 from stdnum.cn import ric
 
 from app.core.demo import DISTRICT_CODES, OLD_COUNTY_CODES
 from app.core.enums import District, SkillLevel
+
+T = TypeVar("T")
 
 #: Surnames with their share (per cent) of the population, roughly as in the 2020 census, with the
 #: surnames common in Shanghai (徐 陆 沈 顾 钱 施 …) weighted up. "王" alone is about 7 %.
@@ -34,6 +37,11 @@ SURNAME_WEIGHTS: list[tuple[str, float]] = [
     ("莫", 0.1), ("孔", 0.1), ("向", 0.1), ("常", 0.1), ("汤", 0.1), ("施", 0.3), ("洪", 0.1), ("欧阳", 0.02),
     ("上官", 0.005), ("司马", 0.005), ("诸葛", 0.003),
 ]
+#: The long tail: the surnames above cover about 85 % of people, these share the rest.
+RARE_SURNAMES = ("殷柏宁喻甘祝柳童鲁葛包费伍倪管骆俞裴滕纪欧蓝封翁耿季虞左"
+                 "单安柯庞申聂卜臧华屠阮车牛凌温甄关项梅闵岳卓茅储")
+RARE_SHARE = 15.0
+SURNAME_WEIGHTS += [(s, RARE_SHARE / len(RARE_SURNAMES)) for s in RARE_SURNAMES]
 MALE_GIVEN = "伟强磊军勇杰涛明超刚平辉鹏华飞斌宇浩凯俊文博健峰晨阳建国志军海波林东亮成康毅彬磊杰家豪子轩浩然宇航"
 FEMALE_GIVEN = "芳娜敏静丽艳娟霞玲燕婷雪琳欣怡佳颖梦洁晶倩慧莉萍红秀兰桂英美琴雨桐思涵紫萱诗语若汐一诺可欣"
 
@@ -80,20 +88,20 @@ ID_STRIDE = 7_919_993
 ID_OFFSET = 1_234_567
 
 
-class Weighted:
+class Weighted(Generic[T]):
     """Draw from a fixed list of choices with weights, in O(log n) per draw."""
 
-    def __init__(self, pairs: list[tuple[object, float]]):
+    def __init__(self, pairs: list[tuple[T, float]]):
         self.values = [v for v, _ in pairs]
         self.cumulative = list(itertools.accumulate(w for _, w in pairs))
 
-    def draw(self, rng: random.Random) -> object:
+    def draw(self, rng: random.Random) -> T:
         return self.values[bisect(self.cumulative, rng.random() * self.cumulative[-1])]
 
 
-SURNAMES = Weighted(SURNAME_WEIGHTS)  # type: ignore[arg-type]
-LEVELS = Weighted(LEVEL_WEIGHTS)  # type: ignore[arg-type]
-DISTRICTS = Weighted(DISTRICT_WEIGHTS)  # type: ignore[arg-type]
+SURNAMES = Weighted(SURNAME_WEIGHTS)
+LEVELS = Weighted(LEVEL_WEIGHTS)
+DISTRICTS = Weighted(DISTRICT_WEIGHTS)
 
 
 def person_name(rng: random.Random, male: bool, birth_year: int) -> str:
@@ -102,7 +110,7 @@ def person_name(rng: random.Random, male: bool, birth_year: int) -> str:
     # Two-character given names became the norm for people born from the 1980s on.
     if rng.random() < (0.85 if birth_year >= 1980 else 0.6):
         given += pool[rng.randrange(len(pool))]
-    return str(SURNAMES.draw(rng)) + given
+    return SURNAMES.draw(rng) + given
 
 
 def mobile(rng: random.Random) -> str:
@@ -115,10 +123,15 @@ def birth_and_block(index: int) -> tuple[date, int]:
     return BIRTH_FIRST + timedelta(days=slot // SEQ_BLOCKS), slot % SEQ_BLOCKS
 
 
-@lru_cache(maxsize=4096)
-def region_for(preferred: str, district: District, year: int) -> str:
-    """An area code that existed in ``year``: the preferred one, the district's old county code, or 黄浦."""
-    for region in (preferred, DISTRICT_CODES[district], OLD_COUNTY_CODES.get(district, ""), "310101"):
+#: Where to look for an area code that existed in the birth year, in order of preference.
+ORIGIN_CHOICES = [tuple(ORIGIN_CODES[i:] + ORIGIN_CODES[:i]) + ("310101",) for i in range(len(ORIGIN_CODES))]
+SHANGHAI_CHOICES = {d: (code, OLD_COUNTY_CODES.get(d, ""), "310101") for d, code in DISTRICT_CODES.items()}
+
+
+@lru_cache(maxsize=8192)
+def region_for(choices: tuple[str, ...], year: int) -> str:
+    """The first area code among ``choices`` that existed in ``year`` (stdnum checks it by year)."""
+    for region in choices:
         if region and ric.is_valid(_with_check(f"{region}{year}0101001")):
             return region
     return "310101"
@@ -134,10 +147,10 @@ def id_number(rng: random.Random, index: int, district: District) -> tuple[str, 
     male = rng.random() < 0.58
     sex_digit = rng.choice((1, 3, 5, 7, 9) if male else (0, 2, 4, 6, 8))
     if rng.random() < BORN_ELSEWHERE_SHARE:
-        preferred = ORIGIN_CODES[rng.randrange(len(ORIGIN_CODES))]
+        choices = ORIGIN_CHOICES[rng.randrange(len(ORIGIN_CHOICES))]
     else:
-        preferred = DISTRICT_CODES[district]
-    region = region_for(preferred, district, birth.year)
+        choices = SHANGHAI_CHOICES[district]
+    region = region_for(choices, birth.year)
     return _with_check(f"{region}{birth:%Y%m%d}{block:02d}{sex_digit}"), birth, male
 
 
@@ -146,7 +159,7 @@ def enterprise_names() -> list[str]:
     rng = random.Random(31_2026)
     combos = [(a, b, industry) for a in BRAND_FIRST for b in BRAND_SECOND for industry in INDUSTRIES]
     rng.shuffle(combos)
-    suffixes = Weighted(SUFFIXES)  # type: ignore[arg-type]
+    suffixes = Weighted(SUFFIXES)
     names = []
     for first, second, industry in combos:
         suffix = suffixes.draw(rng)

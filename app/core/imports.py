@@ -68,6 +68,7 @@ def people_template() -> bytes:
     ws = wb.active
     ws.title = "人员"
     ws.append(HEADERS)
+    ws.append(["张三", "居民身份证", "（18位身份证号，请以文本格式填写）", "13800000000", "", "", ""])
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
@@ -75,7 +76,6 @@ def people_template() -> bytes:
     for col in ("C", "D"):
         for row in range(2, MAX_ROWS + 2):
             ws[f"{col}{row}"].number_format = "@"
-    ws.append(["张三", "居民身份证", "（18位身份证号，请以文本格式填写）", "13800000000", "", "", ""])
     for col, width in zip("ABCDEFG", (10, 14, 24, 14, 36, 12, 8), strict=True):
         ws.column_dimensions[col].width = width
     notes = wb.create_sheet("说明")
@@ -190,7 +190,8 @@ def _parse(actor: User, content: bytes) -> list[RowResult]:
         try:
             data = services.check_person_data(data)
         except DomainError as exc:
-            result.errors.append(exc.message)
+            if exc.field != "name" or result.name:  # a missing name is already reported above
+                result.errors.append(exc.message)
             continue
         result.id_masked = rules.mask_id_number(data.id_number)
         key = services.id_hash(data.doc_type, data.id_number)

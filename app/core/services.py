@@ -293,7 +293,8 @@ class PersonData:
     name: str
     doc_type: DocType
     id_number: str
-    phone: str = ""
+    #: None keeps the stored phone (an edit form cannot show it); "" clears it.
+    phone: str | None = ""
     employer_id: int | None = None
     birth_date: date | None = None
     sex: Sex | None = None
@@ -365,20 +366,20 @@ def find_person_by_id_number(doc_type: DocType, number: str) -> Person | None:
     return db.session.scalar(sa.select(Person).where(Person.id_number_hash == id_hash(doc_type, number)))
 
 
-def check_person_data(data: PersonData) -> PersonData:
-    """Validate and normalise; derive birth date and sex from a 身份证号. Raises DomainError(field)."""
+def check_person_data(data: PersonData, keep_number: bool = False) -> PersonData:
+    """Validate and normalise; derive birth date and sex from a 身份证号. Raises DomainError(field).
+
+    With ``keep_number`` (an edit that left the number blank) the stored number is not checked again.
+    """
     data.name = data.name.strip()
     if not data.name:
         raise DomainError(_("请填写姓名"), "name")
     if len(data.name) > 50:
         raise DomainError(_("姓名过长"), "name")
-    try:
-        facts = rules.check_id_number(data.doc_type, data.id_number)
-    except rules.RuleError as exc:
-        raise DomainError(rule_message(exc), "id_number") from exc
-    data.id_number = facts.number
-    if facts.birth_date is not None:
-        data.birth_date, data.sex = facts.birth_date, facts.sex
+    if keep_number and not data.id_number.strip():
+        data.id_number = ""
+    else:
+        _check_number(data)
     if data.phone:
         try:
             data.phone = rules.check_mobile(data.phone)
@@ -387,15 +388,30 @@ def check_person_data(data: PersonData) -> PersonData:
     return data
 
 
+def _check_number(data: PersonData) -> None:
+    try:
+        facts = rules.check_id_number(data.doc_type, data.id_number)
+    except rules.RuleError as exc:
+        raise DomainError(rule_message(exc), "id_number") from exc
+    data.id_number = facts.number
+    if facts.birth_date is not None:
+        data.birth_date, data.sex = facts.birth_date, facts.sex
+
+
 def apply_person_data(person: Person, data: PersonData) -> None:
-    person.name, person.doc_type = data.name, data.doc_type
-    person.id_number_encrypted = cipher().encrypt(data.id_number)
-    person.id_number_hash = id_hash(data.doc_type, data.id_number)
-    person.id_number_masked = rules.mask_id_number(data.id_number)
-    person.id_tail = rules.id_tail(data.id_number)
-    person.birth_date, person.sex = data.birth_date, data.sex
-    person.phone_encrypted = cipher().encrypt(data.phone) if data.phone else None
-    person.phone_masked = rules.mask_phone(data.phone) if data.phone else ""
+    """Write the form's values; a blank number or a phone of None keeps what is stored."""
+    person.name = data.name
+    if data.id_number:
+        person.doc_type = data.doc_type
+        person.id_number_encrypted = cipher().encrypt(data.id_number)
+        person.id_number_hash = id_hash(data.doc_type, data.id_number)
+        person.id_number_masked = rules.mask_id_number(data.id_number)
+        person.id_tail = rules.id_tail(data.id_number)
+    if data.id_number and data.doc_type is DocType.RIC or person.doc_type is not DocType.RIC:
+        person.birth_date, person.sex = data.birth_date, data.sex
+    if data.phone is not None:
+        person.phone_encrypted = cipher().encrypt(data.phone) if data.phone else None
+        person.phone_masked = rules.mask_phone(data.phone) if data.phone else ""
     person.employer_id = data.employer_id
 
 
@@ -430,9 +446,11 @@ def create_person(actor: User, data: PersonData) -> Person:
 
 def update_person(actor: User, person: Person, data: PersonData) -> Person:
     require(actor, "person.edit", person)
-    data = check_person_data(data)
+    if not data.id_number.strip() and data.doc_type is not person.doc_type:
+        raise DomainError(_("更换证件类型时请填写新的证件号码"), "id_number")
+    data = check_person_data(data, keep_number=True)
     _check_employer(actor, data.employer_id)
-    other = find_person_by_id_number(data.doc_type, data.id_number)
+    other = find_person_by_id_number(data.doc_type, data.id_number) if data.id_number else None
     if other is not None and other.id != person.id:
         raise DomainError(_("该证件号码已登记（每人只能登记一次）"), "id_number")
     before = audit.snapshot(person, PERSON_FIELDS)

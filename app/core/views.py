@@ -11,6 +11,7 @@ from flask import Response, current_app, flash, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from wtforms.validators import DataRequired
 
 from app.auth.permissions import can, require
 from app.core import audit, bp, imports, services
@@ -253,10 +254,12 @@ def _person_form(person=None) -> PersonForm:
     return form
 
 
-def _person_data(form: PersonForm) -> services.PersonData:
+def _person_data(form: PersonForm, editing: bool = False) -> services.PersonData:
+    phone = (form.phone.data or "").strip()
     return services.PersonData(
         name=form.name.data or "", doc_type=DocType(form.doc_type.data), id_number=form.id_number.data or "",
-        phone=(form.phone.data or "").strip(), employer_id=form.employer_id.data,
+        # An edit form cannot show the stored phone; left blank, it stays as it is.
+        phone=None if editing and not phone else phone, employer_id=form.employer_id.data,
         birth_date=form.birth_date.data, sex=Sex(form.sex.data) if form.sex.data else None)
 
 
@@ -296,9 +299,11 @@ def person_edit(person_id: int) -> Response:
     person = services.get_person(current_user, person_id)
     require(current_user, "person.edit", person)
     form = _person_form(person)
+    form.id_number.validators = [v for v in form.id_number.validators if not isinstance(v, DataRequired)]
+    form.id_number.flags.required = False
     if form.validate_on_submit():
         try:
-            services.update_person(current_user, person, _person_data(form))
+            services.update_person(current_user, person, _person_data(form, editing=True))
         except DomainError as exc:
             db.session.rollback()
             attach_error(form, exc)

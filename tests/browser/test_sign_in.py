@@ -23,7 +23,7 @@ def test_official_signs_in_switches_language_and_signs_out(app, ctx, page):
 
     page.get_by_role("button", name="中文").click()
     page.wait_for_selector("text=组织机构")
-    page.get_by_role("button", name="退出").click()
+    page.get_by_role("button", name="退出登录").click()
     page.wait_for_url("**/login**")
     assert page.get_by_role("button", name="登录").is_visible()
 
@@ -31,6 +31,12 @@ def test_official_signs_in_switches_language_and_signs_out(app, ctx, page):
 def test_coming_area_shows_what_is_coming(app, ctx, page):
     factories.municipal_official(username="chen")
     sign_in(page, "chen")
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name="技能竞赛").click()
-    page.wait_for_url("**/competitions/")
-    assert page.get_by_text("此模块正在建设中").is_visible()
+    # Areas leave this list as they are built; the test checks the first one still to come.
+    for label, path in (("技能竞赛", "/competitions/"), ("集训基地", "/training-bases/"),
+                        ("新型学徒制", "/apprenticeships/"), ("监管", "/supervision/"), ("提醒", "/reminders/")):
+        page.get_by_role("navigation", name="主导航").get_by_role("link", name=label, exact=True).click()
+        page.wait_for_url(f"**{path}")
+        if page.locator(".coming-soon").count():
+            assert page.get_by_text("此模块正在建设中").is_visible()
+            return
+    pytest.skip("every area is built")

@@ -102,3 +102,13 @@ def test_audit_list_query_count_does_not_grow_with_rows(app, ctx, login_as):
         web.get("/audit")
     assert len(many) == len(few)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) >= 16
+
+
+def test_audit_values_read_as_labels_not_codes(app, ctx, login_as):
+    org = factories.org(OrgKind.ENTERPRISE, District.PUDONG, name="标签公司")
+    web = login_as(factories.municipal_official())
+    web.post(f"/organisations/{org.id}/edit", {"name": "标签公司", "kind": "enterprise", "uscc": org.uscc,
+                                              "district": "jingan", "active": ""})
+    page = web.get(f"/organisations/{org.id}").get_data(as_text=True)
+    assert "浦东新区" in page and "静安区" in page and ">jingan<" not in page
+    assert "<b>启用</b>: 否" in page

@@ -1,0 +1,103 @@
+"""Getting around: every area from the navigation bar, signing in on the way, error pages, a phone-sized screen."""
+
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+from tests import factories
+from tests.browser.conftest import assert_fits_width, screenshot, sign_in
+
+pytestmark = pytest.mark.browser
+
+#: Navigation label -> (path, heading) of the core pages, for an official of the municipal bureau.
+CORE_AREAS = {
+    "人员": ("/people", "人员（实名制）"),
+    "组织机构": ("/organisations", "组织机构"),
+    "用户": ("/users", "用户与角色"),
+    "政策参数": ("/policies", "政策参数"),
+    "审计日志": ("/audit", "审计日志"),
+    "首页": ("/", "您好，测试用户"),
+}
+#: Navigation label -> path of the areas being built (a "coming soon" page until they are).
+OTHER_AREAS = {
+    "技能竞赛": "/competitions/",
+    "集训基地": "/training-bases/",
+    "新型学徒制": "/apprenticeships/",
+    "监管": "/supervision/",
+    "提醒": "/reminders/",
+}
+
+
+def test_official_reaches_every_area_from_the_navigation_bar_and_sees_where_they_are(app, ctx, page):
+    factories.municipal_official(username="chen")
+    sign_in(page, "chen")
+    nav = page.get_by_role("navigation", name="主导航")
+    coming_soon_shown = False
+    for label, path in OTHER_AREAS.items():
+        nav.get_by_role("link", name=label, exact=True).click()
+        page.wait_for_url(lambda url, path=path: urlsplit(url).path == path)
+        expect(page.get_by_role("heading", level=1)).not_to_be_empty()
+        expect(nav.locator("a.nav-link.active")).to_have_text([label])
+        assert_fits_width(page)
+        if page.locator(".coming-soon").count():
+            expect(page.get_by_text("此模块正在建设中，即将上线的功能：")).to_be_visible()
+            assert page.locator(".coming-soon li").count() > 0
+            if not coming_soon_shown:
+                screenshot(page, "coming-soon")
+                coming_soon_shown = True
+    for label, (path, heading) in CORE_AREAS.items():
+        nav.get_by_role("link", name=label, exact=True).click()
+        page.wait_for_url(lambda url, path=path: urlsplit(url).path == path)
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+        expect(nav.locator("a.nav-link.active")).to_have_text([label])
+        assert_fits_width(page)
+
+
+def test_a_signed_out_visitor_is_sent_to_sign_in_and_then_to_the_page_they_asked_for(app, ctx, page):
+    factories.municipal_official(username="chen")
+    factories.person("王小明")
+    page.goto("/people?q=王")
+    page.wait_for_url(lambda url: urlsplit(url).path == "/login")
+    assert [unquote(n) for n in parse_qs(urlsplit(page.url).query)["next"]] == ["/people?q=王"]
+    screenshot(page, "login")
+    page.get_by_label("用户名").fill("chen")
+    page.get_by_label("密码").fill(factories.PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(lambda url: urlsplit(url).path == "/people")
+    expect(page.get_by_label("姓名或证件号后4位")).to_have_value("王")
+    expect(page.locator("#people-results tbody tr td:first-child a")).to_have_text(["王小明"])
+
+
+def test_a_wrong_password_is_refused_on_the_sign_in_page(app, ctx, page):
+    factories.municipal_official(username="chen")
+    page.goto("/login")
+    page.get_by_label("用户名").fill("chen")
+    page.get_by_label("密码").fill("not-the-password")
+    page.get_by_role("button", name="登录").click()
+    expect(page.locator(".field-password .invalid-feedback")).to_have_text("用户名或密码不正确")
+    assert urlsplit(page.url).path == "/login"
+    expect(page.get_by_role("navigation", name="主导航").get_by_role("link")).to_have_count(1)  # the brand only
+
+
+def test_an_unknown_address_shows_a_translated_not_found_page(app, ctx, page, expected_statuses):
+    expected_statuses.add(404)
+    factories.municipal_official(username="chen")
+    sign_in(page, "chen")
+    page.goto("/people/999999")
+    expect(page.get_by_role("heading", level=1)).to_have_text("页面不存在")
+    page.get_by_role("link", name="返回首页").click()
+    page.wait_for_url(lambda url: urlsplit(url).path == "/")
+
+
+def test_home_and_the_people_list_fit_a_phone_screen(app, ctx, page):
+    factories.municipal_official(username="chen")
+    factories.person("王小明", employer=factories.org(name="上海申港精密机械有限公司"))
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, "chen")
+    expect(page.get_by_role("button", name="退出登录")).to_be_in_viewport()
+    screenshot(page, "home-phone")
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="人员", exact=True).click()
+    page.wait_for_url("**/people")
+    expect(page.locator("#people-results tbody tr td:first-child a")).to_have_text(["王小明"])
+    screenshot(page, "people-phone")
