@@ -428,7 +428,7 @@ def _registrations_query(actor: User, event: Event, flt: RegistrationFilter) -> 
         stmt = stmt.where(Registration.status == flt.status)
     if flt.unit:
         units = sa.select(Organisation.id).where(Organisation.name >= flt.unit,
-                                                 Organisation.name < flt.unit + "\U0010ffff").limit(200)
+                                                 Organisation.name < flt.unit + "\U0010ffff")
         stmt = stmt.where(Registration.unit_id.in_(units.scalar_subquery()))
     if flt.q:
         people = sa.select(Person.id).where(Person.name >= flt.q, Person.name < flt.q + "\U0010ffff")

@@ -144,6 +144,9 @@ class Person(db.Model):
         sa.Index("ix_people_id_tail_id", "id_tail", "id"),
         sa.Index("ix_people_employer_id_id", "employer_id", "id"),
         sa.Index("ix_people_current_level_id", "current_level", "id"),
+        # Name prefix combined with a level or an employer filter (see bench/README.md, findings 2–3).
+        sa.Index("ix_people_current_level_name_id", "current_level", "name", "id"),
+        sa.Index("ix_people_employer_id_name_id", "employer_id", "name", "id"),
     )
 
     def __repr__(self) -> str:

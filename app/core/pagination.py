@@ -44,15 +44,19 @@ def keyset_page(
     order: Sequence[tuple[sa.ColumnElement[Any], bool]],
     cursor: str | None,
     per_page: int,
+    filters: Sequence[sa.ColumnElement[bool]] = (),
 ) -> KeysetPage[Any]:
     """Run ``stmt`` ordered by ``order`` ((column, descending) pairs, the last one unique), one page deep.
 
     The cursor holds the sort key of the last row shown; an unreadable cursor starts from the top.
+    The cursor's bound goes into the WHERE clause before ``filters``: SQLite starts an index range at the
+    first usable bound it meets, so a deep page then starts at the cursor, not at the top of the range.
     """
     after = decode_cursor(cursor, len(order))
     if after is not None:
         stmt = stmt.where(_after(order, after))
-    stmt = stmt.order_by(*[col.desc() if desc else col.asc() for col, desc in order]).limit(per_page + 1)
+    stmt = stmt.where(*filters).order_by(*[col.desc() if desc else col.asc() for col, desc in order])
+    stmt = stmt.limit(per_page + 1)
     rows = list(db.session.scalars(stmt).unique())
     more = len(rows) > per_page
     rows = rows[:per_page]
@@ -68,7 +72,15 @@ def _key_value(row: Any, column: sa.ColumnElement[Any]) -> Any:
 
 
 def _after(order: Sequence[tuple[sa.ColumnElement[Any], bool]], values: list[Any]) -> sa.ColumnElement[bool]:
-    """Rows strictly after ``values`` in the given order: (a > x) or (a = x and b > y) …"""
+    """Rows strictly after ``values`` in the given order.
+
+    When every column sorts the same way this is a row-value comparison, (a, b) > (x, y), which both
+    databases turn into an index bound; mixed directions fall back to (a > x) or (a = x and b > y) …
+    """
+    directions = {desc for _, desc in order}
+    if len(order) > 1 and len(directions) == 1:
+        columns, bound = sa.tuple_(*[c for c, _ in order]), sa.tuple_(*values)
+        return columns < bound if directions == {True} else columns > bound
     (col, desc), value = order[0], values[0]
     beyond = col < value if desc else col > value
     if len(order) == 1:

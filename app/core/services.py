@@ -311,39 +311,41 @@ class PeopleFilter:
         return {k: v for k, v in args.items() if v}
 
 
-def _people_query(actor: User, flt: PeopleFilter) -> tuple[sa.Select, list[tuple[sa.ColumnElement, bool]]]:
-    """The scoped, filtered people query and its keyset order (each filter has an index to walk)."""
-    stmt = sa.select(Person).where(people_scope(actor)).options(selectinload(Person.employer))
+def _people_query(actor: User, flt: PeopleFilter
+                  ) -> tuple[sa.Select, list[sa.ColumnElement[bool]], list[tuple[sa.ColumnElement, bool]]]:
+    """The people query, its filters and its keyset order (each filter combination has an index to walk)."""
+    stmt = sa.select(Person).options(selectinload(Person.employer))
+    filters: list[sa.ColumnElement[bool]] = [people_scope(actor)]
     order: list[tuple[sa.ColumnElement, bool]] = [(Person.id, True)]
     q = flt.q.strip()
     if q and rules.looks_like_id_tail(q):
-        stmt = stmt.where(Person.id_tail == q.upper())
+        filters.append(Person.id_tail == q.upper())
     elif q:
-        # Name prefix: a range on the (name, id) index, walked in name order.
-        stmt = stmt.where(Person.name >= q, Person.name < q + "\U0010ffff")
+        # Name prefix: a range on a (…, name, id) index, walked in name order.
+        filters += [Person.name >= q, Person.name < q + "\U0010ffff"]
         order = [(Person.name, False), (Person.id, False)]
-    if flt.employer.strip():
-        employers = (
-            sa.select(Organisation.id)
-            .where(Organisation.name >= flt.employer.strip(), Organisation.name < flt.employer.strip() + "\U0010ffff")
-            .limit(200)
-        )
-        stmt = stmt.where(Person.employer_id.in_(employers.scalar_subquery()))
+    employer = flt.employer.strip()
+    if employer:
+        # Every organisation whose name starts so (no LIMIT: PostgreSQL would materialise and compare
+        # the subquery row by row, and an arbitrary cut would silently drop people).
+        employers = sa.select(Organisation.id).where(Organisation.name >= employer,
+                                                     Organisation.name < employer + "\U0010ffff")
+        filters.append(Person.employer_id.in_(employers.scalar_subquery()))
     if flt.level is not None:
-        stmt = stmt.where(Person.current_level == flt.level)
-    return stmt, order
+        filters.append(Person.current_level == flt.level)
+    return stmt, filters, order
 
 
 def list_people(actor: User, flt: PeopleFilter, after: str | None, per_page: int) -> KeysetPage[Person]:
     require(actor, "person.view")
-    stmt, order = _people_query(actor, flt)
-    return keyset_page(stmt, order, after, per_page)
+    stmt, filters, order = _people_query(actor, flt)
+    return keyset_page(stmt, order, after, per_page, filters)
 
 
 def people_for_export(actor: User, flt: PeopleFilter, limit: int = 100_000) -> list[Person]:
     require(actor, "person.view")
-    stmt, order = _people_query(actor, flt)
-    stmt = stmt.order_by(*[c.desc() if d else c.asc() for c, d in order]).limit(limit)
+    stmt, filters, order = _people_query(actor, flt)
+    stmt = stmt.where(*filters).order_by(*[c.desc() if d else c.asc() for c, d in order]).limit(limit)
     return list(db.session.scalars(stmt))
 
 

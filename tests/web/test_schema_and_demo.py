@@ -27,3 +27,16 @@ def test_demo_data_loads_twice_without_duplicates(app, ctx, web):
     web.login("official", DEMO_PASSWORD)
     page = web.get("/people").get_data(as_text=True)
     assert "上海申港精密机械有限公司" in page or "上海申江技师学院" in page
+
+
+def test_foreign_keys_are_enforced_on_every_database(app, ctx):
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    from tests import factories
+
+    person = factories.person()
+    person.employer_id = 987654
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
