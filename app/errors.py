@@ -42,6 +42,9 @@ def init_app(app: Flask) -> None:
         messages = {
             403: _("您没有执行此操作的权限。如需开通，请联系本单位管理员。"),
             404: _("您要找的页面不存在或已被删除。"),
+            400: _("请求格式不正确，请返回后重试。"),
+            405: _("此地址不支持该操作，请从页面上的按钮进入。"),
+            413: _("上传的文件过大（上限 16 MB）。"),
             429: _("尝试次数过多，请稍后再试。"),
         }
         code = exc.code or 500
@@ -50,7 +53,7 @@ def init_app(app: Flask) -> None:
         if request.path.startswith("/static/"):
             return exc
         return render("error.html", status=code, code=code, title=titles[code],
-                      message=messages.get(code, exc.description or ""))
+                      message=messages.get(code, ""))
 
     @app.errorhandler(500)
     def server_error(exc: Exception) -> tuple[str, int]:

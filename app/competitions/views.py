@@ -6,7 +6,7 @@ from datetime import datetime
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
-from flask import Response, current_app, flash, request, send_file
+from flask import Response, current_app, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -220,9 +220,7 @@ def register(event_id: int) -> Response:
     require(current_user, "registration.submit")
     form = RegisterForm()
     q = request.args.get("q", "").strip()[:50]
-    people = services.registrable_people(current_user, q, limit=200)
-    form.person_id.choices = [("", "—")] + [
-        (p.id, f"{p.name}  {p.id_number_masked}  {p.employer.name if p.employer else ''}") for p in people]
+    _person_choices(form, q)
     status = 200
     if request.method == "POST":
         status = 422
@@ -261,9 +259,22 @@ def registration_import(event_id: int) -> Response:
                 flash(_("已导入 %(n)d 名选手的报名", n=created), "success")
                 return redirect_after_post("competitions.event_detail", event_id=event.id)
     form = RegisterForm()
-    form.person_id.choices = [("", "—")]
+    _person_choices(form, "")
     return render("competitions/register.html", form=form, event=event, q="", status=422, import_form=import_form,
                   reports=reports)
+
+
+@bp.get("/events/<int:event_id>/import")
+@login_required
+def registration_import_page(event_id: int) -> Response:
+    """A reload after a failed upload (htmx pushed this address) lands on the register page."""
+    return redirect(url_for("competitions.register", event_id=event_id), code=303)
+
+
+def _person_choices(form: RegisterForm, q: str) -> None:
+    people = services.registrable_people(current_user, q, limit=200)
+    form.person_id.choices = [("", "—")] + [
+        (p.id, f"{p.name}  {p.id_number_masked}  {p.employer.name if p.employer else ''}") for p in people]
 
 
 @bp.get("/events/<int:event_id>/import/template.xlsx")
