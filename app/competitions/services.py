@@ -353,14 +353,21 @@ def register(actor: User, event: Event, person: Person, now: datetime, team_name
     unit = registering_unit(actor, person)
     existing = db.session.scalar(sa.select(Registration).where(Registration.event_id == event.id,
                                                                Registration.person_id == person.id))
-    if existing is not None and existing.status.holds_a_place:
+    # Sent back for changes: submitting again resubmits the same entry, in the place it already holds.
+    resubmission = existing is not None and existing.status is RegistrationStatus.CHANGES_REQUESTED
+    if existing is not None and existing.status.holds_a_place and not resubmission:
         raise DomainError(_("该选手已报名此赛项"), "person_id")
     problems = eligibility_messages(person, event)
     if problems:
         raise DomainError("；".join(problems), "person_id")
+    if resubmission and existing is not None and existing.team is not None and not team_name.strip():
+        team_name = existing.team.name
     team = _team_for(event, unit, team_name)
     members = _team_members(team) if team is not None else 0
-    if members == 0 and rules.quota_left(event.quota_per_unit, places_held(event, unit.id)) == 0:
+    if resubmission and existing is not None and team is not None and existing.team_id == team.id:
+        members -= 1  # the entrant's own place in the team
+    if not resubmission and members == 0 and rules.quota_left(event.quota_per_unit,
+                                                              places_held(event, unit.id)) == 0:
         raise DomainError(_("本单位在此赛项的名额（%(n)d）已用完", n=event.quota_per_unit))
     if team is not None and members >= event.team_size:
         raise DomainError(_("该队已满（每队 %(n)d 人）", n=event.team_size), "team_name")

@@ -221,6 +221,8 @@ def register(event_id: int) -> Response:
     form = RegisterForm()
     q = request.args.get("q", "").strip()[:50]
     _person_choices(form, q)
+    if request.method == "GET" and request.args.get("person", type=int):
+        form.person_id.data = request.args.get("person", type=int)  # "resubmit" from the entrant list
     status = 200
     if request.method == "POST":
         status = 422

@@ -337,3 +337,33 @@ def test_export_and_print_list_the_filtered_entrants_masked(app, ctx, login_as):
     assert number not in str(rows)
     printed = web.get(f"/competitions/events/{ev.id}/print").get_data(as_text=True)
     assert "导出选手" in printed and "待审选手" in printed and number not in printed
+
+
+def test_an_entry_sent_back_for_changes_is_resubmitted_in_its_place(app, ctx, login_as):
+    organizer, org = _organizer()
+    ev = cf.event(cf.competition(org), quota_per_unit=1)
+    unit, hr = _unit_hr()
+    person = factories.person(employer=unit)
+    reg = cf.registration(ev, person, unit)
+    login_as(organizer).post(f"/competitions/events/{ev.id}/decide",
+                             {"decide_one": f"{reg.id}:request_changes", "reason": "请补充证书"})
+    web = login_as(hr)
+    page = web.get(f"/competitions/events/{ev.id}").get_data(as_text=True)
+    assert "需修改" in page and "请补充证书" in page
+    assert web.post(f"/competitions/events/{ev.id}/register", {"person_id": person.id}).status_code == 303
+    db.session.expire_all()
+    again = db.session.get(Registration, reg.id)
+    assert again.status is RegistrationStatus.SUBMITTED and again.reason == ""
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 1
+
+
+def test_the_unit_gets_a_resubmit_link_that_preselects_the_entrant(app, ctx, login_as):
+    ev = cf.event()
+    unit, hr = _unit_hr()
+    person = factories.person("待修改选手", unit)
+    cf.registration(ev, person, unit, status=RegistrationStatus.CHANGES_REQUESTED, reason="照片不清晰")
+    web = login_as(hr)
+    page = web.get(f"/competitions/events/{ev.id}").get_data(as_text=True)
+    assert "修改后重新提交" in page
+    form = web.get(f"/competitions/events/{ev.id}/register?q=待修改选手&person={person.id}").get_data(as_text=True)
+    assert f'<option selected value="{person.id}">' in form
