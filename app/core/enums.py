@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
 
@@ -16,11 +17,17 @@ class LabelledEnum(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return str(self.labels().get(self.value, self.value))
+        # The labels are lazy strings, translated when shown, so one dict per class serves every locale.
+        return str(_labels_of(type(self)).get(self.value, self.value))
 
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:
         return [(m.value, m.label) for m in cls]
+
+
+@cache
+def _labels_of(enum_cls: type[LabelledEnum]) -> dict[str, object]:
+    return enum_cls.labels()
 
 
 class District(LabelledEnum):

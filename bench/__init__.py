@@ -1,0 +1,1 @@
+"""The data generator and the benchmark: `python -m bench --scale N` (see bench/README.md)."""

@@ -1,0 +1,78 @@
+"""Timing loops, percentiles, the result line, and the capture and replay of a page's SQL."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+
+@dataclass
+class Result:
+    name: str
+    samples_ms: list[float]
+
+    def percentile(self, share: float) -> float:
+        """Nearest-rank percentile: the smallest sample with at least ``share`` of the samples at or below."""
+        ordered = sorted(self.samples_ms)
+        return ordered[max(math.ceil(share * len(ordered)) - 1, 0)]
+
+    def line(self) -> str:
+        return (f"{self.name} p50_ms={self.percentile(0.50):.2f} p95_ms={self.percentile(0.95):.2f} "
+                f"n={len(self.samples_ms)}")
+
+
+def measure(name: str, call: Callable[[], object], requests: int, warmup: int) -> Result:
+    """Run ``call`` ``warmup`` times untimed, then ``requests`` times timed one by one."""
+    for _ in range(warmup):
+        call()
+    samples = []
+    for _ in range(requests):
+        started = time.perf_counter_ns()
+        call()
+        samples.append((time.perf_counter_ns() - started) / 1e6)
+    return Result(name, samples)
+
+
+@dataclass
+class CapturedSql:
+    """The statements (with their DBAPI parameters) that one request sent to the database."""
+
+    statements: list[tuple[str, Any]] = field(default_factory=list)
+
+
+@contextmanager
+def capture_sql(engine: sa.Engine) -> Iterator[CapturedSql]:
+    captured = CapturedSql()
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        if not executemany:
+            captured.statements.append((statement, parameters))
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield captured
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def replayer(engine: sa.Engine, captured: CapturedSql) -> tuple[Callable[[], None], Callable[[], None]]:
+    """A call that runs the captured statements on a raw DBAPI connection and fetches every row, and a
+    call that gives the connection back. No ORM, no template: the floor under the page's cost."""
+    raw = engine.raw_connection()
+
+    def run() -> None:
+        cursor = raw.cursor()
+        for statement, parameters in captured.statements:
+            cursor.execute(statement, parameters)
+            if cursor.description is not None:
+                cursor.fetchall()
+        cursor.close()
+        raw.rollback()  # the request ends its transaction too
+
+    return run, raw.close
