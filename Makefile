@@ -19,7 +19,7 @@ run: install db demo  ## install everything, migrate, load demo data, serve on h
 	LOG_FORMAT=text $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: install system-deps postgres lint  ## the whole suite, on SQLite and on PostgreSQL
-	$(BIN)/python -m pytest -p no:randomly -q tests
+	$(BIN)/python -m pytest -q tests
 	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q tests
 
 install: $(VENV)/.installed static translations

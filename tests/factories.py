@@ -5,7 +5,9 @@ from __future__ import annotations
 import itertools
 import random
 from datetime import date
+from io import BytesIO
 
+from openpyxl import Workbook
 from werkzeug.security import generate_password_hash
 
 from app.core import rules
@@ -90,3 +92,15 @@ def occupation(code: str = "6-18-01-01", name: str = "车工") -> Occupation:
         db.session.add(row)
         db.session.commit()
     return row
+
+
+def xlsx(headers: list[str], rows: list[list[object]]) -> bytes:
+    """An .xlsx workbook with a header row and the given rows, as a person would fill one in."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(headers)
+    for row in rows:
+        ws.append(row)
+    buf = BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -18,7 +18,7 @@ from app.core import services as core_services
 from app.core.enums import District, SkillLevel
 from app.core.models import Person
 from app.core.types import utcnow
-from app.core.views import attach_error, today_in_shanghai
+from app.core.views import attach_error, form_status, submit, today_in_shanghai
 from app.errors import DomainError
 from app.extensions import db
 from app.htmx import redirect_after_post, render
@@ -82,17 +82,12 @@ def _competition_data(form: CompetitionForm) -> services.CompetitionData:
 def competition_new() -> Response:
     require(current_user, "competition.manage")
     form = _competition_form()
-    if form.validate_on_submit():
-        try:
-            competition = services.create_competition(current_user, _competition_data(form))
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            flash(_("已创建大赛：%(name)s", name=competition.name), "success")
-            return redirect_after_post("competitions.competition_detail", competition_id=competition.id)
+    competition = submit(form, lambda: services.create_competition(current_user, _competition_data(form)))
+    if competition is not None:
+        flash(_("已创建大赛：%(name)s", name=competition.name), "success")
+        return redirect_after_post("competitions.competition_detail", competition_id=competition.id)
     return render("competitions/competition_form.html", form=form, competition=None,
-                  status=422 if request.method == "POST" else 200)
+                  status=form_status())
 
 
 @bp.route("/<int:competition_id>/edit", methods=["GET", "POST"])
@@ -101,17 +96,13 @@ def competition_edit(competition_id: int) -> Response:
     competition = services.get_competition(current_user, competition_id)
     require(current_user, "competition.manage", competition)
     form = _competition_form(competition)
-    if form.validate_on_submit():
-        try:
-            services.update_competition(current_user, competition, _competition_data(form))
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            flash(_("已保存"), "success")
-            return redirect_after_post("competitions.competition_detail", competition_id=competition.id)
+    saved = submit(form, lambda: services.update_competition(current_user, competition,
+                                                             _competition_data(form)))
+    if saved is not None:
+        flash(_("已保存"), "success")
+        return redirect_after_post("competitions.competition_detail", competition_id=competition.id)
     return render("competitions/competition_form.html", form=form, competition=competition,
-                  status=422 if request.method == "POST" else 200)
+                  status=form_status())
 
 
 @bp.get("/<int:competition_id>")
@@ -158,17 +149,12 @@ def event_new(competition_id: int) -> Response:
     competition = services.get_competition(current_user, competition_id)
     require(current_user, "competition.manage", competition)
     form = _event_form(competition)
-    if form.validate_on_submit():
-        try:
-            event = services.create_event(current_user, competition, _event_data(form))
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            flash(_("已添加赛项：%(name)s", name=event.name), "success")
-            return redirect_after_post("competitions.competition_detail", competition_id=competition.id)
+    event = submit(form, lambda: services.create_event(current_user, competition, _event_data(form)))
+    if event is not None:
+        flash(_("已添加赛项：%(name)s", name=event.name), "success")
+        return redirect_after_post("competitions.competition_detail", competition_id=competition.id)
     return render("competitions/event_form.html", form=form, competition=competition, event=None,
-                  status=422 if request.method == "POST" else 200)
+                  status=form_status())
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
@@ -177,17 +163,12 @@ def event_edit(event_id: int) -> Response:
     event = services.get_event(current_user, event_id)
     require(current_user, "competition.manage", event)
     form = _event_form(event.competition, event)
-    if form.validate_on_submit():
-        try:
-            services.update_event(current_user, event, _event_data(form))
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            flash(_("已保存"), "success")
-            return redirect_after_post("competitions.event_detail", event_id=event.id)
+    saved = submit(form, lambda: services.update_event(current_user, event, _event_data(form)))
+    if saved is not None:
+        flash(_("已保存"), "success")
+        return redirect_after_post("competitions.event_detail", event_id=event.id)
     return render("competitions/event_form.html", form=form, competition=event.competition, event=event,
-                  status=422 if request.method == "POST" else 200)
+                  status=form_status())
 
 
 def _registration_filter() -> services.RegistrationFilter:

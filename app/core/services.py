@@ -65,7 +65,8 @@ class OrganisationData:
     district: District | None
     address: str = ""
     contact_name: str = ""
-    contact_phone: str = ""
+    #: None keeps the stored number (an edit form cannot show it); "" clears it.
+    contact_phone: str | None = ""
     active: bool = True
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from io import BytesIO
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -29,6 +31,8 @@ from app.errors import DomainError
 from app.extensions import db
 from app.htmx import redirect_after_post, render
 
+T = TypeVar("T")
+
 
 def today_in_shanghai() -> date:
     from datetime import datetime
@@ -43,6 +47,26 @@ def attach_error(form: FlaskForm, exc: DomainError) -> None:
         field.errors = [*field.errors, exc.message] if isinstance(field.errors, list) else [exc.message]
     else:
         form.form_errors.append(exc.message)
+
+
+def submit(form: FlaskForm, write: Callable[[], T]) -> T | None:
+    """Validate the form and run the write; a DomainError lands next to its field (after a rollback).
+
+    Returns what the write returned, or None when the form is to be shown again.
+    """
+    if not form.validate_on_submit():
+        return None
+    try:
+        return write()
+    except DomainError as exc:
+        db.session.rollback()
+        attach_error(form, exc)
+        return None
+
+
+def form_status() -> int:
+    """200 for a form shown for the first time, 422 for one shown again with its errors."""
+    return 422 if request.method == "POST" else 200
 
 
 def _enum_arg(enum_cls, name: str):
@@ -93,12 +117,14 @@ def organisations() -> Response:
                   kind_choices=OrgKind.choices(), district_choices=District.choices())
 
 
-def _org_data(form: OrganisationForm) -> services.OrganisationData:
+def _org_data(form: OrganisationForm, editing: bool = False) -> services.OrganisationData:
+    phone = (form.contact_phone.data or "").strip()
     return services.OrganisationData(
         name=form.name.data or "", kind=OrgKind(form.kind.data), uscc=(form.uscc.data or "").strip() or None,
         district=District(form.district.data) if form.district.data else None, address=form.address.data or "",
-        contact_name=form.contact_name.data or "", contact_phone=(form.contact_phone.data or "").strip(),
-        active=bool(form.active.data))
+        contact_name=form.contact_name.data or "",
+        # An edit form cannot show the stored phone; left blank, it stays as it is.
+        contact_phone=None if editing and not phone else phone, active=bool(form.active.data))
 
 
 @bp.route("/organisations/new", methods=["GET", "POST"])
@@ -106,16 +132,12 @@ def _org_data(form: OrganisationForm) -> services.OrganisationData:
 def organisation_new() -> Response:
     require(current_user, "organisation.manage")
     form = OrganisationForm()
-    if form.validate_on_submit():
-        try:
-            org = services.create_organisation(current_user, _org_data(form))
-        except DomainError as exc:
-            attach_error(form, exc)
-        else:
-            flash(_("已添加单位：%(name)s", name=org.name), "success")
-            return redirect_after_post("core.organisation_detail", org_id=org.id)
+    org = submit(form, lambda: services.create_organisation(current_user, _org_data(form)))
+    if org is not None:
+        flash(_("已添加单位：%(name)s", name=org.name), "success")
+        return redirect_after_post("core.organisation_detail", org_id=org.id)
     return render("core/organisation_form.html", block="organisation_form", form=form, org=None,
-                  status=422 if request.method == "POST" else 200)
+                  status=form_status())
 
 
 @bp.get("/organisations/<int:org_id>")
@@ -135,20 +157,11 @@ def organisation_edit(org_id: int) -> Response:
         form.kind.data = org.kind.value
         form.district.data = org.district.value if org.district else ""
         form.contact_phone.data = ""
-    if form.validate_on_submit():
-        data = _org_data(form)
-        if not data.contact_phone:
-            data.contact_phone = None  # type: ignore[assignment]  # keep the stored number
-        try:
-            services.update_organisation(current_user, org, data)
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            flash(_("已保存"), "success")
-            return redirect_after_post("core.organisation_detail", org_id=org.id)
+    if submit(form, lambda: services.update_organisation(current_user, org, _org_data(form, editing=True))):
+        flash(_("已保存"), "success")
+        return redirect_after_post("core.organisation_detail", org_id=org.id)
     return render("core/organisation_form.html", block="organisation_form", form=form, org=org,
-                  status=422 if request.method == "POST" else 200)
+                  status=form_status())
 
 
 # ---------------------------------------------------------------- users
@@ -185,17 +198,12 @@ def _user_data(form: UserForm, username: str | None = None) -> services.UserData
 def user_new() -> Response:
     require(current_user, "user.manage")
     form = _user_form()
-    if form.validate_on_submit():
-        try:
-            services.create_user(current_user, _user_data(form))
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            flash(_("已创建用户"), "success")
-            return redirect_after_post("core.users")
+    saved = submit(form, lambda: services.create_user(current_user, _user_data(form)))
+    if saved is not None:
+        flash(_("已创建用户"), "success")
+        return redirect_after_post("core.users")
     return render("core/user_form.html", block="user_form", form=form, user=None,
-                  status=422 if request.method == "POST" else 200)
+                  status=form_status())
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
@@ -204,17 +212,13 @@ def user_edit(user_id: int) -> Response:
     user = services.get_user(current_user, user_id)
     form = _user_form(user)
     form.username.data = user.username
-    if form.validate_on_submit():
-        try:
-            services.update_user(current_user, user, _user_data(form, username=user.username))
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            flash(_("已保存"), "success")
-            return redirect_after_post("core.users")
+    saved = submit(form, lambda: services.update_user(current_user, user,
+                                                      _user_data(form, username=user.username)))
+    if saved is not None:
+        flash(_("已保存"), "success")
+        return redirect_after_post("core.users")
     return render("core/user_form.html", block="user_form", form=form, user=user,
-                  history=audit.entries_for("users", user.id), status=422 if request.method == "POST" else 200)
+                  history=audit.entries_for("users", user.id), status=form_status())
 
 
 # ---------------------------------------------------------------- people
@@ -270,17 +274,12 @@ def person_new() -> Response:
     form = _person_form()
     if request.method == "GET" and not can(current_user, "organisation.view"):
         form.employer_id.data = current_user.organisation_id
-    if form.validate_on_submit():
-        try:
-            person = services.create_person(current_user, _person_data(form))
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            flash(_("已登记人员：%(name)s", name=person.name), "success")
-            return redirect_after_post("core.person_detail", person_id=person.id)
+    person = submit(form, lambda: services.create_person(current_user, _person_data(form)))
+    if person is not None:
+        flash(_("已登记人员：%(name)s", name=person.name), "success")
+        return redirect_after_post("core.person_detail", person_id=person.id)
     return render("core/person_form.html", block="person_form", form=form, person=None,
-                  status=422 if request.method == "POST" else 200)
+                  status=form_status())
 
 
 @bp.get("/people/<int:person_id>")
@@ -301,17 +300,13 @@ def person_edit(person_id: int) -> Response:
     form = _person_form(person)
     form.id_number.validators = [v for v in form.id_number.validators if not isinstance(v, DataRequired)]
     form.id_number.flags.required = False
-    if form.validate_on_submit():
-        try:
-            services.update_person(current_user, person, _person_data(form, editing=True))
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            flash(_("已保存"), "success")
-            return redirect_after_post("core.person_detail", person_id=person.id)
+    saved = submit(form, lambda: services.update_person(current_user, person,
+                                                        _person_data(form, editing=True)))
+    if saved is not None:
+        flash(_("已保存"), "success")
+        return redirect_after_post("core.person_detail", person_id=person.id)
     return render("core/person_form.html", block="person_form", form=form, person=person,
-                  status=422 if request.method == "POST" else 200)
+                  status=form_status())
 
 
 @bp.post("/people/<int:person_id>/reveal")
@@ -330,18 +325,13 @@ def certificate_add(person_id: int) -> Response:
     person = services.get_person(current_user, person_id)
     form = CertificateForm()
     form.occupation_code.choices = services.occupation_choices()
-    if form.validate_on_submit():
-        try:
-            services.add_certificate(current_user, person, services.CertificateData(
-                level=SkillLevel(form.level.data), occupation_code=form.occupation_code.data,
-                issuer=form.issuer.data or "", number=form.number.data or "", issued_on=form.issued_on.data),
-                today=today_in_shanghai())
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            flash(_("已添加证书"), "success")
-            return redirect_after_post("core.person_detail", person_id=person.id)
+    saved = submit(form, lambda: services.add_certificate(current_user, person, services.CertificateData(
+        level=SkillLevel(form.level.data), occupation_code=form.occupation_code.data,
+        issuer=form.issuer.data or "", number=form.number.data or "", issued_on=form.issued_on.data),
+        today=today_in_shanghai()))
+    if saved is not None:
+        flash(_("已添加证书"), "success")
+        return redirect_after_post("core.person_detail", person_id=person.id)
     return render("core/person_detail.html", block="certificate_form", person=person, cert_form=form,
                   history=audit.entries_for("people", person.id, limit=50), status=422)
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from app.competitions.imports import HEADERS
@@ -46,6 +46,10 @@ EVENT_URL = re.compile(r"/competitions/events/\d+$")
 
 def this_year() -> int:
     return datetime.now(BEIJING).year
+
+
+def xlsx(rows: list[list[object]]) -> bytes:
+    return factories.xlsx(HEADERS, rows)
 
 
 def query_of(url: str) -> dict[str, list[str]]:
@@ -93,16 +97,6 @@ def registrations_count() -> int:
     db.session.expire_all()
     return db.session.scalar(sa.select(sa.func.count()).select_from(Registration))
 
-
-def xlsx(rows: list[list[object]]) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(HEADERS)
-    for row in rows:
-        ws.append(row)
-    buf = BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 def upload_entrants(page, content: bytes, name: str = "报名表.xlsx") -> None:

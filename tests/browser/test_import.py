@@ -6,7 +6,7 @@ from io import BytesIO
 
 import pytest
 import sqlalchemy as sa
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from app.core.enums import District, Role
@@ -21,16 +21,6 @@ HEADERS = ["姓名*", "证件类型", "证件号码*", "手机号", "工作单�
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def xlsx(rows: list[list[object]], headers: list[str] = HEADERS) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(headers)
-    for row in rows:
-        ws.append(row)
-    buf = BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
 
 def digits_only_ric(**kwargs) -> str:
     """A valid 身份证号 without the X check character, so it can also be written as a number."""
@@ -38,6 +28,10 @@ def digits_only_ric(**kwargs) -> str:
         number = factories.valid_ric(**kwargs)
         if number.isdigit():
             return number
+
+
+def xlsx(rows: list[list[object]], headers: list[str] = HEADERS) -> bytes:
+    return factories.xlsx(headers, rows)
 
 
 def upload(page, content: bytes, name: str = "人员名单.xlsx", mime: str = XLSX) -> None:

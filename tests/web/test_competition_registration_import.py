@@ -3,7 +3,7 @@ from datetime import date
 from io import BytesIO
 
 import sqlalchemy as sa
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from app.competitions import services
 from app.competitions.imports import HEADERS
@@ -17,21 +17,10 @@ from tests import competition_factories as cf
 from tests import factories
 
 
-def _xlsx(rows):
-    wb = Workbook()
-    ws = wb.active
-    ws.append(HEADERS)
-    for row in rows:
-        ws.append(row)
-    buf = BytesIO()
-    wb.save(buf)
-    buf.seek(0)
-    return buf
-
-
 def _import(web, ev, rows):
     return web.post(f"/competitions/events/{ev.id}/import",
-                    {"import-file": (_xlsx(rows), "entrants.xlsx")}, content_type="multipart/form-data")
+                    {"import-file": (BytesIO(factories.xlsx(HEADERS, rows)), "entrants.xlsx")},
+                    content_type="multipart/form-data")
 
 
 def _count() -> int:

@@ -2,7 +2,7 @@ from datetime import date
 from io import BytesIO
 
 import sqlalchemy as sa
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from app.core import audit
 from app.core.enums import District, OrgKind, Role
@@ -12,20 +12,9 @@ from app.extensions import db
 from tests import factories
 
 
-def _xlsx(rows: list[list]) -> BytesIO:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(HEADERS)
-    for row in rows:
-        ws.append(row)
-    buf = BytesIO()
-    wb.save(buf)
-    buf.seek(0)
-    return buf
-
-
 def _upload(web, rows):
-    return web.post("/people/import", {"file": (_xlsx(rows), "people.xlsx")}, content_type="multipart/form-data")
+    return web.post("/people/import", {"file": (BytesIO(factories.xlsx(HEADERS, rows)), "people.xlsx")},
+                    content_type="multipart/form-data")
 
 
 def _ids(n: int) -> list[str]:
