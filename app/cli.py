@@ -10,6 +10,8 @@ def init_app(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo() -> None:
         """Load the demo data (idempotent: a second run adds nothing)."""
+        if app.config["ENV_NAME"] == "production":
+            raise click.ClickException("refusing to load demo accounts (known passwords) with APP_ENV=production")
         from datetime import datetime
         from zoneinfo import ZoneInfo
 

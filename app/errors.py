@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, flash, render_template, request
+from flask import Flask, Response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from app.htmx import render
+from app.htmx import is_htmx, render
 
 
 class DomainError(Exception):
@@ -25,8 +25,11 @@ class DomainError(Exception):
 def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError) -> Response:
-        flash(exc.message, "danger")
-        return render("error.html", status=422, code=422, title=_("无法完成操作"), message=exc.message)
+        """A refusal no view caught: shown once, on a whole page (never swapped into a fragment target)."""
+        response = render("error.html", status=422, code=422, title=_("无法完成操作"), message=exc.message)
+        if is_htmx():
+            response.headers["HX-Retarget"] = "body"
+        return response
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> Response:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Response, make_response, redirect, render_template, url_for
+from flask import Response, make_response, redirect, render_template, request, url_for
 from jinja2_fragments.flask import render_block
 
 from app.extensions import htmx
@@ -42,6 +43,15 @@ def redirect_after_post(endpoint: str, **values: Any) -> Response:
 
 def is_htmx() -> bool:
     return bool(htmx)
+
+
+def page_url() -> str:
+    """The address of the page the user is on: for an htmx request the page that sent it (a fragment or
+    POST-only endpoint is no place to come back to), otherwise the request's own path and query."""
+    if bool(htmx) and htmx.current_url:
+        parts = urlsplit(htmx.current_url)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return request.full_path.rstrip("?")
 
 
 def hx_redirect_or_redirect(url: str) -> Response:

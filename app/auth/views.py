@@ -10,7 +10,7 @@ from app.auth import bp, services
 from app.auth.forms import LoginForm
 from app.core.models import User
 from app.extensions import db, limiter, login_manager
-from app.htmx import hx_redirect_or_redirect, render
+from app.htmx import hx_redirect_or_redirect, page_url, render
 
 
 @login_manager.user_loader
@@ -20,7 +20,7 @@ def load_user(user_id: str) -> User | None:
 
 @login_manager.unauthorized_handler
 def unauthorized() -> Response:
-    return hx_redirect_or_redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    return hx_redirect_or_redirect(url_for("auth.login", next=page_url()))
 
 
 def _safe_next(target: str | None) -> str:

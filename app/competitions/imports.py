@@ -12,6 +12,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 
+from app.auth.permissions import can
 from app.competitions import services
 from app.competitions.models import Event, Registration
 from app.core import audit, rules
@@ -110,6 +111,8 @@ def _person_for_row(actor: User, report: RowReport, values: tuple) -> Person:
     report.id_masked = rules.mask_id_number(data.id_number)
     person = core_services.find_person_by_id_number(doc, data.id_number)
     if person is not None:
+        if not can(actor, "person.view", person):  # never tell a stranger's name (or who employs them)
+            raise DomainError(_("只能为本单位（本区）的人员报名"))
         if person.name != data.name:
             raise DomainError(_("该证件号码已登记为另一个姓名：%(name)s", name=person.name))
         return person
@@ -127,10 +130,11 @@ def _person_for_row(actor: User, report: RowReport, values: tuple) -> Person:
 def export(registrations: list[Registration]) -> bytes:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("参赛选手")
-    ws.append(["序号", "姓名", "证件号码（脱敏）", "性别", "出生日期", "技能等级", "报名单位", "队名", "状态", "原因"])
+    ws.append(["序号", "姓名", "证件号码（脱敏）", "性别", "出生年份", "技能等级", "报名单位", "队名", "状态", "原因"])
     for n, r in enumerate(registrations, start=1):
         p = r.person
-        ws.append([n, p.name, p.id_number_masked, str(p.sex.label) if p.sex else "", p.birth_date,
+        birth_year = p.birth_date.year if p.birth_date else ""
+        ws.append([n, p.name, p.id_number_masked, str(p.sex.label) if p.sex else "", birth_year,
                    str(p.current_level.label) if p.current_level else "", r.unit.name, r.team.name if r.team else "",
                    str(r.status.label), r.reason])
     buf = BytesIO()

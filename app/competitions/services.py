@@ -362,12 +362,15 @@ def register(actor: User, event: Event, person: Person, now: datetime, team_name
         raise DomainError("；".join(problems), "person_id")
     if resubmission and existing is not None and existing.team is not None and not team_name.strip():
         team_name = existing.team.name
+    _lock_event(event)
     team = _team_for(event, unit, team_name)
     members = _team_members(team) if team is not None else 0
-    if resubmission and existing is not None and team is not None and existing.team_id == team.id:
-        members -= 1  # the entrant's own place in the team
-    if not resubmission and members == 0 and rules.quota_left(event.quota_per_unit,
-                                                              places_held(event, unit.id)) == 0:
+    # A resubmission keeps its place, unless it moves to another team (which then needs one of its own).
+    keeps_place = resubmission and existing is not None and (team is None or existing.team_id == team.id)
+    if keeps_place and team is not None:
+        members -= 1  # the entrant's own seat in the team
+    if not keeps_place and members == 0 and rules.quota_left(event.quota_per_unit,
+                                                             places_held(event, unit.id)) == 0:
         raise DomainError(_("本单位在此赛项的名额（%(n)d）已用完", n=event.quota_per_unit))
     if team is not None and members >= event.team_size:
         raise DomainError(_("该队已满（每队 %(n)d 人）", n=event.team_size), "team_name")
@@ -387,6 +390,12 @@ def register(actor: User, event: Event, person: Person, now: datetime, team_name
             audit.record(actor, "create", registration, after=audit.snapshot(registration, REGISTRATION_FIELDS),
                          summary=person.name)
     return registration
+
+
+def _lock_event(event: Event) -> None:
+    """Serialise registrations for one event while places are counted (PostgreSQL row lock; SQLite
+    already serialises writers), so two simultaneous entries cannot both take the last place."""
+    db.session.execute(sa.select(Event.id).where(Event.id == event.id).with_for_update())
 
 
 def _team_for(event: Event, unit: Organisation, team_name: str) -> Team | None:
@@ -472,8 +481,18 @@ DECISIONS = {
 }
 
 
-def decide(actor: User, registration_ids: list[int], decision: str, reason: str, now: datetime) -> int:
-    """Approve, reject or ask for changes, for one or many registrations of events the actor organises."""
+#: The statuses each decision may be taken from (a rejected or withdrawn entry never comes back this way:
+#: its unit registers again, through every check).
+DECIDABLE_FROM = {
+    "approve": (RegistrationStatus.SUBMITTED, RegistrationStatus.CHANGES_REQUESTED),
+    "reject": (RegistrationStatus.SUBMITTED, RegistrationStatus.CHANGES_REQUESTED, RegistrationStatus.APPROVED),
+    "request_changes": (RegistrationStatus.SUBMITTED, RegistrationStatus.APPROVED),
+}
+
+
+def decide(actor: User, event: Event, registration_ids: list[int], decision: str, reason: str,
+           now: datetime) -> int:
+    """Approve, reject or ask for changes, for one or many registrations of an event the actor organises."""
     if decision not in DECISIONS:
         raise DomainError(_("未知的审核操作"))
     status = DECISIONS[decision]
@@ -482,14 +501,15 @@ def decide(actor: User, registration_ids: list[int], decision: str, reason: str,
     if not registration_ids:
         raise DomainError(_("请先选择报名记录"))
     rows = list(db.session.scalars(
-        sa.select(Registration).where(Registration.id.in_(registration_ids))
+        sa.select(Registration).where(Registration.id.in_(registration_ids), Registration.event_id == event.id)
         .options(selectinload(Registration.event).joinedload(Event.competition), selectinload(Registration.person))))
     if len(rows) != len(set(registration_ids)):
         raise DomainError(_("部分报名记录不存在"))
     for row in rows:
         require(actor, "registration.review", row)
-        if row.status is RegistrationStatus.WITHDRAWN:
-            raise DomainError(_("%(name)s 已退出，不能审核", name=row.person.name))
+        if row.status not in DECIDABLE_FROM[decision]:
+            raise DomainError(_("%(name)s 的报名当前为「%(status)s」，不能这样审核", name=row.person.name,
+                                status=row.status.label))
     for row in rows:
         before = audit.snapshot(row, REGISTRATION_FIELDS)
         row.status, row.reason = status, reason.strip()

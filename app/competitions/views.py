@@ -280,7 +280,7 @@ def decide(event_id: int) -> Response:
         row_id, _sep, decision = one.partition(":")
         ids = [int(row_id)] if row_id.isdigit() else []
     try:
-        n = services.decide(current_user, ids, decision, request.form.get("reason", ""), utcnow())
+        n = services.decide(current_user, event, ids, decision, request.form.get("reason", ""), utcnow())
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "danger")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from io import BytesIO
@@ -16,8 +18,9 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 
-from app.auth.permissions import can, organisation_scope, require
+from app.auth.permissions import can, organisation_scope, people_scope, require
 from app.core import audit, rules, services
+from app.core.crypto import cipher
 from app.core.enums import DocType, Sex
 from app.core.models import Organisation, Person, User
 from app.errors import DomainError
@@ -95,6 +98,24 @@ def _imports_dir() -> Path:
     path = Path(current_app.instance_path) / "imports"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+#: An uploaded sheet waits this long for its "import" click; older ones are deleted.
+UPLOAD_TTL_SECONDS = 3600
+
+
+def _store_upload(token: str, content: bytes) -> None:
+    """Keep the previewed sheet for the confirm step: encrypted (it holds full ID numbers), owner-only,
+    and swept after an hour."""
+    folder = _imports_dir()
+    cutoff = time.time() - UPLOAD_TTL_SECONDS
+    for old in folder.glob("*.xlsx*"):
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+    path = folder / f"{token}.xlsx.enc"
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(cipher().encrypt_bytes(content))
 
 
 def _cell_text(value: object) -> str:
@@ -201,24 +222,32 @@ def _parse(actor: User, content: bytes) -> list[RowResult]:
         seen[key] = line
         result.data = data
         parsed.append((result, key))
-    _mark_existing(parsed)
+    _mark_existing(actor, parsed)
     return results
 
 
-def _mark_existing(parsed: list[tuple[RowResult, str]]) -> None:
-    """Compare with people already registered: same name is skipped, a different name is an error."""
+def _mark_existing(actor: User, parsed: list[tuple[RowResult, str]]) -> None:
+    """Compare with people already registered: same name is skipped, a different name is an error.
+
+    The stored name is shown only for people the actor may see, so an upload cannot look up strangers.
+    """
     hashes = [key for _, key in parsed]
-    existing: dict[str, str] = {}
+    existing: dict[str, tuple[str, bool]] = {}
     for start in range(0, len(hashes), 500):
         chunk = hashes[start : start + 500]
-        existing.update(db.session.execute(
-            sa.select(Person.id_number_hash, Person.name).where(Person.id_number_hash.in_(chunk))).tuples().all())
+        rows = db.session.execute(
+            sa.select(Person.id_number_hash, Person.name, people_scope(actor).label("visible"))
+            .where(Person.id_number_hash.in_(chunk))).all()
+        existing.update({row[0]: (row[1], bool(row[2])) for row in rows})
     for result, key in parsed:
         if key in existing:
-            if existing[key] == result.name:
+            name, visible = existing[key]
+            if name == result.name:
                 result.existing = True
+            elif visible:
+                result.errors.append(_("该证件号码已登记为另一个姓名：%(name)s", name=name))
             else:
-                result.errors.append(_("该证件号码已登记为另一个姓名：%(name)s", name=existing[key]))
+                result.errors.append(_("该证件号码已登记在其他单位，姓名不符"))
 
 
 def preview_import(actor: User, content: bytes) -> ImportPreview:
@@ -227,7 +256,7 @@ def preview_import(actor: User, content: bytes) -> ImportPreview:
     if not rows:
         raise DomainError(_("文件中没有数据行"), "file")
     token = f"{actor.id}-{secrets.token_hex(16)}"
-    (_imports_dir() / f"{token}.xlsx").write_bytes(content)
+    _store_upload(token, content)
     return ImportPreview(token, rows)
 
 
@@ -236,10 +265,10 @@ def commit_import(actor: User, token: str, *, only_valid: bool) -> int:
     require(actor, "person.import")
     if not token.startswith(f"{actor.id}-") or not token.replace("-", "").isalnum():
         raise DomainError(_("导入已失效，请重新上传文件"))
-    path = _imports_dir() / f"{token}.xlsx"
+    path = _imports_dir() / f"{token}.xlsx.enc"
     if not path.exists():
         raise DomainError(_("导入已失效，请重新上传文件"))
-    rows = _parse(actor, path.read_bytes())
+    rows = _parse(actor, cipher().decrypt_bytes(path.read_bytes()))
     bad = [r for r in rows if not r.ok]
     if bad and not only_valid:
         raise DomainError(_("文件中有 %(n)d 行有误，未导入任何数据", n=len(bad)))
@@ -266,9 +295,9 @@ def commit_import(actor: User, token: str, *, only_valid: bool) -> int:
 def export_people(people: list[Person]) -> bytes:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("人员")
-    ws.append(["姓名", "证件类型", "证件号码（脱敏）", "性别", "出生日期", "手机号（脱敏）", "工作单位", "技能等级"])
+    ws.append(["姓名", "证件类型", "证件号码（脱敏）", "性别", "出生年份", "手机号（脱敏）", "工作单位", "技能等级"])
     for p in people:
         ws.append([p.name, str(p.doc_type.label), p.id_number_masked, str(p.sex.label) if p.sex else "",
-                   p.birth_date, p.phone_masked, p.employer.name if p.employer else "",
+                   p.birth_date.year if p.birth_date else "", p.phone_masked, p.employer.name if p.employer else "",
                    str(p.current_level.label) if p.current_level else ""])
     return _save(wb)

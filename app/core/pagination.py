@@ -36,6 +36,9 @@ def decode_cursor(cursor: str | None, width: int) -> list[Any] | None:
         return None
     if not isinstance(values, list) or len(values) != width:
         return None
+    # A hand-made cursor must not reach the database as a list or a mapping.
+    if not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in values):
+        return None
     return values
 
 

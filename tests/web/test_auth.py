@@ -127,3 +127,22 @@ def test_user_roles_are_stored_once_each(app, ctx):
     user.set_roles({Role.OFFICIAL})
     db.session.commit()
     assert db.session.get(User, user.id).roles == {Role.OFFICIAL}
+
+
+def test_after_signing_in_from_an_htmx_request_the_user_returns_to_the_page_not_the_fragment(app, web):
+    from urllib.parse import parse_qs, urlsplit
+
+    response = web.get("/people?level=level2", headers={
+        "HX-Request": "true", "HX-Current-URL": "http://localhost/people?q=%E7%8E%8B"})
+    target = urlsplit(response.headers["HX-Redirect"])
+    assert target.path == "/login" and parse_qs(target.query)["next"] == ["/people?q=%E7%8E%8B"]
+
+
+def test_a_hand_made_cursor_starts_from_the_first_page(app, ctx, login_as):
+    from app.core.pagination import encode_cursor
+
+    factories.person(name="第一页的人")
+    web = login_as(factories.municipal_official())
+    for cursor in (encode_cursor([{"a": 1}]), encode_cursor([[1, 2]]), "%%%"):
+        response = web.get(f"/people?after={cursor}")
+        assert response.status_code == 200 and "第一页的人" in response.get_data(as_text=True)

@@ -367,3 +367,48 @@ def test_the_unit_gets_a_resubmit_link_that_preselects_the_entrant(app, ctx, log
     assert "修改后重新提交" in page
     form = web.get(f"/competitions/events/{ev.id}/register?q=待修改选手&person={person.id}").get_data(as_text=True)
     assert f'<option selected value="{person.id}">' in form
+
+
+def test_a_rejected_entry_cannot_be_approved_back_past_the_quota(app, ctx, login_as):
+    organizer, org = _organizer()
+    ev = cf.event(cf.competition(org), quota_per_unit=1)
+    unit, hr = _unit_hr()
+    first = cf.registration(ev, factories.person("甲", unit), unit, status=RegistrationStatus.REJECTED, reason="x")
+    cf.registration(ev, factories.person("乙", unit, factories.valid_ric(District.PUDONG)), unit)
+    response = login_as(organizer).post(f"/competitions/events/{ev.id}/decide",
+                                        {"decision": "approve", "registration_id": [first.id]})
+    assert response.status_code == 422 and "不能这样审核" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Registration, first.id).status is RegistrationStatus.REJECTED
+
+
+def test_decisions_only_touch_the_event_they_are_made_on(app, ctx, login_as):
+    organizer, org = _organizer()
+    comp = cf.competition(org)
+    ev, other = cf.event(comp), cf.event(comp, name="另一赛项", starts=date(2027, 5, 1))
+    unit, _hr = _unit_hr()
+    reg = cf.registration(other, factories.person(employer=unit), unit)
+    response = login_as(organizer).post(f"/competitions/events/{ev.id}/decide",
+                                        {"decision": "approve", "registration_id": [reg.id]})
+    assert response.status_code == 422
+    db.session.expire_all()
+    assert db.session.get(Registration, reg.id).status is RegistrationStatus.SUBMITTED
+
+
+def test_resubmitting_into_another_team_needs_a_free_place(app, ctx, login_as):
+    from app.competitions.models import Team
+
+    ev = cf.event(team_size=2, quota_per_unit=1)
+    unit, hr = _unit_hr()
+    team = Team(event_id=ev.id, unit_id=unit.id, name="一队")
+    db.session.add(team)
+    db.session.commit()
+    a = factories.person("队员甲", unit)
+    b = factories.person("队员乙", unit, factories.valid_ric(District.PUDONG))
+    cf.registration(ev, a, unit, team_id=team.id)
+    cf.registration(ev, b, unit, team_id=team.id, status=RegistrationStatus.CHANGES_REQUESTED)
+    web = login_as(hr)
+    response = web.post(f"/competitions/events/{ev.id}/register", {"person_id": b.id, "team_name": "二队"})
+    assert response.status_code == 422 and "名额（1）已用完" in response.get_data(as_text=True)
+    assert web.post(f"/competitions/events/{ev.id}/register",
+                    {"person_id": b.id, "team_name": "一队"}).status_code == 303

@@ -172,3 +172,28 @@ def test_export_holds_the_filtered_list_with_masked_numbers_only(app, ctx, login
     assert rows[0][0] == "姓名" and [r[0] for r in rows[1:]] == ["王导出"]
     flat = " ".join(str(c) for row in rows for c in row)
     assert ids[0] not in flat and "13711112222" not in flat and "137****2222" in flat
+
+
+def test_the_previewed_sheet_waits_encrypted_and_owner_only(app, ctx, login_as):
+    import stat
+    from pathlib import Path
+
+    number = _ids(1)[0]
+    web = login_as(factories.municipal_official())
+    html = _upload(web, [["甲", "", number]]).get_data(as_text=True)
+    token = html.split('name="token" value="')[1].split('"')[0]
+    stored = Path(app.instance_path) / "imports" / f"{token}.xlsx.enc"
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+    assert number.encode() not in stored.read_bytes() and b"PK" not in stored.read_bytes()[:4]
+    web.post("/people/import", {"token": token, "confirm": "all"})
+    assert not stored.exists()
+
+
+def test_a_stranger_s_name_is_not_revealed_by_an_import(app, ctx, login_as):
+    mine = factories.org(OrgKind.ENTERPRISE, District.MINHANG)
+    other = factories.org(OrgKind.ENTERPRISE, District.MINHANG, name="别人家")
+    number = _ids(1)[0]
+    factories.person(name="真实姓名", employer=other, id_number=number)
+    web = login_as(factories.user(mine, Role.ENTERPRISE_HR))
+    html = _upload(web, [["随便写", "", number]]).get_data(as_text=True)
+    assert "真实姓名" not in html and "该证件号码已登记在其他单位" in html
