@@ -10,6 +10,7 @@ import logging
 import os
 import re
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -93,12 +94,25 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     with application.app_context():
         db.session.remove()
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-        with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-            else:
-                for name in tables:
-                    conn.execute(sa.text(f"DELETE FROM {name}"))
+        # A browser test's last request may still be finishing on the live server when the test ends;
+        # if emptying the tables collides with it (a deadlock on PostgreSQL), try again.
+        for attempt in range(5):
+            try:
+                _empty(tables)
+                return
+            except sa.exc.OperationalError:
+                if attempt == 4:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+
+
+def _empty(tables: list[str]) -> None:
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(sa.text(f"DELETE FROM {name}"))
 
 
 @pytest.fixture()
