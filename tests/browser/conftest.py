@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from collections.abc import Iterator
@@ -70,10 +71,10 @@ def page(browser, live_server: str, expected_statuses: set[int]) -> Iterator[obj
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
     pg.on("console", on_console)
     yield pg
-    try:  # let the page's last requests finish before the tables are emptied under them
+    # Let the page's last requests finish before the tables are emptied under them (a page still busy
+    # after 3 s is closed anyway).
+    with contextlib.suppress(Exception):
         pg.wait_for_load_state("networkidle", timeout=3_000)
-    except Exception:  # noqa: BLE001 - a page still busy after 3 s is closed anyway
-        pass
     context.close()
     # A Content-Security-Policy violation, a script error or an unexpected error response shows up here.
     assert errors == [], errors
