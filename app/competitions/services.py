@@ -235,6 +235,21 @@ def _check_event(competition: Competition, data: EventData, event_id: int | None
         data.feeds_top_n = None
 
 
+def _check_places_still_fit(event: Event, data: EventData) -> None:
+    """An edit may not shrink the quota or the team size below what units already hold."""
+    active = sa.and_(Registration.event_id == event.id, Registration.status.in_(ACTIVE_STATUSES))
+    place = sa.distinct(Registration.team_id) if event.is_team else Registration.id
+    per_unit = sa.select(sa.func.count(place).label("n")).where(active).group_by(Registration.unit_id).subquery()
+    most = db.session.scalar(sa.select(sa.func.max(per_unit.c.n))) or 0
+    if data.quota_per_unit < most:
+        raise DomainError(_("已有单位占用 %(n)d 个名额，名额不能少于此数", n=most), "quota_per_unit")
+    per_team = (sa.select(sa.func.count().label("n")).where(active, Registration.team_id.is_not(None))
+                .group_by(Registration.team_id).subquery())
+    biggest = db.session.scalar(sa.select(sa.func.max(per_team.c.n))) or 0
+    if data.team_size < biggest:
+        raise DomainError(_("已有队伍报名 %(n)d 人，每队人数不能少于此数", n=biggest), "team_size")
+
+
 def _apply_event(event: Event, data: EventData) -> None:
     for name in EVENT_FIELDS:
         setattr(event, name, getattr(data, name))
@@ -255,6 +270,7 @@ def create_event(actor: User, competition: Competition, data: EventData) -> Even
 def update_event(actor: User, event: Event, data: EventData) -> Event:
     require(actor, "competition.manage", event)
     _check_event(event.competition, data, event.id)
+    _check_places_still_fit(event, data)
     before = audit.snapshot(event, EVENT_FIELDS)
     _apply_event(event, data)
     audit.record(actor, "update", event, before=before, after=audit.snapshot(event, EVENT_FIELDS),
@@ -349,12 +365,14 @@ def register(actor: User, event: Event, person: Person, now: datetime, team_name
     require(actor, "registration.submit")
     if not can(actor, "person.edit", person):
         raise DomainError(_("只能为本单位（本区）的人员报名"), "person_id")
-    check_window(event, now)
     unit = registering_unit(actor, person)
     existing = db.session.scalar(sa.select(Registration).where(Registration.event_id == event.id,
                                                                Registration.person_id == person.id))
-    # Sent back for changes: submitting again resubmits the same entry, in the place it already holds.
+    # Sent back for changes: submitting again resubmits the same entry, in the place it already holds —
+    # also after the window has closed, since the organiser asked for it.
     resubmission = existing is not None and existing.status is RegistrationStatus.CHANGES_REQUESTED
+    if not resubmission:
+        check_window(event, now)
     if existing is not None and existing.status.holds_a_place and not resubmission:
         raise DomainError(_("该选手已报名此赛项"), "person_id")
     problems = eligibility_messages(person, event)

@@ -412,3 +412,30 @@ def test_resubmitting_into_another_team_needs_a_free_place(app, ctx, login_as):
     assert response.status_code == 422 and "名额（1）已用完" in response.get_data(as_text=True)
     assert web.post(f"/competitions/events/{ev.id}/register",
                     {"person_id": b.id, "team_name": "一队"}).status_code == 303
+
+
+def test_an_event_edit_cannot_shrink_the_quota_below_places_held(app, ctx, login_as):
+    organizer, org = _organizer()
+    ev = cf.event(cf.competition(org), quota_per_unit=3)
+    unit, _hr = _unit_hr()
+    for i in range(2):
+        cf.registration(ev, factories.person(f"占位{i}", unit, factories.valid_ric(birth=date(1997, 1, i + 1))), unit)
+    web = login_as(organizer)
+    form = _event_form(name=ev.name, quota_per_unit="1", registration_opens_at="2026-01-01T09:00",
+                       registration_closes_at="2026-12-31T17:00", starts_on="2027-01-10", ends_on="2027-01-12")
+    response = web.post(f"/competitions/events/{ev.id}/edit", form)
+    assert response.status_code == 422 and "已有单位占用 2 个名额" in response.get_data(as_text=True)
+    assert web.post(f"/competitions/events/{ev.id}/edit", {**form, "quota_per_unit": "2"}).status_code == 303
+
+
+def test_an_entry_sent_back_can_be_resubmitted_after_the_window_closed(app, ctx, login_as):
+    now = utcnow()
+    ev = cf.event(opens=now - timedelta(days=5), closes=now - timedelta(hours=1))
+    unit, hr = _unit_hr()
+    person = factories.person(employer=unit)
+    cf.registration(ev, person, unit, status=RegistrationStatus.CHANGES_REQUESTED, reason="补材料")
+    other = factories.person("迟到者", unit, factories.valid_ric(District.PUDONG))
+    web = login_as(hr)
+    assert web.post(f"/competitions/events/{ev.id}/register", {"person_id": person.id}).status_code == 303
+    response = web.post(f"/competitions/events/{ev.id}/register", {"person_id": other.id})
+    assert response.status_code == 422 and "报名已截止" in response.get_data(as_text=True)
