@@ -67,7 +67,7 @@ def import_registrations(actor: User, event: Event, content: bytes, now: datetim
         ws = load_workbook(BytesIO(content), read_only=True, data_only=True).worksheets[0]
     except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
         raise DomainError(_("无法读取该文件，请使用下载的模板（.xlsx）"), "file") from exc
-    rows = ws.iter_rows(values_only=True)
+    rows = ws.iter_rows(values_only=True, max_col=len(HEADERS))
     header = [_text(v) for v in next(rows, ())]
     if [h.rstrip("*") for h in header[:3]] != [h.rstrip("*") for h in HEADERS[:3]]:
         raise DomainError(_("表头与模板不一致，请使用下载的模板"), "file")
@@ -75,11 +75,13 @@ def import_registrations(actor: User, event: Event, content: bytes, now: datetim
     reports: list[RowReport] = []
     created = 0
     for line, values in enumerate(rows, start=2):
+        # Count sheet rows, blank ones too, so a sheet of a million empty rows is refused quickly.
+        if line > MAX_ROWS + 1:
+            db.session.rollback()
+            raise DomainError(_("一次最多导入 %(n)d 行", n=MAX_ROWS), "file")
         values = tuple(values) + (None,) * 4
         if all(v in (None, "") for v in values[:4]):
             continue
-        if len(reports) >= MAX_ROWS:
-            raise DomainError(_("一次最多导入 %(n)d 行", n=MAX_ROWS), "file")
         report = RowReport(line, _text(values[0]), "")
         reports.append(report)
         try:

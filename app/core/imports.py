@@ -156,7 +156,7 @@ def _parse(actor: User, content: bytes) -> list[RowResult]:
     except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
         raise DomainError(_("无法读取该文件，请使用下载的模板（.xlsx）"), "file") from exc
     ws = wb.worksheets[0]
-    rows = ws.iter_rows(values_only=False)
+    rows = ws.iter_rows(values_only=False, max_col=len(HEADERS))
     header = [_cell_text(c.value) for c in next(rows, [])]
     if [h.rstrip("*") for h in header[:3]] != [h.rstrip("*") for h in HEADERS[:3]]:
         raise DomainError(_("表头与模板不一致，请使用下载的模板"), "file")
@@ -166,11 +166,12 @@ def _parse(actor: User, content: bytes) -> list[RowResult]:
     seen: dict[str, int] = {}
     parsed: list[tuple[RowResult, str]] = []
     for line, cells in enumerate(rows, start=2):
+        # Count sheet rows, blank ones too, so a sheet of a million empty rows is refused quickly.
+        if line > MAX_ROWS + 1:
+            raise DomainError(_("一次最多导入 %(n)d 行", n=MAX_ROWS), "file")
         values = [c.value for c in cells] + [None] * len(HEADERS)
         if all(v in (None, "") for v in values[: len(HEADERS)]):
             continue
-        if len(results) >= MAX_ROWS:
-            raise DomainError(_("一次最多导入 %(n)d 行", n=MAX_ROWS), "file")
         name, doc_text, raw_id, phone, employer_text, birth, sex_text = (values[i] for i in range(7))
         result = RowResult(line=line, name=_cell_text(name), id_masked="")
         results.append(result)

@@ -221,7 +221,8 @@ class PolicyValue(db.Model):
 
     __table_args__ = (
         sa.Index("ix_policy_values_lookup", "key", "qualifier", "district", "effective_from"),
-        sa.UniqueConstraint(
-            "key", "qualifier", "district", "effective_from", name="uq_policy_values_key_from"
-        ),
+        # One value per key, qualifier, district and date — the city-wide row (NULL district) included,
+        # which a plain unique constraint would let through (NULLs are distinct).
+        sa.Index("uq_policy_values_key_from", "key", "qualifier", sa.func.coalesce(sa.column("district"), ""),
+                 "effective_from", unique=True),
     )

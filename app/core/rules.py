@@ -81,10 +81,13 @@ def check_mobile(raw: str) -> str:
 
 
 def mask_id_number(number: str) -> str:
-    """310***********1234: the first three and last four characters stay visible."""
-    if len(number) <= 7:
-        return number[:1] + "*" * max(len(number) - 1, 0)
-    return number[:3] + "*" * (len(number) - 7) + number[-4:]
+    """310***********1234 for an 18-character 身份证号; other documents (shorter, so each visible character
+    says more) keep only their first and last two characters: E******78."""
+    if len(number) == 18:
+        return number[:3] + "*" * 11 + number[-4:]
+    if len(number) <= 3:
+        return "*" * len(number)
+    return number[0] + "*" * (len(number) - 3) + number[-2:]
 
 
 def mask_phone(phone: str) -> str:

@@ -85,3 +85,8 @@ def test_keyset_cursor_round_trips_and_rejects_garbage():
     assert decode_cursor(cursor, 2) == ["王芳", 42]
     assert decode_cursor("not-a-cursor!!", 2) is None
     assert decode_cursor(cursor, 1) is None
+
+
+def test_other_documents_are_masked_harder():
+    assert rules.mask_id_number("E12345678") == "E******78"
+    assert rules.mask_id_number("H1234567890") == "H********90"

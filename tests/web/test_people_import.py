@@ -197,3 +197,12 @@ def test_a_stranger_s_name_is_not_revealed_by_an_import(app, ctx, login_as):
     web = login_as(factories.user(mine, Role.ENTERPRISE_HR))
     html = _upload(web, [["随便写", "", number]]).get_data(as_text=True)
     assert "真实姓名" not in html and "该证件号码已登记在其他单位" in html
+
+
+def test_a_sheet_longer_than_the_limit_is_refused_even_when_its_rows_are_blank(app, ctx, login_as, monkeypatch):
+    from app.core import imports
+
+    monkeypatch.setattr(imports, "MAX_ROWS", 3)
+    rows = [["甲", "", _ids(1)[0]], [None], [None], [None], ["乙", "", _ids(2)[1]]]
+    response = _upload(login_as(factories.municipal_official()), rows)
+    assert response.status_code == 422 and "一次最多导入 3 行" in response.get_data(as_text=True)

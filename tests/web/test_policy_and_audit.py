@@ -112,3 +112,15 @@ def test_audit_values_read_as_labels_not_codes(app, ctx, login_as):
     page = web.get(f"/organisations/{org.id}").get_data(as_text=True)
     assert "浦东新区" in page and "静安区" in page and ">jingan<" not in page
     assert "<b>启用</b>: 否" in page
+
+
+def test_the_database_refuses_a_second_city_wide_value_for_the_same_date(app, ctx):
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    for _ in range(2):
+        db.session.add(PolicyValue(key="mentor.max_concurrent_apprentices", qualifier="", district=None,
+                                   effective_from=date(2026, 1, 1), value=Decimal("8")))
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
