@@ -49,7 +49,15 @@ AUDIT_FIELDS = {
     "phone_masked": _l("手机号"), "employer_id": _l("工作单位"), "current_level": _l("技能等级"),
     "level": _l("等级"), "occupation_code": _l("职业编码"), "issuer": _l("发证机构"), "number": _l("证书编号"),
     "issued_on": _l("发证日期"), "key": _l("参数"), "qualifier": _l("适用范围"), "effective_from": _l("生效日期"),
-    "value": _l("数值"), "note": _l("备注"),
+    "value": _l("数值"), "note": _l("备注"), "status": _l("状态"), "reason": _l("原因"), "event_id": _l("赛项"),
+    "unit_id": _l("报名单位"), "team_id": _l("队伍"), "starts_on": _l("比赛开始日期"), "ends_on": _l("比赛结束日期"),
+    "registration_opens_at": _l("报名开始"), "registration_closes_at": _l("报名截止"),
+    "quota_per_unit": _l("每单位名额"), "born_on_or_after": _l("出生日期不早于"), "min_level": _l("最低技能等级"),
+    "max_level": _l("最高技能等级"), "locality": _l("单位所在地要求"),
+    "exclude_past_worldskills": _l("已参加过世赛者不得报名"), "feeds_event_id": _l("晋级到"),
+    "feeds_top_n": _l("晋级名额"), "worldskills_no": _l("世赛项目编号"), "team_size": _l("每队人数"),
+    "venue": _l("比赛地点"), "year": _l("年份"), "klass": _l("类别"), "organiser_id": _l("主办单位"),
+    "host_district": _l("承办区"), "description": _l("说明"),
 }
 
 

@@ -265,6 +265,10 @@ def create_user(actor: User, data: UserData) -> User:
 def update_user(actor: User, user: User, data: UserData) -> User:
     require(actor, "user.manage", user)
     _check_user_data(actor, data, creating=False)
+    if user.id == actor.id and (Role.OFFICIAL not in data.roles or not data.active
+                                or data.organisation_id != actor.organisation_id):
+        # Nobody can then give it back: the last official of a bureau would lock everyone out.
+        raise DomainError(_("不能停用自己的账号、取消自己的人社工作人员角色或更换自己的单位"), "roles")
     before = audit.snapshot(user, USER_FIELDS) | {"roles": sorted(r.value for r in user.roles)}
     user.display_name, user.email = data.display_name.strip(), data.email.strip()
     user.organisation_id, user.active = data.organisation_id, data.active

@@ -211,7 +211,7 @@ def user_new() -> Response:
 def user_edit(user_id: int) -> Response:
     user = services.get_user(current_user, user_id)
     form = _user_form(user)
-    form.username.data = user.username
+    del form.username  # not editable, so not validated (old accounts may predate the length rule)
     saved = submit(form, lambda: services.update_user(current_user, user,
                                                       _user_data(form, username=user.username)))
     if saved is not None:

@@ -178,3 +178,15 @@ def test_a_person_account_is_linked_by_document_number(app, ctx, login_as):
     user = db.session.scalar(sa.select(User).where(User.username == "athlete1"))
     assert user.person_id == athlete.id
     assert number not in str(db.session.scalars(sa.select(AuditEntry.after)).all())
+
+
+def test_an_official_cannot_lock_themselves_out(app, ctx, login_as):
+    me = factories.municipal_official(username="me")
+    web = login_as(me)
+    form = {"display_name": "我", "organisation_id": me.organisation_id, "roles": ["organizer"], "active": "y"}
+    response = web.post(f"/users/{me.id}/edit", form)
+    assert response.status_code == 422 and "不能停用自己的账号" in response.get_data(as_text=True)
+    response = web.post(f"/users/{me.id}/edit", {**form, "roles": ["official"], "active": ""})
+    assert response.status_code == 422
+    db.session.expire_all()
+    assert db.session.get(User, me.id).roles == {Role.OFFICIAL} and db.session.get(User, me.id).active

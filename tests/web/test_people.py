@@ -215,3 +215,10 @@ def test_editing_a_person_audits_before_and_after_with_masked_ids(app, ctx, logi
     assert entry.before["name"] == "旧名" and entry.after["name"] == "新名"
     assert new_number not in str(entry.after) and entry.after["id_number_masked"].endswith(new_number[-4:])
     assert entry.after["sex"] == "F"
+
+
+def test_the_export_link_follows_the_filters_in_the_list_fragment(app, ctx, login_as):
+    factories.person(name="王导")
+    web = login_as(factories.municipal_official())
+    fragment = web.get("/people?q=王", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'id="people-export"' in fragment and "/people/export.xlsx?q=" in fragment
