@@ -220,7 +220,17 @@ def register(event_id: int) -> Response:
         elif not form.errors:
             form.person_id.errors = [_("请选择选手")]
     return render("competitions/register.html", block="register_form", form=form, event=event, q=q, status=status,
-                  import_form=RegistrationImportForm(prefix="import"))
+                  import_form=RegistrationImportForm(prefix="import"), **_register_context(event))
+
+
+def _register_context(event) -> dict[str, object]:
+    """The window's state and, for a unit's staff, the places their unit has left."""
+    window = services.rules.window_state(event.registration_opens_at, event.registration_closes_at, utcnow())
+    left = None
+    if current_user.roles & services.STAFF_ROLES:
+        held = services.places_held(event, current_user.organisation_id)
+        left = services.rules.quota_left(event.quota_per_unit, held)
+    return {"window": window, "places_left": left}
 
 
 @bp.post("/events/<int:event_id>/import")
@@ -244,7 +254,7 @@ def registration_import(event_id: int) -> Response:
     form = RegisterForm()
     _person_choices(form, "")
     return render("competitions/register.html", form=form, event=event, q="", status=422, import_form=import_form,
-                  reports=reports)
+                  reports=reports, **_register_context(event))
 
 
 @bp.get("/events/<int:event_id>/import")

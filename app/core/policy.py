@@ -26,6 +26,8 @@ class PolicyKey:
     unit: object
     #: Allowed qualifiers with their labels; empty when the key takes none.
     qualifiers: dict[str, object] = field(default_factory=dict)
+    #: The largest sensible value (a ratio is at most 1), or None.
+    max_value: Decimal | None = None
 
 
 MEDALS = {"gold": _l("金牌"), "silver": _l("银牌"), "bronze": _l("铜牌"), "excellence": _l("优胜奖")}
@@ -51,7 +53,7 @@ class _Pair:
 POLICY_KEYS: dict[str, PolicyKey] = {k.key: k for k in [
     PolicyKey("apprenticeship.subsidy_per_year", _l("学徒培训补贴（每人每年）"), _l("元")),
     PolicyKey("apprenticeship.district_topup", _l("区级学徒补贴加码（每人每年）"), _l("元"), TARGET_LEVELS),
-    PolicyKey("apprenticeship.advance_ratio", _l("补贴预支比例上限"), _l("比例")),
+    PolicyKey("apprenticeship.advance_ratio", _l("补贴预支比例上限"), _l("比例"), max_value=Decimal("1")),
     PolicyKey("apprenticeship.claim_window_months", _l("补贴申领期限"), _l("月")),
     PolicyKey("apprenticeship.min_hours_per_year", _l("年度最少培训学时"), _l("学时")),
     PolicyKey("apprenticeship.min_classroom_hours_per_year", _l("年度最少课堂学时"), _l("学时")),

@@ -554,6 +554,8 @@ def add_policy_value(actor: User, data: PolicyData) -> PolicyValue:
         data.qualifier = ""
     if data.value < 0:
         raise DomainError(_("数值不能为负"), "value")
+    if spec.max_value is not None and data.value > spec.max_value:
+        raise DomainError(_("数值不能大于 %(max)s", max=spec.max_value), "value")
     row = PolicyValue(key=data.key, qualifier=data.qualifier, district=data.district,
                       effective_from=data.effective_from, value=data.value, note=data.note.strip(),
                       created_by_id=actor.id)

@@ -441,6 +441,7 @@ def test_unit_withdraws_an_entrant_and_the_freed_place_takes_another(app, ctx, p
 
     page.goto(f"/competitions/events/{event.id}")
     set_window_marker(page)
+    page.once("dialog", lambda dialog: dialog.accept())  # "确定让 沈一 退赛？"
     registration_row(page, "沈一").get_by_role("button", name="退赛").click()
     expect(status_of(page, "沈一")).to_have_text("已退出")
     expect(page.locator("#flash-messages")).to_contain_text("沈一 已退出，名额已释放")

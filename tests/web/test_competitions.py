@@ -439,3 +439,16 @@ def test_an_entry_sent_back_can_be_resubmitted_after_the_window_closed(app, ctx,
     assert web.post(f"/competitions/events/{ev.id}/register", {"person_id": person.id}).status_code == 303
     response = web.post(f"/competitions/events/{ev.id}/register", {"person_id": other.id})
     assert response.status_code == 422 and "报名已截止" in response.get_data(as_text=True)
+
+
+def test_the_register_page_shows_the_places_left_and_a_closed_window(app, ctx, login_as):
+    now = utcnow()
+    unit, hr = _unit_hr()
+    ev = cf.event(quota_per_unit=3)
+    cf.registration(ev, factories.person(employer=unit), unit)
+    web = login_as(hr)
+    assert "本单位剩余名额：2" in web.get(f"/competitions/events/{ev.id}/register").get_data(as_text=True)
+    closed = cf.event(name="已截止赛项", opens=now - timedelta(days=3), closes=now - timedelta(hours=1),
+                      starts=date(2027, 3, 1))
+    page = web.get(f"/competitions/events/{closed.id}/register").get_data(as_text=True)
+    assert "只能为被退回修改的选手重新提交" in page

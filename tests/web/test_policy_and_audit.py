@@ -124,3 +124,10 @@ def test_the_database_refuses_a_second_city_wide_value_for_the_same_date(app, ct
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()
+
+
+def test_a_ratio_above_one_is_refused(app, ctx, login_as):
+    web = login_as(factories.municipal_official())
+    response = _add(web, key="apprenticeship.advance_ratio", value="5")
+    assert response.status_code == 422 and "数值不能大于 1" in response.get_data(as_text=True)
+    assert _add(web, key="apprenticeship.advance_ratio", value="0.5").status_code == 303
