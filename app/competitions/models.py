@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -73,6 +74,50 @@ class RegistrationStatus(LabelledEnum):
         return self in (RegistrationStatus.SUBMITTED, RegistrationStatus.APPROVED, RegistrationStatus.CHANGES_REQUESTED)
 
 
+class AwardRuleKind(LabelledEnum):
+    NATIONAL = "national"
+    WORLDSKILLS = "worldskills"
+    SHARE = "share"
+
+    @classmethod
+    def labels(cls) -> dict[str, object]:
+        return {"national": _l("全国大赛规则（前三名金银铜，前一半优胜奖）"),
+                "worldskills": _l("世赛规则（世赛分制，700 分以上优胜奖）"),
+                "share": _l("比例规则（按参赛人数比例评奖）")}
+
+
+class JudgingState(LabelledEnum):
+    NOT_STARTED = "not_started"
+    SCORING = "scoring"
+    LOCKED = "locked"
+
+    @classmethod
+    def labels(cls) -> dict[str, object]:
+        return {"not_started": _l("未开始评分"), "scoring": _l("评分中"), "locked": _l("成绩已锁定")}
+
+
+class AspectKind(LabelledEnum):
+    MEASUREMENT = "M"
+    JUDGEMENT = "J"
+
+    @classmethod
+    def labels(cls) -> dict[str, object]:
+        return {"M": _l("测量"), "J": _l("评价")}
+
+
+class MedalKind(LabelledEnum):
+    GOLD = "gold"
+    SILVER = "silver"
+    BRONZE = "bronze"
+    MERIT = "merit"
+    MEDALLION = "medallion"
+
+    @classmethod
+    def labels(cls) -> dict[str, object]:
+        return {"gold": _l("金牌"), "silver": _l("银牌"), "bronze": _l("铜牌"), "merit": _l("优胜奖"),
+                "medallion": _l("优胜奖（世赛 Medallion for Excellence）")}
+
+
 ACTIVE_STATUSES = (RegistrationStatus.SUBMITTED, RegistrationStatus.APPROVED, RegistrationStatus.CHANGES_REQUESTED)
 
 
@@ -131,6 +176,22 @@ class Event(db.Model):
     #: The upper event this one qualifies for, and how many of its top entrants go on.
     feeds_event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("events.id", ondelete="SET NULL"), index=True)
     feeds_top_n: Mapped[int | None] = mapped_column(sa.Integer)
+    #: How medals are given (see rules.award): national contest rule, WorldSkills scale, or shares of the field.
+    award_rule: Mapped[AwardRuleKind] = mapped_column(enum_type(AwardRuleKind), default=lambda: AwardRuleKind.SHARE)
+    #: Tie-break order after the total, comma-separated: "criterion:A", "time".
+    tie_break: Mapped[str] = mapped_column(sa.String(100), default="")
+    #: WorldSkills rule: scale scores within this many points of a medal group's best share its medal.
+    medal_margin: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
+    share_gold: Mapped[Decimal] = mapped_column(sa.Numeric(4, 3), default=Decimal("0.1"))
+    share_silver: Mapped[Decimal] = mapped_column(sa.Numeric(4, 3), default=Decimal("0.2"))
+    share_bronze: Mapped[Decimal] = mapped_column(sa.Numeric(4, 3), default=Decimal("0.3"))
+    share_merit: Mapped[Decimal] = mapped_column(sa.Numeric(4, 3), default=Decimal("0"))
+    judging_state: Mapped[JudgingState] = mapped_column(enum_type(JudgingState),
+                                                        default=lambda: JudgingState.NOT_STARTED)
+    #: When every score should be in (a deadline that gets reminders).
+    scores_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    results_locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    results_locked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     competition: Mapped[Competition] = relationship(back_populates="events", lazy="joined", innerjoin=True)
@@ -144,7 +205,13 @@ class Event(db.Model):
         sa.CheckConstraint("team_size BETWEEN 1 AND 10", name="team_size_range"),
         sa.CheckConstraint("quota_per_unit >= 1", name="quota_positive"),
         sa.Index("ix_events_dates", "starts_on", "ends_on"),
+        sa.CheckConstraint("share_gold + share_silver + share_bronze + share_merit <= 1", name="shares_at_most_all"),
+        sa.CheckConstraint("medal_margin >= 0", name="margin_not_negative"),
     )
+
+    @property
+    def tie_break_order(self) -> tuple[str, ...]:
+        return tuple(item for item in (self.tie_break or "").split(",") if item)
 
     @property
     def is_team(self) -> bool:
@@ -195,3 +262,243 @@ class Registration(db.Model):
         sa.Index("ix_registrations_event_id_id", "event_id", "id"),
         sa.Index("ix_registrations_event_status_id", "event_id", "status", "id"),
     )
+
+
+# ---------------------------------------------------------------- marking, scores and results
+
+class Criterion(db.Model):
+    """A marking-scheme criterion (A, B, C…) of an event."""
+
+    __tablename__ = "criteria"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(sa.String(5))
+    name: Mapped[str] = mapped_column(sa.String(200))
+
+    aspects: Mapped[list[Aspect]] = relationship(back_populates="criterion", order_by="Aspect.position",
+                                                 cascade="all, delete-orphan")
+
+    __table_args__ = (sa.UniqueConstraint("event_id", "code", name="uq_criteria_event_code"),)
+
+
+class Aspect(db.Model):
+    """One marked aspect: measurement (a mark up to the maximum) or judgement (three experts score 0–3)."""
+
+    __tablename__ = "aspects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    criterion_id: Mapped[int] = mapped_column(sa.ForeignKey("criteria.id", ondelete="CASCADE"), index=True)
+    #: Order within the event's scheme (the order of the import file).
+    position: Mapped[int] = mapped_column(sa.Integer)
+    sub_code: Mapped[str] = mapped_column(sa.String(10))
+    sub_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    kind: Mapped[AspectKind] = mapped_column(enum_type(AspectKind, 1))
+    description: Mapped[str] = mapped_column(sa.String(500))
+    max_mark: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2))
+    #: Measurement: how the mark is awarded (fully, partly per this rule, or not).
+    rule: Mapped[str] = mapped_column(sa.String(300), default="")
+    descriptor_0: Mapped[str] = mapped_column(sa.String(300), default="")
+    descriptor_1: Mapped[str] = mapped_column(sa.String(300), default="")
+    descriptor_2: Mapped[str] = mapped_column(sa.String(300), default="")
+    descriptor_3: Mapped[str] = mapped_column(sa.String(300), default="")
+
+    criterion: Mapped[Criterion] = relationship(back_populates="aspects", lazy="joined", innerjoin=True)
+
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "position", name="uq_aspects_event_position"),
+        sa.CheckConstraint("max_mark > 0 AND max_mark <= 100", name="max_mark_range"),
+    )
+
+    @property
+    def descriptors(self) -> list[str]:
+        return [self.descriptor_0, self.descriptor_1, self.descriptor_2, self.descriptor_3]
+
+
+class EventExpert(db.Model):
+    """An expert (judge) assigned to mark an event."""
+
+    __tablename__ = "event_experts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    is_chief: Mapped[bool] = mapped_column(default=False)
+
+    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+    __table_args__ = (sa.UniqueConstraint("event_id", "user_id", name="uq_event_experts_event_user"),)
+
+
+class Contestant(db.Model):
+    """What is marked: an approved individual entrant, or a team, with a start number (赛位号)."""
+
+    __tablename__ = "contestants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    bib: Mapped[int] = mapped_column(sa.Integer)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id", ondelete="SET NULL"))
+    #: Time used, for a "less time" tie-break.
+    time_seconds: Mapped[int | None] = mapped_column(sa.Integer)
+
+    unit: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
+    members: Mapped[list[ContestantMember]] = relationship(back_populates="contestant",
+                                                           cascade="all, delete-orphan")
+
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "bib", name="uq_contestants_event_bib"),
+        sa.CheckConstraint("time_seconds IS NULL OR time_seconds >= 0", name="time_not_negative"),
+    )
+
+
+class ContestantMember(db.Model):
+    __tablename__ = "contestant_members"
+
+    contestant_id: Mapped[int] = mapped_column(sa.ForeignKey("contestants.id", ondelete="CASCADE"),
+                                               primary_key=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"), primary_key=True, index=True)
+    registration_id: Mapped[int] = mapped_column(sa.ForeignKey("registrations.id", ondelete="CASCADE"),
+                                                 unique=True)
+
+    contestant: Mapped[Contestant] = relationship(back_populates="members")
+    person: Mapped[Person] = relationship(lazy="joined", innerjoin=True)
+
+
+class Score(db.Model):
+    """One expert's score of one aspect for one contestant (judgement 0–3, measurement the awarded mark)."""
+
+    __tablename__ = "scores"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contestant_id: Mapped[int] = mapped_column(sa.ForeignKey("contestants.id", ondelete="CASCADE"))
+    aspect_id: Mapped[int] = mapped_column(sa.ForeignKey("aspects.id", ondelete="CASCADE"), index=True)
+    expert_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    value: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("contestant_id", "aspect_id", "expert_id", name="uq_scores_contestant_aspect_expert"),
+        sa.CheckConstraint("value >= 0 AND value <= 100", name="value_range"),
+    )
+
+
+class Result(db.Model):
+    """A contestant's locked result: written when the scores are locked, removed when they are unlocked."""
+
+    __tablename__ = "results"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    contestant_id: Mapped[int] = mapped_column(sa.ForeignKey("contestants.id", ondelete="CASCADE"), unique=True)
+    rank: Mapped[int] = mapped_column(sa.Integer)
+    #: Exact total (ties are decided on it); shown rounded to 0.01.
+    total: Mapped[Decimal] = mapped_column(sa.Numeric(10, 4))
+    scale_score: Mapped[int | None] = mapped_column(sa.Integer)
+    medal: Mapped[MedalKind | None] = mapped_column(enum_type(MedalKind))
+    #: Per-criterion marks, {"A": "23.5000", ...}.
+    breakdown: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+    contestant: Mapped[Contestant] = relationship(lazy="joined", innerjoin=True)
+
+    __table_args__ = (sa.Index("ix_results_event_rank", "event_id", "rank", "id"),)
+
+
+# ---------------------------------------------------------------- squads and stage assessments
+
+class SquadMemberStatus(LabelledEnum):
+    ACTIVE = "active"
+    LEFT = "left"
+    SELECTED = "selected"
+
+    @classmethod
+    def labels(cls) -> dict[str, object]:
+        return {"active": _l("在队"), "left": _l("已离队"), "selected": _l("最终入选")}
+
+
+class Squad(db.Model):
+    """A squad (梯队/集训队) selected from an event's results, narrowed by stage assessments."""
+
+    __tablename__ = "squads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    tier: Mapped[str] = mapped_column(sa.String(50), default="")
+    source_event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id"), index=True)
+    #: The upper event the final competitor(s) are registered for.
+    target_event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("events.id"), index=True)
+    #: How many finally go on (one competitor, or a team).
+    final_size: Mapped[int] = mapped_column(sa.SmallInteger, default=1)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    source_event: Mapped[Event] = relationship(foreign_keys=[source_event_id], lazy="joined", innerjoin=True)
+    target_event: Mapped[Event | None] = relationship(foreign_keys=[target_event_id])
+    members: Mapped[list[SquadMember]] = relationship(back_populates="squad", order_by="SquadMember.id")
+    stages: Mapped[list[SquadStage]] = relationship(back_populates="squad", order_by="SquadStage.position")
+
+    __table_args__ = (sa.CheckConstraint("final_size >= 1", name="final_size_positive"),)
+
+
+class SquadMember(db.Model):
+    __tablename__ = "squad_members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    squad_id: Mapped[int] = mapped_column(sa.ForeignKey("squads.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+    #: Rank in the source event's results when promoted.
+    source_rank: Mapped[int | None] = mapped_column(sa.Integer)
+    status: Mapped[SquadMemberStatus] = mapped_column(enum_type(SquadMemberStatus),
+                                                      default=lambda: SquadMemberStatus.ACTIVE)
+    left_stage_id: Mapped[int | None] = mapped_column(sa.ForeignKey("squad_stages.id"))
+    left_reason: Mapped[str] = mapped_column(sa.String(300), default="")
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    squad: Mapped[Squad] = relationship(back_populates="members")
+    person: Mapped[Person] = relationship(lazy="joined", innerjoin=True)
+    unit: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
+
+    __table_args__ = (sa.UniqueConstraint("squad_id", "person_id", name="uq_squad_members_squad_person"),)
+
+
+class SquadStage(db.Model):
+    """A stage assessment (阶段考核, e.g. 十进五): each active member is scored, then some continue."""
+
+    __tablename__ = "squad_stages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    squad_id: Mapped[int] = mapped_column(sa.ForeignKey("squads.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(sa.Integer)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    held_on: Mapped[date] = mapped_column(sa.Date)
+    #: How many continue after this stage.
+    advance_count: Mapped[int] = mapped_column(sa.Integer)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    squad: Mapped[Squad] = relationship(back_populates="stages")
+    scores: Mapped[list[StageScore]] = relationship(back_populates="stage", cascade="all, delete-orphan")
+
+    __table_args__ = (sa.UniqueConstraint("squad_id", "position", name="uq_squad_stages_squad_position"),
+                      sa.CheckConstraint("advance_count >= 1", name="advance_positive"))
+
+
+class StageScore(db.Model):
+    __tablename__ = "stage_scores"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stage_id: Mapped[int] = mapped_column(sa.ForeignKey("squad_stages.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("squad_members.id", ondelete="CASCADE"), index=True)
+    score: Mapped[Decimal] = mapped_column(sa.Numeric(6, 2))
+    continues: Mapped[bool | None] = mapped_column()
+    reason: Mapped[str] = mapped_column(sa.String(300), default="")
+
+    stage: Mapped[SquadStage] = relationship(back_populates="scores")
+    member: Mapped[SquadMember] = relationship(lazy="joined", innerjoin=True)
+
+    __table_args__ = (sa.UniqueConstraint("stage_id", "member_id", name="uq_stage_scores_stage_member"),
+                      sa.CheckConstraint("score >= 0 AND score <= 100", name="score_range"))
