@@ -33,6 +33,8 @@ ACTION_ROLES: dict[str, frozenset[Role]] = {
     "registration.submit": frozenset({Role.OFFICIAL}) | STAFF_ROLES,
     "registration.review": frozenset({Role.ORGANIZER, Role.OFFICIAL}),
     "registration.view_own": frozenset({Role.PERSON}),
+    "judging.score": frozenset({Role.EXPERT}),
+    "results.unlock": frozenset({Role.OFFICIAL}),
 }
 
 
