@@ -26,6 +26,7 @@ NAV = [
     ("supervision.index", _l("监管"), "supervision.view"),
     ("reminders.index", _l("提醒"), None),
     ("core.audit_log", _l("审计日志"), "audit.view"),
+    ("competitions.my_judging", _l("评分"), "judging.score"),
 ]
 
 
@@ -33,11 +34,16 @@ AUDIT_ACTIONS = {
     "create": _l("新增"), "update": _l("修改"), "import": _l("导入"), "login": _l("登录"),
     "reveal_id_number": _l("查看完整证件号"), "approve": _l("审核通过"), "reject": _l("不通过"),
     "request_changes": _l("退回修改"), "withdraw": _l("退赛"),
+    "import_scheme": _l("导入评分方案"), "assign_expert": _l("安排裁判"), "remove_expert": _l("移出裁判组"),
+    "open_scoring": _l("抽签并开始评分"), "score": _l("评分"), "rescore": _l("修改评分"),
+    "lock_results": _l("锁定成绩"), "unlock_results": _l("解锁成绩"), "qualify": _l("晋级报名"),
+    "decide_stage": _l("阶段考核定去留"), "finalise": _l("确定最终人选"),
 }
 AUDIT_ENTITIES = {
     "people": _l("人员"), "organisations": _l("组织机构"), "users": _l("用户"), "certificates": _l("证书"),
     "policy_values": _l("政策参数"), "competitions": _l("大赛"), "events": _l("赛项"),
     "registrations": _l("报名"),
+    "contestants": _l("赛位"), "squads": _l("集训队"), "squad_stages": _l("阶段考核"),
 }
 AUDIT_FIELDS = {
     "name": _l("名称/姓名"), "kind": _l("类型"), "uscc": _l("统一社会信用代码"), "district": _l("所在区"),
@@ -58,6 +64,15 @@ AUDIT_FIELDS = {
     "feeds_top_n": _l("晋级名额"), "worldskills_no": _l("世赛项目编号"), "team_size": _l("每队人数"),
     "venue": _l("比赛地点"), "year": _l("年份"), "klass": _l("类别"), "organiser_id": _l("主办单位"),
     "host_district": _l("承办区"), "description": _l("说明"),
+    "judging_state": _l("评分状态"), "results_locked_at": _l("成绩锁定时间"), "award_rule": _l("评奖规则"),
+    "tie_break": _l("决胜顺序"), "medal_margin": _l("世赛分并列差值"), "share_gold": _l("金牌比例"),
+    "share_silver": _l("银牌比例"), "share_bronze": _l("铜牌比例"), "share_merit": _l("优胜奖比例"),
+    "scores_due_at": _l("评分截止"), "aspect_id": _l("评分项"), "expert_id": _l("裁判专家"),
+    "time_seconds": _l("用时（秒）"), "aspects": _l("评分项数"), "criteria": _l("模块"), "user_id": _l("用户"),
+    "is_chief": _l("裁判长"), "tier": _l("梯队"), "source_event_id": _l("来源赛项"),
+    "target_event_id": _l("目标赛项"), "final_size": _l("最终入选人数"), "members": _l("队员数"),
+    "advance_count": _l("晋级人数"), "held_on": _l("考核日期"), "continues": _l("晋级者"),
+    "selected": _l("最终人选"), "registered": _l("已报名"),
 }
 
 

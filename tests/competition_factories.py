@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+import sqlalchemy as sa
+
 from app.competitions.models import Competition, CompetitionClass, CompetitionLevel, Event, Locality, Registration
 from app.core.enums import District
 from app.core.models import Organisation
@@ -42,3 +44,71 @@ def registration(ev: Event, person, unit: Organisation, **fields) -> Registratio
     return row
 
 
+
+
+# ---------------------------------------------------------------- judging
+
+def scheme(ev: Event, aspects: list[tuple[str, str, str]] | None = None) -> list:
+    """A marking scheme of (criterion code, kind M/J, max mark) rows; default: A (M 40, J 20), B (M 40)."""
+    from decimal import Decimal
+
+    from app.competitions.models import Aspect, AspectKind, Criterion
+
+    rows = aspects or [("A", "M", "40"), ("A", "J", "20"), ("B", "M", "40")]
+    criteria: dict[str, Criterion] = {}
+    made = []
+    for position, (code, kind, max_mark) in enumerate(rows, start=1):
+        criterion = criteria.get(code)
+        if criterion is None:
+            criterion = criteria[code] = Criterion(event_id=ev.id, code=code, name=f"模块{code}")
+            db.session.add(criterion)
+        aspect = Aspect(event_id=ev.id, position=position, sub_code=f"{code}{position}", kind=AspectKind(kind),
+                        description=f"评分项{position}", max_mark=Decimal(max_mark),
+                        descriptor_0="差", descriptor_1="合格", descriptor_2="良好", descriptor_3="优秀")
+        criterion.aspects.append(aspect)
+        made.append(aspect)
+    db.session.commit()
+    return made
+
+
+def expert(ev: Event, organisation: Organisation | None = None, name: str = "专家"):
+    from app.competitions.models import EventExpert
+    from app.core.enums import Role
+
+    row = factories.user(organisation or factories.org(), Role.EXPERT, display_name=name)
+    db.session.add(EventExpert(event_id=ev.id, user_id=row.id))
+    db.session.commit()
+    return row
+
+
+def judged_event(n: int = 4, award_rule=None, experts: int = 3, aspects=None, comp: Competition | None = None,
+                 **event_fields):
+    """An event in scoring: ``n`` approved entrants from their own units, a scheme, experts, contestants drawn."""
+    from app.competitions import judging
+    from app.competitions.models import AwardRuleKind, RegistrationStatus
+
+    ev = event(comp, **event_fields)
+    ev.award_rule = award_rule or AwardRuleKind.NATIONAL
+    db.session.commit()
+    aspect_rows = scheme(ev, aspects)
+    for i in range(n):
+        unit = factories.org()
+        person = factories.person(f"选手{i + 1}", employer=unit)
+        registration(ev, person, unit, status=RegistrationStatus.APPROVED)
+    panel = [expert(ev, name=f"专家{j + 1}") for j in range(experts)]
+    organiser = factories.user(ev.competition.organiser, factories.Role.ORGANIZER)
+    judging.open_scoring(organiser, ev, utcnow())
+    return ev, aspect_rows, panel, organiser
+
+
+def score_all(ev: Event, aspect_rows, panel, marks: dict[int, list[str]]) -> None:
+    """Enter, for each contestant bib, one value per aspect (judgement aspects: all three experts the same)."""
+    from app.competitions import judging
+    from app.competitions.models import AspectKind, Contestant
+
+    by_bib = {c.bib: c for c in db.session.scalars(sa.select(Contestant).where(Contestant.event_id == ev.id))}
+    for bib, values in marks.items():
+        for aspect, value in zip(aspect_rows, values, strict=True):
+            experts_needed = panel if aspect.kind is AspectKind.JUDGEMENT else panel[:1]
+            for expert_user in experts_needed:
+                judging.save_score(expert_user, ev, by_bib[bib].id, aspect.id, value)

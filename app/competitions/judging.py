@@ -46,6 +46,11 @@ from app.extensions import db
 EVENT_RESULT_FIELDS = ["judging_state", "results_locked_at"]
 
 
+def _plain_number(value: Decimal) -> str:
+    """95.00 → "95", 2.50 → "2.5"."""
+    return f"{value.normalize():f}"
+
+
 def _manage(actor: User, event: Event) -> None:
     require(actor, "competition.manage", event)
 
@@ -84,7 +89,7 @@ def replace_scheme(actor: User, event: Event, rows: list[SchemeRow]) -> int:
         raise DomainError(_("评分方案中没有评分项"), "file")
     total = rules.scheme_total([r.max_mark for r in rows])
     if total != rules.SCHEME_TOTAL:
-        raise DomainError(_("评分方案各项分值合计须为 100 分，现为 %(total)s 分", total=f"{total:g}"), "file")
+        raise DomainError(_("评分方案各项分值合计须为 100 分，现为 %(total)s 分", total=_plain_number(total)), "file")
     db.session.execute(sa.delete(Aspect).where(Aspect.event_id == event.id))
     db.session.execute(sa.delete(Criterion).where(Criterion.event_id == event.id))
     criteria: dict[str, Criterion] = {}
@@ -267,7 +272,7 @@ def parse_score(aspect: Aspect, text: str) -> Decimal:
         if value not in (0, 1, 2, 3) or value != value.to_integral_value():
             raise DomainError(_("评价分只能是 0、1、2、3"), "value")
     elif value < 0 or value > aspect.max_mark or value.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise DomainError(_("测量分须在 0 到 %(max)s 之间，最多两位小数", max=f"{aspect.max_mark:g}"), "value")
+        raise DomainError(_("测量分须在 0 到 %(max)s 之间，最多两位小数", max=_plain_number(aspect.max_mark)), "value")
     return value
 
 
@@ -599,3 +604,43 @@ def _approved_registration(actor: User, event: Event, person: Person, unit_id: i
 
 def uses_national_rule(event: Event) -> bool:
     return event.award_rule is AwardRuleKind.NATIONAL
+
+
+# ---------------------------------------------------------------- settings
+
+@dataclass
+class JudgingSettings:
+    award_rule: AwardRuleKind
+    tie_break: str
+    medal_margin: int
+    share_gold: Decimal
+    share_silver: Decimal
+    share_bronze: Decimal
+    share_merit: Decimal
+    scores_due_at: datetime | None
+
+
+SETTINGS_FIELDS = ["award_rule", "tie_break", "medal_margin", "share_gold", "share_silver", "share_bronze",
+                   "share_merit", "scores_due_at"]
+
+
+def update_settings(actor: User, event: Event, data: JudgingSettings) -> None:
+    _manage(actor, event)
+    if event.judging_state is JudgingState.LOCKED:
+        raise DomainError(_("成绩已锁定，不能修改评奖规则"), "award_rule")
+    items = [item.strip() for item in data.tie_break.replace("，", ",").split(",") if item.strip()]
+    codes = {c.code for c in scheme(event)}
+    for item in items:
+        if item != "time" and not (item.startswith("criterion:") and item.partition(":")[2].upper() in codes):
+            raise DomainError(_("无法识别的决胜项：%(item)s（可用 time 或 criterion:模块代码）", item=item),
+                              "tie_break")
+    shares = [data.share_gold, data.share_silver, data.share_bronze, data.share_merit]
+    if any(s < 0 for s in shares) or sum(shares, Decimal(0)) > 1:
+        raise DomainError(_("各奖项比例之和不能超过 100%"), "share_merit")
+    before = audit.snapshot(event, SETTINGS_FIELDS)
+    event.award_rule, event.medal_margin, event.scores_due_at = data.award_rule, data.medal_margin, data.scores_due_at
+    event.tie_break = ",".join(i if i == "time" else "criterion:" + i.partition(":")[2].upper() for i in items)
+    event.share_gold, event.share_silver, event.share_bronze, event.share_merit = shares
+    audit.record(actor, "update", event, before=before, after=audit.snapshot(event, SETTINGS_FIELDS),
+                 summary=event.name)
+    db.session.commit()

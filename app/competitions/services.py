@@ -18,6 +18,7 @@ from app.auth.permissions import STAFF_ROLES, can, is_municipal_official, regist
 from app.competitions import rules
 from app.competitions.models import (
     ACTIVE_STATUSES,
+    AwardRuleKind,
     Competition,
     CompetitionClass,
     CompetitionLevel,
@@ -46,6 +47,12 @@ COMPETITION_FIELDS = ["name", "level", "klass", "organiser_id", "year", "host_di
 EVENT_FIELDS = ["name", "occupation_code", "worldskills_no", "team_size", "venue", "starts_on", "ends_on",
                 "registration_opens_at", "registration_closes_at", "quota_per_unit", "born_on_or_after",
                 "min_level", "max_level", "locality", "exclude_past_worldskills", "feeds_event_id", "feeds_top_n"]
+#: The award rule a new event starts with (the organiser may change it on the judging page).
+DEFAULT_AWARD_RULE = {
+    CompetitionLevel.WORLD: AwardRuleKind.WORLDSKILLS, CompetitionLevel.NATIONAL: AwardRuleKind.NATIONAL,
+    CompetitionLevel.MUNICIPAL: AwardRuleKind.NATIONAL, CompetitionLevel.DISTRICT: AwardRuleKind.SHARE,
+    CompetitionLevel.GRASSROOTS: AwardRuleKind.SHARE,
+}
 REGISTRATION_FIELDS = ["event_id", "person_id", "unit_id", "team_id", "status", "reason"]
 
 
@@ -259,7 +266,7 @@ def _apply_event(event: Event, data: EventData) -> None:
 def create_event(actor: User, competition: Competition, data: EventData) -> Event:
     require(actor, "competition.manage", competition)
     _check_event(competition, data)
-    event = Event(competition=competition)
+    event = Event(competition=competition, award_rule=DEFAULT_AWARD_RULE[competition.level])
     _apply_event(event, data)
     db.session.add(event)
     audit.record(actor, "create", event, after=audit.snapshot(event, EVENT_FIELDS), summary=event.name)

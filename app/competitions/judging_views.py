@@ -1,0 +1,466 @@
+"""Thin views of judging, results and selection (same blueprint as the competition pyramid)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from io import BytesIO
+from zoneinfo import ZoneInfo
+
+from flask import Response, current_app, flash, request, send_file
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.exceptions import Forbidden
+
+from app.auth.permissions import can, require
+from app.competitions import bp, judging, scheme_io, services, squads
+from app.competitions.judging_forms import (
+    ExpertForm,
+    JudgingSettingsForm,
+    SchemeImportForm,
+    SquadForm,
+    StageForm,
+    UnlockForm,
+)
+from app.competitions.models import AspectKind, AwardRuleKind, JudgingState, SquadStage
+from app.core.types import utcnow
+from app.core.views import form_status, submit
+from app.errors import DomainError
+from app.extensions import db
+from app.htmx import redirect_after_post, render
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _tz() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TZ"])
+
+
+def _managed_event(event_id: int):
+    event = services.get_event(current_user, event_id)
+    require(current_user, "competition.manage", event)
+    return event
+
+
+# ---------------------------------------------------------------- the judging desk (organisers)
+
+def _settings_form(event) -> JudgingSettingsForm:
+    form = JudgingSettingsForm(obj=event, prefix="settings")
+    if request.method == "GET" or not form.is_submitted():
+        form.award_rule.data = event.award_rule.value
+        if event.scores_due_at:
+            form.scores_due_at.data = event.scores_due_at.astimezone(_tz()).replace(tzinfo=None)
+    return form
+
+
+def _desk(event, status: int = 200, **forms) -> Response:
+    expert_form = forms.get("expert_form") or ExpertForm(prefix="expert")
+    expert_form.user_id.choices = [(u.id, f"{u.display_name}（{u.organisation.name}）")
+                                   for u in judging.expert_candidates(event)]
+    conflicts = judging.conflicted_units(event)
+    return render("competitions/judging.html", event=event, status=status, criteria=judging.scheme(event),
+                  experts=judging.experts(event), conflicts=conflicts, expert_form=expert_form,
+                  import_form=forms.get("import_form") or SchemeImportForm(prefix="scheme"),
+                  settings_form=forms.get("settings_form") or _settings_form(event),
+                  scoring=judging.scoring_status(event) if event.judging_state is not JudgingState.NOT_STARTED
+                  else None, reports=forms.get("reports", []), states=JudgingState)
+
+
+@bp.get("/events/<int:event_id>/judging")
+@login_required
+def judging_desk(event_id: int) -> Response:
+    """Marking scheme, experts and conflicts of interest, award rule, scoring progress."""
+    return _desk(_managed_event(event_id))
+
+
+@bp.post("/events/<int:event_id>/judging/settings")
+@login_required
+def judging_settings(event_id: int) -> Response:
+    event = _managed_event(event_id)
+    form = _settings_form(event)
+
+    def write() -> bool:
+        due = form.scores_due_at.data.replace(tzinfo=_tz()) if form.scores_due_at.data else None
+        judging.update_settings(current_user, event, judging.JudgingSettings(
+            AwardRuleKind(form.award_rule.data), form.tie_break.data or "", form.medal_margin.data,
+            form.share_gold.data, form.share_silver.data, form.share_bronze.data, form.share_merit.data, due))
+        return True
+
+    if submit(form, write):
+        flash(_("评奖规则已保存"), "success")
+        return redirect_after_post("competitions.judging_desk", event_id=event.id)
+    return _desk(event, 422, settings_form=form)
+
+
+@bp.post("/events/<int:event_id>/scheme")
+@login_required
+def scheme_import(event_id: int) -> Response:
+    event = _managed_event(event_id)
+    form = SchemeImportForm(prefix="scheme")
+    reports: list[scheme_io.SchemeRowReport] = []
+
+    def write() -> int | None:
+        rows, bad = scheme_io.read_scheme(form.file.data.read())
+        if bad:
+            reports.extend(bad)
+            return None
+        return judging.replace_scheme(current_user, event, rows)
+
+    n = submit(form, write)
+    if n:
+        flash(_("已导入评分方案：%(n)d 个评分项", n=n), "success")
+        return redirect_after_post("competitions.judging_desk", event_id=event.id)
+    if reports:
+        form.file.errors = [_("有 %(n)d 行有误，未导入任何内容；请按下表修改后重新上传", n=len(reports))]
+    return _desk(event, 422, import_form=form, reports=reports)
+
+
+@bp.get("/events/<int:event_id>/scheme.xlsx")
+@login_required
+def scheme_export(event_id: int) -> Response:
+    event = services.get_event(current_user, event_id)
+    if not (can(current_user, "competition.manage", event) or can(current_user, "judging.score")):
+        raise Forbidden()
+    return send_file(BytesIO(scheme_io.export_scheme(judging.scheme(event))), as_attachment=True,
+                     download_name=f"event-{event.id}-marking-scheme.xlsx", mimetype=XLSX)
+
+
+@bp.post("/events/<int:event_id>/experts")
+@login_required
+def expert_assign(event_id: int) -> Response:
+    event = _managed_event(event_id)
+    form = ExpertForm(prefix="expert")
+    form.user_id.choices = [(u.id, u.display_name) for u in judging.expert_candidates(event)]
+    if submit(form, lambda: judging.assign_expert(current_user, event, form.user_id.data,
+                                                  bool(form.is_chief.data))):
+        flash(_("已加入裁判组"), "success")
+        return redirect_after_post("competitions.judging_desk", event_id=event.id)
+    return _desk(event, 422, expert_form=form)
+
+
+@bp.post("/events/<int:event_id>/experts/<int:user_id>/remove")
+@login_required
+def expert_remove(event_id: int, user_id: int) -> Response:
+    event = _managed_event(event_id)
+    try:
+        judging.remove_expert(current_user, event, user_id)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return _desk(event, 422)
+    flash(_("已移出裁判组"), "success")
+    return redirect_after_post("competitions.judging_desk", event_id=event.id)
+
+
+@bp.post("/events/<int:event_id>/scoring/open")
+@login_required
+def scoring_open(event_id: int) -> Response:
+    event = _managed_event(event_id)
+    try:
+        n = judging.open_scoring(current_user, event, utcnow())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return _desk(event, 422)
+    flash(_("已抽签产生 %(n)d 个赛位，专家可以开始评分", n=n), "success")
+    return redirect_after_post("competitions.judging_desk", event_id=event.id)
+
+
+# ---------------------------------------------------------------- score entry (experts, tablet-first)
+
+@bp.get("/judging/mine")
+@login_required
+def my_judging() -> Response:
+    require(current_user, "judging.score")
+    events = judging.events_to_mark(current_user)
+    return render("competitions/my_judging.html", events=events,
+                  progress={e.id: judging.progress(current_user, e) for e in events})
+
+
+def _score_context(event, aspect_position: int) -> dict[str, object]:
+    aspects = judging.aspects_of(event)
+    if not aspects:
+        raise DomainError(_("该赛项还没有评分方案"))
+    index = min(max(aspect_position, 1), len(aspects)) - 1
+    aspect = aspects[index]
+    rows = judging.contestants(event, current_user)
+    done, total = judging.progress(current_user, event)
+    return {"event": event, "aspect": aspect, "aspects": aspects, "index": index, "rows": rows,
+            "scores": judging.scores_for_aspect(current_user, event, aspect, [c.id for c in rows]),
+            "done": done, "total": total, "judgement": aspect.kind is AspectKind.JUDGEMENT}
+
+
+@bp.get("/events/<int:event_id>/score")
+@login_required
+def score_sheet(event_id: int) -> Response:
+    """One aspect at a time, every contestant the expert may mark; each score saves as it is entered."""
+    event = services.get_event(current_user, event_id)
+    judging._require_expert(current_user, event)
+    return render("competitions/score.html", block="sheet",
+                  **_score_context(event, request.args.get("aspect", 1, type=int)))
+
+
+@bp.post("/events/<int:event_id>/score")
+@login_required
+def score_save(event_id: int) -> Response:
+    event = services.get_event(current_user, event_id)
+    contestant_id = request.form.get("contestant_id", type=int) or 0
+    aspect_id = request.form.get("aspect_id", type=int) or 0
+    error, status = None, 200
+    try:
+        judging._require_expert(current_user, event)
+        entry = judging.save_score(current_user, event, contestant_id, aspect_id, request.form.get("value", ""))
+    except DomainError as exc:
+        db.session.rollback()
+        error, status = exc.message, 422
+        aspect = db.session.get(judging.Aspect, aspect_id)
+        if aspect is None or aspect.event_id != event.id:
+            raise
+        entry = judging.aspect_scores(current_user, contestant_id, aspect)
+    aspect = db.session.get(judging.Aspect, aspect_id)
+    contestant = db.session.get(judging.Contestant, contestant_id)
+    done, total = judging.progress(current_user, event)
+    return render("competitions/_score_row.html", status=status, event=event, aspect=aspect, c=contestant,
+                  s=entry, error=error, done=done, total=total, oob=True,
+                  judgement=aspect.kind is AspectKind.JUDGEMENT)
+
+
+# ---------------------------------------------------------------- results
+
+def _results_context(event) -> dict[str, object]:
+    locked = event.judging_state is JudgingState.LOCKED
+    codes = [c.code for c in judging.scheme(event)]
+    context: dict[str, object] = {"event": event, "locked": locked, "codes": codes,
+                                  "can_manage": can(current_user, "competition.manage", event),
+                                  "can_unlock": can(current_user, "results.unlock"),
+                                  "show_scale": event.award_rule is AwardRuleKind.WORLDSKILLS,
+                                  "unlock_form": UnlockForm(prefix="unlock")}
+    if locked:
+        context["results"] = judging.results(event)
+        context["medal_counts"] = judging.medal_counts(event)
+    elif event.judging_state is JudgingState.SCORING:
+        outcome = judging.preview(event)
+        by_id = {c.id: c for c in judging.contestants(event)}
+        context["preview"] = [(p, by_id[p.key]) for p in outcome.placings]
+        context["unresolved"] = outcome.unresolved_ties
+        context["scoring"] = judging.scoring_status(event)
+    return context
+
+
+@bp.get("/events/<int:event_id>/results")
+@login_required
+def results(event_id: int) -> Response:
+    event = services.get_event(current_user, event_id)
+    if not judging.can_see_results(current_user, event):
+        raise Forbidden()
+    return render("competitions/results.html", **_results_context(event))
+
+
+@bp.post("/events/<int:event_id>/results/lock")
+@login_required
+def results_lock(event_id: int) -> Response:
+    event = _managed_event(event_id)
+    try:
+        judging.lock_results(current_user, event, utcnow())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return render("competitions/results.html", status=422, **_results_context(event))
+    flash(_("成绩已锁定，名次和奖项已生成"), "success")
+    return redirect_after_post("competitions.results", event_id=event.id)
+
+
+@bp.post("/events/<int:event_id>/results/unlock")
+@login_required
+def results_unlock(event_id: int) -> Response:
+    event = services.get_event(current_user, event_id)
+    require(current_user, "results.unlock")
+    form = UnlockForm(prefix="unlock")
+    if submit(form, lambda: judging.unlock_results(current_user, event, form.reason.data, utcnow()) or True):
+        flash(_("成绩已解锁，可以更正评分"), "success")
+        return redirect_after_post("competitions.results", event_id=event.id)
+    context = _results_context(event)
+    context["unlock_form"] = form
+    return render("competitions/results.html", status=422, **context)
+
+
+@bp.post("/events/<int:event_id>/contestants/<int:contestant_id>/time")
+@login_required
+def contestant_time(event_id: int, contestant_id: int) -> Response:
+    event = _managed_event(event_id)
+    try:
+        judging.set_time(current_user, event, contestant_id, request.form.get("minutes", ""))
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return render("competitions/results.html", status=422, **_results_context(event))
+    flash(_("用时已保存"), "success")
+    return redirect_after_post("competitions.results", event_id=event.id)
+
+
+@bp.get("/events/<int:event_id>/results.xlsx")
+@login_required
+def results_export(event_id: int) -> Response:
+    event = services.get_event(current_user, event_id)
+    if event.judging_state is not JudgingState.LOCKED:
+        raise Forbidden()
+    codes = [c.code for c in judging.scheme(event)]
+    content = scheme_io.export_results(event.name, codes, judging.results(event),
+                                       event.award_rule is AwardRuleKind.WORLDSKILLS)
+    return send_file(BytesIO(content), as_attachment=True, download_name=f"event-{event.id}-results.xlsx",
+                     mimetype=XLSX)
+
+
+@bp.get("/events/<int:event_id>/results/notice")
+@login_required
+def results_notice(event_id: int) -> Response:
+    """The printable public notice (公示) of the medal list."""
+    event = services.get_event(current_user, event_id)
+    if event.judging_state is not JudgingState.LOCKED:
+        raise Forbidden()
+    rows = [r for r in judging.results(event) if r.medal is not None]
+    return render("competitions/results_notice.html", event=event, rows=rows,
+                  show_scale=event.award_rule is AwardRuleKind.WORLDSKILLS,
+                  printed_at=datetime.now(_tz()).strftime("%Y-%m-%d"))
+
+
+# ---------------------------------------------------------------- qualification to the upper event
+
+@bp.route("/events/<int:event_id>/qualifiers", methods=["GET", "POST"])
+@login_required
+def qualifiers(event_id: int) -> Response:
+    event = _managed_event(event_id)
+    status = 200
+    if request.method == "POST":
+        ids = [int(v) for v in request.form.getlist("person_id") if v.isdigit()]
+        try:
+            n = judging.confirm_qualifiers(current_user, event, ids, utcnow())
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            status = 422
+        else:
+            flash(_("已确认 %(n)d 名晋级选手报名", n=n), "success")
+            return redirect_after_post("competitions.qualifiers", event_id=event.id)
+    return render("competitions/qualifiers.html", event=event, status=status,
+                  candidates=judging.qualifier_candidates(current_user, event))
+
+
+# ---------------------------------------------------------------- squads and stage assessments
+
+def _squad_form(event) -> SquadForm:
+    form = SquadForm(prefix="squad")
+    form.target_event_id.choices = [("", _("（暂不指定）"))] + services.upper_event_choices(event.competition)
+    return form
+
+
+@bp.route("/events/<int:event_id>/squads/new", methods=["GET", "POST"])
+@login_required
+def squad_new(event_id: int) -> Response:
+    event = _managed_event(event_id)
+    form = _squad_form(event)
+    if request.method == "GET" and event.feeds_event_id:
+        form.target_event_id.data = event.feeds_event_id
+    top_n = request.args.get("top", 5, type=int)
+    chosen = [int(v) for v in request.form.getlist("result_id") if v.isdigit()]
+    if request.method == "GET":
+        chosen = judging_top(event, top_n)
+    squad = submit(form, lambda: squads.create_squad(
+        current_user, event, name=form.name.data, tier=form.tier.data or "", target_event_id=form.target_event_id.data,
+        final_size=form.final_size.data, result_ids=chosen))
+    if squad is not None:
+        flash(_("已组建集训队：%(name)s（%(n)d 人）", name=squad.name, n=len(squad.members)), "success")
+        return redirect_after_post("competitions.squad_detail", squad_id=squad.id)
+    return render("competitions/squad_new.html", event=event, form=form, results=judging.results(event),
+                  chosen=set(chosen), top_n=top_n, status=form_status())
+
+
+def judging_top(event, n: int) -> list[int]:
+    return squads.top_results(event, n)
+
+
+@bp.get("/squads/<int:squad_id>")
+@login_required
+def squad_detail(squad_id: int) -> Response:
+    squad = squads.get_squad(current_user, squad_id)
+    return _squad_page(squad)
+
+
+def _squad_page(squad, status: int = 200, stage_form: StageForm | None = None) -> Response:
+    scores = {stage.id: squads.stage_scores(stage) for stage in squad.stages}
+    return render("competitions/squad.html", squad=squad, status=status, scores=scores,
+                  stage_form=stage_form or StageForm(prefix="stage"),
+                  can_manage=can(current_user, "competition.manage", squad.source_event),
+                  open_stage=next((s for s in squad.stages if s.decided_at is None), None),
+                  active=squads.active_members(squad))
+
+
+@bp.post("/squads/<int:squad_id>/stages")
+@login_required
+def stage_add(squad_id: int) -> Response:
+    squad = squads.get_squad(current_user, squad_id)
+    form = StageForm(prefix="stage")
+    if submit(form, lambda: squads.add_stage(current_user, squad, name=form.name.data, held_on=form.held_on.data,
+                                             advance_count=form.advance_count.data)):
+        flash(_("已添加阶段考核"), "success")
+        return redirect_after_post("competitions.squad_detail", squad_id=squad.id)
+    return _squad_page(squad, 422, form)
+
+
+@bp.route("/stages/<int:stage_id>/record", methods=["GET", "POST"])
+@login_required
+def stage_record(stage_id: int) -> Response:
+    stage = db.session.get(SquadStage, stage_id)
+    if stage is None:
+        from app.core.services import raise_not_found
+
+        raise_not_found()
+    squad = squads.get_squad(current_user, stage.squad_id)
+    require(current_user, "competition.manage", squad.source_event)
+    members = squads.active_members(squad)
+    values = {m.id: request.form.get(f"score-{m.id}", "") for m in members}
+    error, status = None, 200
+    if request.method == "POST" and request.form.get("action") == "propose":
+        try:
+            scored = {m: Decimal(v) for m, v in values.items()}
+        except ArithmeticError:
+            error, status = _("请先为每位选手录入数字成绩"), 422
+        else:
+            keep = squads.proposed_continuers(scored, stage.advance_count)
+            continues = {m.id: m.id in keep for m in members}
+            reasons = {m.id: _("%(stage)s 未晋级", stage=stage.name) for m in members if m.id not in keep}
+            return render("competitions/stage_record.html", stage=stage, squad=squad, members=members,
+                          values=values, continues=continues, reasons=reasons, error=None)
+    continues = {m.id: request.form.get(f"continues-{m.id}") == "1" for m in members}
+    reasons = {m.id: request.form.get(f"reason-{m.id}", "") for m in members}
+    if request.method == "POST" and status == 200:
+        entries = [squads.StageEntry(m.id, values[m.id], continues[m.id], reasons[m.id]) for m in members]
+        try:
+            squads.record_stage(current_user, stage, entries, utcnow())
+        except DomainError as exc:
+            db.session.rollback()
+            error, status = exc.message, 422
+        else:
+            flash(_("%(stage)s 结果已记录", stage=stage.name), "success")
+            return redirect_after_post("competitions.squad_detail", squad_id=squad.id)
+    return render("competitions/stage_record.html", stage=stage, squad=squad, members=members, values=values,
+                  continues=continues, reasons=reasons, error=error, status=status)
+
+
+@bp.post("/squads/<int:squad_id>/finalise")
+@login_required
+def squad_finalise(squad_id: int) -> Response:
+    squad = squads.get_squad(current_user, squad_id)
+    try:
+        outcome = squads.finalise(current_user, squad, utcnow())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return _squad_page(squad, 422)
+    if outcome.registered:
+        flash(_("已入选并报名上一级赛项：%(names)s", names="、".join(outcome.registered)), "success")
+    for name, problems in outcome.not_registered:
+        flash(_("%(name)s 未能报名：%(why)s", name=name, why="；".join(problems)), "warning")
+    if not outcome.registered and not outcome.not_registered:
+        flash(_("集训队选拔已结束"), "success")
+    return redirect_after_post("competitions.squad_detail", squad_id=squad.id)
