@@ -22,7 +22,7 @@ from app.competitions.judging_forms import (
     StageForm,
     UnlockForm,
 )
-from app.competitions.models import AspectKind, AwardRuleKind, JudgingState, SquadStage
+from app.competitions.models import AspectKind, AwardRuleKind, JudgingState, MedalKind, SquadStage
 from app.core.types import utcnow
 from app.core.views import form_status, submit
 from app.errors import DomainError
@@ -238,6 +238,7 @@ def _results_context(event) -> dict[str, object]:
     if locked:
         context["results"] = judging.results(event)
         context["medal_counts"] = judging.medal_counts(event)
+        context["medal_kinds"] = list(MedalKind)
     elif event.judging_state is JudgingState.SCORING:
         outcome = judging.preview(event)
         by_id = {c.id: c for c in judging.contestants(event)}
