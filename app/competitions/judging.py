@@ -39,6 +39,7 @@ from app.competitions.services import eligibility_messages
 from app.core import audit
 from app.core.enums import Role
 from app.core.models import Person, User, UserRole
+from app.core.pagination import KeysetPage, keyset_page
 from app.core.services import raise_not_found, unique_or_domain_error
 from app.errors import DomainError
 from app.extensions import db
@@ -423,28 +424,35 @@ def award_rule(event: Event) -> rules.AwardRule:
                 Decimal(event.share_merit)))
 
 
+#: Marks are compared at this precision: aggregated in SQL, a judgement mark such as 20 × 5 ÷ 9 is a repeating
+#: decimal (and a float on SQLite); real differences between contestants are far larger than 0.0001.
+MARK_PLACES = Decimal("0.0001")
+
+
 def _decimal(value: object) -> Decimal:
-    # SQLite sums NUMERIC as floats: scores have at most two decimals, so round them back exactly.
-    return value if isinstance(value, Decimal) else Decimal(str(round(float(value), 4)))  # type: ignore[arg-type]
+    if isinstance(value, Decimal):
+        return value.quantize(MARK_PLACES)
+    return Decimal(repr(float(value))).quantize(MARK_PLACES)  # type: ignore[arg-type]
 
 
 def standings(event: Event) -> list[rules.Standing]:
-    """Every contestant's exact total and per-criterion marks, from scores pre-aggregated in SQL."""
+    """Every contestant's total and per-criterion marks, aggregated in SQL in two steps: the aspect's mark
+    from its scores (measurement: the mark, judgement: max × mean ÷ 3), then the sum per criterion."""
     groups = _aspect_groups(event)
+    max_mark = sa.cast(Aspect.max_mark, sa.Numeric(12, 6))
+    aspect_mark = sa.case(
+        (Aspect.kind == AspectKind.MEASUREMENT, groups.c.total / groups.c.n),
+        else_=max_mark * groups.c.total / (groups.c.n * rules.JUDGES_PER_ASPECT))
     rows = db.session.execute(
-        sa.select(groups.c.contestant_id, Aspect.kind, Aspect.max_mark, Criterion.code, groups.c.n, groups.c.total)
-        .join(Aspect, Aspect.id == groups.c.aspect_id).join(Criterion, Criterion.id == Aspect.criterion_id))
-    criteria: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for cid, kind, max_mark, code, n, total in rows:
-        total = _decimal(total)
-        if kind is AspectKind.MEASUREMENT:
-            mark = min(total / n, Decimal(max_mark))
-        else:
-            mark = Decimal(max_mark) * total / n / rules.JUDGES_PER_ASPECT
-        criteria[cid][code] += mark
+        sa.select(groups.c.contestant_id, Criterion.code, sa.func.sum(aspect_mark, type_=sa.Numeric(24, 10)))
+        .join(Aspect, Aspect.id == groups.c.aspect_id).join(Criterion, Criterion.id == Aspect.criterion_id)
+        .group_by(groups.c.contestant_id, Criterion.code))
+    criteria: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for cid, code, mark in rows:
+        criteria[cid][code] = _decimal(mark)
     times = dict(db.session.execute(sa.select(Contestant.id, Contestant.time_seconds)
                                     .where(Contestant.event_id == event.id)).all())
-    return [rules.Standing(cid, sum(criteria[cid].values(), Decimal(0)), dict(criteria[cid]), times[cid])
+    return [rules.Standing(cid, sum(criteria[cid].values(), Decimal(0)), criteria[cid], times[cid])
             for cid in times]
 
 
@@ -500,11 +508,19 @@ def unlock_results(actor: User, event: Event, reason: str, now: datetime) -> Non
     db.session.commit()
 
 
+def _results_query(event: Event) -> sa.Select:
+    return (sa.select(Result).where(Result.event_id == event.id)
+            .options(selectinload(Result.contestant).selectinload(Contestant.members)
+                     .selectinload(ContestantMember.person)))
+
+
 def results(event: Event) -> list[Result]:
-    return list(db.session.scalars(
-        sa.select(Result).where(Result.event_id == event.id).order_by(Result.rank, Result.id)
-        .options(selectinload(Result.contestant).selectinload(Contestant.members)
-                 .selectinload(ContestantMember.person))))
+    """Every result in rank order (exports, the public notice, squads)."""
+    return list(db.session.scalars(_results_query(event).order_by(Result.rank, Result.id)))
+
+
+def results_page(event: Event, cursor: str | None, per_page: int) -> KeysetPage[Result]:
+    return keyset_page(_results_query(event), [(Result.rank, False), (Result.id, False)], cursor, per_page)
 
 
 def medal_counts(event: Event) -> dict[MedalKind, int]:

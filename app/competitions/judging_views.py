@@ -236,7 +236,7 @@ def _results_context(event) -> dict[str, object]:
                                   "show_scale": event.award_rule is AwardRuleKind.WORLDSKILLS,
                                   "unlock_form": UnlockForm(prefix="unlock")}
     if locked:
-        context["results"] = judging.results(event)
+        context["page"] = judging.results_page(event, request.args.get("after"), current_app.config["PAGE_SIZE"])
         context["medal_counts"] = judging.medal_counts(event)
         context["medal_kinds"] = list(MedalKind)
     elif event.judging_state is JudgingState.SCORING:
@@ -254,7 +254,7 @@ def results(event_id: int) -> Response:
     event = services.get_event(current_user, event_id)
     if not judging.can_see_results(current_user, event):
         raise Forbidden()
-    return render("competitions/results.html", **_results_context(event))
+    return render("competitions/results.html", block="results_list", **_results_context(event))
 
 
 @bp.post("/events/<int:event_id>/results/lock")
