@@ -9,14 +9,15 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Response, current_app, flash, request, send_file
+from flask import Response, current_app, flash, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms.validators import DataRequired
 
 from app.auth.permissions import can, require
-from app.core import audit, bp, imports, services
+from app.core import audit, bp, imports, record, services
 from app.core.enums import District, DocType, OrgKind, Role, Sex, SkillLevel
 from app.core.forms import (
     CertificateForm,
@@ -289,7 +290,9 @@ def person_detail(person_id: int) -> Response:
     form = CertificateForm()
     form.occupation_code.choices = services.occupation_choices()
     return render("core/person_detail.html", person=person, cert_form=form,
-                  history=audit.entries_for("people", person.id, limit=50))
+                  history=audit.entries_for("people", person.id, limit=50),
+                  record_sections=[(sec.title, Markup(render_template(sec.template, **sec.context)))
+                                   for sec in record.sections_for(current_user, person)])
 
 
 @bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])

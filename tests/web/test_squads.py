@@ -141,3 +141,18 @@ def test_simultaneous_judgement_scores_are_never_lost_and_never_exceed_three(app
     db.session.rollback()
     assert sorted(outcomes) == ["saved", "saved", "saved", "该评分项已有三位专家评分"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Score)) == 3
+
+
+def test_the_persons_record_keeps_results_medals_and_squad_history(app, ctx, login_as):
+    ev, organiser = locked_event(3)
+    squad = squads.create_squad(organiser, ev, name="区集训队", tier="第二梯队", target_event_id=None, final_size=1,
+                                result_ids=squads.top_results(ev, 2))
+    stage = squads.add_stage(organiser, squad, name="二进一", held_on=date(2027, 1, 5), advance_count=1)
+    first, second = sorted(squad.members, key=lambda m: m.source_rank)
+    squads.record_stage(organiser, stage, [squads.StageEntry(first.id, "70", False, "考核成绩靠后"),
+                                           squads.StageEntry(second.id, "90", True)], utcnow())
+    from tests import factories
+
+    page = login_as(factories.municipal_official()).get(f"/people/{first.person_id}").get_data(as_text=True)
+    assert "技能竞赛与集训" in page and "金牌" in page and "区集训队" in page
+    assert "二进一 70.00 离队" in page and "考核成绩靠后" in page
