@@ -27,6 +27,7 @@ NAV = [
     ("reminders.index", _l("提醒"), None),
     ("core.audit_log", _l("审计日志"), "audit.view"),
     ("competitions.my_judging", _l("评分"), "judging.score"),
+    ("competitions.award_ledger", _l("奖励"), "award.manage"),
 ]
 
 
@@ -38,12 +39,16 @@ AUDIT_ACTIONS = {
     "open_scoring": _l("抽签并开始评分"), "score": _l("评分"), "rescore": _l("修改评分"),
     "lock_results": _l("锁定成绩"), "unlock_results": _l("解锁成绩"), "qualify": _l("晋级报名"),
     "decide_stage": _l("阶段考核定去留"), "finalise": _l("确定最终人选"),
+    "generate_awards": _l("生成奖励"), "publish_notice": _l("发布公示"), "hold": _l("登记异议"),
+    "release": _l("异议已处理"), "promote": _l("技能等级晋升"), "mark_paid": _l("标记已发放"),
 }
 AUDIT_ENTITIES = {
     "people": _l("人员"), "organisations": _l("组织机构"), "users": _l("用户"), "certificates": _l("证书"),
     "policy_values": _l("政策参数"), "competitions": _l("大赛"), "events": _l("赛项"),
     "registrations": _l("报名"),
     "contestants": _l("赛位"), "squads": _l("集训队"), "squad_stages": _l("阶段考核"),
+    "award_rules": _l("奖励规则"), "award_lines": _l("奖励"), "award_notices": _l("奖励公示"),
+    "payment_batches": _l("支付批次"),
 }
 AUDIT_FIELDS = {
     "name": _l("名称/姓名"), "kind": _l("类型"), "uscc": _l("统一社会信用代码"), "district": _l("所在区"),
@@ -73,6 +78,13 @@ AUDIT_FIELDS = {
     "target_event_id": _l("目标赛项"), "final_size": _l("最终入选人数"), "members": _l("队员数"),
     "advance_count": _l("晋级人数"), "held_on": _l("考核日期"), "continues": _l("晋级者"),
     "selected": _l("最终人选"), "registered": _l("已报名"),
+    "band": _l("奖励对象"), "competitor_amount": _l("选手奖金"), "expert_team_amount": _l("专家团队奖金"),
+    "unit_amount": _l("单位奖金"), "split_team": _l("队员平分"), "promotion": _l("晋升方式"),
+    "promotion_level": _l("晋升到"), "promotion_alt_level": _l("替代晋升等级"), "honour_title": _l("荣誉称号"),
+    "honour_level": _l("荣誉级别"), "honour_body": _l("授予机构"), "funder": _l("出资方"),
+    "effective_to": _l("失效日期"), "top_n": _l("前 N 名"), "top_n_pair": _l("前 N 名（双人）"),
+    "top_n_trio": _l("前 N 名（三人）"), "competition_id": _l("届次"), "lines": _l("条数"), "total": _l("合计"),
+    "hold_reason": _l("异议内容"),
 }
 
 
@@ -84,13 +96,25 @@ def audit_label(value: str, kind: str) -> str:
 
 def _value_enums() -> dict[str, type | tuple[type, ...]]:
     # Imported here: templating loads before the areas' models.
-    from app.competitions.models import CompetitionClass, CompetitionLevel, Locality, RegistrationStatus
+    from app.competitions.models import (
+        AwardBand,
+        AwardLineStatus,
+        AwardRuleKind,
+        CompetitionClass,
+        CompetitionLevel,
+        JudgingState,
+        Locality,
+        PromotionMode,
+        RegistrationStatus,
+    )
     from app.core.enums import District, DocType, OrgKind, Sex, SkillLevel
 
     return {
         "kind": OrgKind, "district": District, "host_district": District, "doc_type": DocType, "sex": Sex,
         "current_level": SkillLevel, "level": (SkillLevel, CompetitionLevel), "min_level": SkillLevel,
-        "max_level": SkillLevel, "status": RegistrationStatus, "locality": Locality, "klass": CompetitionClass,
+        "max_level": SkillLevel, "status": (RegistrationStatus, AwardLineStatus), "locality": Locality,
+        "klass": CompetitionClass, "judging_state": JudgingState, "award_rule": AwardRuleKind, "band": AwardBand,
+        "promotion": PromotionMode, "promotion_level": SkillLevel, "promotion_alt_level": SkillLevel,
     }
 
 

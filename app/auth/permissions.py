@@ -35,6 +35,8 @@ ACTION_ROLES: dict[str, frozenset[Role]] = {
     "registration.view_own": frozenset({Role.PERSON}),
     "judging.score": frozenset({Role.EXPERT}),
     "results.unlock": frozenset({Role.OFFICIAL}),
+    "award.manage": frozenset({Role.OFFICIAL}),
+    "award.approve": frozenset({Role.OFFICIAL}),
 }
 
 

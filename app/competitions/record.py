@@ -57,6 +57,17 @@ def squad_history(person_id: int) -> list[tuple[SquadMember, list[tuple[SquadSta
 
 
 @record.section
+def awards_section(actor: User, person: Person) -> record.RecordSection | None:
+    from app.competitions.awards import person_awards
+
+    lines, honours = person_awards(person.id)
+    if not lines and not honours:
+        return None
+    return record.RecordSection(_("奖励与荣誉"), "competitions/_record_awards.html",
+                                {"lines": lines, "honours": honours})
+
+
+@record.section
 def competition_section(actor: User, person: Person) -> record.RecordSection | None:
     rows = entries(person.id)
     squads = squad_history(person.id)
