@@ -112,3 +112,20 @@ def score_all(ev: Event, aspect_rows, panel, marks: dict[int, list[str]]) -> Non
             experts_needed = panel if aspect.kind is AspectKind.JUDGEMENT else panel[:1]
             for expert_user in experts_needed:
                 judging.save_score(expert_user, ev, by_bib[bib].id, aspect.id, value)
+
+
+def award_rule(level=None, band: str = "gold", effective_from=date(2020, 1, 1), **fields):
+    from decimal import Decimal
+
+    from app.competitions.models import AwardBand, AwardRule, CompetitionLevel, PromotionMode
+
+    for money in ("competitor_amount", "expert_team_amount", "unit_amount"):
+        if money in fields:
+            fields[money] = Decimal(str(fields[money]))
+    if isinstance(fields.get("promotion"), str):
+        fields["promotion"] = PromotionMode(fields["promotion"])
+    row = AwardRule(name=fields.pop("name", f"{band} 奖励"), level=level or CompetitionLevel.MUNICIPAL,
+                    band=AwardBand(band), effective_from=effective_from, **fields)
+    db.session.add(row)
+    db.session.commit()
+    return row

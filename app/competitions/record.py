@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import render_template
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
 from app.competitions.models import (
@@ -78,3 +80,17 @@ def competition_section(actor: User, person: Person) -> record.RecordSection | N
 
 
 
+
+
+def my_awards_html(actor: User) -> Markup | None:
+    """The signed-in athlete's own awards and honours (their record's award section), or None."""
+    from app.competitions.awards import person_awards
+    from app.competitions.models import AwardLineStatus
+
+    if actor.person_id is None:
+        return None
+    lines, honours = person_awards(actor.person_id)
+    published = [ln for ln in lines if ln.status is not AwardLineStatus.DRAFT]  # drafts are not public yet
+    if not published and not honours:
+        return None
+    return Markup(render_template("competitions/_record_awards.html", lines=published, honours=honours))

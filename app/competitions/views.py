@@ -348,4 +348,7 @@ def registration_print(event_id: int) -> Response:
 @bp.get("/mine")
 @login_required
 def my_registrations() -> Response:
-    return render("competitions/mine.html", rows=services.my_registrations(current_user))
+    from app.competitions.record import my_awards_html
+
+    return render("competitions/mine.html", rows=services.my_registrations(current_user),
+                  awards_html=my_awards_html(current_user))
