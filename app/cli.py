@@ -23,3 +23,6 @@ def init_app(app: Flask) -> None:
         from app.competitions import judging_demo
 
         click.echo(judging_demo.seed(datetime.now(ZoneInfo(app.config["TZ"])).date()))
+        from app.competitions import awards_demo
+
+        click.echo(awards_demo.seed(datetime.now(ZoneInfo(app.config["TZ"])).date()))
