@@ -27,7 +27,6 @@ NAV = [
     ("reminders.index", _l("提醒"), None),
     ("core.audit_log", _l("审计日志"), "audit.view"),
     ("competitions.my_judging", _l("评分"), "judging.score"),
-    ("competitions.award_ledger", _l("奖励"), "award.manage"),
 ]
 
 
