@@ -103,8 +103,8 @@ def _make() -> int:
             base = min(3, max(0, round(skill + rng.uniform(-.6, .6))))
             for n, expert in enumerate(experts):
                 value = base if n else min(3, base + (rng.random() < .2))  # judges within a point of each other
-                batch.append({"contestant_id": cid, "aspect_id": aid, "expert_id": expert.id, "value": value,
-                              "updated_at": now})
+                batch.append({"event_id": event.id, "contestant_id": cid, "aspect_id": aid, "expert_id": expert.id,
+                              "value": value, "updated_at": now})
         if len(batch) >= 20_000:
             db.session.execute(sa.insert(Score.__table__), batch)
             batch = []

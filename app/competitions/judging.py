@@ -310,7 +310,8 @@ def save_score(actor: User, event: Event, contestant_id: int, aspect_id: int, te
         raise DomainError(_("该评分项已有三位专家评分"), "value")
     before = {"value": str(own.value), "expert_id": own.expert_id} if own else None
     if own is None:
-        own = Score(contestant_id=contestant.id, aspect_id=aspect.id, expert_id=actor.id, value=value)
+        own = Score(event_id=event.id, contestant_id=contestant.id, aspect_id=aspect.id, expert_id=actor.id,
+                    value=value)
         db.session.add(own)
     else:
         own.value, own.expert_id = value, actor.id
@@ -354,12 +355,11 @@ def progress(actor: User, event: Event) -> tuple[int, int]:
     may_mark = sa.select(Contestant.id).where(Contestant.event_id == event.id, sa.not_(_conflict_clause(actor)))
     n_contestants = db.session.scalar(sa.select(sa.func.count()).select_from(may_mark.subquery())) or 0
     n_aspects = db.session.scalar(sa.select(sa.func.count()).where(Aspect.event_id == event.id)) or 0
-    done_items = (
-        sa.select(Score.contestant_id, Score.aspect_id).join(Aspect, Aspect.id == Score.aspect_id)
-        .where(Score.contestant_id.in_(may_mark),
-               sa.or_(Aspect.kind == AspectKind.MEASUREMENT, Score.expert_id == actor.id))
-        .distinct().subquery())
-    done = db.session.scalar(sa.select(sa.func.count()).select_from(done_items)) or 0
+    # A measured aspect has one score row whoever measured it; a judgement counts when it is this expert's.
+    done = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Score).join(Aspect, Aspect.id == Score.aspect_id)
+        .where(Score.event_id == event.id, Score.contestant_id.in_(may_mark),
+               sa.or_(Aspect.kind == AspectKind.MEASUREMENT, Score.expert_id == actor.id))) or 0
     return done, n_contestants * n_aspects
 
 
@@ -368,8 +368,7 @@ def _aspect_groups(event: Event) -> sa.Subquery:
     return (sa.select(Score.contestant_id, Score.aspect_id, sa.func.count().label("n"),
                       sa.func.sum(Score.value).label("total"),
                       (sa.func.max(Score.value) - sa.func.min(Score.value)).label("spread"))
-            .join(Contestant, Contestant.id == Score.contestant_id)
-            .where(Contestant.event_id == event.id)
+            .where(Score.event_id == event.id)
             .group_by(Score.contestant_id, Score.aspect_id).subquery())
 
 

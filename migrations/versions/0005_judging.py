@@ -167,6 +167,7 @@ def upgrade():
 
     op.create_table('scores',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
     sa.Column('contestant_id', sa.Integer(), nullable=False),
     sa.Column('aspect_id', sa.Integer(), nullable=False),
     sa.Column('expert_id', sa.Integer(), nullable=False),
@@ -175,6 +176,7 @@ def upgrade():
     sa.CheckConstraint('value >= 0 AND value <= 100', name=op.f('ck_scores_value_range')),
     sa.ForeignKeyConstraint(['aspect_id'], ['aspects.id'], name=op.f('fk_scores_aspect_id_aspects'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['contestant_id'], ['contestants.id'], name=op.f('fk_scores_contestant_id_contestants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_scores_event_id_events'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['expert_id'], ['users.id'], name=op.f('fk_scores_expert_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_scores')),
     sa.UniqueConstraint('contestant_id', 'aspect_id', 'expert_id', name='uq_scores_contestant_aspect_expert')
@@ -182,6 +184,7 @@ def upgrade():
     with op.batch_alter_table('scores', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_scores_aspect_id'), ['aspect_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_scores_expert_id'), ['expert_id'], unique=False)
+        batch_op.create_index('ix_scores_event_contestant_aspect', ['event_id', 'contestant_id', 'aspect_id', 'value'], unique=False)
 
     op.create_table('stage_scores',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -242,6 +245,7 @@ def downgrade():
 
     op.drop_table('stage_scores')
     with op.batch_alter_table('scores', schema=None) as batch_op:
+        batch_op.drop_index('ix_scores_event_contestant_aspect')
         batch_op.drop_index(batch_op.f('ix_scores_expert_id'))
         batch_op.drop_index(batch_op.f('ix_scores_aspect_id'))
 
