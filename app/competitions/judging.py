@@ -438,7 +438,7 @@ def standings(event: Event) -> list[rules.Standing]:
     """Every contestant's total and per-criterion marks, aggregated in SQL in two steps: the aspect's mark
     from its scores (measurement: the mark, judgement: max × mean ÷ 3), then the sum per criterion."""
     groups = _aspect_groups(event)
-    max_mark = sa.cast(Aspect.max_mark, sa.Numeric(12, 6))
+    max_mark = Aspect.max_mark
     aspect_mark = sa.case(
         (Aspect.kind == AspectKind.MEASUREMENT, groups.c.total / groups.c.n),
         else_=max_mark * groups.c.total / (groups.c.n * rules.JUDGES_PER_ASPECT))
