@@ -302,3 +302,22 @@ def export_people(people: list[Person]) -> bytes:
                    p.birth_date.year if p.birth_date else "", p.phone_masked, p.employer.name if p.employer else "",
                    str(p.current_level.label) if p.current_level else ""])
     return _save(wb)
+
+
+def export_audit(entries: list, tz) -> bytes:
+    """The audit trail as a sheet: time (Beijing), user, action, record, summary, before and after."""
+    from app.templating import audit_label, audit_value
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("审计日志")
+    ws.append(["时间", "操作人", "用户名", "操作", "记录类型", "记录编号", "摘要", "变更前", "变更后"])
+
+    def changes(values: dict | None) -> str:
+        return "；".join(f"{audit_label(k, 'field')}: {audit_value(v, k)}" for k, v in (values or {}).items())
+
+    for e in entries:
+        ws.append([e.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"), e.actor.display_name if e.actor else "系统",
+                   e.actor.username if e.actor else "", audit_label(e.action, "action"),
+                   audit_label(e.entity_type, "entity"), e.entity_id, e.summary, changes(e.before),
+                   changes(e.after)])
+    return _save(wb)

@@ -193,6 +193,8 @@ class AuditEntry(db.Model):
     __table_args__ = (
         sa.Index("ix_audit_entries_entity", "entity_type", "entity_id", "id"),
         sa.Index("ix_audit_entries_actor_id", "actor_id", "id"),
+        # Date ranges become id ranges through this index (ids grow with time).
+        sa.Index("ix_audit_entries_at", "at"),
     )
 
 

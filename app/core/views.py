@@ -9,7 +9,7 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Response, current_app, flash, render_template, request, send_file
+from flask import Response, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -31,6 +31,7 @@ from app.core.policy import POLICY_KEYS
 from app.errors import DomainError
 from app.extensions import db
 from app.htmx import redirect_after_post, render
+from app.templating import AUDIT_ENTITIES
 
 T = TypeVar("T")
 
@@ -417,18 +418,41 @@ def policies() -> Response:
 
 # ---------------------------------------------------------------- audit trail
 
+def _audit_filter() -> services.AuditFilter:
+    def day(name: str) -> date | None:
+        try:
+            return date.fromisoformat(request.args.get(name, ""))
+        except ValueError:
+            return None
+
+    return services.AuditFilter(
+        entity_type=request.args.get("entity_type", "").strip()[:40],
+        entity_id=request.args.get("entity_id", "").strip()[:40],
+        username=request.args.get("user", "").strip()[:50], date_from=day("from"), date_to=day("to"))
+
+
 @bp.get("/audit")
 @login_required
 def audit_log() -> Response:
-    require(current_user, "audit.view")
-    entity_type = request.args.get("entity_type", "").strip()
-    entity_id = request.args.get("entity_id", "").strip()
-    page = services.list_audit(current_user, entity_type, entity_id, request.args.get("after"),
+    flt = _audit_filter()
+    page = services.list_audit(current_user, flt, ZoneInfo(current_app.config["TZ"]), request.args.get("after"),
                                current_app.config["PAGE_SIZE"])
-    args = _present(entity_type=entity_type, entity_id=entity_id)
-    return render("core/audit.html", block="audit_results", page=page, args=args, entity_type=entity_type,
-                  entity_id=entity_id)
+    return render("core/audit.html", block="audit_results", page=page, args=flt.as_args(), flt=flt,
+                  entities=sorted(AUDIT_ENTITIES.items(), key=lambda item: str(item[1])))
 
+
+@bp.get("/audit.xlsx")
+@login_required
+def audit_export() -> Response:
+    flt = _audit_filter()
+    try:
+        rows = services.audit_for_export(current_user, flt, ZoneInfo(current_app.config["TZ"]))
+    except DomainError as exc:
+        flash(exc.message, "warning")
+        return redirect(url_for("core.audit_log", **flt.as_args()))
+    return send_file(BytesIO(imports.export_audit(rows, ZoneInfo(current_app.config["TZ"]))), as_attachment=True,
+                     download_name="audit-trail.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @bp.get("/favicon.ico")

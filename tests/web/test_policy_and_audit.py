@@ -131,3 +131,27 @@ def test_a_ratio_above_one_is_refused(app, ctx, login_as):
     response = _add(web, key="apprenticeship.advance_ratio", value="5")
     assert response.status_code == 422 and "数值不能大于 1" in response.get_data(as_text=True)
     assert _add(web, key="apprenticeship.advance_ratio", value="0.5").status_code == 303
+
+
+def test_audit_trail_filters_by_user_and_date_range_and_exports(app, ctx, login_as):
+    from datetime import UTC, datetime
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    auditor = factories.municipal_official(display_name="审计员", username="auditor")
+    other = factories.municipal_official(display_name="另一位", username="other")
+    login_as(other)  # a sign-in is audited
+    web = login_as(auditor)
+    old = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.actor_id == other.id))
+    old.at = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)  # 10:00 Beijing time on 5 January
+    db.session.commit()
+    mine = web.get("/audit?user=auditor").get_data(as_text=True)
+    assert "<td>审计员</td>" in mine and "<td>另一位</td>" not in mine
+    january = web.get("/audit?from=2026-01-05&to=2026-01-05").get_data(as_text=True)
+    assert "<td>另一位</td>" in january and "<td>审计员</td>" not in january
+    assert "暂无记录" in web.get("/audit?user=nobody").get_data(as_text=True)
+    assert "暂无记录" in web.get("/audit?from=2026-01-06&to=2026-01-06").get_data(as_text=True)
+    sheet = load_workbook(BytesIO(web.get("/audit.xlsx?from=2026-01-01&to=2026-01-31").data)).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    assert rows == [["2026-01-05 10:00:00", "另一位", "other", "登录", "用户", str(other.id), "other", None, None]]
