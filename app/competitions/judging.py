@@ -476,12 +476,14 @@ def lock_results(actor: User, event: Event, now: datetime) -> int:
     if outcome.unresolved_ties:
         raise DomainError(_("奖牌名次出现无法区分的并列，请在赛项设置中补充决胜规则（如用时）"))
     by_key = {s.key: s for s in all_standings}
-    db.session.execute(sa.delete(Result).where(Result.event_id == event.id))
-    db.session.add_all([
-        Result(event_id=event.id, contestant_id=p.key, rank=p.rank, total=p.total.quantize(Decimal("0.0001")),
-               scale_score=p.scale, medal=MedalKind(p.medal.value) if p.medal else None,
-               breakdown={code: str(v.quantize(Decimal("0.0001"))) for code, v in by_key[p.key].criteria.items()})
-        for p in outcome.placings])
+    # Results are updated in place on a re-lock: award lines and squads refer to them.
+    existing = {r.contestant_id: r for r in db.session.scalars(sa.select(Result).where(Result.event_id == event.id))}
+    for p in outcome.placings:
+        result = existing.get(p.key) or Result(event_id=event.id, contestant_id=p.key)
+        result.rank, result.total, result.scale_score = p.rank, p.total.quantize(MARK_PLACES), p.scale
+        result.medal = MedalKind(p.medal.value) if p.medal else None
+        result.breakdown = {code: str(v.quantize(MARK_PLACES)) for code, v in by_key[p.key].criteria.items()}
+        db.session.add(result)
     before = audit.snapshot(event, EVENT_RESULT_FIELDS)
     event.judging_state, event.results_locked_at, event.results_locked_by_id = JudgingState.LOCKED, now, actor.id
     audit.record(actor, "lock_results", event, before=before, after=audit.snapshot(event, EVENT_RESULT_FIELDS),
@@ -491,7 +493,8 @@ def lock_results(actor: User, event: Event, now: datetime) -> int:
 
 
 def unlock_results(actor: User, event: Event, reason: str, now: datetime) -> None:
-    """An official reopens locked scores for correction, with a reason (audited); the results are withdrawn."""
+    """An official reopens locked scores for correction, with a reason (audited); the results are withdrawn from
+    view until the scores are locked again."""
     require(actor, "results.unlock")
     _lock(event)
     if event.judging_state is not JudgingState.LOCKED:
@@ -499,7 +502,7 @@ def unlock_results(actor: User, event: Event, reason: str, now: datetime) -> Non
     if not reason.strip():
         raise DomainError(_("请填写解锁原因"), "reason")
     before = audit.snapshot(event, EVENT_RESULT_FIELDS)
-    db.session.execute(sa.delete(Result).where(Result.event_id == event.id))
+    # The last locked results stay (awards and squads refer to them) but are not shown until locked again.
     event.judging_state, event.results_locked_at, event.results_locked_by_id = JudgingState.SCORING, None, None
     audit.record(actor, "unlock_results", event, before=before | {"reason": ""},
                  after=audit.snapshot(event, EVENT_RESULT_FIELDS) | {"reason": reason.strip()[:300]},

@@ -226,3 +226,16 @@ def test_the_athlete_sees_their_awards_on_their_own_page(app, ctx, login_as):
     awards.publish_notice(official, ev, "公示", date(2026, 11, 23), utcnow())
     page = athlete.get("/competitions/mine").get_data(as_text=True)
     assert "我的奖励与荣誉" in page and "10,000.00" in page and "公示中" in page
+
+
+def test_results_can_be_unlocked_and_relocked_after_awards_were_generated(app, ctx):
+    ev = locked(2)
+    standard_rules()
+    official = factories.municipal_official()
+    awards.generate(official, ev)
+    judging.unlock_results(official, ev, "复核", utcnow())
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AwardLine)) > 0  # kept, for the risk desk
+    organiser = factories.user(ev.competition.organiser, Role.ORGANIZER)
+    judging.lock_results(organiser, ev, utcnow())
+    with pytest.raises(DomainError, match="已全部生成"):
+        awards.generate(official, ev)

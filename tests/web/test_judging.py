@@ -257,9 +257,14 @@ def test_only_an_official_unlocks_results_with_a_reason_and_it_is_audited(app, c
                          data={"unlock-reason": "B1 尺寸录入错误"}).status_code == 303
     db.session.refresh(ev)
     assert ev.judging_state is JudgingState.SCORING
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Result)) == 0
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "unlock_results"))
     assert entry.after["reason"] == "B1 尺寸录入错误"
+    public = login_as(factories.user(factories.org(), Role.ENTERPRISE_HR))
+    assert public.get(f"/competitions/events/{ev.id}/results").status_code == 403  # withdrawn from view
+    contestant = bib_of(ev, "选手1")
+    judging.save_score(panel[0], ev, contestant.id, aspects[2].id, "40")  # the correction
+    judging.lock_results(organiser, ev, utcnow())
+    assert db.session.scalar(sa.select(Result.total)) == Decimal("83.3333")  # the same row, updated
 
 
 def test_results_page_queries_do_not_grow_with_the_field(app, ctx, login_as):
