@@ -36,6 +36,7 @@ ACTION_ROLES: dict[str, frozenset[Role]] = {
     "judging.score": frozenset({Role.EXPERT}),
     "results.unlock": frozenset({Role.OFFICIAL}),
     "award.manage": frozenset({Role.OFFICIAL}),
+    "record.view": frozenset(Role),
     "award.approve": frozenset({Role.OFFICIAL}),
 }
 
@@ -62,6 +63,8 @@ def can(user: User, action: str, obj: Any = None) -> bool:
     if isinstance(obj, Organisation):
         return _can_touch_organisation(user, obj)
     if isinstance(obj, Person):
+        if action == "record.view" and user.person_id == obj.id:
+            return True  # everyone sees their own record
         return _can_touch_person(user, obj)
     if isinstance(obj, User):
         return _can_touch_organisation(user, obj.organisation)

@@ -94,3 +94,42 @@ def my_awards_html(actor: User) -> Markup | None:
     if not published and not honours:
         return None
     return Markup(render_template("competitions/_record_awards.html", lines=published, honours=honours))
+
+
+@record.timeline
+def competition_items(person: Person) -> list[record.TimelineItem]:
+    """Entries and results, squads and stages, awards and honours."""
+    from flask import url_for
+
+    from app.competitions.awards import person_awards
+    from app.competitions.models import AwardLineStatus
+
+    items = []
+    for entry in entries(person.id):
+        r, result = entry.registration, entry.result
+        detail = f"{r.event.competition.name} · {r.status.label}"
+        if result is not None and r.event.judging_state.value == "locked":
+            detail = _("第 %(rank)d 名，%(total)s 分", rank=result.rank, total=f"{result.total:.2f}")
+            if result.scale_score is not None:
+                detail += _("（世赛分 %(scale)d）", scale=result.scale_score)
+            if result.medal is not None:
+                detail += f" · {result.medal.label}"
+        items.append(record.TimelineItem(r.event.ends_on, _("竞赛"), f"{r.event.competition.name} · {r.event.name}",
+                                         detail, url_for("competitions.event_detail", event_id=r.event_id)))
+    for member, stages in squad_history(person.id):
+        items.append(record.TimelineItem(
+            member.joined_at.date(), _("集训队"), _("进入%(squad)s", squad=member.squad.name), member.squad.tier,
+            url_for("competitions.squad_detail", squad_id=member.squad_id)))
+        for stage, score in stages:
+            outcome = _("晋级") if score.continues else _("离队：%(why)s", why=score.reason)
+            items.append(record.TimelineItem(stage.held_on, _("阶段考核"), f"{member.squad.name} · {stage.name}",
+                                             f"{score.score} · {outcome}"))
+    lines, honours = person_awards(person.id)
+    for line in lines:
+        if line.status in (AwardLineStatus.APPROVED, AwardLineStatus.PAID) and line.approved_at:
+            detail = " · ".join(part for part in (
+                _("%(amount)s 元", amount=f"{line.amount:,.2f}") if line.amount else "",
+                _("晋升为%(level)s", level=line.promotion_to.label) if line.promotion_to else "") if part)
+            items.append(record.TimelineItem(line.approved_at.date(), _("奖励"), line.rule.name, detail))
+    items.extend(record.TimelineItem(h.conferred_on, _("荣誉"), h.title, f"{h.level} · {h.body}") for h in honours)
+    return items

@@ -1,12 +1,22 @@
-from flask import Response
-from flask_babel import lazy_gettext as _l
-from flask_login import login_required
+"""Thin views of supervision: the skills record."""
 
+from __future__ import annotations
+
+from datetime import datetime
+from io import BytesIO
+from zoneinfo import ZoneInfo
+
+from flask import Response, current_app, redirect, render_template, send_file, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from markupsafe import Markup
+from openpyxl import Workbook
+
+from app.auth.permissions import can
 from app.htmx import render
-from app.supervision import bp
+from app.supervision import bp, services
 
 COMING = [
-        _l("每人一份技能档案"),
         _l("对照规划目标的数据看板"),
         _l("风险发现提示"),
 ]
@@ -17,3 +27,42 @@ COMING = [
 def index() -> Response:
     """Show what this area will offer until it is built."""
     return render("coming_soon.html", title=_l("监管"), coming=COMING)
+
+
+@bp.get("/people/<int:person_id>/record")
+@login_required
+def skills_record(person_id: int) -> Response:
+    rec = services.skills_record(current_user, person_id)
+    sections = [(s.title, Markup(render_template(s.template, **s.context))) for s in rec.sections]
+    return render("supervision/record.html", rec=rec, person=rec.person, sections=sections,
+                  can_reveal=can(current_user, "person.reveal_id", rec.person),
+                  printed_at=datetime.now(ZoneInfo(current_app.config["TZ"])).strftime("%Y-%m-%d %H:%M"))
+
+
+@bp.get("/my-record")
+@login_required
+def my_record() -> Response:
+    if current_user.person_id is None:
+        return redirect(url_for("core.home"))
+    return redirect(url_for("supervision.skills_record", person_id=current_user.person_id))
+
+
+@bp.get("/people/<int:person_id>/record.xlsx")
+@login_required
+def skills_record_export(person_id: int) -> Response:
+    rec = services.skills_record(current_user, person_id)
+    person = rec.person
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("技能档案")
+    ws.append(["姓名", person.name])
+    ws.append(["证件号码", person.id_number_masked])
+    ws.append(["工作单位", person.employer.name if person.employer else ""])
+    ws.append(["当前技能等级", str(person.current_level.label) if person.current_level else ""])
+    ws.append([])
+    ws.append(["日期", "类别", "事项", "说明"])
+    for item in rec.timeline:
+        ws.append([item.on.isoformat(), str(item.kind), str(item.title), str(item.detail)])
+    buf = BytesIO()
+    wb.save(buf)
+    return send_file(BytesIO(buf.getvalue()), as_attachment=True, download_name=f"skills-record-{person.id}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

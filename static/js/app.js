@@ -19,6 +19,11 @@
     else if (status === 429) flash(zh ? "操作过于频繁，请稍后再试。" : "Too many attempts; please wait.");
     else flash(zh ? "操作失败（" + status + "），请刷新页面后重试。" : "Request failed (" + status + "); reload and try again.");
   });
+  // [data-print] buttons print the page (the skills record); print styles hide .no-print and the navigation.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-print]");
+    if (button) window.print();
+  });
   document.addEventListener("htmx:sendError", function () {
     flash(zh ? "网络连接失败，请检查网络后重试。" : "Network error; check the connection and retry.");
   });
