@@ -2,6 +2,7 @@
 an objection, approves the rest, exports the payment file and marks it paid; the champion is promoted."""
 
 from datetime import date, timedelta
+from io import BytesIO
 
 import pytest
 import sqlalchemy as sa
@@ -73,7 +74,7 @@ def test_official_takes_awards_from_results_through_notice_objection_approval_an
     page.get_by_role("button", name="生成支付批次（待支付 2 笔）").click()
     with page.expect_download() as download:
         page.get_by_role("link", name="下载支付文件").click()
-    sheet = load_workbook(download.value.path()).active
+    sheet = load_workbook(BytesIO(download.value.path().read_bytes())).active
     names = [row[1].value for row in sheet.iter_rows(min_row=2)]
     assert champion.name in names and runner_up.name not in names
     assert sheet.cell(sheet.max_row, 6).value == 15000
