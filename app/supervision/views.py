@@ -1,4 +1,4 @@
-"""Thin views of supervision: the skills record."""
+"""Thin views of supervision: the dashboards, the medal lists behind them, the skills record."""
 
 from __future__ import annotations
 
@@ -6,27 +6,47 @@ from datetime import datetime
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
-from flask import Response, current_app, redirect, render_template, send_file, url_for
-from flask_babel import lazy_gettext as _l
+from flask import Response, current_app, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from openpyxl import Workbook
 
-from app.auth.permissions import can
+from app.auth.permissions import can, official_district
+from app.competitions import stats
+from app.competitions.models import MedalKind
+from app.core.enums import District
+from app.core.views import today_in_shanghai
 from app.htmx import render
 from app.supervision import bp, services
 
-COMING = [
-        _l("对照规划目标的数据看板"),
-        _l("风险发现提示"),
-]
+
+def _scope() -> services.Scope:
+    district_value = request.args.get("district", "")
+    district = District(district_value) if district_value in District._value2member_map_ else None
+    year = request.args.get("year", type=int) or today_in_shanghai().year
+    return services.scope_for(current_user, year, district)
 
 
 @bp.get("/")
 @login_required
 def index() -> Response:
-    """Show what this area will offer until it is built."""
-    return render("coming_soon.html", title=_l("监管"), coming=COMING)
+    """The officials' dashboard: figures for a year and a district (in the URL), each linking to its list."""
+    scope = _scope()
+    board = services.competition_dashboard(scope)
+    this_year = today_in_shanghai().year
+    return render("supervision/dashboard.html", scope=scope, board=board, districts=District,
+                  years=range(this_year + 1, this_year - 6, -1), medals=stats.MEDALS,
+                  fixed_district=official_district(current_user) is not None)
+
+
+@bp.get("/medallists")
+@login_required
+def medallists() -> Response:
+    scope = _scope()
+    medal_value = request.args.get("medal", "")
+    medal = MedalKind(medal_value) if medal_value in MedalKind._value2member_map_ else None
+    rows = stats.medallists(scope.year, scope.district, request.args.get("unit", type=int), medal)
+    return render("supervision/medallists.html", scope=scope, rows=rows, medal=medal)
 
 
 @bp.get("/people/<int:person_id>/record")

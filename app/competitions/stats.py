@@ -1,0 +1,159 @@
+"""Aggregates of the competition area for dashboards: every figure is one grouped SQL query.
+
+``district`` narrows to entrants registered by units of that district (None: the whole city).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from app.competitions.models import (
+    ACTIVE_STATUSES,
+    Competition,
+    CompetitionLevel,
+    Contestant,
+    Event,
+    JudgingState,
+    MedalKind,
+    Registration,
+    Result,
+    Squad,
+    SquadMember,
+    SquadMemberStatus,
+    SquadStage,
+)
+from app.core.enums import District
+from app.core.models import Organisation
+from app.extensions import db
+
+
+@dataclass
+class LevelCount:
+    level: CompetitionLevel
+    competitions: int
+    events: int
+    entrants: int
+
+
+def pyramid(year: int, district: District | None) -> list[LevelCount]:
+    """Competitions, events and entrants per level; with a district, those its units entered."""
+    stmt = (sa.select(Competition.level, sa.func.count(sa.distinct(Competition.id)),
+                      sa.func.count(sa.distinct(Event.id)), sa.func.count(Registration.id))
+            .join(Event, Event.competition_id == Competition.id)
+            .join(Registration, Registration.event_id == Event.id)
+            .where(Competition.year == year, Registration.status.in_(ACTIVE_STATUSES)))
+    if district is not None:
+        stmt = stmt.join(Organisation, Organisation.id == Registration.unit_id).where(Organisation.district == district)
+    rows = {lv: (c, e, n) for lv, c, e, n in db.session.execute(stmt.group_by(Competition.level))}
+    if district is None:  # competitions and events without entrants count too, city-wide
+        comps = dict(db.session.execute(sa.select(Competition.level, sa.func.count()).where(
+            Competition.year == year).group_by(Competition.level)).tuples().all())
+        events = dict(db.session.execute(sa.select(Competition.level, sa.func.count(Event.id)).join(
+            Event, Event.competition_id == Competition.id).where(Competition.year == year)
+            .group_by(Competition.level)).tuples().all())
+        return [LevelCount(lv, comps.get(lv, 0), events.get(lv, 0), rows.get(lv, (0, 0, 0))[2])
+                for lv in CompetitionLevel]
+    return [LevelCount(lv, *rows.get(lv, (0, 0, 0))) for lv in CompetitionLevel]
+
+
+MEDALS = (MedalKind.GOLD, MedalKind.SILVER, MedalKind.BRONZE, MedalKind.MERIT, MedalKind.MEDALLION)
+
+
+@dataclass
+class MedalRow:
+    key: object  # a District (by district) or (unit id, unit name)
+    counts: dict[MedalKind, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def points(self) -> int:
+        """WorldSkills medal points: gold 4, silver 3, bronze 2, 优胜奖/Medallion 1."""
+        weights = {MedalKind.GOLD: 4, MedalKind.SILVER: 3, MedalKind.BRONZE: 2}
+        return sum(weights.get(m, 1) * n for m, n in self.counts.items())
+
+
+def _medal_base(year: int, district: District | None) -> sa.Select:
+    stmt = (sa.select(Result.medal).join(Contestant, Contestant.id == Result.contestant_id)
+            .join(Event, Event.id == Result.event_id).join(Competition, Competition.id == Event.competition_id)
+            .join(Organisation, Organisation.id == Contestant.unit_id)
+            .where(Competition.year == year, Event.judging_state == JudgingState.LOCKED, Result.medal.is_not(None)))
+    if district is not None:
+        stmt = stmt.where(Organisation.district == district)
+    return stmt
+
+
+def _rank(rows: dict[object, MedalRow]) -> list[MedalRow]:
+    return sorted(rows.values(), key=lambda r: tuple(-r.counts.get(m, 0) for m in MEDALS) + (str(r.key),))
+
+
+def medals_by_district(year: int, district: District | None = None) -> list[MedalRow]:
+    stmt = _medal_base(year, district).add_columns(Organisation.district, sa.func.count()).group_by(
+        Organisation.district, Result.medal)
+    rows: dict[object, MedalRow] = {}
+    for medal, where, n in db.session.execute(stmt):
+        rows.setdefault(where, MedalRow(where)).counts[medal] = n
+    return _rank(rows)
+
+
+def medals_by_unit(year: int, district: District | None = None, limit: int = 20) -> list[MedalRow]:
+    stmt = _medal_base(year, district).add_columns(Organisation.id, Organisation.name, sa.func.count()).group_by(
+        Organisation.id, Organisation.name, Result.medal)
+    rows: dict[object, MedalRow] = {}
+    for medal, unit_id, name, n in db.session.execute(stmt):
+        rows.setdefault((unit_id, name), MedalRow((unit_id, name))).counts[medal] = n
+    return _rank(rows)[:limit]
+
+
+def medallists(year: int, district: District | None, unit_id: int | None, medal: MedalKind | None,
+               limit: int = 500) -> list[tuple[Result, Event, Organisation]]:
+    """The results behind a medal-table figure (bounded)."""
+    stmt = (sa.select(Result, Event, Organisation).join(Contestant, Contestant.id == Result.contestant_id)
+            .join(Event, Event.id == Result.event_id).join(Competition, Competition.id == Event.competition_id)
+            .join(Organisation, Organisation.id == Contestant.unit_id)
+            .where(Competition.year == year, Event.judging_state == JudgingState.LOCKED, Result.medal.is_not(None))
+            .order_by(Competition.level, Event.id, Result.rank).limit(limit))
+    if district is not None:
+        stmt = stmt.where(Organisation.district == district)
+    if unit_id is not None:
+        stmt = stmt.where(Organisation.id == unit_id)
+    if medal is not None:
+        stmt = stmt.where(Result.medal == medal)
+    return [tuple(row) for row in db.session.execute(stmt)]  # type: ignore[misc]
+
+
+@dataclass
+class SquadRow:
+    squad_id: int
+    name: str
+    tier: str
+    skill: str
+    stages: int
+    active: int
+    left: int
+    selected: int
+
+
+def squad_pipeline(year: int, district: District | None) -> list[SquadRow]:
+    """Every squad from the year's events: members still in, gone, finally selected, and stages held."""
+    members = (sa.select(SquadMember.squad_id, SquadMember.status, sa.func.count().label("n"))
+               .join(Organisation, Organisation.id == SquadMember.unit_id))
+    if district is not None:
+        members = members.where(Organisation.district == district)
+    counts: dict[int, dict[SquadMemberStatus, int]] = {}
+    for squad_id, status, n in db.session.execute(members.group_by(SquadMember.squad_id, SquadMember.status)):
+        counts.setdefault(squad_id, {})[status] = n
+    stages = dict(db.session.execute(sa.select(SquadStage.squad_id, sa.func.count()).where(
+        SquadStage.decided_at.is_not(None)).group_by(SquadStage.squad_id)).tuples().all())
+    squads = db.session.execute(
+        sa.select(Squad.id, Squad.name, Squad.tier, Event.name).join(Event, Event.id == Squad.source_event_id)
+        .join(Competition, Competition.id == Event.competition_id).where(Competition.year == year)
+        .order_by(Event.name, Squad.id)).all()
+    return [SquadRow(sid, name, tier, skill, stages.get(sid, 0), counts.get(sid, {}).get(SquadMemberStatus.ACTIVE, 0),
+                     counts.get(sid, {}).get(SquadMemberStatus.LEFT, 0),
+                     counts.get(sid, {}).get(SquadMemberStatus.SELECTED, 0))
+            for sid, name, tier, skill in squads if district is None or sid in counts]
