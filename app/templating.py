@@ -40,6 +40,7 @@ AUDIT_ACTIONS = {
     "decide_stage": _l("阶段考核定去留"), "finalise": _l("确定最终人选"),
     "generate_awards": _l("生成奖励"), "publish_notice": _l("发布公示"), "hold": _l("登记异议"),
     "release": _l("异议已处理"), "promote": _l("技能等级晋升"), "mark_paid": _l("标记已发放"),
+    "review_risk": _l("核查风险提示"),
 }
 AUDIT_ENTITIES = {
     "people": _l("人员"), "organisations": _l("组织机构"), "users": _l("用户"), "certificates": _l("证书"),
@@ -47,7 +48,7 @@ AUDIT_ENTITIES = {
     "registrations": _l("报名"),
     "contestants": _l("赛位"), "squads": _l("集训队"), "squad_stages": _l("阶段考核"),
     "award_rules": _l("奖励规则"), "award_lines": _l("奖励"), "award_notices": _l("奖励公示"),
-    "payment_batches": _l("支付批次"),
+    "payment_batches": _l("支付批次"), "risk_reviews": _l("风险核查"),
 }
 AUDIT_FIELDS = {
     "name": _l("名称/姓名"), "kind": _l("类型"), "uscc": _l("统一社会信用代码"), "district": _l("所在区"),
@@ -83,7 +84,7 @@ AUDIT_FIELDS = {
     "honour_level": _l("荣誉级别"), "honour_body": _l("授予机构"), "funder": _l("出资方"),
     "effective_to": _l("失效日期"), "top_n": _l("前 N 名"), "top_n_pair": _l("前 N 名（双人）"),
     "top_n_trio": _l("前 N 名（三人）"), "competition_id": _l("届次"), "lines": _l("条数"), "total": _l("合计"),
-    "hold_reason": _l("异议内容"),
+    "hold_reason": _l("异议内容"), "subject_key": _l("对象"),
 }
 
 

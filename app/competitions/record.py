@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import render_template
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
@@ -19,7 +20,8 @@ from app.competitions.models import (
     SquadStage,
     StageScore,
 )
-from app.core import record
+from app.core import record, risks
+from app.core.enums import District
 from app.core.models import Person, User
 from app.extensions import db
 
@@ -133,3 +135,25 @@ def competition_items(person: Person) -> list[record.TimelineItem]:
             items.append(record.TimelineItem(line.approved_at.date(), _("奖励"), line.rule.name, detail))
     items.extend(record.TimelineItem(h.conferred_on, _("荣誉"), h.title, f"{h.level} · {h.body}") for h in honours)
     return items
+
+
+@risks.rule("award_unlocked_result", _l("奖励对应的成绩已解锁"))
+def awards_for_unlocked_results(district: District | None) -> list[risks.RiskPrompt]:
+    """Award lines whose event's results were unlocked after the awards were generated."""
+    from flask import url_for
+
+    from app.competitions.models import AwardLine, Event, JudgingState
+    from app.core.models import Organisation
+
+    stmt = (sa.select(Event.id, Event.name, Organisation.district, sa.func.count(AwardLine.id),
+                      sa.func.sum(AwardLine.amount))
+            .join(AwardLine, AwardLine.event_id == Event.id).join(Organisation, Organisation.id == AwardLine.unit_id)
+            .where(Event.judging_state != JudgingState.LOCKED)
+            .group_by(Event.id, Event.name, Organisation.district))
+    if district is not None:
+        stmt = stmt.where(Organisation.district == district)
+    return [risks.RiskPrompt("award_unlocked_result", f"event:{event_id}:{where.value if where else '-'}",
+                             _("%(event)s：成绩已解锁，但已生成 %(n)d 条奖励", event=name, n=n),
+                             _("涉及金额 %(amount)s 元", amount=f"{amount or 0:,.2f}"),
+                             url_for("competitions.event_awards", event_id=event_id), where)
+            for event_id, name, where, n, amount in db.session.execute(stmt)]

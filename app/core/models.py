@@ -228,3 +228,20 @@ class PolicyValue(db.Model):
         sa.Index("uq_policy_values_key_from", "key", "qualifier", sa.func.coalesce(sa.column("district"), ""),
                  "effective_from", unique=True),
     )
+
+
+class RiskReview(db.Model):
+    """An official's review of one risk prompt (kind + subject), with a note; the prompt leaves the open list."""
+
+    __tablename__ = "risk_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    subject_key: Mapped[str] = mapped_column(sa.String(80))
+    note: Mapped[str] = mapped_column(sa.String(500))
+    reviewed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    reviewed_by: Mapped[User] = relationship(lazy="joined")
+
+    __table_args__ = (sa.UniqueConstraint("kind", "subject_key", name="uq_risk_reviews_kind_subject"),)

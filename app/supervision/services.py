@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from app.auth.permissions import official_district, require
 from app.competitions import stats
-from app.core import record
+from app.core import audit, record, risks
 from app.core.enums import District
-from app.core.models import Certificate, Person, User
-from app.core.services import raise_not_found
+from app.core.models import Certificate, Person, RiskReview, User
+from app.core.services import raise_not_found, unique_or_domain_error
+from app.errors import DomainError
 from app.extensions import db
 
 
@@ -61,3 +63,45 @@ def competition_dashboard(scope: Scope) -> CompetitionDashboard:
                                 stats.medals_by_district(scope.year, scope.district),
                                 stats.medals_by_unit(scope.year, scope.district),
                                 stats.squad_pipeline(scope.year, scope.district))
+
+
+# ---------------------------------------------------------------- the risk desk
+
+@dataclass
+class DeskRow:
+    prompt: risks.RiskPrompt
+    review: RiskReview | None
+
+
+def risk_desk(scope: Scope, kind: str | None, status: str) -> list[DeskRow]:
+    """Every prompt of every area in scope, with its review; ``status`` is "open", "reviewed" or "all"."""
+    found = risks.prompts(scope.district, kind)
+    keys = {(p.kind, p.subject_key) for p in found}
+    reviews = {}
+    if keys:
+        rows = db.session.scalars(sa.select(RiskReview).where(
+            RiskReview.kind.in_({k for k, _s in keys}), RiskReview.subject_key.in_({s for _k, s in keys})))
+        reviews = {(r.kind, r.subject_key): r for r in rows}
+    desk = [DeskRow(p, reviews.get((p.kind, p.subject_key))) for p in found]
+    if status == "open":
+        desk = [row for row in desk if row.review is None]
+    elif status == "reviewed":
+        desk = [row for row in desk if row.review is not None]
+    return desk
+
+
+def review_risk(actor: User, scope: Scope, kind: str, subject_key: str, note: str) -> RiskReview:
+    require(actor, "supervision.view")
+    if kind not in risks.RULES:
+        raise DomainError(_("未知的风险类型"), "note")
+    if not any(p.subject_key == subject_key for p in risks.prompts(scope.district, kind)):
+        raise DomainError(_("该风险提示已不存在或不在您的范围内"), "note")
+    if not note.strip():
+        raise DomainError(_("请填写核查说明"), "note")
+    review = RiskReview(kind=kind, subject_key=subject_key, note=note.strip()[:500], reviewed_by_id=actor.id)
+    with unique_or_domain_error(_("该风险提示已核查"), "note", commit=False):
+        db.session.add(review)
+        audit.record(actor, "review_risk", review, after={"kind": kind, "subject_key": subject_key,
+                                                          "note": review.note}, summary=subject_key)
+    db.session.commit()
+    return review

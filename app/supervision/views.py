@@ -6,7 +6,8 @@ from datetime import datetime
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
-from flask import Response, current_app, redirect, render_template, request, send_file, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from openpyxl import Workbook
@@ -14,9 +15,12 @@ from openpyxl import Workbook
 from app.auth.permissions import can, official_district
 from app.competitions import stats
 from app.competitions.models import MedalKind
+from app.core import risks
 from app.core.enums import District
 from app.core.views import today_in_shanghai
-from app.htmx import render
+from app.errors import DomainError
+from app.extensions import db
+from app.htmx import redirect_after_post, render
 from app.supervision import bp, services
 
 
@@ -86,3 +90,34 @@ def skills_record_export(person_id: int) -> Response:
     wb.save(buf)
     return send_file(BytesIO(buf.getvalue()), as_attachment=True, download_name=f"skills-record-{person.id}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.get("/risks")
+@login_required
+def risk_desk() -> Response:
+    scope = _scope()
+    kind = request.args.get("kind") if request.args.get("kind") in risks.RULES else None
+    status = request.args.get("status", "open")
+    status = status if status in ("open", "reviewed", "all") else "open"
+    return render("supervision/risks.html", scope=scope, rows=services.risk_desk(scope, kind, status), kind=kind,
+                  state=status, kinds=risks.labels(), districts=District, errors={},
+                  fixed_district=official_district(current_user) is not None)
+
+
+@bp.post("/risks/review")
+@login_required
+def risk_review() -> Response:
+    scope = _scope()
+    kind, subject = request.form.get("kind", ""), request.form.get("subject_key", "")
+    try:
+        services.review_risk(current_user, scope, kind, subject, request.form.get("note", ""))
+    except DomainError as exc:
+        db.session.rollback()
+        rows = services.risk_desk(scope, None, "open")
+        if not any((r.prompt.kind, r.prompt.subject_key) == (kind, subject) for r in rows):
+            flash(exc.message, "danger")  # no row to show the message beside
+        return render("supervision/risks.html", status=422, scope=scope, rows=rows, kind=None, kinds=risks.labels(),
+                      districts=District, errors={(kind, subject): exc.message},
+                      fixed_district=official_district(current_user) is not None, state="open")
+    flash(_("已标记为已核查"), "success")
+    return redirect_after_post("supervision.risk_desk", **{k: v for k, v in request.args.items()})
