@@ -217,7 +217,7 @@ def test_organizer_creates_a_competition_and_adds_an_individual_and_a_team_event
 
     # The rules read back on the event's page.
     page.get_by_role("link", name="数控车", exact=True).click()
-    page.wait_for_url(EVENT_URL)
+    expect(page).to_have_url(EVENT_URL)
     rules = page.locator("ul.rules")
     expect(rules).to_contain_text(f"{year - 22}-01-01 及以后出生")
     expect(rules).to_contain_text("技能等级不低于中级工（四级）")
@@ -287,7 +287,7 @@ def test_a_team_event_asks_for_the_team_name_and_lists_each_member_with_their_te
         choose_person(page, name)
         page.get_by_label("队名（团体赛项）").fill("申港一队")
         page.get_by_role("button", name="提交报名").click()
-        page.wait_for_url(EVENT_URL)
+        expect(page).to_have_url(EVENT_URL)
         expect(page.locator("#flash-messages")).to_contain_text(f"已为 {name} 报名")
     expect(page.locator("#registration-results thead")).to_contain_text("队名")
     expect(registration_rows(page)).to_have_count(2)
@@ -335,7 +335,7 @@ def test_an_entry_sheet_with_a_bad_row_lists_the_row_and_writes_nothing_then_the
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Person)) == people_before
 
     page.locator("nav.crumbs").get_by_role("link", name="数控车").click()
-    page.wait_for_url(EVENT_URL)
+    expect(page).to_have_url(EVENT_URL)
     expect(registration_rows(page)).to_have_count(1)
     expect(registration_rows(page)).to_contain_text("沈一")
 
@@ -356,7 +356,7 @@ def test_an_entry_sheet_with_a_bad_row_lists_the_row_and_writes_nothing_then_the
     buf = BytesIO()
     wb.save(buf)
     upload_entrants(page, buf.getvalue())
-    page.wait_for_url(EVENT_URL)
+    expect(page).to_have_url(EVENT_URL)
     expect(page.locator("#flash-messages")).to_contain_text("已导入 3 名选手的报名")
     expect(registration_rows(page)).to_have_count(4)
     for name in ("沈一", "韩二", "杨三", "朱四"):
@@ -452,7 +452,7 @@ def test_unit_withdraws_an_entrant_and_the_freed_place_takes_another(app, ctx, p
     page.wait_for_url("**/register")
     choose_person(page, "韩二")
     page.get_by_role("button", name="提交报名").click()
-    page.wait_for_url(EVENT_URL)
+    expect(page).to_have_url(EVENT_URL)
     expect(status_of(page, "韩二")).to_have_text("待审核")
 
 
@@ -489,7 +489,7 @@ def test_athlete_signs_in_and_sees_their_registrations_with_statuses_and_reasons
 
     # On the event page the athlete sees only their own entry, and cannot review or enter anyone.
     turning_row.get_by_role("link", name="数控车").click()
-    page.wait_for_url(EVENT_URL)
+    expect(page).to_have_url(EVENT_URL)
     expect(registration_rows(page)).to_have_count(1)
     expect(status_of(page, "沈一")).to_have_text("已通过")
     expect(page.get_by_role("button", name="批量通过所选")).to_have_count(0)
