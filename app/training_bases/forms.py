@@ -18,6 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from app.core.forms import MultiCheckboxField
 from app.training_bases.models import Designation, FacilityKind, MemberRole
 
 REQUIRED = _l("此项为必填项")
@@ -34,7 +35,7 @@ class BaseForm(FlaskForm):
                                   validators=[InputRequired(REQUIRED)])
     name = StringField(_l("基地名称"), validators=[DataRequired(REQUIRED), Length(max=100)])
     designation = SelectField(_l("认定类别"), choices=Designation.choices, validators=[DataRequired(REQUIRED)])
-    skill_codes = SelectMultipleField(_l("集训项目（职业）"), validators=[DataRequired(REQUIRED)])
+    skill_codes = MultiCheckboxField(_l("集训项目（职业）"), validators=[DataRequired(REQUIRED)])
     designated_from = DateField(_l("认定开始日期"), validators=[InputRequired(REQUIRED)])
     designated_until = DateField(_l("认定结束日期"), validators=[Optional()])
 
@@ -44,7 +45,7 @@ class FacilityForm(FlaskForm):
     kind = SelectField(_l("类型"), choices=FacilityKind.choices, validators=[DataRequired(REQUIRED)])
     capacity = IntegerField(_l("容量（同时可容纳选手数）"), default=1,
                             validators=[InputRequired(REQUIRED), NumberRange(1, 1000, _l("容量应为1–1000"))])
-    skill_codes = SelectMultipleField(_l("适用项目"), validators=[Optional()])
+    skill_codes = MultiCheckboxField(_l("适用项目"), validators=[Optional()])
     active = BooleanField(_l("可用"), default=True)
 
 
@@ -78,11 +79,11 @@ class SessionForm(FlaskForm):
     module_id = SelectField(_l("训练模块"), coerce=_int_or_none, validators=[Optional()])
     facility_id = SelectField(_l("设施"), coerce=_int_or_none, validators=[InputRequired(REQUIRED)])
     coach_id = SelectField(_l("教练"), coerce=_int_or_none, validators=[InputRequired(REQUIRED)])
-    athlete_ids = SelectMultipleField(_l("选手"), coerce=int, validators=[DataRequired(REQUIRED)])
+    athlete_ids = MultiCheckboxField(_l("选手"), coerce=int, validators=[DataRequired(REQUIRED)])
     repeat = BooleanField(_l("每周重复"))
     first_day = DateField(_l("日期（重复时为首日）"), validators=[InputRequired(REQUIRED)])
     last_day = DateField(_l("重复至（含）"), validators=[Optional()])
-    weekdays = SelectMultipleField(_l("重复的星期"), choices=WEEKDAYS, validators=[Optional()])
+    weekdays = MultiCheckboxField(_l("重复的星期"), choices=WEEKDAYS, validators=[Optional()])
     start_time = TimeField(_l("开始时间（北京时间）"), validators=[InputRequired(REQUIRED)])
     end_time = TimeField(_l("结束时间（早于开始即次日结束）"), validators=[InputRequired(REQUIRED)])
 

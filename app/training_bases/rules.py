@@ -93,15 +93,13 @@ def find_clashes(proposed: Sequence[Booking], existing: Sequence[Booking],
     for i, p in enumerate(proposed):
         others = saved + list(proposed[:i])
         overlapping = [o for o in others if overlaps(p.starts_at, p.ends_at, o.starts_at, o.ends_at)]
-        if not overlapping:
-            continue
         same_facility = [o for o in overlapping if o.facility_id == p.facility_id]
         capacity = capacities.get(p.facility_id, 1)
-        if same_facility:
-            peak, present = peak_load(p.starts_at, p.ends_at, [p, *same_facility])
-            if peak > capacity:
-                clashes.append(Clash("facility", p, tuple(b for b in present if b is not p),
-                                     capacity=capacity, peak=peak))
+        # Also a session alone with more athletes than the facility holds.
+        peak, present = peak_load(p.starts_at, p.ends_at, [p, *same_facility])
+        if peak > capacity:
+            clashes.append(Clash("facility", p, tuple(b for b in present if b is not p),
+                                 capacity=capacity, peak=peak))
         coach = tuple(o for o in overlapping if o.coach_id == p.coach_id)
         if coach:
             clashes.append(Clash("coach", p, coach))

@@ -533,7 +533,7 @@ def clash_messages(clashes: Sequence[rules.Clash]) -> list[str]:
     out = []
     for c in clashes:
         when = f"{_local(c.proposed.starts_at, '%Y-%m-%d %H:%M')}–{_local(c.proposed.ends_at, '%H:%M')}"
-        with_what = "、".join(o.label or _("本次新排的课程") for o in c.others[:2])
+        with_what = "、".join(o.label or _("本次新排的课程") for o in c.others[:2]) or _("选手人数超过设施容量")
         if c.kind == "facility":
             out.append(_("%(when)s 设施已满（容量 %(cap)d，同时段 %(peak)d 人）：%(other)s",
                          when=when, cap=c.capacity or 0, peak=c.peak or 0, other=with_what))
@@ -802,9 +802,8 @@ class AthleteProgress:
 def may_view_progress(actor: User, person: Person) -> bool:
     if actor.person_id == person.id or is_municipal_official(actor):
         return True
-    if official_district(actor) is not None or actor.roles & STAFF_ROLES:
-        if can(actor, "person.view", person):
-            return True
+    if (official_district(actor) is not None or actor.roles & STAFF_ROLES) and can(actor, "person.view", person):
+        return True
     # Managers and coaches of a base where the person trains.
     bases = list(db.session.scalars(sa.select(TrainingBase).join(TrainingCamp, TrainingCamp.base_id == TrainingBase.id)
                                     .join(camp_athletes, camp_athletes.c.camp_id == TrainingCamp.id)
