@@ -736,9 +736,12 @@ def _check_log(session: TrainingSession, data: LogData, now: datetime) -> None:
         if a.status is Attendance.ABSENT and not a.reason.strip():
             raise DomainError(_("缺勤须填写原因"), "attendance")
     seen: set[tuple[int, str]] = set()
+    absent = {a.person_id for a in data.attendance if a.status is Attendance.ABSENT}
     for s in data.scores:
         if s.person_id not in athletes:
             raise DomainError(_("成绩只能登记给本课程的选手"), "scores")
+        if s.person_id in absent:
+            raise DomainError(_("缺勤的选手不能登记成绩"), "scores")
         if not s.criterion.strip():
             raise DomainError(_("请填写评分项"), "scores")
         if not Decimal("0") <= s.score <= s.max_score or s.max_score <= 0:
@@ -770,7 +773,11 @@ def log_session(actor: User, session: TrainingSession, data: LogData, now: datet
         db.session.add(log)
     else:
         log.updated_by_id, log.updated_at = actor.id, now
-    log.actual_hours, log.content, log.notes = data.actual_hours, data.content.strip(), data.notes.strip()
+        # Delete the old rows first: the unit of work would insert the new ones before deleting the old.
+        log.attendance, log.scores = [], []
+        db.session.flush()
+    log.actual_hours = data.actual_hours.quantize(Decimal("0.01"))
+    log.content, log.notes = data.content.strip(), data.notes.strip()
     log.attendance = [AttendanceRecord(person_id=a.person_id, status=a.status, reason=a.reason.strip())
                       for a in data.attendance]
     log.scores = [LogScore(person_id=s.person_id, criterion=s.criterion.strip(), score=s.score,
