@@ -20,3 +20,6 @@ def init_app(app: Flask) -> None:
 
         click.echo(core_demo.seed())
         click.echo(competitions_demo.seed(datetime.now(ZoneInfo(app.config["TZ"])).date()))
+        from app.training_bases import demo as training_bases_demo
+
+        click.echo(training_bases_demo.seed(datetime.now(ZoneInfo(app.config["TZ"])).date()))

@@ -678,6 +678,8 @@ def calendar_events(actor: User, base: TrainingBase, start: datetime, end: datet
         "url": url_for("training_bases.session_detail", session_id=r.id),
         "editable": r.log_id is None,
         "classNames": ["session-logged"] if r.log_id else ["session-open"],
+        # Logged sessions are green and fixed; open ones blue and draggable.
+        "color": "#2e7d32" if r.log_id else "#1f5fa8",
         "extendedProps": {"moveUrl": url_for("training_bases.session_move", session_id=r.id)},
     } for r in rows]
 

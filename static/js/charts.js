@@ -8,7 +8,7 @@
     chart.setOption({
       tooltip: {trigger: "axis"},
       grid: {left: 48, right: 16, top: 24, bottom: 48},
-      xAxis: {type: "category", data: categories, axisLabel: {rotate: categories.length > 8 ? 45 : 0}},
+      xAxis: {type: "category", data: categories, axisLabel: {interval: 0, rotate: categories.length > 4 ? 40 : 0}},
       yAxis: {type: "value", name: name},
       series: [{type: "bar", name: name, data: values, itemStyle: {color: "#1f5fa8"}}],
       animation: false
@@ -22,7 +22,7 @@
       tooltip: {trigger: "axis"},
       legend: {top: 0},
       grid: {left: 48, right: 16, top: 32, bottom: 32},
-      xAxis: {type: "time"},
+      xAxis: {type: "time", axisLabel: {formatter: "{MM}-{dd}"}},
       yAxis: {type: "value", name: name, min: 0, max: 100},
       series: series.map(function (s) { return {type: "line", name: s.name, data: s.data, showSymbol: true}; }),
       animation: false
