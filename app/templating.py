@@ -33,11 +33,16 @@ AUDIT_ACTIONS = {
     "create": _l("新增"), "update": _l("修改"), "import": _l("导入"), "login": _l("登录"),
     "reveal_id_number": _l("查看完整证件号"), "approve": _l("审核通过"), "reject": _l("不通过"),
     "request_changes": _l("退回修改"), "withdraw": _l("退赛"),
+    "designate": _l("认定"), "delete": _l("删除"), "move": _l("调整时间"), "cancel": _l("取消"),
+    "correct": _l("更正"),
 }
 AUDIT_ENTITIES = {
     "people": _l("人员"), "organisations": _l("组织机构"), "users": _l("用户"), "certificates": _l("证书"),
     "policy_values": _l("政策参数"), "competitions": _l("大赛"), "events": _l("赛项"),
     "registrations": _l("报名"),
+    "training_bases": _l("集训基地"), "facilities": _l("设施"), "base_members": _l("基地教练与专家"),
+    "training_camps": _l("集训"), "camp_modules": _l("训练模块"), "training_sessions": _l("训练课程"),
+    "session_logs": _l("训练日志"),
 }
 AUDIT_FIELDS = {
     "name": _l("名称/姓名"), "kind": _l("类型"), "uscc": _l("统一社会信用代码"), "district": _l("所在区"),
@@ -58,6 +63,12 @@ AUDIT_FIELDS = {
     "feeds_top_n": _l("晋级名额"), "worldskills_no": _l("世赛项目编号"), "team_size": _l("每队人数"),
     "venue": _l("比赛地点"), "year": _l("年份"), "klass": _l("类别"), "organiser_id": _l("主办单位"),
     "host_district": _l("承办区"), "description": _l("说明"),
+    "designation": _l("认定类别"), "designated_from": _l("认定开始日期"), "designated_until": _l("认定结束日期"),
+    "skills": _l("集训项目"), "capacity": _l("容量"), "role": _l("身份"), "title": _l("职务/内容"),
+    "athletes": _l("选手"), "facility_id": _l("设施"), "coach_id": _l("教练"), "module_id": _l("训练模块"),
+    "starts_at": _l("开始时间"), "ends_at": _l("结束时间"), "actual_hours": _l("实际学时"),
+    "content": _l("训练内容"), "notes": _l("备注"), "attendance": _l("出勤"), "scores": _l("成绩"),
+    "criterion_code": _l("评分标准模块"), "planned_hours": _l("计划学时"),
 }
 
 
@@ -76,7 +87,15 @@ def _value_enums() -> dict[str, type | tuple[type, ...]]:
         "kind": OrgKind, "district": District, "host_district": District, "doc_type": DocType, "sex": Sex,
         "current_level": SkillLevel, "level": (SkillLevel, CompetitionLevel), "min_level": SkillLevel,
         "max_level": SkillLevel, "status": RegistrationStatus, "locality": Locality, "klass": CompetitionClass,
+        **_training_base_enums(),
     }
+
+
+def _training_base_enums() -> dict[str, type | tuple[type, ...]]:
+    from app.core.enums import OrgKind
+    from app.training_bases.models import Designation, FacilityKind, MemberRole
+
+    return {"designation": Designation, "kind": (OrgKind, FacilityKind), "role": MemberRole}
 
 
 def audit_value(value: object, field: str) -> str:

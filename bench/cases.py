@@ -171,4 +171,7 @@ def people_search_name_employer(ctx: BenchContext) -> str:
 
 
 # Areas register their cases in their own modules (imported last, so they print after the people pages).
-from bench import competitions  # noqa: E402,F401
+from bench import (  # noqa: E402
+    competitions,  # noqa: F401
+    training_bases,  # noqa: F401
+)

@@ -465,17 +465,21 @@ def _check_session(camp: TrainingCamp, data: SessionData) -> Facility:
         raise DomainError(_("只能安排本集训的选手"), "athlete_ids")
     if data.module_id is not None and data.module_id not in {m.id for m in camp.modules}:
         raise DomainError(_("训练模块不属于本集训"), "module_id")
-    if data.starts_at.tzinfo is None or data.ends_at.tzinfo is None:
+    _check_times(camp, data.starts_at, data.ends_at)
+    return facility
+
+
+def _check_times(camp: TrainingCamp, starts_at: datetime, ends_at: datetime) -> None:
+    if starts_at.tzinfo is None or ends_at.tzinfo is None:
         raise ValueError("naive datetime")
-    if data.ends_at <= data.starts_at:
+    if ends_at <= starts_at:
         raise DomainError(_("结束时间须晚于开始时间"), "ends_at")
-    if data.ends_at - data.starts_at > timedelta(hours=rules.MAX_SESSION_HOURS):
+    if ends_at - starts_at > timedelta(hours=rules.MAX_SESSION_HOURS):
         raise DomainError(_("一次课程不能超过 %(h)d 小时", h=rules.MAX_SESSION_HOURS), "ends_at")
-    local_start = data.starts_at.astimezone(tz()).date()
+    local_start = starts_at.astimezone(tz()).date()
     if not camp.starts_on <= local_start <= camp.ends_on:
         raise DomainError(_("课程须在集训期间（%(a)s 至 %(b)s）内", a=camp.starts_on.isoformat(),
                             b=camp.ends_on.isoformat()), "starts_at")
-    return facility
 
 
 def lock_resources(facility_ids: Iterable[int], person_ids: Iterable[int]) -> None:
@@ -597,8 +601,8 @@ def schedule_series(actor: User, camp: TrainingCamp, data: SessionData, recurren
     if not intervals:
         raise DomainError(_("所选日期范围内没有符合的星期"), "weekdays")
     data = SessionData(**{**data.__dict__, "starts_at": intervals[0][0], "ends_at": intervals[0][1]})
-    for s, e in intervals:
-        _check_session(camp, SessionData(**{**data.__dict__, "starts_at": s, "ends_at": e}))
+    for s, e in intervals[1:]:
+        _check_times(camp, s, e)
     sessions = _book(actor, camp, data, intervals, uuid.uuid4().hex)
     db.session.flush()
     for session in sessions:
