@@ -3,6 +3,7 @@ refusal, moves, coach logs and their correction window, progress, reports and ex
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from io import BytesIO
 
@@ -11,7 +12,7 @@ from icalendar import Calendar
 from openpyxl import load_workbook
 
 from app.core.enums import District, OrgKind, Role
-from app.core.models import AuditEntry
+from app.core.models import AuditEntry, User
 from app.core.types import utcnow
 from app.extensions import db
 from app.training_bases.models import (
@@ -24,7 +25,7 @@ from app.training_bases.models import (
 )
 from tests import factories
 from tests import training_base_factories as tf
-from tests.conftest import count_queries
+from tests.conftest import WebClient, count_queries
 
 
 def _today() -> date:
@@ -469,3 +470,36 @@ def test_facility_rows_keep_their_capacity_after_a_booking(app, ctx, login_as):
     login_as(s.coach_user).post(f"/training-bases/camps/{s.camp.id}/sessions", _session_form(s, _today()))
     db.session.rollback()
     assert db.session.get(Facility, s.facility.id).capacity == 4
+
+
+def test_a_coach_finds_their_own_calendar_feed_on_the_base_page(app, ctx, login_as):
+    s = tf.setup()
+    page = login_as(s.coach_user).get(f"/training-bases/{s.base.id}").get_data(as_text=True)
+    assert f"/training-bases/people/{s.coach.id}/calendar.ics?as=coach" in page
+    assert "calendar.ics" not in login_as(s.manager).get(f"/training-bases/{s.base.id}").get_data(as_text=True)
+
+
+def test_demo_training_base_loads_twice_without_duplicates_and_the_athlete_sees_progress(app, ctx, web):
+    from app.competitions import demo as competitions_demo
+    from app.core import demo as core_demo
+    from app.training_bases import demo
+
+    today = _today()
+    core_demo.seed(people=30)
+    competitions_demo.seed(today)
+    assert "new sessions" in demo.seed(today)
+    counts = [db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in (TrainingSession, SessionLog)]
+    assert counts[0] > 30 and counts[1] > 10
+    assert demo.seed(today) == "demo training base ready (0 new sessions)"
+    assert [db.session.scalar(sa.select(sa.func.count()).select_from(m))
+            for m in (TrainingSession, SessionLog)] == counts
+    web.login("athlete", core_demo.DEMO_PASSWORD)
+    index = web.get("/training-bases/").get_data(as_text=True)
+    assert "我的训练进度" in index
+    person_id = db.session.scalar(sa.select(User.person_id).where(User.username == "athlete"))
+    text = web.get(f"/training-bases/athletes/{person_id}").get_data(as_text=True)
+    assert re.search(r"期间累计训练 [1-9]\d*\.\d\d 学时", text)
+    web = WebClient(app.test_client())
+    web.login("college", core_demo.DEMO_PASSWORD)
+    base_id = db.session.scalar(sa.select(TrainingBase.id))
+    assert "calendar.ics?as=coach" in web.get(f"/training-bases/{base_id}").get_data(as_text=True)
