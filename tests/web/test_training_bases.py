@@ -292,7 +292,6 @@ def test_dragging_a_session_moves_it_or_is_refused_with_the_clash(app, ctx, logi
 def test_a_move_without_the_csrf_token_is_refused(app, ctx, login_as):
     s = tf.setup()
     moving = tf.session(s.camp, s.facility, s.coach, s.athletes, tf.at(_today(), 8))
-    app.config["WTF_CSRF_ENABLED"] = True
     client = login_as(s.coach_user).client
     with app.app_context():
         response = client.post(f"/training-bases/sessions/{moving.id}/move",
