@@ -10,7 +10,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -657,7 +657,8 @@ def sessions_of_camp(camp: TrainingCamp, limit: int = 500) -> list[TrainingSessi
 
 
 def calendar_events(actor: User, base: TrainingBase, start: datetime, end: datetime) -> list[dict[str, object]]:
-    """The base's sessions in [start, end) as FullCalendar events (two queries, whatever the count)."""
+    """The base's sessions in [start, end) as FullCalendar events (two queries, whatever the count), times in
+    Beijing wall-clock time."""
     require(actor, "training_base.view", base)
     earliest = start - timedelta(hours=rules.MAX_SESSION_HOURS)
     rows = db.session.execute(
@@ -674,17 +675,15 @@ def calendar_events(actor: User, base: TrainingBase, start: datetime, end: datet
     counts = dict(db.session.execute(
         sa.select(session_athletes.c.session_id, sa.func.count()).where(session_athletes.c.session_id.in_(ids))
         .group_by(session_athletes.c.session_id)).tuples().all()) if ids else {}
-    from flask import url_for
-
+    training, people, zone, fmt = _("训练"), _("人"), tz(), "%Y-%m-%dT%H:%M:%S"
+    # Times as Beijing wall-clock times without a zone: the calendar shows them as they are.
     return [{
-        "id": str(r.id), "title": f"{r.title or _('训练')} · {r.facility} · {r.coach} · {counts.get(r.id, 0)}{_('人')}",
-        "start": r.starts_at.astimezone(UTC).isoformat(), "end": r.ends_at.astimezone(UTC).isoformat(),
-        "url": url_for("training_bases.session_detail", session_id=r.id),
+        "id": str(r.id), "title": f"{r.title or training} · {r.facility} · {r.coach} · {counts.get(r.id, 0)}{people}",
+        "start": r.starts_at.astimezone(zone).strftime(fmt), "end": r.ends_at.astimezone(zone).strftime(fmt),
         "editable": r.log_id is None,
         "classNames": ["session-logged"] if r.log_id else ["session-open"],
         # Logged sessions are green and fixed; open ones blue and draggable.
         "color": "#2e7d32" if r.log_id else "#1f5fa8",
-        "extendedProps": {"moveUrl": url_for("training_bases.session_move", session_id=r.id)},
     } for r in rows]
 
 

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from io import BytesIO
 
-from flask import Response, flash, jsonify, request, send_file
+from flask import Response, flash, jsonify, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -378,10 +378,14 @@ def calendar_events(base_id: int) -> Response:
         return jsonify(error=_("缺少或无法识别的时间范围")), 400
     if end - start > timedelta(days=62) or end <= start:
         return jsonify(error=_("时间范围过大")), 400
-    events = services.calendar_events(current_user, base, start.astimezone(tz()), end.astimezone(tz()))
-    for event in events:  # the calendar runs on Beijing wall-clock time
-        for key in ("start", "end"):
-            event[key] = datetime.fromisoformat(str(event[key])).astimezone(tz()).strftime("%Y-%m-%dT%H:%M:%S")
+    events = services.calendar_events(current_user, base, start, end)
+    # One url_for per kind of link, not per event (a week of a busy base has hundreds).
+    marker = "2147483647"
+    detail = url_for("training_bases.session_detail", session_id=int(marker)).split(marker)
+    move = url_for("training_bases.session_move", session_id=int(marker)).split(marker)
+    for event in events:
+        event["url"] = f"{detail[0]}{event['id']}{detail[1]}"
+        event["extendedProps"] = {"moveUrl": f"{move[0]}{event['id']}{move[1]}"}
     return jsonify(events)
 
 
