@@ -502,3 +502,18 @@ def test_demo_training_base_loads_twice_without_duplicates_and_the_athlete_sees_
     web.login("college", core_demo.DEMO_PASSWORD)
     base_id = db.session.scalar(sa.select(TrainingBase.id))
     assert "calendar.ics?as=coach" in web.get(f"/training-bases/{base_id}").get_data(as_text=True)
+
+
+def test_the_area_speaks_english_too(app, ctx, login_as):
+    s = tf.setup()
+    session = tf.session(s.camp, s.facility, s.coach, s.athletes, utcnow() - timedelta(hours=4))
+    web = login_as(s.coach_user)
+    web.post("/locale", {"locale": "en", "next": "/"})
+    assert "Coaches and expert team" in web.get(f"/training-bases/{s.base.id}").get_data(as_text=True)
+    assert "Schedule sessions (weekly repetition possible)" in web.get(
+        f"/training-bases/camps/{s.camp.id}").get_data(as_text=True)
+    assert "Reason for absence" in web.get(f"/training-bases/sessions/{session.id}").get_data(as_text=True)
+    assert 'data-locale="en"' in web.get(f"/training-bases/{s.base.id}/calendar").get_data(as_text=True)
+    refused = web.post(f"/training-bases/camps/{s.camp.id}/sessions",
+                       _session_form(s, s.camp.ends_on + timedelta(days=3)))
+    assert "Sessions must fall within the camp" in refused.get_data(as_text=True)
