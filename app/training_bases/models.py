@@ -238,6 +238,8 @@ class TrainingSession(db.Model):
         sa.Index("ix_training_sessions_facility_starts", "facility_id", "starts_at"),
         sa.Index("ix_training_sessions_coach_starts", "coach_id", "starts_at"),
         sa.Index("ix_training_sessions_camp_starts", "camp_id", "starts_at"),
+        # The athlete clash check looks at every base's sessions in a window.
+        sa.Index("ix_training_sessions_starts_at", "starts_at"),
     )
 
 

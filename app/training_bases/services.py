@@ -504,9 +504,10 @@ def _existing_bookings(facility_ids: set[int], person_ids: set[int], start: date
     earliest = start - timedelta(hours=rules.MAX_SESSION_HOURS)
     in_window = sa.and_(TrainingSession.starts_at < end, TrainingSession.starts_at > earliest,
                         TrainingSession.ends_at > start)
-    with_person = sa.select(session_athletes.c.session_id).join(
-        TrainingSession, TrainingSession.id == session_athletes.c.session_id).where(
-        session_athletes.c.person_id.in_(person_ids), in_window)
+    # Walk the window's sessions (starts_at index) and probe each one's athletes: an athlete's whole history is
+    # far longer than a window.
+    with_person = sa.exists().where(session_athletes.c.session_id == TrainingSession.id,
+                                    session_athletes.c.person_id.in_(person_ids))
     rows = db.session.execute(
         sa.select(TrainingSession.id, TrainingSession.facility_id, TrainingSession.coach_id,
                   TrainingSession.starts_at, TrainingSession.ends_at, TrainingSession.title,
@@ -514,8 +515,7 @@ def _existing_bookings(facility_ids: set[int], person_ids: set[int], start: date
         .join(Facility, Facility.id == TrainingSession.facility_id)
         .join(TrainingBase, TrainingBase.id == TrainingSession.base_id)
         .where(in_window, sa.or_(TrainingSession.facility_id.in_(facility_ids),
-                                 TrainingSession.coach_id.in_(person_ids),
-                                 TrainingSession.id.in_(with_person)))).all()
+                                 TrainingSession.coach_id.in_(person_ids), with_person))).all()
     ids = [r.id for r in rows]
     athletes: dict[int, set[int]] = defaultdict(set)
     for start_id in range(0, len(ids), 500):

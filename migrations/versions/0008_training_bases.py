@@ -155,6 +155,7 @@ def upgrade():
         batch_op.create_index('ix_training_sessions_coach_starts', ['coach_id', 'starts_at'], unique=False)
         batch_op.create_index('ix_training_sessions_facility_starts', ['facility_id', 'starts_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_training_sessions_series_key'), ['series_key'], unique=False)
+        batch_op.create_index('ix_training_sessions_starts_at', ['starts_at'], unique=False)
 
     op.create_table('session_athletes',
     sa.Column('session_id', sa.Integer(), nullable=False),
@@ -231,6 +232,7 @@ def downgrade():
 
     op.drop_table('session_athletes')
     with op.batch_alter_table('training_sessions', schema=None) as batch_op:
+        batch_op.drop_index('ix_training_sessions_starts_at')
         batch_op.drop_index(batch_op.f('ix_training_sessions_series_key'))
         batch_op.drop_index('ix_training_sessions_facility_starts')
         batch_op.drop_index('ix_training_sessions_coach_starts')
