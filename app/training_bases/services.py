@@ -851,13 +851,14 @@ def athlete_progress(actor: User, person: Person, start: date, end: date) -> Ath
     modules: dict[str, Decimal] = defaultdict(Decimal)
     attendance = {a.value: 0 for a in Attendance}
     total = Decimal("0")
+    zone, no_module = tz(), _("未分模块")
     for r in rows:
         attendance[r.status.value] += 1
         if not r.status.counts_hours:
             continue
-        wk = rules.week_start(r.starts_at.astimezone(tz()).date())
+        wk = rules.week_start(r.starts_at.astimezone(zone).date())
         weeks[wk] = weeks.get(wk, Decimal("0")) + r.actual_hours
-        modules[r.module or _("未分模块")] += r.actual_hours
+        modules[r.module or no_module] += r.actual_hours
         total += r.actual_hours
     scores = [(r.starts_at, r.criterion, r.score, r.max_score, r.kind) for r in db.session.execute(
         sa.select(TrainingSession.starts_at, LogScore.criterion, LogScore.score, LogScore.max_score, LogScore.kind)

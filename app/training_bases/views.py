@@ -522,9 +522,10 @@ def athlete_progress(person_id: int) -> Response:
 def _score_series(scores) -> list[dict[str, object]]:
     """One line per criterion: [date, percent of the maximum]."""
     series: dict[str, list[list[object]]] = {}
+    zone, labels = tz(), {k: k.label for k in ScoreKind}
     for at, criterion, score, max_score, kind in scores:
-        name = f"{criterion}（{kind.label}）"
-        series.setdefault(name, []).append([at.astimezone(tz()).strftime("%Y-%m-%d"),
+        name = f"{criterion}（{labels[kind]}）"
+        series.setdefault(name, []).append([at.astimezone(zone).strftime("%Y-%m-%d"),
                                             float(round(score * 100 / max_score, 1))])
     return [{"name": k, "data": v} for k, v in series.items()]
 
