@@ -125,6 +125,10 @@ def _fill() -> int:
         day += timedelta(days=1)
     flush()
     db.session.commit()
+    # Fresh statistics, as after any bulk load: a planner that thinks the tables are empty picks bad plans.
+    tables = "training_sessions, session_athletes, session_logs, session_attendance, session_scores"
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(f"ANALYZE {tables}" if conn.dialect.name == "postgresql" else "ANALYZE")
     print(f"  {n} sessions", file=sys.stderr, flush=True)
     return base.id
 
