@@ -146,6 +146,9 @@ def test_a_coach_schedules_a_series_fixes_a_clash_moves_a_session_and_logs_one(a
     moved = db.session.get(TrainingSession, first.id)
     assert moved.starts_at.astimezone(tf.BEIJING).strftime("%Y-%m-%d %H:%M") == f"{monday.isoformat()} 18:00"
     screenshot(page, "training-bases-calendar")
+    page.locator("#training-calendar button").filter(has_text=re.compile("^月$")).click()
+    expect(page.locator(f'#training-calendar a[href="/training-bases/sessions/{first.id}"]')).to_be_visible()
+    screenshot(page, "training-bases-calendar-month")
 
     page.goto(f"/training-bases/sessions/{past.id}")
     page.get_by_label("实际学时").fill("2.5")
