@@ -173,7 +173,6 @@ def user_scope(user: User) -> sa.ColumnElement[bool]:
     return User.organisation_id.in_(sa.select(Organisation.id).where(organisation_scope(user)))
 
 
-
 def is_base_manager(user: User, base: Any) -> bool:
     """College staff / enterprise HR of the base's host organisation manage it; municipal officials oversee all."""
     if is_municipal_official(user):
