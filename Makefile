@@ -36,6 +36,14 @@ static/vendor/.installed: package.json package-lock.json
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/
 	cp node_modules/bootstrap/dist/css/bootstrap.min.css static/vendor/
+	mkdir -p static/vendor/fullcalendar
+	cp node_modules/fullcalendar/all/global.js static/vendor/fullcalendar/fullcalendar.js
+	cp node_modules/fullcalendar/themes/classic/global.js static/vendor/fullcalendar/theme-classic.js
+	cp node_modules/fullcalendar/locales/zh-cn/global.js static/vendor/fullcalendar/locale-zh-cn.js
+	cp node_modules/fullcalendar/skeleton.css static/vendor/fullcalendar/skeleton.css
+	cp node_modules/fullcalendar/themes/classic/theme.css static/vendor/fullcalendar/theme.css
+	cp node_modules/fullcalendar/themes/classic/palette.css static/vendor/fullcalendar/palette.css
+	cp node_modules/echarts/dist/echarts.common.min.js static/vendor/
 	touch $@
 
 translations: $(VENV)/.installed

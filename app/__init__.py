@@ -58,6 +58,7 @@ def _import_models() -> None:
     """Import every area's models so Alembic and relationships see all tables."""
     import app.competitions.models  # noqa: F401
     import app.core.models  # noqa: F401
+    import app.training_bases.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:

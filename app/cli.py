@@ -26,3 +26,6 @@ def init_app(app: Flask) -> None:
         from app.competitions import awards_demo
 
         click.echo(awards_demo.seed(datetime.now(ZoneInfo(app.config["TZ"])).date()))
+        from app.training_bases import demo as training_bases_demo
+
+        click.echo(training_bases_demo.seed(datetime.now(ZoneInfo(app.config["TZ"])).date()))

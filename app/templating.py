@@ -41,6 +41,8 @@ AUDIT_ACTIONS = {
     "generate_awards": _l("生成奖励"), "publish_notice": _l("发布公示"), "hold": _l("登记异议"),
     "release": _l("异议已处理"), "promote": _l("技能等级晋升"), "mark_paid": _l("标记已发放"),
     "review_risk": _l("核查风险提示"),
+    "designate": _l("认定"), "delete": _l("删除"), "move": _l("调整时间"), "cancel": _l("取消"),
+    "correct": _l("更正"),
 }
 AUDIT_ENTITIES = {
     "people": _l("人员"), "organisations": _l("组织机构"), "users": _l("用户"), "certificates": _l("证书"),
@@ -49,6 +51,9 @@ AUDIT_ENTITIES = {
     "contestants": _l("赛位"), "squads": _l("集训队"), "squad_stages": _l("阶段考核"),
     "award_rules": _l("奖励规则"), "award_lines": _l("奖励"), "award_notices": _l("奖励公示"),
     "payment_batches": _l("支付批次"), "risk_reviews": _l("风险核查"),
+    "training_bases": _l("集训基地"), "facilities": _l("设施"), "base_members": _l("基地教练与专家"),
+    "training_camps": _l("集训"), "camp_modules": _l("训练模块"), "training_sessions": _l("训练课程"),
+    "session_logs": _l("训练日志"),
 }
 AUDIT_FIELDS = {
     "name": _l("名称/姓名"), "kind": _l("类型"), "uscc": _l("统一社会信用代码"), "district": _l("所在区"),
@@ -85,6 +90,12 @@ AUDIT_FIELDS = {
     "effective_to": _l("失效日期"), "top_n": _l("前 N 名"), "top_n_pair": _l("前 N 名（双人）"),
     "top_n_trio": _l("前 N 名（三人）"), "competition_id": _l("届次"), "lines": _l("条数"), "total": _l("合计"),
     "hold_reason": _l("异议内容"), "subject_key": _l("对象"),
+    "designation": _l("认定类别"), "designated_from": _l("认定开始日期"), "designated_until": _l("认定结束日期"),
+    "skills": _l("集训项目"), "capacity": _l("容量"), "role": _l("身份"), "title": _l("职务/内容"),
+    "athletes": _l("选手"), "facility_id": _l("设施"), "coach_id": _l("教练"), "module_id": _l("训练模块"),
+    "starts_at": _l("开始时间"), "ends_at": _l("结束时间"), "actual_hours": _l("实际学时"),
+    "content": _l("训练内容"), "notes": _l("备注"), "attendance": _l("出勤"), "scores": _l("成绩"),
+    "criterion_code": _l("评分标准模块"), "planned_hours": _l("计划学时"),
 }
 
 
@@ -115,7 +126,15 @@ def _value_enums() -> dict[str, type | tuple[type, ...]]:
         "max_level": SkillLevel, "status": (RegistrationStatus, AwardLineStatus), "locality": Locality,
         "klass": CompetitionClass, "judging_state": JudgingState, "award_rule": AwardRuleKind, "band": AwardBand,
         "promotion": PromotionMode, "promotion_level": SkillLevel, "promotion_alt_level": SkillLevel,
+        **_training_base_enums(),
     }
+
+
+def _training_base_enums() -> dict[str, type | tuple[type, ...]]:
+    from app.core.enums import OrgKind
+    from app.training_bases.models import Designation, FacilityKind, MemberRole
+
+    return {"designation": Designation, "kind": (OrgKind, FacilityKind), "role": MemberRole}
 
 
 def audit_value(value: object, field: str) -> str:

@@ -38,6 +38,11 @@ ACTION_ROLES: dict[str, frozenset[Role]] = {
     "award.manage": frozenset({Role.OFFICIAL}),
     "record.view": frozenset(Role),
     "award.approve": frozenset({Role.OFFICIAL}),
+    "training_base.view": frozenset(Role),
+    "training_base.designate": frozenset({Role.OFFICIAL}),
+    "training_base.manage": frozenset({Role.OFFICIAL}) | STAFF_ROLES,
+    "training_session.schedule": frozenset({Role.OFFICIAL, Role.COACH}) | STAFF_ROLES,
+    "training_session.log": frozenset({Role.COACH, Role.OFFICIAL}) | STAFF_ROLES,
 }
 
 
@@ -82,6 +87,10 @@ def can(user: User, action: str, obj: Any = None) -> bool:
         return is_municipal_official(user) or (
             obj.district is not None and obj.district == official_district(user)
         )
+    from app.training_bases.models import TrainingBase
+
+    if isinstance(obj, TrainingBase):
+        return _can_on_training_base(user, action, obj)
     return False
 
 
@@ -170,3 +179,33 @@ def user_scope(user: User) -> sa.ColumnElement[bool]:
     """The user accounts this user may manage (those of organisations in scope)."""
     return User.organisation_id.in_(sa.select(Organisation.id).where(organisation_scope(user)))
 
+
+def is_base_manager(user: User, base: Any) -> bool:
+    """College staff / enterprise HR of the base's host organisation manage it; municipal officials oversee all."""
+    if is_municipal_official(user):
+        return True
+    return bool(user.roles & STAFF_ROLES) and base.organisation_id == user.organisation_id
+
+
+def is_base_coach(user: User, base: Any) -> bool:
+    """A coach account linked to a person who is one of the base's coaches."""
+    if not user.has_role(Role.COACH) or user.person_id is None:
+        return False
+    from app.extensions import db
+    from app.training_bases.models import BaseMember, MemberRole
+
+    return db.session.scalar(sa.select(sa.func.count()).select_from(BaseMember).where(
+        BaseMember.base_id == base.id, BaseMember.person_id == user.person_id,
+        BaseMember.role == MemberRole.COACH)) > 0
+
+
+def _can_on_training_base(user: User, action: str, base: Any) -> bool:
+    if action == "training_base.view":
+        return True
+    if action == "training_base.designate":
+        return _can_touch_organisation(user, base.organisation)
+    if action == "training_base.manage":
+        return is_base_manager(user, base)
+    if action in ("training_session.schedule", "training_session.log"):
+        return is_base_manager(user, base) or is_base_coach(user, base)
+    return False

@@ -65,6 +65,8 @@ POLICY_KEYS: dict[str, PolicyKey] = {k.key: k for k in [
     PolicyKey("competition.prize_money_topup", _l("市级奖励加码（选手）"), _l("元"),
               {f"world/{m}": _Pair(LEVELS["world"], MEDALS[m]) for m in MEDALS}),
     PolicyKey("training_base.funding_per_athlete_day", _l("集训基地经费（每人每天）"), _l("元")),
+    PolicyKey("training_base.log_correction_days", _l("教练训练日志可自行更正天数"), _l("天")),
+    PolicyKey("training_base.facility_hours_per_day", _l("集训设施每日可用时数"), _l("小时")),
 ]}
 
 
