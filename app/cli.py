@@ -7,6 +7,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from app.reminders.scheduler import scheduler_cli
+
+    app.cli.add_command(scheduler_cli)
+
     @app.cli.command("seed-demo")
     def seed_demo() -> None:
         """Load the demo data (idempotent: a second run adds nothing)."""

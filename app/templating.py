@@ -33,11 +33,13 @@ AUDIT_ACTIONS = {
     "create": _l("新增"), "update": _l("修改"), "import": _l("导入"), "login": _l("登录"),
     "reveal_id_number": _l("查看完整证件号"), "approve": _l("审核通过"), "reject": _l("不通过"),
     "request_changes": _l("退回修改"), "withdraw": _l("退赛"),
+    "retry": _l("重发"),
 }
 AUDIT_ENTITIES = {
     "people": _l("人员"), "organisations": _l("组织机构"), "users": _l("用户"), "certificates": _l("证书"),
     "policy_values": _l("政策参数"), "competitions": _l("大赛"), "events": _l("赛项"),
     "registrations": _l("报名"),
+    "reminder_deliveries": _l("提醒发送"),
 }
 AUDIT_FIELDS = {
     "name": _l("名称/姓名"), "kind": _l("类型"), "uscc": _l("统一社会信用代码"), "district": _l("所在区"),
@@ -58,6 +60,7 @@ AUDIT_FIELDS = {
     "feeds_top_n": _l("晋级名额"), "worldskills_no": _l("世赛项目编号"), "team_size": _l("每队人数"),
     "venue": _l("比赛地点"), "year": _l("年份"), "klass": _l("类别"), "organiser_id": _l("主办单位"),
     "host_district": _l("承办区"), "description": _l("说明"),
+    "attempts": _l("尝试次数"), "error": _l("错误"), "reminder_email": _l("邮件提醒"),
 }
 
 
@@ -130,6 +133,9 @@ def label(value: object) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(localtime=localtime, fmt_date=fmt_date, money=money, label=label,
                                  audit_label=audit_label, audit_value=audit_value)
+    from app.reminders.registry import kind_label
+
+    app.jinja_env.filters["reminder_kind"] = kind_label
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -33,6 +33,7 @@ ACTION_ROLES: dict[str, frozenset[Role]] = {
     "registration.submit": frozenset({Role.OFFICIAL}) | STAFF_ROLES,
     "registration.review": frozenset({Role.ORGANIZER, Role.OFFICIAL}),
     "registration.view_own": frozenset({Role.PERSON}),
+    "reminder.outbox": frozenset({Role.OFFICIAL}),
 }
 
 
