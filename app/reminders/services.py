@@ -34,7 +34,7 @@ from email.utils import format_datetime, formataddr
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import gettext as _
 
 from app.auth.permissions import require
@@ -349,8 +349,10 @@ def build_message(delivery: Delivery) -> EmailMessage:
     message["Message-ID"] = delivery.message_id(_sender_domain())
     message["Date"] = format_datetime(reminder.processed_at or utcnow())
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(render_template("reminders/email.txt", **context))
-    message.add_alternative(render_template("reminders/email.html", **context), subtype="html")
+    # Straight from the Jinja environment: the page context processors need a request and a signed-in user.
+    templates = current_app.jinja_env
+    message.set_content(templates.get_template("reminders/email.txt").render(**context))
+    message.add_alternative(templates.get_template("reminders/email.html").render(**context), subtype="html")
     return message
 
 
@@ -433,10 +435,9 @@ def set_email_preferences(actor: User, wanted: set[str]) -> None:
         row = rows.get(key) or ReminderPreference(user_id=actor.id, kind=key)
         row.email = key in wanted
         db.session.add(row)
-    after = {key: key in wanted for key in KINDS}
-    audit.record(actor, "update", actor, before={"reminder_email": sorted(k for k, v in before.items() if v)},
-                 after={"reminder_email": sorted(k for k, v in after.items() if v)},
-                 summary=_("邮件提醒设置"))
+    audit.record(actor, "update", db.session.get(User, actor.id),
+                 before={"reminder_email": sorted(k for k, v in before.items() if v)},
+                 after={"reminder_email": sorted(wanted)}, summary=_("邮件提醒设置"))
     db.session.commit()
 
 
