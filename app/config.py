@@ -58,6 +58,8 @@ class Config:
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "noreply@jinengtong.example")
     MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "30"))
+    #: The name the scheduler gives in EHLO (default: this host's name).
+    MAIL_EHLO_HOSTNAME = os.environ.get("MAIL_EHLO_HOSTNAME", "")
     #: The site's public address, for links in e-mails (the scheduler has no request to take it from).
     APP_BASE_URL = os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000")
 

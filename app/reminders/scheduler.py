@@ -2,9 +2,10 @@
 `flask scheduler tick` (one tick now, for cron, tests and demos).
 
 Never started inside create_app(): a scheduler per gunicorn worker would run every job once per worker.
-Several scheduler processes may run (a spare on another host, a restart overlapping the old one); on
-PostgreSQL only the holder of a session advisory lock acts, the others wait for it to be released (the
-lock goes with the holder's connection, so a killed scheduler hands over within one interval).
+Several scheduler processes may run (a spare on another host, a restart overlapping the old one); only
+the holder of a lock acts — a session advisory lock on PostgreSQL, a file lock beside an SQLite database —
+the others wait for it to be released (the lock goes with its holder, so a killed scheduler hands over
+within one interval).
 Whoever acts, claims use FOR UPDATE SKIP LOCKED and the deliveries' unique key, so even two acting
 schedulers would not send twice.
 """
@@ -12,10 +13,11 @@ schedulers would not send twice.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
 import signal
 from datetime import UTC, datetime
-from typing import Any
+from typing import IO, Any
 
 import click
 import sqlalchemy as sa
@@ -34,20 +36,19 @@ scheduler_cli = AppGroup("scheduler", help="Send due reminders (the scheduler pr
 
 
 class Leadership:
-    """Holds the PostgreSQL advisory lock on a connection of its own; on SQLite every scheduler acts."""
+    """Only one scheduler acts: the holder of a PostgreSQL advisory lock (on a connection of its own), or on
+    SQLite — a file on this machine — of an exclusive lock on a file beside the database. Both locks go
+    with the process: the kernel or the server drops them when it dies, however it dies."""
 
     def __init__(self, engine: sa.Engine):
         self.engine = engine
         self.connection: sa.Connection | None = None
-
-    @property
-    def needs_lock(self) -> bool:
-        return self.engine.dialect.name == "postgresql"
+        self.lock_file: IO[bytes] | None = None
 
     def acting(self) -> bool:
         """True when this process may act now (it holds, or has just taken, the lock)."""
-        if not self.needs_lock:
-            return True
+        if self.engine.dialect.name == "sqlite":
+            return self._file_lock()
         try:
             if self.connection is not None:
                 self.connection.execute(sa.text("SELECT 1"))  # still ours? a lost connection lost the lock
@@ -66,7 +67,26 @@ class Leadership:
             self.release()
             return False
 
+    def _file_lock(self) -> bool:
+        if self.lock_file is not None:
+            return True
+        database = self.engine.url.database
+        if not database or database == ":memory:":
+            return True
+        handle = open(f"{database}.scheduler-lock", "ab")  # noqa: SIM115 - held open for the lock's life
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            return False
+        self.lock_file = handle
+        log.info("reminder scheduler: this process now acts (file lock taken)")
+        return True
+
     def release(self) -> None:
+        if self.lock_file is not None:
+            self.lock_file.close()  # closing the file drops the lock
+            self.lock_file = None
         if self.connection is not None:
             with contextlib.suppress(sa.exc.DBAPIError):
                 self.connection.invalidate()  # closing the session releases the lock

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -48,7 +50,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.reminders import rules
 from app.reminders.models import Channel, Delivery, DeliveryStatus, Reminder, ReminderPreference, ReminderStatus
-from app.reminders.registry import KINDS, get_kind
+from app.reminders.registry import KINDS, Subject, get_kind
 
 log = logging.getLogger(__name__)
 
@@ -189,31 +191,52 @@ def expand_due(now: datetime, batch: int | None = None) -> TickResult:
     reminders = list(db.session.scalars(
         sa.select(Reminder).where(Reminder.id.in_(claimed)).order_by(Reminder.id)
         .execution_options(populate_existing=True)))
+    audiences: dict[tuple[str, str], _Audience] = {}
     with current_app.test_request_context("/", base_url=current_app.config["APP_BASE_URL"]):
         for reminder in reminders:
-            _expand(reminder, now, result)
+            _expand(reminder, now, result, audiences)
     db.session.commit()
     return result
 
 
-def _expand(reminder: Reminder, now: datetime, result: TickResult) -> None:
+@dataclass
+class _Audience:
+    subject: Subject | None
+    users: list[User]
+    no_email: set[int]
+
+
+def _audience(reminder: Reminder) -> _Audience:
+    """What the reminder is about and whom it reaches now (asked once per subject in a batch)."""
     kind = KINDS.get(reminder.kind)
-    if reminder.due_at <= now:
-        reminder.status = ReminderStatus.SKIPPED
-        result.skipped += 1
-        return
     subject = kind.describe(reminder.subject_key) if kind is not None else None
-    if subject is None:
-        reminder.status = ReminderStatus.CANCELLED
-        result.cancelled += 1
-        return
-    reminder.title, reminder.link = subject.title[:200], subject.link[:300]
-    users = [u for u in kind.recipients(reminder.subject_key) if u.active]
+    if kind is None or subject is None:
+        return _Audience(None, [], set())
+    users = list({u.id: u for u in kind.recipients(reminder.subject_key) if u.active}.values())
     no_email = set(db.session.scalars(
         sa.select(ReminderPreference.user_id).where(ReminderPreference.kind == reminder.kind,
                                                     ReminderPreference.user_id.in_([u.id for u in users]),
                                                     ReminderPreference.email.is_(False))))
-    for user in {u.id: u for u in users}.values():
+    return _Audience(subject, users, no_email)
+
+
+def _expand(reminder: Reminder, now: datetime, result: TickResult,
+            audiences: dict[tuple[str, str], _Audience]) -> None:
+    if reminder.due_at <= now:
+        reminder.status = ReminderStatus.SKIPPED
+        result.skipped += 1
+        return
+    key = (reminder.kind, reminder.subject_key)
+    if key not in audiences:
+        audiences[key] = _audience(reminder)
+    audience = audiences[key]
+    if audience.subject is None:
+        reminder.status = ReminderStatus.CANCELLED
+        result.cancelled += 1
+        return
+    subject, no_email = audience.subject, audience.no_email
+    reminder.title, reminder.link = subject.title[:200], subject.link[:300]
+    for user in audience.users:
         db.session.add(Delivery(reminder_id=reminder.id, user_id=user.id, channel=Channel.INBOX,
                                 status=DeliveryStatus.SENT, sent_at=now, created_at=now))
         result.deliveries += 1
@@ -245,14 +268,37 @@ def send_due(now: datetime, batch: int | None = None) -> TickResult:
     deliveries = list(db.session.scalars(
         sa.select(Delivery).where(Delivery.id.in_(claimed)).order_by(Delivery.id)
         .options(sa.orm.joinedload(Delivery.user))))
+    # Composed before the first commit below expires the loaded rows.
+    outgoing = [(_Claim(d.id, d.attempts), build_message(d)) for d in deliveries]
+    db.session.rollback()
+    # Stop well inside the lease: after it, another scheduler may take these e-mails and send them too.
+    stop_at = time.monotonic() + 0.5 * config["REMINDER_LEASE_SECONDS"]
     with _smtp_session() as smtp:
-        for delivery in deliveries:
-            error, permanent = smtp.send(build_message(delivery))
-            _record_outcome(delivery, now, error, permanent, result)
+        for n, (claim, message) in enumerate(outgoing):
+            if time.monotonic() > stop_at:
+                _release([c.id for c, _message in outgoing[n:]], now)
+                break
+            error, permanent = smtp.send(message)
+            _record_outcome(claim, now, error, permanent, result)
     return result
 
 
-def _record_outcome(delivery: Delivery, now: datetime, error: str | None, permanent: bool,
+@dataclass(frozen=True)
+class _Claim:
+    id: int
+    attempts: int
+
+
+def _release(ids: list[int], now: datetime) -> None:
+    """Give back claimed e-mails that were not tried (their lease would run out before their turn)."""
+    db.session.execute(
+        sa.update(Delivery).where(Delivery.id.in_(ids), Delivery.status == DeliveryStatus.SENDING)
+        .values(status=DeliveryStatus.PENDING, next_attempt_at=now, attempts=Delivery.attempts - 1)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+def _record_outcome(delivery: _Claim, now: datetime, error: str | None, permanent: bool,
                     result: TickResult) -> None:
     """Mark the send's outcome, if the delivery is still ours (still ``sending`` with our attempt)."""
     config = current_app.config
@@ -284,7 +330,9 @@ class _Smtp:
 
     def _connect(self) -> smtplib.SMTP:
         config = current_app.config
-        connection = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"])
+        # The EHLO name is given: smtplib's default asks DNS for this host's full name on every connection.
+        connection = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"],
+                                  local_hostname=config["MAIL_EHLO_HOSTNAME"] or socket.gethostname())
         if config["MAIL_USE_TLS"]:
             connection.starttls()
         if config["MAIL_USERNAME"]:
