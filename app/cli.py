@@ -24,3 +24,7 @@ def init_app(app: Flask) -> None:
 
         click.echo(core_demo.seed())
         click.echo(competitions_demo.seed(datetime.now(ZoneInfo(app.config["TZ"])).date()))
+        from app.core.types import utcnow
+        from app.reminders import demo as reminders_demo
+
+        click.echo(reminders_demo.seed(utcnow()))

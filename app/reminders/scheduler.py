@@ -132,6 +132,7 @@ def run() -> None:
     """Run the scheduler until Ctrl-C or SIGTERM (start one per deployment; spares only wait)."""
     app: Any = current_app._get_current_object()  # type: ignore[attr-defined]
     leadership = Leadership(db.engine)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per tick
     scheduler = build_scheduler(app, leadership)
 
     def stop(signum: int, frame: object) -> None:
