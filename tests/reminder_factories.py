@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import logging
 import socket
 import threading
 from collections import Counter
@@ -80,6 +81,8 @@ class Sink:
 
 @contextmanager
 def smtp_server() -> Iterator[tuple[Sink, int]]:
+    # aiosmtpd logs every protocol line at INFO; in our process that would cost more than the sending.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     sink = Sink()
     port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)

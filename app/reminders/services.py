@@ -271,6 +271,7 @@ def send_due(now: datetime, batch: int | None = None) -> TickResult:
     # Composed before the first commit below expires the loaded rows.
     outgoing = [(_Claim(d.id, d.attempts), build_message(d)) for d in deliveries]
     db.session.rollback()
+    db.session.expunge_all()  # or every per-message commit below would expire them all again
     # Stop well inside the lease: after it, another scheduler may take these e-mails and send them too.
     stop_at = time.monotonic() + 0.5 * config["REMINDER_LEASE_SECONDS"]
     with _smtp_session() as smtp:

@@ -51,7 +51,7 @@ def test_unread_count_rises_when_a_reminder_falls_due_and_the_inbox_leads_to_the
     expect(badge).to_contain_text("2", timeout=5_000)  # the open page polls the count
     screenshot(page, "reminders-badge")
 
-    page.get_by_role("link", name="我的提醒").click()
+    page.locator("nav").get_by_role("link", name="提醒").click()
     expect(page.get_by_role("heading", name="我的提醒")).to_be_visible()
     items = page.locator(".reminder-item")
     expect(items).to_have_count(2)
