@@ -270,8 +270,7 @@ def send_due(now: datetime, batch: int | None = None) -> TickResult:
         .options(sa.orm.joinedload(Delivery.user))))
     # Composed before the first commit below expires the loaded rows.
     outgoing = [(_Claim(d.id, d.attempts), build_message(d)) for d in deliveries]
-    db.session.rollback()
-    db.session.expunge_all()  # or every per-message commit below would expire them all again
+    db.session.rollback()  # the outcomes below are written on their own connection, one commit each
     # Stop well inside the lease: after it, another scheduler may take these e-mails and send them too.
     stop_at = time.monotonic() + 0.5 * config["REMINDER_LEASE_SECONDS"]
     with _smtp_session() as smtp:
@@ -292,11 +291,10 @@ class _Claim:
 
 def _release(ids: list[int], now: datetime) -> None:
     """Give back claimed e-mails that were not tried (their lease would run out before their turn)."""
-    db.session.execute(
-        sa.update(Delivery).where(Delivery.id.in_(ids), Delivery.status == DeliveryStatus.SENDING)
-        .values(status=DeliveryStatus.PENDING, next_attempt_at=now, attempts=Delivery.attempts - 1)
-        .execution_options(synchronize_session=False))
-    db.session.commit()
+    with db.engine.begin() as connection:
+        connection.execute(
+            sa.update(Delivery).where(Delivery.id.in_(ids), Delivery.status == DeliveryStatus.SENDING)
+            .values(status=DeliveryStatus.PENDING, next_attempt_at=now, attempts=Delivery.attempts - 1))
 
 
 def _record_outcome(delivery: _Claim, now: datetime, error: str | None, permanent: bool,
@@ -318,9 +316,8 @@ def _record_outcome(delivery: _Claim, now: datetime, error: str | None, permanen
         values = {"status": DeliveryStatus.PENDING, "error": error[:500], "next_attempt_at": retry_at}
         result.retried += 1
         result.errors.append(error)
-    db.session.execute(sa.update(Delivery).where(still_ours).values(**values)
-                       .execution_options(synchronize_session=False))
-    db.session.commit()
+    with db.engine.begin() as connection:
+        connection.execute(sa.update(Delivery).where(still_ours).values(**values))
 
 
 class _Smtp:

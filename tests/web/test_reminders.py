@@ -464,3 +464,26 @@ def test_outbox_shows_failed_emails_with_the_error_and_retry_resends_them(app, c
 def test_only_officials_see_the_outbox(ctx, login_as):
     assert login_as(staff()).get("/reminders/outbox").status_code == 403
     assert login_as(factories.municipal_official()).get("/reminders/outbox?view=scheduled").status_code == 200
+
+
+def test_outbox_pages_queries_do_not_grow_with_rows(app, ctx, smtp, login_as, monkeypatch):
+    monkeypatch.setitem(app.config, "REMINDER_MAX_ATTEMPTS", 1)
+    client = login_as(factories.municipal_official())
+
+    def queries(view: str) -> int:
+        with count_queries(app) as statements:
+            assert client.get(f"/reminders/outbox?view={view}").status_code == 200
+        return len(statements)
+
+    def add(n: int, start: int) -> None:
+        for i in range(start, start + n):
+            smtp.refuse[f"f{i}@example.com"] = "550 5.1.1 no such user"
+            due_reminder(f"q{i}", [staff(email=f"f{i}@example.com"), staff(email=f"s{i}@example.com")],
+                         send_at=NOW, due_at=NOW + timedelta(days=1))
+            due_reminder(f"later{i}", [staff()], send_at=NOW + timedelta(days=1), due_at=NOW + timedelta(days=2))
+        services.tick(now=NOW)
+
+    add(1, 0)
+    few = {view: queries(view) for view in services.OUTBOX_VIEWS}
+    add(6, 1)
+    assert {view: queries(view) for view in services.OUTBOX_VIEWS} == few
