@@ -31,7 +31,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from email.message import EmailMessage
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr
 from zoneinfo import ZoneInfo
 
@@ -337,7 +340,7 @@ class _Smtp:
             connection.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
         return connection
 
-    def send(self, message: EmailMessage) -> tuple[str | None, bool]:
+    def send(self, message: Message) -> tuple[str | None, bool]:
         """Send; returns (error or None, whether the error is permanent)."""
         try:
             if self.connection is None:
@@ -377,7 +380,7 @@ def _sender_domain() -> str:
     return sender.rsplit("@", 1)[-1] if "@" in sender else "jinengtong.example"
 
 
-def build_message(delivery: Delivery) -> EmailMessage:
+def build_message(delivery: Delivery) -> Message:
     """The e-mail of a delivery: Chinese subject, plain-text and HTML parts, a link back, a stable Message-ID."""
     reminder = delivery.reminder
     config = current_app.config
@@ -388,8 +391,10 @@ def build_message(delivery: Delivery) -> EmailMessage:
         "link": config["APP_BASE_URL"].rstrip("/") + reminder.link,
         "settings_link": config["APP_BASE_URL"].rstrip("/") + "/reminders/preferences",
     }
-    message = EmailMessage()
-    message["Subject"] = _("【技能通】提醒：%(title)s（%(due)s 截止）", title=reminder.title, due=context["due"])
+    # email.mime (compat32) rather than EmailMessage: the same message, composed several times faster.
+    message = MIMEMultipart("alternative")
+    subject = _("【技能通】提醒：%(title)s（%(due)s 截止）", title=reminder.title, due=context["due"])
+    message["Subject"] = Header(subject, "utf-8")
     message["From"] = formataddr((_("技能通"), config["MAIL_DEFAULT_SENDER"]))
     message["To"] = formataddr((delivery.user.display_name, delivery.address))
     message["Message-ID"] = delivery.message_id(_sender_domain())
@@ -397,8 +402,8 @@ def build_message(delivery: Delivery) -> EmailMessage:
     message["Auto-Submitted"] = "auto-generated"
     # Straight from the Jinja environment: the page context processors need a request and a signed-in user.
     templates = current_app.jinja_env
-    message.set_content(templates.get_template("reminders/email.txt").render(**context))
-    message.add_alternative(templates.get_template("reminders/email.html").render(**context), subtype="html")
+    message.attach(MIMEText(templates.get_template("reminders/email.txt").render(**context), "plain", "utf-8"))
+    message.attach(MIMEText(templates.get_template("reminders/email.html").render(**context), "html", "utf-8"))
     return message
 
 
