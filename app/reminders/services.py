@@ -271,7 +271,7 @@ def send_due(now: datetime, batch: int | None = None) -> TickResult:
     deliveries = list(db.session.scalars(
         sa.select(Delivery).where(Delivery.id.in_(claimed)).order_by(Delivery.id)
         .options(sa.orm.joinedload(Delivery.user))))
-    # Composed before the first commit below expires the loaded rows.
+    # Composed up front, so the sending loop below touches neither the session nor lazy loads.
     outgoing = [(_Claim(d.id, d.attempts), build_message(d)) for d in deliveries]
     db.session.rollback()  # the outcomes below are written on their own connection, one commit each
     # Stop well inside the lease: after it, another scheduler may take these e-mails and send them too.
