@@ -9,13 +9,14 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 SCALE ?= 10000
 
-.PHONY: run test test-sqlite test-pg install static translations system-deps postgres db demo bench lint clean
+.PHONY: run test test-reliability test-sqlite test-pg install static translations system-deps postgres db demo bench lint clean
 
 run: install db demo  ## install everything, migrate, load demo data, serve on http://127.0.0.1:5000
 	@echo ""
 	@echo "技能通 is running at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	@$(BIN)/python -c "from app.core.demo import DEMO_USERS, DEMO_PASSWORD, PERSON_USER; [print(f'  {u:<10} / {DEMO_PASSWORD}   {what}') for u, _, _, _, what in DEMO_USERS]; print(f'  {PERSON_USER[0]:<10} / {DEMO_PASSWORD}   {PERSON_USER[1]}')"
 	@echo ""
+	LOG_FORMAT=text $(BIN)/flask scheduler run & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	LOG_FORMAT=text $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: install system-deps postgres lint  ## the whole suite, on SQLite and on PostgreSQL
@@ -75,6 +76,10 @@ lint: $(VENV)/.installed
 
 bench: install  ## `make bench SCALE=1000000 DATABASE_URL=...`
 	$(BIN)/python -m bench --scale $(SCALE)
+
+test-reliability: install  ## 3 scheduler processes, 2,000 reminders, 10 SIGKILLs; prints the figures (SQLite, then PostgreSQL)
+	RELIABILITY_REMINDERS=2000 $(BIN)/python -m pytest -q -s tests/reliability
+	RELIABILITY_REMINDERS=2000 DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q -s tests/reliability
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance/*.sqlite3

@@ -58,7 +58,11 @@ def _import_models() -> None:
     """Import every area's models so Alembic and relationships see all tables."""
     import app.competitions.models  # noqa: F401
     import app.core.models  # noqa: F401
+    import app.reminders.models  # noqa: F401
     import app.training_bases.models  # noqa: F401
+    from app.reminders.registry import load_kinds
+
+    load_kinds()
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -7,6 +7,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from app.reminders.scheduler import scheduler_cli
+
+    app.cli.add_command(scheduler_cli)
+
     @app.cli.command("seed-demo")
     def seed_demo() -> None:
         """Load the demo data (idempotent: a second run adds nothing)."""
@@ -29,3 +33,7 @@ def init_app(app: Flask) -> None:
         from app.training_bases import demo as training_bases_demo
 
         click.echo(training_bases_demo.seed(datetime.now(ZoneInfo(app.config["TZ"])).date()))
+        from app.core.types import utcnow
+        from app.reminders import demo as reminders_demo
+
+        click.echo(reminders_demo.seed(utcnow()))

@@ -57,6 +57,21 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "noreply@jinengtong.example")
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "30"))
+    #: The name the scheduler gives in EHLO (default: this host's name).
+    MAIL_EHLO_HOSTNAME = os.environ.get("MAIL_EHLO_HOSTNAME", "")
+    #: The site's public address, for links in e-mails (the scheduler has no request to take it from).
+    APP_BASE_URL = os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000")
+
+    #: Reminders (see app/reminders/services.py): how often the scheduler ticks, how long a claimed e-mail
+    #: is ours before another scheduler may send it again, how many rows a tick claims at once, retries.
+    REMINDER_INTERVAL_SECONDS = float(os.environ.get("REMINDER_INTERVAL_SECONDS", "60"))
+    REMINDER_LEASE_SECONDS = float(os.environ.get("REMINDER_LEASE_SECONDS", "300"))
+    REMINDER_BATCH = int(os.environ.get("REMINDER_BATCH", "1000"))
+    REMINDER_MAX_ATTEMPTS = int(os.environ.get("REMINDER_MAX_ATTEMPTS", "5"))
+    REMINDER_RETRY_SECONDS = float(os.environ.get("REMINDER_RETRY_SECONDS", "60"))
+    #: How often an open page asks for the unread count shown in the header.
+    REMINDER_BADGE_POLL_SECONDS = int(os.environ.get("REMINDER_BADGE_POLL_SECONDS", "60"))
 
     PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "50"))
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")

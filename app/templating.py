@@ -43,6 +43,7 @@ AUDIT_ACTIONS = {
     "review_risk": _l("核查风险提示"),
     "designate": _l("认定"), "delete": _l("删除"), "move": _l("调整时间"), "cancel": _l("取消"),
     "correct": _l("更正"),
+    "retry": _l("重发"),
 }
 AUDIT_ENTITIES = {
     "people": _l("人员"), "organisations": _l("组织机构"), "users": _l("用户"), "certificates": _l("证书"),
@@ -54,6 +55,7 @@ AUDIT_ENTITIES = {
     "training_bases": _l("集训基地"), "facilities": _l("设施"), "base_members": _l("基地教练与专家"),
     "training_camps": _l("集训"), "camp_modules": _l("训练模块"), "training_sessions": _l("训练课程"),
     "session_logs": _l("训练日志"),
+    "reminder_deliveries": _l("提醒发送"),
 }
 AUDIT_FIELDS = {
     "name": _l("名称/姓名"), "kind": _l("类型"), "uscc": _l("统一社会信用代码"), "district": _l("所在区"),
@@ -96,6 +98,7 @@ AUDIT_FIELDS = {
     "starts_at": _l("开始时间"), "ends_at": _l("结束时间"), "actual_hours": _l("实际学时"),
     "content": _l("训练内容"), "notes": _l("备注"), "attendance": _l("出勤"), "scores": _l("成绩"),
     "criterion_code": _l("评分标准模块"), "planned_hours": _l("计划学时"),
+    "attempts": _l("尝试次数"), "error": _l("错误"), "reminder_email": _l("邮件提醒"),
 }
 
 
@@ -188,6 +191,9 @@ def label(value: object) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(localtime=localtime, fmt_date=fmt_date, money=money, label=label,
                                  audit_label=audit_label, audit_value=audit_value)
+    from app.reminders.registry import kind_label
+
+    app.jinja_env.filters["reminder_kind"] = kind_label
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -43,6 +43,7 @@ ACTION_ROLES: dict[str, frozenset[Role]] = {
     "training_base.manage": frozenset({Role.OFFICIAL}) | STAFF_ROLES,
     "training_session.schedule": frozenset({Role.OFFICIAL, Role.COACH}) | STAFF_ROLES,
     "training_session.log": frozenset({Role.COACH, Role.OFFICIAL}) | STAFF_ROLES,
+    "reminder.outbox": frozenset({Role.OFFICIAL}),
 }
 
 

@@ -28,6 +28,7 @@ from app.competitions.models import (
     RegistrationStatus,
     Team,
 )
+from app.competitions.reminders import schedule_event_deadlines
 from app.core import audit
 from app.core.enums import District, SkillLevel
 from app.core.models import Occupation, Organisation, Person, User
@@ -270,6 +271,7 @@ def create_event(actor: User, competition: Competition, data: EventData) -> Even
     _apply_event(event, data)
     db.session.add(event)
     audit.record(actor, "create", event, after=audit.snapshot(event, EVENT_FIELDS), summary=event.name)
+    schedule_event_deadlines(event)
     db.session.commit()
     return event
 
@@ -282,6 +284,7 @@ def update_event(actor: User, event: Event, data: EventData) -> Event:
     _apply_event(event, data)
     audit.record(actor, "update", event, before=before, after=audit.snapshot(event, EVENT_FIELDS),
                  summary=event.name)
+    schedule_event_deadlines(event)
     db.session.commit()
     return event
 

@@ -96,6 +96,10 @@ POLICY_DEFAULTS = [
     ("competition.prize_money_topup", "world/gold", None, date(2017, 10, 1), "500000", "上海市奖励（金牌）"),
     ("competition.prize_money_topup", "world/excellence", None, date(2017, 10, 1), "100000", "上海市奖励（优胜奖）"),
     ("training_base.funding_per_athlete_day", "", None, date(2024, 1, 1), "300", "演示数据"),
+    ("reminder.offset_days", "first", None, date(2024, 1, 1), "7", "截止前7天提醒"),
+    ("reminder.offset_days", "second", None, date(2024, 1, 1), "1", "截止前1天提醒"),
+    ("reminder.send_hour", "", None, date(2024, 1, 1), "9", "上海时间9:00发送"),
+    ("reminder.working_days_only", "", None, date(2024, 1, 1), "1", "遇周末或法定节假日提前到上一个工作日"),
 ]
 
 

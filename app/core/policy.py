@@ -67,6 +67,11 @@ POLICY_KEYS: dict[str, PolicyKey] = {k.key: k for k in [
     PolicyKey("training_base.funding_per_athlete_day", _l("集训基地经费（每人每天）"), _l("元")),
     PolicyKey("training_base.log_correction_days", _l("教练训练日志可自行更正天数"), _l("天")),
     PolicyKey("training_base.facility_hours_per_day", _l("集训设施每日可用时数"), _l("小时")),
+    PolicyKey("reminder.offset_days", _l("截止提醒提前天数"), _l("天"),
+              {"first": _l("第一次提醒"), "second": _l("第二次提醒"), "third": _l("第三次提醒")}),
+    PolicyKey("reminder.send_hour", _l("提醒发送时刻（上海时间）"), _l("时"), max_value=Decimal("23")),
+    PolicyKey("reminder.working_days_only", _l("提醒遇节假日提前到上一个工作日（1=是，0=否）"), _l("开关"),
+              max_value=Decimal("1")),
 ]}
 
 

@@ -1,18 +1,117 @@
-from flask import Response
+"""Thin views: the inbox (with the header's unread count), e-mail preferences, the officials' outbox."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, flash, redirect, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required
+from flask_login import current_user, login_required
 
-from app.htmx import render
-from app.reminders import bp
+from app.auth.permissions import require
+from app.core.types import utcnow
+from app.errors import DomainError
+from app.htmx import is_htmx, redirect_after_post, render
+from app.reminders import bp, services
+from app.reminders.models import DeliveryStatus, ReminderStatus
+from app.reminders.registry import KINDS
 
-COMING = [
-        _l("各类截止日期按时提醒（邮件与站内信）"),
-        _l("每条提醒只发送一次，重启后补发"),
-]
+OUTBOX_TITLES = {"scheduled": _l("待发送的提醒"), "pending": _l("排队中的邮件"), "sent": _l("已发送的邮件"),
+                 "failed": _l("发送失败的邮件"), "skipped": _l("已跳过的提醒")}
+
+
+def _inbox_filter() -> services.InboxFilter:
+    kind = request.args.get("kind", "")
+    return services.InboxFilter(kind=kind if kind in KINDS else "", unread=request.args.get("unread") == "1")
 
 
 @bp.get("/")
 @login_required
 def index() -> Response:
-    """Show what this area will offer until it is built."""
-    return render("coming_soon.html", title=_l("提醒"), coming=COMING)
+    """The inbox: the signed-in user's reminders, newest first, with filters."""
+    flt = _inbox_filter()
+    page = services.inbox(current_user, flt, request.args.get("after"), current_app.config["PAGE_SIZE"])
+    return render("reminders/inbox.html", block="inbox_results", page=page, flt=flt, args=flt.as_args(),
+                  kinds=KINDS, unread=services.unread_count(current_user))
+
+
+@bp.get("/unread")
+@login_required
+def unread_badge() -> Response:
+    """The header's unread count (polled by htmx)."""
+    response = render("reminders/_unread.html", unread=services.unread_count(current_user))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/<int:delivery_id>/read")
+@login_required
+def mark_read(delivery_id: int) -> Response:
+    item = services.mark_read(current_user, delivery_id, utcnow())
+    if is_htmx():
+        response = render("reminders/_item.html", item=item)
+        response.headers["HX-Trigger"] = "reminders-read"
+        return response
+    return redirect_after_post("reminders.index")
+
+
+@bp.post("/read-all")
+@login_required
+def mark_all_read() -> Response:
+    n = services.mark_all_read(current_user, utcnow())
+    flash(_("已将 %(n)d 条提醒标为已读", n=n), "success")
+    return redirect_after_post("reminders.index")
+
+
+@bp.get("/<int:delivery_id>/open")
+@login_required
+def open_item(delivery_id: int) -> Response:
+    """Follow a reminder's link, marking it read on the way."""
+    item = services.mark_read(current_user, delivery_id, utcnow())
+    return redirect(item.reminder.link or "/", code=303)
+
+
+@bp.route("/preferences", methods=["GET", "POST"])
+@login_required
+def preferences() -> Response:
+    """Per kind of deadline: also by e-mail, or only in the inbox."""
+    if request.method == "POST":
+        try:
+            services.set_email_preferences(current_user, set(request.form.getlist("email")))
+        except DomainError as exc:
+            flash(exc.message, "danger")
+            return render("reminders/preferences.html", kinds=KINDS,
+                          chosen=services.email_preferences(current_user), status=422)
+        flash(_("已保存提醒设置"), "success")
+        return redirect_after_post("reminders.preferences")
+    return render("reminders/preferences.html", kinds=KINDS, chosen=services.email_preferences(current_user))
+
+
+@bp.get("/outbox")
+@login_required
+def outbox() -> Response:
+    """Officials: what is scheduled, queued, sent, failed (with the error) or skipped."""
+    require(current_user, "reminder.outbox")
+    view = request.args.get("view", "failed")
+    view = view if view in services.OUTBOX_VIEWS else "failed"
+    after, per_page = request.args.get("after"), current_app.config["PAGE_SIZE"]
+    if view in ("scheduled", "skipped"):
+        page = services.outbox_reminders(current_user, ReminderStatus(view), after, per_page)
+    else:
+        statuses = {"pending": (DeliveryStatus.PENDING, DeliveryStatus.SENDING), "sent": (DeliveryStatus.SENT,),
+                    "failed": (DeliveryStatus.FAILED,)}[view]
+        page = services.outbox_deliveries(current_user, statuses, after, per_page)
+    return render("reminders/outbox.html", block="outbox_results", page=page, view=view, views=OUTBOX_TITLES,
+                  counts=services.outbox_counts(current_user), args={"view": view},
+                  kind_label=lambda key: str(KINDS[key].label) if key in KINDS else key)
+
+
+@bp.post("/outbox/<int:delivery_id>/retry")
+@login_required
+def retry(delivery_id: int) -> Response:
+    try:
+        delivery = services.retry_delivery(current_user, delivery_id, utcnow())
+    except DomainError as exc:
+        flash(exc.message, "danger")
+    else:
+        flash(_("已安排重发：%(address)s", address=delivery.address), "success")
+    return redirect_after_post("reminders.outbox", view="failed")

@@ -1,0 +1,93 @@
+"""The competition deadlines that get reminders: registration closes, entrant approval due.
+
+Registered with app.reminders.registry at import; competitions/services.py schedules them whenever an
+event is created or edited (``schedule_event_deadlines``), in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app.competitions.models import ACTIVE_STATUSES, Event, Registration, RegistrationStatus
+from app.core.enums import Role
+from app.core.models import User, UserRole
+from app.extensions import db
+from app.reminders.registry import DeadlineKind, Subject, register_kind
+from app.reminders.services import schedule_deadline
+
+REGISTRATION_CLOSES = "competition.registration_closes"
+APPROVAL_DUE = "competition.approval_due"
+
+#: The roles that act for a registering unit (a district bureau registers through its officials).
+UNIT_ROLES = (Role.ENTERPRISE_HR, Role.COLLEGE_STAFF, Role.OFFICIAL)
+
+
+def approval_due_at(event: Event) -> datetime:
+    """Entries must be decided before the contest begins: 00:00 (Shanghai) on its first day."""
+    return datetime.combine(event.starts_on, time(0, 0), tzinfo=ZoneInfo(current_app.config["TZ"]))
+
+
+def schedule_event_deadlines(event: Event, now: datetime | None = None) -> None:
+    """(Re)schedule both deadlines of an event; call in the transaction that creates or edits it."""
+    schedule_deadline(REGISTRATION_CLOSES, event.id, event.registration_closes_at, now=now)
+    schedule_deadline(APPROVAL_DUE, event.id, approval_due_at(event), now=now)
+
+
+def _users_of(org_ids: sa.Select, roles: Sequence[Role]) -> list[User]:
+    return list(db.session.scalars(
+        sa.select(User).where(User.organisation_id.in_(org_ids.scalar_subquery()), User.active.is_(True),
+                              User.id.in_(sa.select(UserRole.user_id).where(UserRole.role.in_(roles))))
+        .order_by(User.id)))
+
+
+def units_with_unfinished_entries(event_id: int) -> sa.Select:
+    """Units that still have work on the event: an entry sent back for changes, or a team not yet full."""
+    sent_back = sa.select(Registration.unit_id).where(Registration.event_id == event_id,
+                                                      Registration.status == RegistrationStatus.CHANGES_REQUESTED)
+    team_size = sa.select(Event.team_size).where(Event.id == event_id).scalar_subquery()
+    short_teams = (sa.select(Registration.unit_id)
+                   .where(Registration.event_id == event_id, Registration.team_id.is_not(None),
+                          Registration.status.in_(ACTIVE_STATUSES))
+                   .group_by(Registration.unit_id, Registration.team_id)
+                   .having(sa.func.count() < team_size))
+    return sa.select(sa.union(sent_back, short_teams).subquery().c.unit_id)
+
+
+def registration_closes_recipients(subject_key: str) -> list[User]:
+    return _users_of(units_with_unfinished_entries(int(subject_key)), UNIT_ROLES)
+
+
+def approval_due_recipients(subject_key: str) -> list[User]:
+    """The organiser's organizers, while entries of the event still wait for a decision."""
+    event = db.session.get(Event, int(subject_key))
+    if event is None:
+        return []
+    waiting = db.session.scalar(sa.select(Registration.id).where(
+        Registration.event_id == event.id, Registration.status == RegistrationStatus.SUBMITTED).limit(1))
+    if waiting is None:
+        return []
+    return _users_of(sa.select(sa.literal(event.competition.organiser_id)), (Role.ORGANIZER,))
+
+
+def _describe(what: str):
+    def describe(subject_key: str) -> Subject | None:
+        event = db.session.get(Event, int(subject_key))
+        if event is None:
+            return None
+        name = f"{event.competition.name} · {event.name}"
+        title = _("%(event)s 报名截止", event=name) if what == "closes" else _("%(event)s 报名审核截止", event=name)
+        return Subject(title=title, link=url_for("competitions.event_detail", event_id=event.id))
+
+    return describe
+
+
+register_kind(DeadlineKind(REGISTRATION_CLOSES, _l("赛项报名截止"), registration_closes_recipients,
+                           _describe("closes")))
+register_kind(DeadlineKind(APPROVAL_DUE, _l("参赛报名审核截止"), approval_due_recipients, _describe("approval")))

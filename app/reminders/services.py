@@ -1,0 +1,545 @@
+"""Reminders: scheduling deadlines (called by other areas), the scheduler's tick, the inbox and the outbox.
+
+The API for other areas (see app/reminders/registry.py for registering a kind of deadline):
+
+- ``schedule_deadline(kind, subject_key, due_at, now=...)`` — create the deadline's reminders, or move its
+  unsent ones when the deadline moves. Call it in the same transaction as the write; the caller commits.
+- ``cancel_deadline(kind, subject_key)`` — the deadline was removed or the task is done: unsent reminders
+  are cancelled. Same transaction, the caller commits.
+
+The tick (``tick(now=...)``, run by ``flask scheduler run``) does two things, each in short transactions:
+
+1. expand: claim due reminders (``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING``),
+   ask the kind for its CURRENT recipients and add one delivery per (reminder, recipient, channel) — the
+   unique key makes a second one impossible. In-app deliveries are delivered by being written.
+   A reminder whose deadline has already passed (the scheduler was down) is marked skipped.
+2. send: claim due e-mail deliveries the same way, setting ``sending`` with a lease, commit, send each
+   over SMTP with a Message-ID derived from the delivery, and mark it sent (one commit per message).
+   A crash between the SMTP server's acceptance and that commit leaves it ``sending``; when the lease
+   runs out it is sent again with the same Message-ID (the at-least-once window; see the README).
+   A failed send is retried with back-off up to REMINDER_MAX_ATTEMPTS, then marked failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formataddr
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from app.auth.permissions import require
+from app.core import audit
+from app.core.models import User
+from app.core.pagination import KeysetPage, keyset_page
+from app.core.policy import value_in_force
+from app.core.services import raise_not_found
+from app.core.types import utcnow
+from app.errors import DomainError
+from app.extensions import db
+from app.reminders import rules
+from app.reminders.models import Channel, Delivery, DeliveryStatus, Reminder, ReminderPreference, ReminderStatus
+from app.reminders.registry import KINDS, Subject, get_kind
+
+log = logging.getLogger(__name__)
+
+
+# ---------------------------------------------------------------- the API for other areas
+
+@dataclass(frozen=True)
+class SendPolicy:
+    offsets: tuple[int, ...]
+    hour: int
+    working_days_only: bool
+
+
+def send_policy(kind_key: str, on: datetime) -> SendPolicy:
+    """Offsets, hour and the working-day rule in force on ``on`` (policy table; the kind's defaults)."""
+    day = on.astimezone(ZoneInfo(current_app.config["TZ"])).date()
+    offsets = tuple(int(v) for q in ("first", "second", "third")
+                    if (v := value_in_force("reminder.offset_days", day, qualifier=q)) is not None)
+    hour = value_in_force("reminder.send_hour", day)
+    workdays = value_in_force("reminder.working_days_only", day)
+    return SendPolicy(offsets=offsets or get_kind(kind_key).default_offsets,
+                      hour=int(hour) if hour is not None else 9,
+                      working_days_only=bool(workdays) and workdays != Decimal(0))
+
+
+def schedule_deadline(kind_key: str, subject_key: str | int, due_at: datetime, *,
+                      now: datetime | None = None) -> list[Reminder]:
+    """Make the deadline's reminders match ``due_at``: create them, or move the unsent ones.
+
+    Offsets whose send time has already passed are not created (nor kept); reminders already sent for
+    this very deadline stay as they are, so moving a deadline back and forth never sends one twice.
+    Adds to the session; the caller commits with its own write.
+    """
+    now = now or utcnow()
+    subject_key = str(subject_key)
+    policy = send_policy(kind_key, now)
+    planned = rules.planned_sends(due_at, policy.offsets, now, hour=policy.hour,
+                                  working_days_only=policy.working_days_only,
+                                  tz=ZoneInfo(current_app.config["TZ"]))
+    rows = list(db.session.scalars(
+        sa.select(Reminder).where(Reminder.kind == kind_key, Reminder.subject_key == subject_key)
+        .order_by(Reminder.id).with_for_update()))
+    kept: list[Reminder] = []
+    unsent = [r for r in rows if r.status in (ReminderStatus.SCHEDULED, ReminderStatus.CANCELLED)]
+    for offset, send_at in planned.items():
+        same = next((r for r in rows if r.offset_days == offset and _same_instant(r.due_at, due_at)), None)
+        if same is not None and same.status in (ReminderStatus.DONE, ReminderStatus.SKIPPED):
+            continue  # this reminder of this deadline already went out
+        row = same or next((r for r in unsent if r.offset_days == offset and r not in kept
+                            and r.status is ReminderStatus.SCHEDULED), None)
+        if row is None:
+            row = Reminder(kind=kind_key, subject_key=subject_key, offset_days=offset)
+            db.session.add(row)
+        row.due_at, row.send_at, row.status = due_at, send_at, ReminderStatus.SCHEDULED
+        kept.append(row)
+    for row in unsent:
+        if row not in kept:
+            row.status = ReminderStatus.CANCELLED
+    return kept
+
+
+def cancel_deadline(kind_key: str, subject_key: str | int) -> int:
+    """Cancel the deadline's unsent reminders (it was removed, or the task is done). The caller commits."""
+    get_kind(kind_key)
+    result = db.session.execute(
+        sa.update(Reminder)
+        .where(Reminder.kind == kind_key, Reminder.subject_key == str(subject_key),
+               Reminder.status == ReminderStatus.SCHEDULED)
+        .values(status=ReminderStatus.CANCELLED)
+        .execution_options(synchronize_session="fetch"))
+    return result.rowcount or 0
+
+
+def _same_instant(a: datetime, b: datetime) -> bool:
+    return abs((a - b).total_seconds()) < 1
+
+
+# ---------------------------------------------------------------- the tick
+
+@dataclass
+class TickResult:
+    expanded: int = 0
+    skipped: int = 0
+    cancelled: int = 0
+    deliveries: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, other: TickResult) -> None:
+        for name in ("expanded", "skipped", "cancelled", "deliveries", "sent", "retried", "failed"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.errors += other.errors
+
+    @property
+    def work(self) -> int:
+        return self.expanded + self.skipped + self.cancelled + self.sent + self.retried + self.failed
+
+    def __str__(self) -> str:
+        return (f"expanded={self.expanded} skipped={self.skipped} cancelled={self.cancelled} "
+                f"deliveries={self.deliveries} sent={self.sent} retried={self.retried} failed={self.failed}")
+
+
+def tick(now: datetime | None = None, batch: int | None = None, max_rounds: int = 1000) -> TickResult:
+    """Do everything that is due: expand due reminders, send due e-mails; repeat until nothing is left."""
+    total = TickResult()
+    for _round in range(max_rounds):
+        moment = now or utcnow()
+        result = expand_due(moment, batch)
+        result.add(send_due(moment, batch))
+        total.add(result)
+        if result.work == 0:
+            break
+    return total
+
+
+def _batch(batch: int | None) -> int:
+    return batch or current_app.config["REMINDER_BATCH"]
+
+
+def expand_due(now: datetime, batch: int | None = None) -> TickResult:
+    """Claim up to ``batch`` due reminders and turn each into deliveries for its current recipients."""
+    result = TickResult()
+    due = (sa.select(Reminder.id)
+           .where(Reminder.status == ReminderStatus.SCHEDULED, Reminder.send_at <= now)
+           .order_by(Reminder.send_at, Reminder.id).limit(_batch(batch))
+           .with_for_update(skip_locked=True))
+    # One statement claims the rows (on SQLite it takes the write lock first, so two schedulers cannot
+    # both read them as due); if this process dies before the commit, they are simply still scheduled.
+    claimed = db.session.scalars(
+        sa.update(Reminder).where(Reminder.id.in_(due.scalar_subquery()))
+        .values(status=ReminderStatus.DONE, processed_at=now)
+        .returning(Reminder.id)).all()
+    if not claimed:
+        db.session.rollback()
+        return result
+    reminders = list(db.session.scalars(
+        sa.select(Reminder).where(Reminder.id.in_(claimed)).order_by(Reminder.id)
+        .execution_options(populate_existing=True)))
+    audiences: dict[tuple[str, str], _Audience] = {}
+    with current_app.test_request_context("/", base_url=current_app.config["APP_BASE_URL"]):
+        for reminder in reminders:
+            _expand(reminder, now, result, audiences)
+    db.session.commit()
+    return result
+
+
+@dataclass
+class _Audience:
+    subject: Subject | None
+    users: list[User]
+    no_email: set[int]
+
+
+def _audience(reminder: Reminder) -> _Audience:
+    """What the reminder is about and whom it reaches now (asked once per subject in a batch)."""
+    kind = KINDS.get(reminder.kind)
+    subject = kind.describe(reminder.subject_key) if kind is not None else None
+    if kind is None or subject is None:
+        return _Audience(None, [], set())
+    users = list({u.id: u for u in kind.recipients(reminder.subject_key) if u.active}.values())
+    no_email = set(db.session.scalars(
+        sa.select(ReminderPreference.user_id).where(ReminderPreference.kind == reminder.kind,
+                                                    ReminderPreference.user_id.in_([u.id for u in users]),
+                                                    ReminderPreference.email.is_(False))))
+    return _Audience(subject, users, no_email)
+
+
+def _expand(reminder: Reminder, now: datetime, result: TickResult,
+            audiences: dict[tuple[str, str], _Audience]) -> None:
+    if reminder.due_at <= now:
+        reminder.status = ReminderStatus.SKIPPED
+        result.skipped += 1
+        return
+    key = (reminder.kind, reminder.subject_key)
+    if key not in audiences:
+        audiences[key] = _audience(reminder)
+    audience = audiences[key]
+    if audience.subject is None:
+        reminder.status = ReminderStatus.CANCELLED
+        result.cancelled += 1
+        return
+    subject, no_email = audience.subject, audience.no_email
+    reminder.title, reminder.link = subject.title[:200], subject.link[:300]
+    for user in audience.users:
+        db.session.add(Delivery(reminder_id=reminder.id, user_id=user.id, channel=Channel.INBOX,
+                                status=DeliveryStatus.SENT, sent_at=now, created_at=now))
+        result.deliveries += 1
+        if user.email and user.id not in no_email:
+            db.session.add(Delivery(reminder_id=reminder.id, user_id=user.id, channel=Channel.EMAIL,
+                                    status=DeliveryStatus.PENDING, address=user.email, next_attempt_at=now,
+                                    created_at=now))
+            result.deliveries += 1
+    result.expanded += 1
+
+
+def send_due(now: datetime, batch: int | None = None) -> TickResult:
+    """Claim up to ``batch`` due e-mails (pending, or sending with a lapsed lease) and send them."""
+    result = TickResult()
+    config = current_app.config
+    lease_until = now + timedelta(seconds=config["REMINDER_LEASE_SECONDS"])
+    due = (sa.select(Delivery.id)
+           .where(Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING)),
+                  Delivery.next_attempt_at <= now)
+           .order_by(Delivery.next_attempt_at, Delivery.id).limit(_batch(batch))
+           .with_for_update(skip_locked=True))
+    claimed = db.session.scalars(
+        sa.update(Delivery).where(Delivery.id.in_(due.scalar_subquery()))
+        .values(status=DeliveryStatus.SENDING, next_attempt_at=lease_until, attempts=Delivery.attempts + 1)
+        .returning(Delivery.id)).all()
+    db.session.commit()  # the lease is ours before anything goes out
+    if not claimed:
+        return result
+    deliveries = list(db.session.scalars(
+        sa.select(Delivery).where(Delivery.id.in_(claimed)).order_by(Delivery.id)
+        .options(sa.orm.joinedload(Delivery.user))))
+    # Composed up front, so the sending loop below touches neither the session nor lazy loads.
+    outgoing = [(_Claim(d.id, d.attempts), build_message(d)) for d in deliveries]
+    db.session.rollback()  # the outcomes below are written on their own connection, one commit each
+    # Stop well inside the lease: after it, another scheduler may take these e-mails and send them too.
+    stop_at = time.monotonic() + 0.5 * config["REMINDER_LEASE_SECONDS"]
+    with _smtp_session() as smtp:
+        for n, (claim, message) in enumerate(outgoing):
+            if time.monotonic() > stop_at:
+                _release([c.id for c, _message in outgoing[n:]], now)
+                break
+            error, permanent = smtp.send(message)
+            _record_outcome(claim, now, error, permanent, result)
+    return result
+
+
+@dataclass(frozen=True)
+class _Claim:
+    id: int
+    attempts: int
+
+
+def _release(ids: list[int], now: datetime) -> None:
+    """Give back claimed e-mails that were not tried (their lease would run out before their turn)."""
+    with db.engine.begin() as connection:
+        connection.execute(
+            sa.update(Delivery).where(Delivery.id.in_(ids), Delivery.status == DeliveryStatus.SENDING)
+            .values(status=DeliveryStatus.PENDING, next_attempt_at=now, attempts=Delivery.attempts - 1))
+
+
+def _record_outcome(delivery: _Claim, now: datetime, error: str | None, permanent: bool,
+                    result: TickResult) -> None:
+    """Mark the send's outcome, if the delivery is still ours (still ``sending`` with our attempt)."""
+    config = current_app.config
+    still_ours = sa.and_(Delivery.id == delivery.id, Delivery.status == DeliveryStatus.SENDING,
+                         Delivery.attempts == delivery.attempts)
+    if error is None:
+        values: dict[str, object] = {"status": DeliveryStatus.SENT, "sent_at": now, "error": "",
+                                     "next_attempt_at": None}
+        result.sent += 1
+    elif permanent or rules.gives_up(delivery.attempts, config["REMINDER_MAX_ATTEMPTS"]):
+        values = {"status": DeliveryStatus.FAILED, "error": error[:500], "next_attempt_at": None}
+        result.failed += 1
+        result.errors.append(error)
+    else:
+        retry_at = now + rules.retry_delay(delivery.attempts, config["REMINDER_RETRY_SECONDS"])
+        values = {"status": DeliveryStatus.PENDING, "error": error[:500], "next_attempt_at": retry_at}
+        result.retried += 1
+        result.errors.append(error)
+    with db.engine.begin() as connection:
+        connection.execute(sa.update(Delivery).where(still_ours).values(**values))
+
+
+class _Smtp:
+    """One SMTP connection for a batch, reopened after the server drops it."""
+
+    def __init__(self) -> None:
+        self.connection: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        config = current_app.config
+        # The EHLO name is given: smtplib's default asks DNS for this host's full name on every connection.
+        connection = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"],
+                                  local_hostname=config["MAIL_EHLO_HOSTNAME"] or socket.gethostname())
+        if config["MAIL_USE_TLS"]:
+            connection.starttls()
+        if config["MAIL_USERNAME"]:
+            connection.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        return connection
+
+    def send(self, message: Message) -> tuple[str | None, bool]:
+        """Send; returns (error or None, whether the error is permanent)."""
+        try:
+            if self.connection is None:
+                self.connection = self._connect()
+            self.connection.send_message(message)
+            return None, False
+        except smtplib.SMTPRecipientsRefused as exc:
+            return f"SMTP: {exc.recipients}", True
+        except smtplib.SMTPResponseException as exc:
+            self.close()
+            text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
+            return f"SMTP {exc.smtp_code}: {text}", 500 <= exc.smtp_code < 600
+        except (smtplib.SMTPException, OSError) as exc:
+            self.close()
+            return f"{type(exc).__name__}: {exc}", False
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.quit()
+            except (smtplib.SMTPException, OSError):
+                self.connection.close()
+            self.connection = None
+
+
+@contextmanager
+def _smtp_session() -> Iterator[_Smtp]:
+    smtp = _Smtp()
+    try:
+        yield smtp
+    finally:
+        smtp.close()
+
+
+def _sender_domain() -> str:
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    return sender.rsplit("@", 1)[-1] if "@" in sender else "jinengtong.example"
+
+
+def build_message(delivery: Delivery) -> Message:
+    """The e-mail of a delivery: Chinese subject, plain-text and HTML parts, a link back, a stable Message-ID."""
+    reminder = delivery.reminder
+    config = current_app.config
+    tz = ZoneInfo(config["TZ"])
+    context = {
+        "user": delivery.user, "reminder": reminder, "kind_label": _kind_label(reminder.kind),
+        "due": reminder.due_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+        "link": config["APP_BASE_URL"].rstrip("/") + reminder.link,
+        "settings_link": config["APP_BASE_URL"].rstrip("/") + "/reminders/preferences",
+    }
+    # email.mime (compat32) rather than EmailMessage: the same message, composed several times faster.
+    message = MIMEMultipart("alternative")
+    subject = _("【技能通】提醒：%(title)s（%(due)s 截止）", title=reminder.title, due=context["due"])
+    message["Subject"] = Header(subject, "utf-8")
+    message["From"] = formataddr((_("技能通"), config["MAIL_DEFAULT_SENDER"]))
+    message["To"] = formataddr((delivery.user.display_name, delivery.address))
+    message["Message-ID"] = delivery.message_id(_sender_domain())
+    message["Date"] = format_datetime(reminder.processed_at or utcnow())
+    message["Auto-Submitted"] = "auto-generated"
+    # Straight from the Jinja environment: the page context processors need a request and a signed-in user.
+    templates = current_app.jinja_env
+    message.attach(MIMEText(templates.get_template("reminders/email.txt").render(**context), "plain", "utf-8"))
+    message.attach(MIMEText(templates.get_template("reminders/email.html").render(**context), "html", "utf-8"))
+    return message
+
+
+def _kind_label(key: str) -> str:
+    kind = KINDS.get(key)
+    return str(kind.label) if kind else key
+
+
+# ---------------------------------------------------------------- inbox
+
+@dataclass
+class InboxFilter:
+    kind: str = ""
+    unread: bool = False
+
+    def as_args(self) -> dict[str, str]:
+        return {k: v for k, v in {"kind": self.kind, "unread": "1" if self.unread else ""}.items() if v}
+
+
+def inbox(actor: User, flt: InboxFilter, after: str | None, per_page: int) -> KeysetPage[Delivery]:
+    """The actor's in-app reminders, newest first."""
+    stmt = sa.select(Delivery).where(Delivery.user_id == actor.id, Delivery.channel == Channel.INBOX)
+    if flt.kind:
+        stmt = stmt.where(Delivery.reminder.has(Reminder.kind == flt.kind))
+    if flt.unread:
+        stmt = stmt.where(Delivery.read_at.is_(None))
+    return keyset_page(stmt, [(Delivery.id, True)], after, per_page)
+
+
+def unread_count(actor: User) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Delivery)
+        .where(Delivery.user_id == actor.id, Delivery.channel == Channel.INBOX, Delivery.read_at.is_(None))) or 0
+
+
+def get_own_item(actor: User, delivery_id: int) -> Delivery:
+    delivery = db.session.get(Delivery, delivery_id)
+    if delivery is None or delivery.user_id != actor.id or delivery.channel is not Channel.INBOX:
+        raise_not_found()
+    return delivery
+
+
+def mark_read(actor: User, delivery_id: int, now: datetime) -> Delivery:
+    """Mark one of the actor's own in-app reminders read (a personal flag: no audit row)."""
+    delivery = get_own_item(actor, delivery_id)
+    if delivery.read_at is None:
+        delivery.read_at = now
+        db.session.commit()
+    return delivery
+
+
+def mark_all_read(actor: User, now: datetime) -> int:
+    result = db.session.execute(
+        sa.update(Delivery).where(Delivery.user_id == actor.id, Delivery.channel == Channel.INBOX,
+                                  Delivery.read_at.is_(None)).values(read_at=now)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount or 0
+
+
+# ---------------------------------------------------------------- preferences
+
+def email_preferences(actor: User) -> dict[str, bool]:
+    """Per kind of deadline: whether the actor wants reminders by e-mail too (default yes)."""
+    stored = dict(db.session.execute(
+        sa.select(ReminderPreference.kind, ReminderPreference.email)
+        .where(ReminderPreference.user_id == actor.id)).tuples().all())
+    return {key: stored.get(key, True) for key in KINDS}
+
+
+def set_email_preferences(actor: User, wanted: set[str]) -> None:
+    """Keep e-mail on for the kinds in ``wanted`` and off for the others."""
+    unknown = wanted - set(KINDS)
+    if unknown:
+        raise DomainError(_("未知的提醒类型"))
+    before = email_preferences(actor)
+    rows = {p.kind: p for p in db.session.scalars(
+        sa.select(ReminderPreference).where(ReminderPreference.user_id == actor.id))}
+    for key in KINDS:
+        row = rows.get(key) or ReminderPreference(user_id=actor.id, kind=key)
+        row.email = key in wanted
+        db.session.add(row)
+    audit.record(actor, "update", db.session.get(User, actor.id),
+                 before={"reminder_email": sorted(k for k, v in before.items() if v)},
+                 after={"reminder_email": sorted(wanted)}, summary=_("邮件提醒设置"))
+    db.session.commit()
+
+
+# ---------------------------------------------------------------- outbox (officials)
+
+OUTBOX_VIEWS = ("scheduled", "pending", "sent", "failed", "skipped")
+
+
+def outbox_counts(actor: User) -> dict[str, int]:
+    require(actor, "reminder.outbox")
+    reminders = dict(db.session.execute(
+        sa.select(Reminder.status, sa.func.count()).group_by(Reminder.status)).tuples().all())
+    deliveries = dict(db.session.execute(
+        sa.select(Delivery.status, sa.func.count()).where(Delivery.channel == Channel.EMAIL)
+        .group_by(Delivery.status)).tuples().all())
+    return {
+        "scheduled": reminders.get(ReminderStatus.SCHEDULED, 0),
+        "pending": deliveries.get(DeliveryStatus.PENDING, 0) + deliveries.get(DeliveryStatus.SENDING, 0),
+        "sent": deliveries.get(DeliveryStatus.SENT, 0),
+        "failed": deliveries.get(DeliveryStatus.FAILED, 0),
+        "skipped": reminders.get(ReminderStatus.SKIPPED, 0),
+    }
+
+
+def outbox_reminders(actor: User, status: ReminderStatus, after: str | None,
+                     per_page: int) -> KeysetPage[Reminder]:
+    require(actor, "reminder.outbox")
+    stmt = sa.select(Reminder).where(Reminder.status == status)
+    return keyset_page(stmt, [(Reminder.send_at, False), (Reminder.id, False)], after, per_page)
+
+
+def outbox_deliveries(actor: User, statuses: tuple[DeliveryStatus, ...], after: str | None,
+                      per_page: int) -> KeysetPage[Delivery]:
+    require(actor, "reminder.outbox")
+    stmt = (sa.select(Delivery).where(Delivery.channel == Channel.EMAIL, Delivery.status.in_(statuses))
+            .options(sa.orm.joinedload(Delivery.user)))
+    return keyset_page(stmt, [(Delivery.id, True)], after, per_page)
+
+
+def retry_delivery(actor: User, delivery_id: int, now: datetime) -> Delivery:
+    """Send a failed e-mail again at the next tick (with the same Message-ID), from a fresh count of tries."""
+    require(actor, "reminder.outbox")
+    delivery = db.session.get(Delivery, delivery_id)
+    if delivery is None or delivery.channel is not Channel.EMAIL:
+        raise_not_found()
+    if delivery.status is not DeliveryStatus.FAILED:
+        raise DomainError(_("只能重发发送失败的邮件"))
+    before = audit.snapshot(delivery, ["status", "attempts", "error"])
+    delivery.status, delivery.attempts, delivery.next_attempt_at = DeliveryStatus.PENDING, 0, now
+    audit.record(actor, "retry", delivery, before=before, after=audit.snapshot(delivery, ["status", "attempts",
+                                                                                          "error"]),
+                 summary=delivery.address)
+    db.session.commit()
+    return delivery
