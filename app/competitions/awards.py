@@ -7,7 +7,7 @@ Lines move draft → notice → approved → paid; an objection during the notic
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -260,6 +260,10 @@ def publish_notice(actor: User, event: Event, title: str, starts_on: date, now: 
     db.session.flush()
     for line in drafts:
         line.status, line.notice_id = AwardLineStatus.NOTICE, notice.id
+    from app.competitions.reminders import NOTICE_ENDS, _at
+    from app.reminders.services import schedule_deadline
+
+    schedule_deadline(NOTICE_ENDS, notice.id, _at(ends_on, 17), now=now)
     audit.record(actor, "publish_notice", notice, after={"lines": len(drafts), "starts_on": starts_on.isoformat(),
                                                          "ends_on": ends_on.isoformat()}, summary=notice.title)
     db.session.commit()
@@ -332,6 +336,10 @@ def approve(actor: User, event: Event, today: date, now: datetime) -> int:
                                   body=line.rule.honour_body, conferred_on=today, award_line_id=line.id))
         audit.record(actor, "approve", line, before={"status": "notice"}, after={"status": "approved"},
                      summary=_line_summary(line))
+    from app.competitions.reminders import PAYMENT_DAYS, PAYMENT_DUE, _at
+    from app.reminders.services import schedule_deadline
+
+    schedule_deadline(PAYMENT_DUE, event.id, _at(today + timedelta(days=PAYMENT_DAYS)), now=now)
     db.session.commit()
     return len(lines)
 

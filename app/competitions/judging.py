@@ -486,6 +486,10 @@ def lock_results(actor: User, event: Event, now: datetime) -> int:
         db.session.add(result)
     before = audit.snapshot(event, EVENT_RESULT_FIELDS)
     event.judging_state, event.results_locked_at, event.results_locked_by_id = JudgingState.LOCKED, now, actor.id
+    from app.competitions.reminders import SCORES_DUE
+    from app.reminders.services import cancel_deadline
+
+    cancel_deadline(SCORES_DUE, event.id)  # the task is done
     audit.record(actor, "lock_results", event, before=before, after=audit.snapshot(event, EVENT_RESULT_FIELDS),
                  summary=event.name)
     db.session.commit()
@@ -659,6 +663,13 @@ def update_settings(actor: User, event: Event, data: JudgingSettings) -> None:
     event.award_rule, event.medal_margin, event.scores_due_at = data.award_rule, data.medal_margin, data.scores_due_at
     event.tie_break = ",".join(i if i == "time" else "criterion:" + i.partition(":")[2].upper() for i in items)
     event.share_gold, event.share_silver, event.share_bronze, event.share_merit = shares
+    from app.competitions.reminders import SCORES_DUE
+    from app.reminders.services import cancel_deadline, schedule_deadline
+
+    if data.scores_due_at is not None:
+        schedule_deadline(SCORES_DUE, event.id, data.scores_due_at)
+    else:
+        cancel_deadline(SCORES_DUE, event.id)
     audit.record(actor, "update", event, before=before, after=audit.snapshot(event, SETTINGS_FIELDS),
                  summary=event.name)
     db.session.commit()

@@ -91,3 +91,119 @@ def _describe(what: str):
 register_kind(DeadlineKind(REGISTRATION_CLOSES, _l("赛项报名截止"), registration_closes_recipients,
                            _describe("closes")))
 register_kind(DeadlineKind(APPROVAL_DUE, _l("参赛报名审核截止"), approval_due_recipients, _describe("approval")))
+
+
+# ---------------------------------------------------------------- judging, selection and awards
+
+SCORES_DUE = "competition.scores_due"
+STAGE_ASSESSMENT = "competition.stage_assessment"
+NOTICE_ENDS = "competition.award_notice_ends"
+PAYMENT_DUE = "competition.award_payment_due"
+#: Approved prize money is due for payment this many days after approval.
+PAYMENT_DAYS = 30
+
+
+def _at(day, hour: int = 9) -> datetime:  # noqa: ANN001
+    return datetime.combine(day, time(hour, 0), tzinfo=ZoneInfo(current_app.config["TZ"]))
+
+
+def scores_due_recipients(subject_key: str) -> list[User]:
+    """The event's experts who still have aspects to mark, while scoring is open."""
+    from app.competitions import judging
+    from app.competitions.models import EventExpert, JudgingState
+
+    event = db.session.get(Event, int(subject_key))
+    if event is None or event.judging_state is not JudgingState.SCORING:
+        return []
+    experts = [x.user for x in db.session.scalars(sa.select(EventExpert).where(EventExpert.event_id == event.id))]
+    return [u for u in experts if u.active and (lambda p: p[0] < p[1])(judging.progress(u, event))]
+
+
+def stage_recipients(subject_key: str) -> list[User]:
+    """The organisers of the squad's source competition, while the stage is undecided."""
+    from app.competitions.models import SquadStage
+
+    stage = db.session.get(SquadStage, int(subject_key))
+    if stage is None or stage.decided_at is not None:
+        return []
+    return _users_of(sa.select(sa.literal(stage.squad.source_event.competition.organiser_id)), (Role.ORGANIZER,))
+
+
+def notice_recipients(subject_key: str) -> list[User]:
+    """The publishing official's colleagues, while lines of the notice wait for approval."""
+    from app.competitions.models import AwardLine, AwardLineStatus, AwardNotice
+
+    notice = db.session.get(AwardNotice, int(subject_key))
+    if notice is None or notice.published_by_id is None:
+        return []
+    pending = db.session.scalar(sa.select(AwardLine.id).where(
+        AwardLine.notice_id == notice.id,
+        AwardLine.status.in_([AwardLineStatus.NOTICE, AwardLineStatus.ON_HOLD])).limit(1))
+    if pending is None:
+        return []
+    publisher = db.session.get(User, notice.published_by_id)
+    return _users_of(sa.select(sa.literal(publisher.organisation_id)), (Role.OFFICIAL,))
+
+
+def payment_recipients(subject_key: str) -> list[User]:
+    """Officials of the organising bureau (and the city), while approved prize money of the event is unpaid."""
+    from app.competitions.models import AwardLine, AwardLineStatus
+    from app.core.enums import OrgKind
+    from app.core.models import Organisation
+
+    event = db.session.get(Event, int(subject_key))
+    if event is None:
+        return []
+    unpaid = db.session.scalar(sa.select(AwardLine.id).where(
+        AwardLine.event_id == event.id, AwardLine.status == AwardLineStatus.APPROVED, AwardLine.amount > 0).limit(1))
+    if unpaid is None:
+        return []
+    bureaus = sa.select(Organisation.id).where(sa.or_(Organisation.id == event.competition.organiser_id,
+                                                      Organisation.kind == OrgKind.MUNICIPAL_BUREAU))
+    return _users_of(bureaus, (Role.OFFICIAL,))
+
+
+def _describe_event(title, endpoint: str):  # noqa: ANN001
+    def describe(subject_key: str) -> Subject | None:
+        event = db.session.get(Event, int(subject_key))
+        if event is None:
+            return None
+        return Subject(title=title(f"{event.competition.name} · {event.name}"),
+                       link=url_for(endpoint, event_id=event.id))
+    return describe
+
+
+def _scores_title(name: str) -> str:
+    return _("%(event)s 评分截止", event=name)
+
+
+def _payment_title(name: str) -> str:
+    return _("%(event)s 奖金发放", event=name)
+
+
+def _describe_stage(subject_key: str) -> Subject | None:
+    from app.competitions.models import SquadStage
+
+    stage = db.session.get(SquadStage, int(subject_key))
+    if stage is None:
+        return None
+    return Subject(title=_("%(squad)s %(stage)s 阶段考核", squad=stage.squad.name, stage=stage.name),
+                   link=url_for("competitions.squad_detail", squad_id=stage.squad_id))
+
+
+def _describe_notice(subject_key: str) -> Subject | None:
+    from app.competitions.models import AwardNotice
+
+    notice = db.session.get(AwardNotice, int(subject_key))
+    if notice is None:
+        return None
+    return Subject(title=_("%(title)s 公示期满", title=notice.title),
+                   link=url_for("competitions.event_awards", event_id=notice.event_id))
+
+
+register_kind(DeadlineKind(SCORES_DUE, _l("评分截止"), scores_due_recipients,
+                           _describe_event(_scores_title, "competitions.score_sheet")))
+register_kind(DeadlineKind(STAGE_ASSESSMENT, _l("集训队阶段考核"), stage_recipients, _describe_stage))
+register_kind(DeadlineKind(NOTICE_ENDS, _l("奖励公示期满"), notice_recipients, _describe_notice, (1,)))
+register_kind(DeadlineKind(PAYMENT_DUE, _l("奖金发放期限"), payment_recipients,
+                           _describe_event(_payment_title, "competitions.event_awards")))

@@ -112,6 +112,11 @@ def add_stage(actor: User, squad: Squad, *, name: str, held_on: date, advance_co
     stage = SquadStage(squad_id=squad.id, position=len(squad.stages) + 1, name=name.strip(), held_on=held_on,
                        advance_count=advance_count)
     db.session.add(stage)
+    db.session.flush()
+    from app.competitions.reminders import STAGE_ASSESSMENT, _at
+    from app.reminders.services import schedule_deadline
+
+    schedule_deadline(STAGE_ASSESSMENT, stage.id, _at(held_on))
     audit.record(actor, "create", stage, after={"name": stage.name, "advance_count": advance_count,
                                                 "held_on": held_on.isoformat()}, summary=stage.name)
     db.session.commit()
@@ -164,6 +169,10 @@ def record_stage(actor: User, stage: SquadStage, entries: list[StageEntry], now:
             member.status, member.left_stage_id = SquadMemberStatus.LEFT, stage.id
             member.left_reason = entry.reason.strip()[:300]
     stage.decided_at = now
+    from app.competitions.reminders import STAGE_ASSESSMENT
+    from app.reminders.services import cancel_deadline
+
+    cancel_deadline(STAGE_ASSESSMENT, stage.id)
     audit.record(actor, "decide_stage", stage, after={"continues": sorted(e.member_id for e in continuing)},
                  summary=f"{squad.name} {stage.name}")
     db.session.commit()
