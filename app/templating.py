@@ -33,11 +33,15 @@ AUDIT_ACTIONS = {
     "create": _l("新增"), "update": _l("修改"), "import": _l("导入"), "login": _l("登录"),
     "reveal_id_number": _l("查看完整证件号"), "approve": _l("审核通过"), "reject": _l("不通过"),
     "request_changes": _l("退回修改"), "withdraw": _l("退赛"),
+    "submit": _l("提交备案"), "return": _l("退回修改"), "start": _l("开始培训"), "assess": _l("记录认定结果"),
+    "complete": _l("结业"), "quit": _l("退出学徒培训"), "upload": _l("上传文件"), "claim": _l("申领补贴"),
+    "clawback": _l("追回补贴"), "pay": _l("拨付"),
 }
 AUDIT_ENTITIES = {
     "people": _l("人员"), "organisations": _l("组织机构"), "users": _l("用户"), "certificates": _l("证书"),
     "policy_values": _l("政策参数"), "competitions": _l("大赛"), "events": _l("赛项"),
     "registrations": _l("报名"),
+    "apprentice_classes": _l("学徒班级"), "enrollments": _l("学徒登记"), "subsidy_lines": _l("学徒补贴"),
 }
 AUDIT_FIELDS = {
     "name": _l("名称/姓名"), "kind": _l("类型"), "uscc": _l("统一社会信用代码"), "district": _l("所在区"),
@@ -58,6 +62,12 @@ AUDIT_FIELDS = {
     "feeds_top_n": _l("晋级名额"), "worldskills_no": _l("世赛项目编号"), "team_size": _l("每队人数"),
     "venue": _l("比赛地点"), "year": _l("年份"), "klass": _l("类别"), "organiser_id": _l("主办单位"),
     "host_district": _l("承办区"), "description": _l("说明"),
+    "class_id": _l("班级"), "enterprise_id": _l("企业"), "institution_id": _l("培训机构"),
+    "target_level": _l("目标等级"), "hire_type": _l("用工类型"), "contract_starts_on": _l("劳动合同起始日"),
+    "contract_ends_on": _l("劳动合同终止日"), "extension_reason": _l("延期原因"), "withdrawn_on": _l("退出日期"),
+    "assessed_on": _l("认定日期"), "assessment_passed": _l("认定通过"), "certificate_number": _l("证书编号"),
+    "certificate_level": _l("取得等级"), "enrollment_id": _l("学徒登记"), "training_year": _l("培训年度"),
+    "amount": _l("金额"), "document": _l("文件类型"), "filename": _l("文件名"),
 }
 
 
@@ -69,6 +79,7 @@ def audit_label(value: str, kind: str) -> str:
 
 def _value_enums() -> dict[str, type | tuple[type, ...]]:
     # Imported here: templating loads before the areas' models.
+    from app.apprenticeships.enums import HireType
     from app.competitions.models import CompetitionClass, CompetitionLevel, Locality, RegistrationStatus
     from app.core.enums import District, DocType, OrgKind, Sex, SkillLevel
 
@@ -76,6 +87,7 @@ def _value_enums() -> dict[str, type | tuple[type, ...]]:
         "kind": OrgKind, "district": District, "host_district": District, "doc_type": DocType, "sex": Sex,
         "current_level": SkillLevel, "level": (SkillLevel, CompetitionLevel), "min_level": SkillLevel,
         "max_level": SkillLevel, "status": RegistrationStatus, "locality": Locality, "klass": CompetitionClass,
+        "target_level": SkillLevel, "certificate_level": SkillLevel, "hire_type": HireType,
     }
 
 

@@ -65,6 +65,7 @@ POLICY_KEYS: dict[str, PolicyKey] = {k.key: k for k in [
     PolicyKey("competition.prize_money_topup", _l("市级奖励加码（选手）"), _l("元"),
               {f"world/{m}": _Pair(LEVELS["world"], MEDALS[m]) for m in MEDALS}),
     PolicyKey("training_base.funding_per_athlete_day", _l("集训基地经费（每人每天）"), _l("元")),
+    PolicyKey("apprenticeship.plan_target", _l("学徒培训规划目标（2021–2025）"), _l("人次")),
     PolicyKey("apprenticeship.min_period_years", _l("培训期限下限"), _l("年")),
     PolicyKey("apprenticeship.min_contract_years", _l("学徒劳动合同最短期限"), _l("年")),
     PolicyKey("apprenticeship.min_enterprise_mentor_grade", _l("企业导师最低技能等级（填级别：5=五级/初级工 … "
