@@ -41,8 +41,11 @@ class EnrollmentForm(FlaskForm):
     person_id = SelectField(_l("学徒"), coerce=_int_or_none, validators=[InputRequired(REQUIRED)])
     hire_type = SelectField(_l("用工类型"), choices=HireType.choices, default=HireType.NEW_HIRE.value)
     institution_id = SelectField(_l("培训机构"), coerce=_int_or_none, validators=[InputRequired(REQUIRED)])
-    enterprise_mentor_id = SelectField(_l("企业导师"), coerce=_int_or_none, validators=[InputRequired(REQUIRED)])
-    institution_mentor_id = SelectField(_l("院校导师"), coerce=_int_or_none, validators=[InputRequired(REQUIRED)])
+    # Any person may be picked here; the service says why a mentor does not qualify (the wrong employer …).
+    enterprise_mentor_id = SelectField(_l("企业导师"), coerce=_int_or_none, validate_choice=False,
+                                       validators=[InputRequired(REQUIRED)])
+    institution_mentor_id = SelectField(_l("院校导师"), coerce=_int_or_none, validate_choice=False,
+                                        validators=[InputRequired(REQUIRED)])
     occupation_code = SelectField(_l("职业（工种）"), validators=[DataRequired(REQUIRED)])
     target_level = SelectField(_l("目标等级"), choices=_target_levels, validators=[DataRequired(REQUIRED)])
     contract_starts_on = DateField(_l("劳动合同起始日"), validators=[InputRequired(REQUIRED)])
