@@ -20,3 +20,6 @@ def init_app(app: Flask) -> None:
 
         click.echo(core_demo.seed())
         click.echo(competitions_demo.seed(datetime.now(ZoneInfo(app.config["TZ"])).date()))
+        from app.apprenticeships import demo as apprenticeships_demo
+
+        click.echo(apprenticeships_demo.seed(datetime.now(ZoneInfo(app.config["TZ"])).date()))

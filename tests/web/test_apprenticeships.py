@@ -357,3 +357,25 @@ def test_the_enrollment_list_query_count_is_constant(cast, login_as, app):
 def test_the_landing_page_replaces_the_coming_soon_stub(cast, login_as):
     html = login_as(cast.hr).get("/apprenticeships/").get_data(as_text=True)
     assert "coming-soon" not in html and "登记学徒" in html
+
+
+def test_the_demo_seeds_classes_in_every_state_with_a_ledger_once(app, ctx, web):
+    from app.apprenticeships import demo
+    from app.apprenticeships.models import SubsidyLine
+    from app.core import demo as core_demo
+
+    core_demo.seed(people=10)
+    first = demo.seed(date(2026, 11, 26))
+    counts = [db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in (Enrollment, SubsidyLine)]
+    assert "14 new enrollments" in first and counts[0] == 14
+    assert demo.seed(date(2026, 11, 26)) == "demo apprenticeships ready (0 new enrollments)"
+    assert [db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in (Enrollment, SubsidyLine)] == counts
+    statuses = set(db.session.scalars(sa.select(Enrollment.status)))
+    assert statuses == set(EnrollmentStatus) - {EnrollmentStatus.APPROVED}
+    from app.core.models import User
+
+    web.login("official", core_demo.DEMO_PASSWORD)
+    page = web.get("/apprenticeships/ledger?group=district").get_data(as_text=True)
+    assert "浦东新区" in page and "闵行区" in page
+    mentor = db.session.scalar(sa.select(User).where(User.username == "mentor"))
+    assert mentor.person_id is not None
