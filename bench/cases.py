@@ -171,4 +171,5 @@ def people_search_name_employer(ctx: BenchContext) -> str:
 
 
 # Areas register their cases in their own modules (imported last, so they print after the people pages).
+import bench.apprenticeships  # noqa: E402,F401
 from bench import competitions  # noqa: E402,F401

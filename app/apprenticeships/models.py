@@ -109,6 +109,9 @@ class Enrollment(db.Model):
         sa.Index("ix_enrollments_enterprise_id_id", "enterprise_id", "id"),
         sa.Index("ix_enrollments_institution_id_id", "institution_id", "id"),
         sa.Index("ix_enrollments_class_id_id", "class_id", "id"),
+        # The city's progress against the plan: approved enrollments by start date (a count over this index only).
+        sa.Index("ix_enrollments_approved_starts_on", "starts_on",
+                 sqlite_where=sa.text("approved_at IS NOT NULL"), postgresql_where=sa.text("approved_at IS NOT NULL")),
         # A person is in at most one open enrollment at a time.
         sa.Index("uq_enrollments_open_person", "person_id", unique=True,
                  sqlite_where=sa.text("status IN ('draft','submitted','approved','in_training','assessed')"),

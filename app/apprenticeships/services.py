@@ -400,11 +400,10 @@ def plan_progress(actor: User) -> tuple[int, int] | None:
     """For municipal officials: apprentice trainings approved in the plan years against the plan's target."""
     if not is_municipal_official(actor):
         return None
-    counted = (EnrollmentStatus.APPROVED, EnrollmentStatus.IN_TRAINING, EnrollmentStatus.ASSESSED,
-               EnrollmentStatus.COMPLETED, EnrollmentStatus.WITHDRAWN)
+    # Every enrollment that was approved counts as one 人次 (a later withdrawal does not undo the training).
     done = db.session.scalar(sa.select(sa.func.count()).select_from(Enrollment).where(
-        Enrollment.status.in_(counted), Enrollment.approved_at.is_not(None),
-        Enrollment.starts_on >= date(PLAN_YEARS[0], 1, 1), Enrollment.starts_on <= date(PLAN_YEARS[1], 12, 31))) or 0
+        Enrollment.approved_at.is_not(None), Enrollment.starts_on >= date(PLAN_YEARS[0], 1, 1),
+        Enrollment.starts_on <= date(PLAN_YEARS[1], 12, 31))) or 0
     target = _policy("apprenticeship.plan_target", date(PLAN_YEARS[1], 12, 31))
     return done, int(target) if target is not None else 0
 

@@ -52,7 +52,8 @@ def index() -> Response:
     page = services.list_enrollments(current_user, flt, request.args.get("after"), current_app.config["PAGE_SIZE"])
     return render("apprenticeships/index.html", block="enrollment_results", page=page, flt=flt, args=flt.as_args(),
                   statuses=EnrollmentStatus, districts=District, counts=services.status_counts(current_user, flt),
-                  progress=services.plan_progress(current_user), MentorKind=MentorKind)
+                  # The city's progress is one city-wide figure: shown above the unfiltered list only.
+                  progress=None if flt.as_args() else services.plan_progress(current_user), MentorKind=MentorKind)
 
 
 @bp.get("/export.xlsx")
@@ -93,7 +94,8 @@ def _class_page(klass, status: int = 200, import_form=None, document_form=None, 
     return render("apprenticeships/class_detail.html", status=status, klass=klass, enrollments=enrollments,
                   lines=services.class_lines(klass), import_form=import_form or ClassImportForm(prefix="import"),
                   document_form=document_form or DocumentForm(prefix="doc"), reports=reports or [],
-                  may=lambda action: services.may(current_user, action, klass), MentorKind=MentorKind,
+                  may=lambda action: services.may(current_user, action, klass) and any(
+                      services.rules.next_status(e.status, action) for e in enrollments), MentorKind=MentorKind,
                   training_years=range(1, years + 1), can_claim=can(current_user, "subsidy.claim", klass),
                   statuses=EnrollmentStatus)
 

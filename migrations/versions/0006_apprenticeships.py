@@ -2,7 +2,7 @@
 
 Revision ID: 0006
 Revises: 0004
-Create Date: 2026-11-26 00:07:09.490154
+Create Date: 2026-11-26 00:24:24.886170
 
 """
 from alembic import op
@@ -75,6 +75,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_enrollments'))
     )
     with op.batch_alter_table('enrollments', schema=None) as batch_op:
+        batch_op.create_index('ix_enrollments_approved_starts_on', ['starts_on'], unique=False, sqlite_where=sa.text('approved_at IS NOT NULL'), postgresql_where=sa.text('approved_at IS NOT NULL'))
         batch_op.create_index('ix_enrollments_class_id_id', ['class_id', 'id'], unique=False)
         batch_op.create_index('ix_enrollments_district_id', ['district', 'id'], unique=False)
         batch_op.create_index('ix_enrollments_district_status_id', ['district', 'status', 'id'], unique=False)
@@ -198,6 +199,7 @@ def downgrade():
         batch_op.drop_index('ix_enrollments_district_status_id')
         batch_op.drop_index('ix_enrollments_district_id')
         batch_op.drop_index('ix_enrollments_class_id_id')
+        batch_op.drop_index('ix_enrollments_approved_starts_on', sqlite_where=sa.text('approved_at IS NOT NULL'), postgresql_where=sa.text('approved_at IS NOT NULL'))
 
     op.drop_table('enrollments')
     with op.batch_alter_table('apprentice_classes', schema=None) as batch_op:

@@ -108,15 +108,16 @@ def test_a_class_goes_from_excel_to_approval_subsidies_clawback_balance_and_a_le
         {"name": "劳动合同.pdf", "mimeType": "application/pdf", "buffer": b"<html>not a pdf</html>"})
     page.get_by_role("button", name="上传文件").click()
     expect(page.locator("#class-document")).to_contain_text("只接受 PDF、PNG 或 JPEG 文件")
-    for label, name in (("劳动合同", "劳动合同.pdf"), ("学徒培训合同（企业与学徒）", "学徒培训合同.pdf"),
-                        ("培训合作协议（企业与培训机构）", "合作协议.pdf"), ("培训计划", "培训计划.png")):
+    kinds = (("劳动合同", "劳动合同.pdf"), ("学徒培训合同（企业与学徒）", "学徒培训合同.pdf"),
+             ("培训合作协议（企业与培训机构）", "合作协议.pdf"), ("培训计划", "培训计划.png"))
+    for uploaded, (label, name) in enumerate(kinds, start=1):
         page.get_by_label("文件类型").select_option(label=label)
         content = af.PNG if name.endswith(".png") else af.PDF
         page.get_by_label("文件（PDF、PNG 或 JPEG）").set_input_files(
             {"name": name, "mimeType": "application/pdf", "buffer": content})
         page.get_by_role("button", name="上传文件").click()
+        expect(page.locator("#class-enrollments .docs-count")).to_have_text([f"{uploaded}/4"] * 3)
         expect(page.locator("#flash-messages")).to_contain_text("已为 3 名学徒附上文件")
-    expect(page.locator("#class-enrollments .docs-count")).to_have_text(["4/4", "4/4", "4/4"])
     page.get_by_role("button", name="整班提交备案").click()
     expect(page.locator("#flash-messages")).to_contain_text("已为 3 名学徒提交备案")
     for name in ("陈一鸣", "林晓", "周子豪"):
@@ -219,6 +220,9 @@ def test_an_enterprise_enrolls_one_apprentice_by_the_form(app, ctx, page):
     expect(page.locator(".field-extension_reason .invalid-feedback")).to_contain_text("须说明延期原因")
     screenshot(page, "apprenticeships-form-error")
     page.get_by_label("延期原因（超过2年时必填）").fill("岗位技术复杂")
+    # Two and a half years: 1,500 hours of which 400 in the classroom.
+    page.get_by_label("计划学时 1").fill("200")
+    page.get_by_label("计划学时 2").fill("200")
     page.get_by_label("计划学时 3").fill("1200")
     page.get_by_role("button", name="保存草稿").click()
     expect(page.locator("#enrollment-status")).to_have_text("草稿")
