@@ -259,6 +259,9 @@ def _check_mentor(mentor_id: int | None, kind: MentorKind, organisation: Organis
                                 level=required.label if required else "", name=mentor.name,
                                 has=mentor.current_level.label if mentor.current_level else _("无等级")), field_name)
     maximum = _policy_int("mentor.max_concurrent_apprentices", on)
+    # Serialise enrollments naming the same mentor while their apprentices are counted (a PostgreSQL row lock;
+    # SQLite already serialises writers), so two at once cannot both take the last place.
+    db.session.execute(sa.select(Person.id).where(Person.id == mentor.id).with_for_update())
     if not rules.mentor_has_room(mentor_load(mentor.id), maximum):
         raise DomainError(_("导师 %(name)s 已同时带徒 %(n)d 人，达到上限", name=mentor.name, n=maximum), field_name)
     return mentor

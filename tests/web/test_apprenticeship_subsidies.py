@@ -283,3 +283,24 @@ def test_the_class_export_lists_its_apprentices(cast, login_as):
     rows = list(wb.active.iter_rows(values_only=True))
     assert rows[1][1] == "王小明" and rows[1][7] == "孙师傅" and "*" in rows[1][2]
 
+
+
+def test_the_ledger_page_query_count_is_constant(cast, login_as, app):
+    from tests.conftest import count_queries
+
+    klass = af.klass(cast)
+    af.approved(cast, class_id=klass.id)
+    _claim(cast, klass, SubsidyKind.ADVANCE)
+    web = login_as(factories.municipal_official())
+    with count_queries(app) as few:
+        web.get("/apprenticeships/ledger")
+    teachers = [factories.person(f"老师{i}", cast.institution, level=SkillLevel.LEVEL_2) for i in range(2)]
+    more = af.klass(cast, name="第二班")
+    for i in range(10):
+        af.approved(cast, af.apprentice(cast, f"学徒{i}"), more.id, institution_mentor_id=teachers[i % 2].id,
+                    enterprise_mentor_id=factories.person(f"师傅{i}", cast.enterprise, level=SkillLevel.LEVEL_3).id)
+    _claim(cast, more, SubsidyKind.ADVANCE)
+    with count_queries(app) as many:
+        html = web.get("/apprenticeships/ledger").get_data(as_text=True)
+    assert html.count('class="line-advance"') == 11
+    assert len(many) == len(few)
