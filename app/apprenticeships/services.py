@@ -31,7 +31,7 @@ from app.apprenticeships.models import (
     SubsidyLine,
     SubsidyStatus,
 )
-from app.auth.permissions import can, enrollment_scope, is_municipal_official, official_district, require
+from app.auth.permissions import STAFF_ROLES, can, enrollment_scope, is_municipal_official, official_district, require
 from app.core import audit
 from app.core.enums import COLLEGE_KINDS, District, OrgKind, SkillLevel
 from app.core.models import Certificate, Occupation, Organisation, Person, User
@@ -151,15 +151,17 @@ def get_class(actor: User, class_id: int) -> ApprenticeClass:
 
 
 def class_scope(actor: User) -> sa.ColumnElement[bool]:
+    """Classes an official's district holds, or that the staff's own enterprise or institution runs."""
     if is_municipal_official(actor):
         return sa.true()
     clauses = []
     district = official_district(actor)
     if district is not None:
         clauses.append(ApprenticeClass.district == district)
-    clauses.append(ApprenticeClass.enterprise_id == actor.organisation_id)
-    clauses.append(ApprenticeClass.institution_id == actor.organisation_id)
-    return sa.or_(*clauses)
+    if actor.roles & STAFF_ROLES:
+        clauses.append(ApprenticeClass.enterprise_id == actor.organisation_id)
+        clauses.append(ApprenticeClass.institution_id == actor.organisation_id)
+    return sa.or_(*clauses) if clauses else sa.false()
 
 
 def list_classes(actor: User, limit: int = 200) -> list[tuple[ApprenticeClass, dict[EnrollmentStatus, int]]]:

@@ -379,3 +379,14 @@ def test_the_demo_seeds_classes_in_every_state_with_a_ledger_once(app, ctx, web)
     assert "浦东新区" in page and "闵行区" in page
     mentor = db.session.scalar(sa.select(User).where(User.username == "mentor"))
     assert mentor.person_id is not None
+
+
+def test_classes_are_listed_for_their_enterprise_institution_and_district_only(cast, login_as):
+    klass = af.klass(cast)
+    other = af.cast(District.XUHUI, prefix="另")
+    mentor_user = factories.user(cast.enterprise, Role.MENTOR, person_id=cast.enterprise_mentor.id)
+    for user in (cast.hr, cast.college, cast.official, factories.municipal_official()):
+        assert klass.name in login_as(user).get("/apprenticeships/classes").get_data(as_text=True)
+    for user in (other.hr, other.official, mentor_user):
+        assert klass.name not in login_as(user).get("/apprenticeships/classes").get_data(as_text=True)
+    assert login_as(other.hr).get(f"/apprenticeships/classes/{klass.id}").status_code == 403
