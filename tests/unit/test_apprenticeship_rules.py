@@ -195,3 +195,17 @@ def test_ledger_totals_add_claims_approvals_payments_and_clawbacks():
     assert totals.clawed_back == Decimal("-4000.00")
     assert totals.net == Decimal("0.00")
     assert totals.lines == 5
+
+
+@pytest.mark.parametrize("standard", [Decimal("5000"), Decimal("7000"), Decimal("8000"), Decimal("9000"),
+                                      Decimal("5333.33")])
+@pytest.mark.parametrize("ratio", [Decimal("0.5"), Decimal("0.3"), Decimal("0.333")])
+def test_for_every_month_count_advance_and_balance_add_up_and_the_clawback_undoes_the_advance(standard, ratio):
+    for months in range(1, 13):
+        amount = rules.prorated(standard, months)
+        advanced = rules.advance(amount, ratio)
+        assert advanced <= amount * ratio + Decimal("0.005")
+        assert advanced + rules.balance(amount, advanced) == amount
+        assert advanced + rules.clawback(advanced) == 0
+        assert amount == amount.quantize(Decimal("0.01"))
+    assert rules.prorated(standard, 13) == rules.prorated(standard, 12) == rules.money(standard)
