@@ -50,7 +50,10 @@ def index() -> Response:
     """The enrollment list (filtered in the URL), with status counts and, for the city, the plan's progress."""
     flt = _filter()
     page = services.list_enrollments(current_user, flt, request.args.get("after"), current_app.config["PAGE_SIZE"])
+    # Labels looked up once per page, not once per row and column (each lookup is a translation).
+    labels = {m: m.label for enum_cls in (District, EnrollmentStatus, SkillLevel, MentorKind) for m in enum_cls}
     return render("apprenticeships/index.html", block="enrollment_results", page=page, flt=flt, args=flt.as_args(),
+                  mentors=services.mentor_names([e.id for e in page.items]), labels=labels,
                   statuses=EnrollmentStatus, districts=District, counts=services.status_counts(current_user, flt),
                   # The city's progress is one city-wide figure: shown above the unfiltered list only.
                   progress=None if flt.as_args() else services.plan_progress(current_user), MentorKind=MentorKind)
