@@ -54,9 +54,19 @@ def index() -> Response:
     labels = {m: m.label for enum_cls in (District, EnrollmentStatus, SkillLevel, MentorKind) for m in enum_cls}
     return render("apprenticeships/index.html", block="enrollment_results", page=page, flt=flt, args=flt.as_args(),
                   mentors=services.mentor_names([e.id for e in page.items]), labels=labels,
-                  statuses=EnrollmentStatus, districts=District, counts=services.status_counts(current_user, flt),
+                  statuses=EnrollmentStatus, districts=District)
+
+
+@bp.get("/summary")
+@login_required
+def summary() -> Response:
+    """The counts by status (and, for the city, progress against the plan) above the list, loaded after it:
+    counting thousands of rows must not hold up the page of 50."""
+    flt = _filter()
+    return render("apprenticeships/_summary.html", counts=services.status_counts(current_user, flt),
+                  statuses=EnrollmentStatus,
                   # The city's progress is one city-wide figure: shown above the unfiltered list only.
-                  progress=None if flt.as_args() else services.plan_progress(current_user), MentorKind=MentorKind)
+                  progress=None if flt.as_args() else services.plan_progress(current_user))
 
 
 @bp.get("/export.xlsx")

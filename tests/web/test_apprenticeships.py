@@ -321,9 +321,27 @@ def test_each_role_sees_only_its_enrollments(cast, login_as):
 
 def test_the_municipal_official_sees_progress_against_the_plan_target(cast, login_as):
     af.approved(cast)
-    page = login_as(factories.municipal_official()).get("/apprenticeships/").get_data(as_text=True)
-    assert "2021–2025 规划目标：60,000 人次；已备案 0 人次" in page or "已备案 1 人次" in page
-    assert "plan-progress" not in login_as(cast.hr).get("/apprenticeships/").get_data(as_text=True)
+    af.approved(cast, af.apprentice(cast, "往年学徒"), starts=date(2025, 3, 1), ends=date(2026, 3, 1))
+    web = login_as(factories.municipal_official())
+    assert 'hx-get="/apprenticeships/summary"' in web.get("/apprenticeships/").get_data(as_text=True)
+    summary = web.get("/apprenticeships/summary").get_data(as_text=True)
+    assert "2021–2025 规划目标：60,000 人次；已备案 1 人次（0.0%）" in summary  # the 2026 start is outside the plan
+    assert "已备案 2" in summary
+    assert "plan-progress" not in web.get("/apprenticeships/summary?district=huangpu").get_data(as_text=True)
+    assert "plan-progress" not in login_as(cast.hr).get("/apprenticeships/summary").get_data(as_text=True)
+
+
+def test_the_summary_counts_by_status_within_the_filter_and_the_users_scope(cast, login_as):
+    af.enrollment(cast, af.apprentice(cast, "草稿甲"))
+    af.approved(cast, af.apprentice(cast, "备案乙"))
+    other = af.cast(District.XUHUI, prefix="另")
+    af.enrollment(other, factories.person("徐汇丙", other.enterprise, level=SkillLevel.LEVEL_5))
+    web = login_as(factories.municipal_official())
+    counts = web.get("/apprenticeships/summary?district=huangpu").get_data(as_text=True)
+    assert "草稿 1" in counts and "已备案 1" in counts
+    assert "草稿 2" in web.get("/apprenticeships/summary").get_data(as_text=True)
+    assert "草稿 1" in login_as(other.hr).get("/apprenticeships/summary").get_data(as_text=True)
+    assert "已备案" not in login_as(other.hr).get("/apprenticeships/summary").get_data(as_text=True)
 
 
 def test_the_list_filters_by_district_and_status(cast, login_as):
