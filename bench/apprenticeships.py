@@ -118,3 +118,17 @@ def enrollments_district_status_deep(ctx: BenchContext) -> str:
 @page("enrollments_status_only", expect=ROW)
 def enrollments_status_only(ctx: BenchContext) -> str:
     return enrollments_url(ctx, status=EnrollmentStatus.SUBMITTED.value)
+
+
+@page("enrollments_summary_district", expect='id="status-counts"')
+def enrollments_summary_district(ctx: BenchContext) -> str:
+    """The counts by status for one district, loaded after the list (hx-trigger="load")."""
+    bench_enrollments(ctx)
+    return "/apprenticeships/summary?district=pudong&status=in_training"
+
+
+@page("enrollments_summary_city", expect='id="plan-progress"')
+def enrollments_summary_city(ctx: BenchContext) -> str:
+    """The city's counts and its progress against the plan (the unfiltered list's summary)."""
+    bench_enrollments(ctx)
+    return "/apprenticeships/summary"
