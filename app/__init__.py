@@ -56,6 +56,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
 
 def _import_models() -> None:
     """Import every area's models so Alembic and relationships see all tables."""
+    import app.apprenticeships.models  # noqa: F401
     import app.competitions.models  # noqa: F401
     import app.core.models  # noqa: F401
     import app.reminders.models  # noqa: F401

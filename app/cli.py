@@ -37,3 +37,6 @@ def init_app(app: Flask) -> None:
         from app.reminders import demo as reminders_demo
 
         click.echo(reminders_demo.seed(utcnow()))
+        from app.apprenticeships import demo as apprenticeships_demo
+
+        click.echo(apprenticeships_demo.seed(datetime.now(ZoneInfo(app.config["TZ"])).date()))

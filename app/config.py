@@ -74,4 +74,7 @@ class Config:
     REMINDER_BADGE_POLL_SECONDS = int(os.environ.get("REMINDER_BADGE_POLL_SECONDS", "60"))
 
     PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "50"))
+    #: Uploaded documents (apprenticeships) live here, outside the database; each file at most this size.
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
+    UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")

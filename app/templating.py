@@ -44,6 +44,9 @@ AUDIT_ACTIONS = {
     "designate": _l("认定"), "delete": _l("删除"), "move": _l("调整时间"), "cancel": _l("取消"),
     "correct": _l("更正"),
     "retry": _l("重发"),
+    "submit": _l("提交备案"), "return": _l("退回修改"), "start": _l("开始培训"), "assess": _l("记录认定结果"),
+    "complete": _l("结业"), "quit": _l("退出学徒培训"), "upload": _l("上传文件"), "claim": _l("申领补贴"),
+    "clawback": _l("追回补贴"), "pay": _l("拨付"),
 }
 AUDIT_ENTITIES = {
     "people": _l("人员"), "organisations": _l("组织机构"), "users": _l("用户"), "certificates": _l("证书"),
@@ -56,6 +59,7 @@ AUDIT_ENTITIES = {
     "training_camps": _l("集训"), "camp_modules": _l("训练模块"), "training_sessions": _l("训练课程"),
     "session_logs": _l("训练日志"),
     "reminder_deliveries": _l("提醒发送"),
+    "apprentice_classes": _l("学徒班级"), "enrollments": _l("学徒登记"), "subsidy_lines": _l("学徒补贴"),
 }
 AUDIT_FIELDS = {
     "name": _l("名称/姓名"), "kind": _l("类型"), "uscc": _l("统一社会信用代码"), "district": _l("所在区"),
@@ -99,6 +103,12 @@ AUDIT_FIELDS = {
     "content": _l("训练内容"), "notes": _l("备注"), "attendance": _l("出勤"), "scores": _l("成绩"),
     "criterion_code": _l("评分标准模块"), "planned_hours": _l("计划学时"),
     "attempts": _l("尝试次数"), "error": _l("错误"), "reminder_email": _l("邮件提醒"),
+    "class_id": _l("班级"), "enterprise_id": _l("企业"), "institution_id": _l("培训机构"),
+    "target_level": _l("目标等级"), "hire_type": _l("用工类型"), "contract_starts_on": _l("劳动合同起始日"),
+    "contract_ends_on": _l("劳动合同终止日"), "extension_reason": _l("延期原因"), "withdrawn_on": _l("退出日期"),
+    "assessed_on": _l("认定日期"), "assessment_passed": _l("认定通过"), "certificate_number": _l("证书编号"),
+    "certificate_level": _l("取得等级"), "enrollment_id": _l("学徒登记"), "training_year": _l("培训年度"),
+    "amount": _l("金额"), "document": _l("文件类型"), "filename": _l("文件名"),
 }
 
 
@@ -110,6 +120,7 @@ def audit_label(value: str, kind: str) -> str:
 
 def _value_enums() -> dict[str, type | tuple[type, ...]]:
     # Imported here: templating loads before the areas' models.
+    from app.apprenticeships.enums import HireType
     from app.competitions.models import (
         AwardBand,
         AwardLineStatus,
@@ -130,6 +141,7 @@ def _value_enums() -> dict[str, type | tuple[type, ...]]:
         "klass": CompetitionClass, "judging_state": JudgingState, "award_rule": AwardRuleKind, "band": AwardBand,
         "promotion": PromotionMode, "promotion_level": SkillLevel, "promotion_alt_level": SkillLevel,
         **_training_base_enums(),
+        "target_level": SkillLevel, "certificate_level": SkillLevel, "hire_type": HireType,
     }
 
 

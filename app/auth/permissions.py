@@ -44,6 +44,13 @@ ACTION_ROLES: dict[str, frozenset[Role]] = {
     "training_session.schedule": frozenset({Role.OFFICIAL, Role.COACH}) | STAFF_ROLES,
     "training_session.log": frozenset({Role.COACH, Role.OFFICIAL}) | STAFF_ROLES,
     "reminder.outbox": frozenset({Role.OFFICIAL}),
+    "apprenticeship.view": frozenset(Role),
+    "apprenticeship.enroll": frozenset({Role.ENTERPRISE_HR}),
+    "apprenticeship.review": frozenset({Role.OFFICIAL}),
+    "apprenticeship.train": frozenset({Role.COLLEGE_STAFF, Role.OFFICIAL}),
+    "subsidy.view": frozenset({Role.OFFICIAL, Role.ENTERPRISE_HR}),
+    "subsidy.claim": frozenset({Role.ENTERPRISE_HR}),
+    "subsidy.review": frozenset({Role.OFFICIAL}),
 }
 
 
@@ -84,6 +91,10 @@ def can(user: User, action: str, obj: Any = None) -> bool:
         if action == "registration.review":
             return _can_manage_competition(user, obj.event.competition)
         return _can_touch_organisation_as_unit(user, obj.unit_id, obj.unit.district)
+    from app.apprenticeships.models import ApprenticeClass, Enrollment
+
+    if isinstance(obj, (Enrollment, ApprenticeClass)):
+        return _can_touch_apprenticeship(user, action, obj)
     if isinstance(obj, PolicyValue):
         return is_municipal_official(user) or (
             obj.district is not None and obj.district == official_district(user)
@@ -210,3 +221,48 @@ def _can_on_training_base(user: User, action: str, base: Any) -> bool:
     if action in ("training_session.schedule", "training_session.log"):
         return is_base_manager(user, base) or is_base_coach(user, base)
     return False
+
+def _can_touch_apprenticeship(user: User, action: str, obj: Any) -> bool:
+    """Officials act on their district's (municipal: all); an enterprise on its own; an institution's staff on
+    those it trains; mentors and the apprentice only see theirs."""
+    if is_municipal_official(user):
+        return True
+    district = official_district(user)
+    if district is not None and obj.district == district:
+        return True
+    if action in ("apprenticeship.enroll", "subsidy.claim", "subsidy.view"):
+        return obj.enterprise_id == user.organisation_id
+    if action == "apprenticeship.train":
+        return obj.institution_id == user.organisation_id
+    if action != "apprenticeship.view":
+        return False
+    if user.roles & STAFF_ROLES and user.organisation_id in (obj.enterprise_id, obj.institution_id):
+        return True
+    if user.person_id is not None and getattr(obj, "person_id", None) == user.person_id:
+        return True
+    if user.has_role(Role.MENTOR) and user.person_id is not None:
+        return any(m.mentor_id == user.person_id for m in getattr(obj, "mentors", []))
+    return False
+
+
+def enrollment_scope(user: User) -> sa.ColumnElement[bool]:
+    """The enrollments this user may see, as a WHERE clause: a district's, an enterprise's, an institution's,
+    a mentor's apprentices, an apprentice's own; municipal officials see all."""
+    from app.apprenticeships.models import Enrollment, MentorAssignment
+
+    if is_municipal_official(user):
+        return sa.true()
+    clauses = []
+    district = official_district(user)
+    if district is not None:
+        clauses.append(Enrollment.district == district)
+    if user.has_role(Role.ENTERPRISE_HR):
+        clauses.append(Enrollment.enterprise_id == user.organisation_id)
+    if user.has_role(Role.COLLEGE_STAFF):
+        clauses.append(Enrollment.institution_id == user.organisation_id)
+    if user.person_id is not None:
+        clauses.append(Enrollment.person_id == user.person_id)
+        if user.has_role(Role.MENTOR):
+            clauses.append(Enrollment.id.in_(sa.select(MentorAssignment.enrollment_id)
+                                             .where(MentorAssignment.mentor_id == user.person_id)))
+    return sa.or_(*clauses) if clauses else sa.false()

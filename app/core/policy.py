@@ -72,6 +72,11 @@ POLICY_KEYS: dict[str, PolicyKey] = {k.key: k for k in [
     PolicyKey("reminder.send_hour", _l("提醒发送时刻（上海时间）"), _l("时"), max_value=Decimal("23")),
     PolicyKey("reminder.working_days_only", _l("提醒遇节假日提前到上一个工作日（1=是，0=否）"), _l("开关"),
               max_value=Decimal("1")),
+    PolicyKey("apprenticeship.plan_target", _l("学徒培训规划目标（2021–2025）"), _l("人次")),
+    PolicyKey("apprenticeship.min_period_years", _l("培训期限下限"), _l("年")),
+    PolicyKey("apprenticeship.min_contract_years", _l("学徒劳动合同最短期限"), _l("年")),
+    PolicyKey("apprenticeship.min_enterprise_mentor_grade", _l("企业导师最低技能等级（填级别：5=五级/初级工 … "
+              "1=一级/高级技师；0=不限）"), _l("级"), max_value=Decimal("5")),
 ]}
 
 
