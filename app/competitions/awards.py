@@ -241,9 +241,11 @@ def notices_for(event: Event) -> list[AwardNotice]:
 
 # ---------------------------------------------------------------- notice, objections, approval
 
-def publish_notice(actor: User, event: Event, title: str, starts_on: date, now: datetime,
-                   holidays: frozenset[date] = frozenset(), workdays: frozenset[date] = frozenset()) -> AwardNotice:
-    """Put every draft line of the event under public notice for five working days from ``starts_on``."""
+def publish_notice(actor: User, event: Event, title: str, starts_on: date, now: datetime) -> AwardNotice:
+    """Put every draft line of the event under public notice for five working days from ``starts_on``
+    (Chinese public holidays and 调休 working days counted as the calendar says)."""
+    from app.reminders.rules import is_working_day
+
     _require_event(actor, event)
     drafts = list(db.session.scalars(sa.select(AwardLine).where(
         AwardLine.event_id == event.id, AwardLine.status == AwardLineStatus.DRAFT).with_for_update()))
@@ -251,9 +253,8 @@ def publish_notice(actor: User, event: Event, title: str, starts_on: date, now: 
         raise DomainError(_("没有待公示的奖励"), "title")
     if not title.strip():
         raise DomainError(_("请填写公示标题"), "title")
-    ends_on = rules.add_working_days(starts_on, NOTICE_WORKING_DAYS - 1, holidays, workdays) \
-        if starts_on.weekday() < 5 or starts_on in workdays else rules.add_working_days(starts_on, NOTICE_WORKING_DAYS,
-                                                                                        holidays, workdays)
+    first_counts = 1 if is_working_day(starts_on) else 0
+    ends_on = rules.add_working_days(starts_on, NOTICE_WORKING_DAYS - first_counts, is_working_day)
     notice = AwardNotice(event_id=event.id, title=title.strip()[:200], starts_on=starts_on, ends_on=ends_on,
                          published_by_id=actor.id, published_at=now)
     db.session.add(notice)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
@@ -409,13 +410,16 @@ def _one_promotion_per_person(lines: list[AwardLineSpec]) -> list[AwardLineSpec]
     return result
 
 
-def add_working_days(start: date, days: int, holidays: frozenset[date] = frozenset(),
-                     workdays: frozenset[date] = frozenset()) -> date:
-    """The date ``days`` working days after ``start`` (Saturdays, Sundays and ``holidays`` skipped; a weekend
-    date in ``workdays`` — a 调休 working day — counts)."""
+def weekday(day: date) -> bool:
+    return day.weekday() < 5
+
+
+def add_working_days(start: date, days: int, is_workday: Callable[[date], bool] = weekday) -> date:
+    """The date ``days`` working days after ``start``; ``is_workday`` decides (the app passes the Chinese
+    calendar: public holidays off, 调休 weekend working days on)."""
     day, left = start, days
     while left > 0:
         day += timedelta(days=1)
-        if (day.weekday() < 5 and day not in holidays) or day in workdays:
+        if is_workday(day):
             left -= 1
     return day

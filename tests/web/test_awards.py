@@ -239,3 +239,13 @@ def test_results_can_be_unlocked_and_relocked_after_awards_were_generated(app, c
     judging.lock_results(organiser, ev, utcnow())
     with pytest.raises(DomainError, match="已全部生成"):
         awards.generate(official, ev)
+
+
+def test_a_notice_over_national_day_counts_working_days_by_the_chinese_calendar(app, ctx):
+    ev = locked(2)
+    standard_rules()
+    official = factories.municipal_official()
+    awards.generate(official, ev)
+    notice = awards.publish_notice(official, ev, "国庆前公示", date(2025, 9, 30), utcnow())
+    # 30 Sep (Tue) counts; 1–8 Oct are holidays; Thu 9, Fri 10, Sat 11 (调休 working day), Mon 13.
+    assert notice.ends_on == date(2025, 10, 13)
