@@ -38,7 +38,12 @@ def index() -> Response:
     scope = _scope()
     board = services.competition_dashboard(scope)
     this_year = today_in_shanghai().year
+    pyramid_links = [url_for("competitions.competitions", level=row.level.value, year=scope.year)
+                     for row in board.pyramid]
+    district_links = [url_for("supervision.medallists", year=scope.year, district=row.key.value)
+                      for row in board.by_district]
     return render("supervision/dashboard.html", scope=scope, board=board, districts=District,
+                  pyramid_links=pyramid_links, district_links=district_links,
                   years=range(this_year + 1, this_year - 6, -1), medals=stats.MEDALS,
                   fixed_district=official_district(current_user) is not None)
 

@@ -6,7 +6,7 @@
   function bar(el, categories, values, name) {
     var chart = window.echarts.init(el);
     chart.setOption({
-      tooltip: {trigger: "axis"},
+      tooltip: {trigger: "axis", renderMode: "richText"},  // drawn on the canvas: no inline styles (CSP)
       grid: {left: 48, right: 16, top: 24, bottom: 48},
       xAxis: {type: "category", data: categories, axisLabel: {interval: 0, rotate: categories.length > 4 ? 40 : 0}},
       yAxis: {type: "value", name: name},
@@ -19,7 +19,7 @@
   function lines(el, series, name) {
     var chart = window.echarts.init(el);
     chart.setOption({
-      tooltip: {trigger: "axis"},
+      tooltip: {trigger: "axis", renderMode: "richText"},  // drawn on the canvas: no inline styles (CSP)
       legend: {top: 0},
       grid: {left: 48, right: 16, top: 32, bottom: 32},
       xAxis: {type: "time", axisLabel: {formatter: "{MM}-{dd}"}},
