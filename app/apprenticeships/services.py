@@ -853,3 +853,18 @@ def class_lines(klass: ApprenticeClass) -> list[SubsidyLine]:
 def enrollment_lines(enrollment: Enrollment) -> list[SubsidyLine]:
     return list(db.session.scalars(sa.select(SubsidyLine).where(SubsidyLine.enrollment_id == enrollment.id)
                                    .order_by(SubsidyLine.id)))
+
+
+def remind_class(actor: User, klass: ApprenticeClass, now: datetime) -> None:
+    """Remind the class's apprentices and mentors at once (in the app, and by e-mail where they want it)."""
+    from werkzeug.exceptions import Forbidden
+
+    from app.apprenticeships.reminders import CLASS_NOTICE
+    from app.reminders.services import remind_now
+
+    if not (is_municipal_official(actor) or official_district(actor) == klass.district
+            or actor.organisation_id in (klass.enterprise_id, klass.institution_id)):
+        raise Forbidden()
+    remind_now(CLASS_NOTICE, klass.id, now)
+    audit.record(actor, "remind", klass, after={"kind": CLASS_NOTICE}, summary=klass.name)
+    db.session.commit()

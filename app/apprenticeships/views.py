@@ -181,6 +181,20 @@ def class_transition(class_id: int) -> Response:
     return redirect_after_post("apprenticeships.class_detail", class_id=klass.id)
 
 
+@bp.post("/classes/<int:class_id>/remind")
+@login_required
+def class_remind(class_id: int) -> Response:
+    klass = services.get_class(current_user, class_id)
+    try:
+        services.remind_class(current_user, klass, utcnow())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "warning")
+        return _class_page(klass, 422)
+    flash(_("提醒已排入发送，学徒和导师将在站内信（及所选的电子邮件）中收到"), "success")
+    return redirect_after_post("apprenticeships.class_detail", class_id=klass.id)
+
+
 @bp.post("/classes/<int:class_id>/claim")
 @login_required
 def class_claim(class_id: int) -> Response:

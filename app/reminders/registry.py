@@ -68,4 +68,5 @@ def kind_label(key: str) -> str:
 
 def load_kinds() -> None:
     """Import the areas' reminder modules so their kinds are registered (called by create_app)."""
+    import app.apprenticeships.reminders  # noqa: F401
     import app.competitions.reminders  # noqa: F401

@@ -543,3 +543,22 @@ def retry_delivery(actor: User, delivery_id: int, now: datetime) -> Delivery:
                  summary=delivery.address)
     db.session.commit()
     return delivery
+
+
+def remind_now(kind_key: str, subject_key: str | int, now: datetime) -> Reminder:
+    """A reminder that goes out at the scheduler's next tick (e.g. a class reminded by its enterprise).
+
+    Refused while the previous one for the same subject is still waiting, so a double click sends once.
+    Adds to the session; the caller commits with its own write.
+    """
+    get_kind(kind_key)
+    waiting = db.session.scalar(sa.select(Reminder.id).where(
+        Reminder.kind == kind_key, Reminder.subject_key == str(subject_key),
+        Reminder.status == ReminderStatus.SCHEDULED).limit(1))
+    if waiting is not None:
+        raise DomainError(_("上一次提醒尚未发出，请稍候"))
+    # Due a day later: a reminder whose deadline has passed is skipped, and this one is to go out now.
+    reminder = Reminder(kind=kind_key, subject_key=str(subject_key), offset_days=0, due_at=now + timedelta(days=1),
+                        send_at=now)
+    db.session.add(reminder)
+    return reminder
