@@ -8,6 +8,8 @@ PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/jinengtong_test
 HOST ?= 127.0.0.1
 PORT ?= 5000
 SCALE ?= 10000
+#: pytest-xdist workers (each has its own SQLite file or PostgreSQL database and its own live server).
+WORKERS ?= 3
 
 .PHONY: run test test-reliability test-sqlite test-pg install static translations system-deps postgres db demo bench lint clean
 
@@ -20,8 +22,8 @@ run: install db demo  ## install everything, migrate, load demo data, serve on h
 	LOG_FORMAT=text $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: install system-deps postgres lint  ## the whole suite, on SQLite and on PostgreSQL
-	$(BIN)/python -m pytest -q tests
-	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q -n $(WORKERS) tests
+	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q -n $(WORKERS) tests
 
 install: $(VENV)/.installed static translations
 

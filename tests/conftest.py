@@ -36,7 +36,23 @@ _LOG_BUFFER = io.StringIO()
 
 def _database_url(tmp_dir: Path) -> str:
     url = os.environ.get("DATABASE_URL", "")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if url.startswith("postgres") and worker:
+        url = _worker_database(url, worker)
     return url or f"sqlite:///{tmp_dir / 'test.sqlite3'}"
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """Under pytest-xdist each worker gets its own PostgreSQL database (SQLite workers have their own files)."""
+    base, _sep, name = url.rpartition("/")
+    own = f"{name}_{worker}"
+    admin = sa.create_engine(f"{base}/postgres".replace("postgresql://", "postgresql+psycopg://", 1),
+                             isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": own}).scalar() is None:
+            conn.execute(sa.text(f'CREATE DATABASE "{own}"'))
+    admin.dispose()
+    return f"{base}/{own}"
 
 
 def _reset_postgres_schema(url: str) -> None:
@@ -75,6 +91,20 @@ def app() -> Iterator[Flask]:
             upgrade()
         _capture_logs()
         yield application
+
+
+FULL_ID = re.compile(r"(?<![0-9A-Za-z*])\d{17}[0-9Xx](?![0-9A-Za-z])")
+FULL_PHONE = re.compile(r"(?<![0-9*])1[3-9]\d{9}(?!\d)")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _logs_hold_no_personal_data() -> Iterator[None]:
+    """At the end of the run (of each xdist worker), its logs must hold no full 身份证号 or mobile number."""
+    yield
+    text = _LOG_BUFFER.getvalue()
+    leaks = FULL_ID.findall(text) + FULL_PHONE.findall(text)
+    if leaks:
+        pytest.fail(f"personal data in the logs: {len(leaks)} full ID or phone numbers")
 
 
 def _capture_logs() -> None:

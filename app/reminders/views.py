@@ -35,9 +35,11 @@ def index() -> Response:
 
 
 @bp.get("/unread")
-@login_required
 def unread_badge() -> Response:
-    """The header's unread count (polled by htmx)."""
+    """The header's unread count (polled by htmx). A signed-out poll gets 204 and changes nothing: the page
+    that polls must not be carried off to the sign-in page by its badge (the page's own links do that)."""
+    if not current_user.is_authenticated:
+        return Response(status=204)
     response = render("reminders/_unread.html", unread=services.unread_count(current_user))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -487,3 +487,8 @@ def test_outbox_pages_queries_do_not_grow_with_rows(app, ctx, smtp, login_as, mo
     few = {view: queries(view) for view in services.OUTBOX_VIEWS}
     add(6, 1)
     assert {view: queries(view) for view in services.OUTBOX_VIEWS} == few
+
+
+def test_a_signed_out_badge_poll_changes_nothing_instead_of_redirecting_the_page(app, web):
+    response = web.get("/reminders/unread", headers={"HX-Request": "true"})
+    assert response.status_code == 204 and "HX-Redirect" not in response.headers
