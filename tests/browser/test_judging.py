@@ -144,7 +144,9 @@ def test_scheme_scoring_results_squad_and_the_final_pick(app, ctx, page):
     page.get_by_label(f"{name_of[2]} 的成绩").fill("85")
     page.get_by_label(f"{name_of[3]} 的成绩").fill("90")
     page.get_by_role("button", name="按成绩勾选晋级者").click()
+    expect(page.get_by_label(f"{name_of[3]} 晋级")).to_be_checked()
     page.get_by_role("button", name="确认去留").click()
+    expect(page.locator(".stage-list")).not_to_contain_text("录入考核结果")
     page.get_by_role("button", name="确定最终人选并报名上一级赛项").click()
     expect(page.locator(".alert-success")).to_contain_text(f"已入选并报名上一级赛项：{name_of[3]}")
 
