@@ -23,7 +23,7 @@ run: install db demo  ## install everything, migrate, load demo data, serve on h
 
 test: install system-deps postgres lint  ## the whole suite, on SQLite and on PostgreSQL
 	$(BIN)/python -m pytest -q -n $(WORKERS) tests
-	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q -n $(WORKERS) tests
+	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q -n $(WORKERS) tests --ignore=tests/browser
 
 install: $(VENV)/.installed static translations
 

@@ -21,6 +21,7 @@ from app.core import audit
 from app.core import rules as core_rules
 from app.core import services as core_services
 from app.core.enums import DocType
+from app.core.imports import finish_import
 from app.core.models import Organisation, Person, User
 from app.errors import DomainError
 from app.extensions import db
@@ -176,14 +177,7 @@ def import_class(actor: User, klass: ApprenticeClass, content: bytes, today: dat
             created += 1
         except DomainError as exc:
             report.errors.append(exc.message)
-    if not reports:
-        db.session.rollback()
-        raise DomainError(_("文件中没有数据行"), "file")
-    if any(r.errors for r in reports):
-        db.session.rollback()
-        return 0, reports
-    db.session.commit()
-    return created, []
+    return finish_import(created, reports)
 
 
 def _apprentice(actor: User, report: RowReport, values: tuple) -> Person:

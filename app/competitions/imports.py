@@ -18,6 +18,7 @@ from app.competitions.models import Event, Registration
 from app.core import audit, rules
 from app.core import services as core_services
 from app.core.enums import DocType
+from app.core.imports import finish_import
 from app.core.models import Person, User
 from app.errors import DomainError
 from app.extensions import db
@@ -90,14 +91,7 @@ def import_registrations(actor: User, event: Event, content: bytes, now: datetim
             created += 1
         except DomainError as exc:
             report.errors.append(exc.message)
-    if not reports:
-        db.session.rollback()
-        raise DomainError(_("文件中没有数据行"), "file")
-    if any(r.errors for r in reports):
-        db.session.rollback()
-        return 0, reports
-    db.session.commit()
-    return created, []
+    return finish_import(created, reports)
 
 
 def _person_for_row(actor: User, report: RowReport, values: tuple) -> Person:

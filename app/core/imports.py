@@ -321,3 +321,16 @@ def export_audit(entries: list, tz) -> bytes:
                    audit_label(e.entity_type, "entity"), e.entity_id, e.summary, changes(e.before),
                    changes(e.after)])
     return _save(wb)
+
+
+def finish_import(created: int, reports: list) -> tuple[int, list]:
+    """End an all-or-nothing import: no data rows is an error; any bad row writes nothing and returns the
+    row reports; otherwise everything is committed."""
+    if not reports:
+        db.session.rollback()
+        raise DomainError(_("文件中没有数据行"), "file")
+    if any(r.errors for r in reports):
+        db.session.rollback()
+        return 0, reports
+    db.session.commit()
+    return created, []
