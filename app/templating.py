@@ -176,7 +176,7 @@ def audit_value(value: object, field: str) -> str:
     return str(value)
 
 
-MACROS = ("field", "form_errors", "keyset_nav", "offset_nav")
+MACROS = ("field", "form_errors", "keyset_nav", "offset_nav", "import_card")
 
 
 def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -25,7 +25,7 @@ from app.competitions.models import (
 from app.core.enums import SkillLevel
 from app.core.services import raise_not_found
 from app.core.types import utcnow
-from app.core.views import form_status, submit, today_in_shanghai
+from app.core.views import attempt, form_status, submit, today_in_shanghai
 from app.errors import DomainError
 from app.extensions import db
 from app.htmx import redirect_after_post, render
@@ -128,11 +128,8 @@ def event_awards(event_id: int) -> Response:
 @login_required
 def awards_generate(event_id: int) -> Response:
     event = _award_event(event_id)
-    try:
-        n = awards.generate(current_user, event)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    done, n = attempt(lambda: awards.generate(current_user, event))
+    if not done:
         return _event_page(event, 422)
     flash(_("已生成 %(n)d 条奖励（草稿）", n=n), "success")
     return redirect_after_post("competitions.event_awards", event_id=event.id)
@@ -184,11 +181,8 @@ def award_release(line_id: int) -> Response:
 @login_required
 def awards_approve(event_id: int) -> Response:
     event = _award_event(event_id)
-    try:
-        n = awards.approve(current_user, event, today_in_shanghai(), utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    done, n = attempt(lambda: awards.approve(current_user, event, today_in_shanghai(), utcnow()))
+    if not done:
         return _event_page(event, 422)
     flash(_("已批准 %(n)d 条奖励；晋升和荣誉已记入个人档案", n=n), "success")
     return redirect_after_post("competitions.event_awards", event_id=event.id)
@@ -224,11 +218,8 @@ def award_ledger() -> Response:
 @bp.post("/awards/payments")
 @login_required
 def payment_batch_create() -> Response:
-    try:
-        batch = awards.create_batch(current_user, utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    done, batch = attempt(lambda: awards.create_batch(current_user, utcnow()))
+    if not done:
         return redirect_after_post("competitions.award_ledger")
     flash(_("已生成支付批次 #%(id)d：%(n)d 笔，合计 %(total)s 元", id=batch.id, n=batch.line_count,
             total=f"{batch.total:,.2f}"), "success")
@@ -257,11 +248,8 @@ def payment_file(batch_id: int) -> Response:
 @login_required
 def payment_batch_paid(batch_id: int) -> Response:
     batch = awards.get_batch(current_user, batch_id)
-    try:
-        n = awards.mark_paid(current_user, batch, utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    done, n = attempt(lambda: awards.mark_paid(current_user, batch, utcnow()))
+    if not done:
         return redirect_after_post("competitions.award_ledger")
     flash(_("支付批次 #%(id)d 的 %(n)d 笔奖励已标记为已发放", id=batch.id, n=n), "success")
     return redirect_after_post("competitions.award_ledger")

@@ -24,7 +24,7 @@ from app.competitions.judging_forms import (
 )
 from app.competitions.models import AspectKind, AwardRuleKind, JudgingState, MedalKind, SquadStage
 from app.core.types import utcnow
-from app.core.views import form_status, submit
+from app.core.views import attempt, form_status, submit
 from app.errors import DomainError
 from app.extensions import db
 from app.htmx import redirect_after_post, render
@@ -142,11 +142,8 @@ def expert_assign(event_id: int) -> Response:
 @login_required
 def expert_remove(event_id: int, user_id: int) -> Response:
     event = _managed_event(event_id)
-    try:
-        judging.remove_expert(current_user, event, user_id)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    done, _result = attempt(lambda: judging.remove_expert(current_user, event, user_id))
+    if not done:
         return _desk(event, 422)
     flash(_("已移出裁判组"), "success")
     return redirect_after_post("competitions.judging_desk", event_id=event.id)
@@ -156,11 +153,8 @@ def expert_remove(event_id: int, user_id: int) -> Response:
 @login_required
 def scoring_open(event_id: int) -> Response:
     event = _managed_event(event_id)
-    try:
-        n = judging.open_scoring(current_user, event, utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    done, n = attempt(lambda: judging.open_scoring(current_user, event, utcnow()))
+    if not done:
         return _desk(event, 422)
     flash(_("已抽签产生 %(n)d 个赛位，专家可以开始评分", n=n), "success")
     return redirect_after_post("competitions.judging_desk", event_id=event.id)
@@ -261,11 +255,8 @@ def results(event_id: int) -> Response:
 @login_required
 def results_lock(event_id: int) -> Response:
     event = _managed_event(event_id)
-    try:
-        judging.lock_results(current_user, event, utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    done, _result = attempt(lambda: judging.lock_results(current_user, event, utcnow()))
+    if not done:
         return render("competitions/results.html", status=422, **_results_context(event))
     flash(_("成绩已锁定，名次和奖项已生成"), "success")
     return redirect_after_post("competitions.results", event_id=event.id)
@@ -289,11 +280,9 @@ def results_unlock(event_id: int) -> Response:
 @login_required
 def contestant_time(event_id: int, contestant_id: int) -> Response:
     event = _managed_event(event_id)
-    try:
-        judging.set_time(current_user, event, contestant_id, request.form.get("minutes", ""))
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    minutes = request.form.get("minutes", "")
+    done, _result = attempt(lambda: judging.set_time(current_user, event, contestant_id, minutes))
+    if not done:
         return render("competitions/results.html", status=422, **_results_context(event))
     flash(_("用时已保存"), "success")
     return redirect_after_post("competitions.results", event_id=event.id)
@@ -334,15 +323,11 @@ def qualifiers(event_id: int) -> Response:
     status = 200
     if request.method == "POST":
         ids = [int(v) for v in request.form.getlist("person_id") if v.isdigit()]
-        try:
-            n = judging.confirm_qualifiers(current_user, event, ids, utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-            status = 422
-        else:
+        done, n = attempt(lambda: judging.confirm_qualifiers(current_user, event, ids, utcnow()))
+        if done:
             flash(_("已确认 %(n)d 名晋级选手报名", n=n), "success")
             return redirect_after_post("competitions.qualifiers", event_id=event.id)
+        status = 422
     return render("competitions/qualifiers.html", event=event, status=status,
                   candidates=judging.qualifier_candidates(current_user, event))
 
@@ -452,11 +437,8 @@ def stage_record(stage_id: int) -> Response:
 @login_required
 def squad_finalise(squad_id: int) -> Response:
     squad = squads.get_squad(current_user, squad_id)
-    try:
-        outcome = squads.finalise(current_user, squad, utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    done, outcome = attempt(lambda: squads.finalise(current_user, squad, utcnow()))
+    if not done:
         return _squad_page(squad, 422)
     if outcome.registered:
         flash(_("已入选并报名上一级赛项：%(names)s", names="、".join(outcome.registered)), "success")

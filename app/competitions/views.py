@@ -18,7 +18,7 @@ from app.core import services as core_services
 from app.core.enums import District, SkillLevel
 from app.core.models import Person
 from app.core.types import utcnow
-from app.core.views import attach_error, form_status, submit, today_in_shanghai
+from app.core.views import attach_error, attempt, form_status, submit, today_in_shanghai
 from app.errors import DomainError
 from app.extensions import db
 from app.htmx import redirect_after_post, render
@@ -289,16 +289,11 @@ def decide(event_id: int) -> Response:
     if one:
         row_id, _sep, decision = one.partition(":")
         ids = [int(row_id)] if row_id.isdigit() else []
-    try:
-        n = services.decide(current_user, event, ids, decision, request.form.get("reason", ""), utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        status = 422
-    else:
+    reason = request.form.get("reason", "")
+    done, n = attempt(lambda: services.decide(current_user, event, ids, decision, reason, utcnow()))
+    if done:
         flash(_("已处理 %(n)d 条报名", n=n), "success")
-        status = 200
-    return _registration_rows(event, status)
+    return _registration_rows(event, 200 if done else 422)
 
 
 def _registration_rows(event, status: int) -> Response:
@@ -316,11 +311,8 @@ def _registration_rows(event, status: int) -> Response:
 @login_required
 def withdraw(registration_id: int) -> Response:
     registration = services.get_registration(current_user, registration_id)
-    try:
-        services.withdraw(current_user, registration, utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    done, _result = attempt(lambda: services.withdraw(current_user, registration, utcnow()))
+    if not done:
         return _registration_rows(registration.event, 422)
     flash(_("%(name)s 已退出，名额已释放", name=registration.person.name), "success")
     return _registration_rows(registration.event, 200)

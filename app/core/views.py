@@ -66,6 +66,19 @@ def submit(form: FlaskForm, write: Callable[[], T]) -> T | None:
         return None
 
 
+def attempt(write: Callable[[], T]) -> tuple[bool, T | None]:
+    """Run a service write from a button (no form to show it next to): a refusal is rolled back and flashed.
+
+    Returns (True, what the write returned) or (False, None).
+    """
+    try:
+        return True, write()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return False, None
+
+
 def form_status() -> int:
     """200 for a form shown for the first time, 422 for one shown again with its errors."""
     return 422 if request.method == "POST" else 200
