@@ -56,6 +56,7 @@ def row_status(page, name: str):
     return page.locator("#class-enrollments tbody tr", has_text=name).locator(".status-pill")
 
 
+@pytest.mark.long
 def test_a_class_goes_from_excel_to_approval_subsidies_clawback_balance_and_a_ledger_that_adds_up(app, ctx, page):
     af.policies()
     c = af.cast(District.HUANGPU)

@@ -22,6 +22,7 @@ from tests.browser.conftest import screenshot, signed_in_as
 pytestmark = pytest.mark.browser
 
 
+@pytest.mark.long
 def test_official_takes_awards_from_results_through_notice_objection_approval_and_payment(app, ctx, page):
     ev, aspects, panel, organiser = cf.judged_event(n=4, aspects=[("A", "M", "100")], experts=1)
     for person in db.session.scalars(sa.select(Person)):

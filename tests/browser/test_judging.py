@@ -67,6 +67,7 @@ def score_as(page, username: str, ev, judgement: dict[int, int], measure: bool =
         htmx_settled(page)
 
 
+@pytest.mark.long
 def test_scheme_scoring_results_squad_and_the_final_pick(app, ctx, page):
     ev, upper = setup_event()
     signed_in_as(page, "zhou")

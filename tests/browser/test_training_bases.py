@@ -85,6 +85,7 @@ def _drag(page, session_id: int, day: date, hh_mm: str) -> None:
     page.mouse.up()
 
 
+@pytest.mark.long
 def test_a_coach_schedules_a_series_fixes_a_clash_moves_a_session_and_logs_one(app, ctx, page):
     s = tf.setup(n_athletes=2, capacity=4)
     athlete = s.athletes[0]
