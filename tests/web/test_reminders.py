@@ -250,10 +250,10 @@ def test_a_send_that_crashed_before_its_commit_is_resent_after_the_lease_with_th
     due_reminder("1", [staff(email="u@example.com")], send_at=NOW, due_at=NOW + timedelta(days=2))
     services.expand_due(NOW)
     # A scheduler claims the e-mail, sends it, and dies before recording that it did.
-    record_outcome = services._record_outcome
-    monkeypatch.setattr(services, "_record_outcome", lambda *args: None)
+    record_outcomes = services._record_outcomes
+    monkeypatch.setattr(services, "_record_outcomes", lambda *args: None)
     services.send_due(NOW)
-    monkeypatch.setattr(services, "_record_outcome", record_outcome)
+    monkeypatch.setattr(services, "_record_outcomes", record_outcomes)
     delivery = db.session.scalar(sa.select(Delivery).where(Delivery.channel == Channel.EMAIL))
     db.session.refresh(delivery)
     assert delivery.status is DeliveryStatus.SENDING
