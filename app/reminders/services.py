@@ -314,6 +314,7 @@ def send_due(now: datetime, batch: int | None = None) -> TickResult:
     finally:
         for thread in senders:
             thread.join()
+        recorder.close()
     untried = [delivery_id for delivery_id in claimed if delivery_id not in recorder.seen]
     if untried:
         _release(untried, now)
@@ -360,11 +361,13 @@ def _sender(settings: _SmtpSettings, work: queue.SimpleQueue, outcomes: queue.Si
 
 
 class _Recorder:
-    """Records the senders' outcomes a group at a time: one UPDATE (executemany) and one commit per group."""
+    """Records the senders' outcomes a group at a time, on a connection of its own held for the batch: the
+    sent ones in one UPDATE, the rare failures one by one, then one commit per group."""
 
     def __init__(self, now: datetime, result: TickResult, most: int):
         self.now, self.result, self.most = now, result, max(1, most)
         self.seen: set[int] = set()
+        self.connection: sa.Connection | None = None
 
     def drain(self, outcomes: queue.SimpleQueue, block: bool) -> None:
         group: list[_Outcome] = []
@@ -377,7 +380,18 @@ class _Recorder:
             pass
         if group:
             self.seen.update(o.claim.id for o in group)
-            _record_outcomes(group, self.now, self.result)
+            if self.connection is None:
+                self.connection = db.engine.connect()
+            try:
+                _record_outcomes(group, self.now, self.result, self.connection)
+            except sa.exc.DBAPIError:
+                self.close()
+                raise
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
 
 
 def _release(ids: list[int], now: datetime) -> None:
@@ -388,38 +402,39 @@ def _release(ids: list[int], now: datetime) -> None:
             .values(status=DeliveryStatus.PENDING, next_attempt_at=now, attempts=Delivery.attempts - 1))
 
 
-def _record_outcomes(group: list[_Outcome], now: datetime, result: TickResult) -> None:
-    """Mark each send's outcome, if the delivery is still ours (still ``sending`` with our attempt)."""
+def _record_outcomes(group: list[_Outcome], now: datetime, result: TickResult,
+                     connection: sa.Connection | None = None) -> None:
+    """Mark each send's outcome, if the delivery is still ours (still ``sending`` with our attempt), and commit."""
+    if connection is None:
+        with db.engine.connect() as own:
+            _record_outcomes(group, now, result, own)
+        return
     config = current_app.config
-    rows = []
+    table = Delivery.__table__
+    sent = [o.claim for o in group if o.error is None]
+    if sent:
+        connection.execute(
+            sa.update(table)
+            .where(sa.tuple_(table.c.id, table.c.attempts).in_([(c.id, c.attempts) for c in sent]),
+                   table.c.status == DeliveryStatus.SENDING)
+            .values(status=DeliveryStatus.SENT, sent_at=now, error="", next_attempt_at=None))
+        result.sent += len(sent)
     for outcome in group:
         claim, error = outcome.claim, outcome.error
-        row = {"b_id": claim.id, "b_attempts": claim.attempts, "b_sent_at": None, "b_error": (error or "")[:500],
-               "b_next": None}
         if error is None:
-            row.update(b_status=DeliveryStatus.SENT, b_sent_at=now)
-            result.sent += 1
-        elif outcome.permanent or rules.gives_up(claim.attempts, config["REMINDER_MAX_ATTEMPTS"]):
-            row.update(b_status=DeliveryStatus.FAILED)
+            continue
+        values: dict[str, object] = {"error": error[:500]}
+        if outcome.permanent or rules.gives_up(claim.attempts, config["REMINDER_MAX_ATTEMPTS"]):
+            values.update(status=DeliveryStatus.FAILED, next_attempt_at=None)
             result.failed += 1
-            result.errors.append(error)
         else:
-            row.update(b_status=DeliveryStatus.PENDING,
-                       b_next=now + rules.retry_delay(claim.attempts, config["REMINDER_RETRY_SECONDS"]))
+            values.update(status=DeliveryStatus.PENDING,
+                          next_attempt_at=now + rules.retry_delay(claim.attempts, config["REMINDER_RETRY_SECONDS"]))
             result.retried += 1
-            result.errors.append(error)
-        rows.append(row)
-    columns = Delivery.__table__.c
-    statement = (
-        sa.update(Delivery.__table__)
-        .where(columns.id == sa.bindparam("b_id"), columns.status == DeliveryStatus.SENDING,
-               columns.attempts == sa.bindparam("b_attempts"))
-        .values(status=sa.bindparam("b_status", type_=columns.status.type),
-                sent_at=sa.bindparam("b_sent_at", type_=columns.sent_at.type),
-                error=sa.bindparam("b_error", type_=columns.error.type),
-                next_attempt_at=sa.bindparam("b_next", type_=columns.next_attempt_at.type)))
-    with db.engine.begin() as connection:
-        connection.execute(statement, rows)
+        result.errors.append(error)
+        connection.execute(sa.update(table).where(table.c.id == claim.id, table.c.attempts == claim.attempts,
+                                                  table.c.status == DeliveryStatus.SENDING).values(**values))
+    connection.commit()
 
 
 @dataclass(frozen=True)
