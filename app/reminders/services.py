@@ -299,7 +299,8 @@ def send_due(now: datetime, batch: int | None = None) -> TickResult:
     work: queue.SimpleQueue[_Outgoing | None] = queue.SimpleQueue()
     outcomes: queue.SimpleQueue[_Outcome] = queue.SimpleQueue()
     settings = _SmtpSettings.from_config(config)
-    senders = [threading.Thread(target=_sender, args=(settings, work, outcomes, stop_at), daemon=True,
+    halt = threading.Event()  # set when this thread fails: the senders stop taking messages
+    senders = [threading.Thread(target=_sender, args=(settings, work, outcomes, stop_at, halt), daemon=True,
                                 name=f"reminder-smtp-{n}")
                for n in range(max(1, min(config["REMINDER_SMTP_CONNECTIONS"], len(deliveries))))]
     for thread in senders:
@@ -317,7 +318,13 @@ def send_due(now: datetime, batch: int | None = None) -> TickResult:
         while any(t.is_alive() for t in senders) or not outcomes.empty():
             recorder.drain(outcomes, block=True)
         recorder.drain(outcomes, block=False)
+    except BaseException:
+        # Whatever was sent and not recorded stays `sending` and goes again after the lease (same Message-ID).
+        halt.set()
+        raise
     finally:
+        for _thread in senders:
+            work.put(None)  # (again, if they were already given: harmless)
         for thread in senders:
             thread.join()
         recorder.close()
@@ -349,13 +356,13 @@ class _Outcome:
 
 
 def _sender(settings: _SmtpSettings, work: queue.SimpleQueue, outcomes: queue.SimpleQueue,
-            stop_at: float) -> None:
+            stop_at: float, halt: threading.Event) -> None:
     """A sender thread: one SMTP connection, messages off the queue until a stop sign (or the time is up)."""
     smtp = _Smtp(settings)
     try:
         while (item := work.get()) is not None:
-            if time.monotonic() > stop_at:
-                continue  # not tried: given back (released) by send_due
+            if halt.is_set() or time.monotonic() > stop_at:
+                continue  # not tried: given back (released) by send_due, or left to its lease
             try:
                 error, permanent = smtp.send(item)
             except Exception as exc:  # noqa: BLE001 - a thread must report every message it took

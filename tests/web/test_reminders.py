@@ -527,3 +527,34 @@ def test_one_batch_over_several_connections_records_each_outcome_once(ctx, smtp,
     statuses = db.session.execute(sa.select(Delivery.status, sa.func.count()).where(Delivery.channel == Channel.EMAIL)
                                   .group_by(Delivery.status)).tuples().all()
     assert dict(statuses) == {DeliveryStatus.SENT: 11, DeliveryStatus.FAILED: 1}
+
+
+def test_a_batch_whose_composing_fails_stops_its_senders_and_returns(ctx, smtp, app, monkeypatch):
+    users = [staff(email=f"c{n}@example.com") for n in range(5)]
+    due_reminder("broken", users, send_at=NOW, due_at=NOW + timedelta(days=2))
+    services.expand_due(NOW)
+    compose = services._Composer.compose
+    made = []
+
+    def failing(self, delivery):  # noqa: ANN001, ANN202
+        if len(made) == 2:
+            raise RuntimeError("template broke")
+        made.append(delivery.id)
+        return compose(self, delivery)
+
+    monkeypatch.setattr(services._Composer, "compose", failing)
+    raised = []
+
+    def send() -> None:
+        with app.app_context():
+            try:
+                services.send_due(NOW)
+            except RuntimeError as exc:
+                raised.append(exc)
+
+    worker = threading.Thread(target=send, daemon=True)
+    worker.start()
+    worker.join(timeout=15)
+    assert not worker.is_alive()  # it did not wait for ever on its sender threads
+    assert [str(e) for e in raised] == ["template broke"]
+    assert len(smtp.messages) <= 2  # nothing composed after the failure went out
