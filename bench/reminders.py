@@ -3,7 +3,8 @@
 The table holds ``--pending`` scheduled reminders that are not due yet; each round adds 1,000 due ones
 (over 10 events, one organizer each, so 1,000 e-mails) and times one tick: claim, expand into in-app and
 e-mail deliveries, send the e-mails to an SMTP sink (aiosmtpd, its own process) on loopback, record them. Prints
-``reminders_tick_1000 p50_ms=<x> p95_ms=<y> n=<rounds>`` and the plan of the tick's due-query.
+``reminders_tick_1000 p50_ms=<x> p95_ms=<y> n=<rounds>``, the plan of the tick's due-query, and how long the
+sink alone takes to accept 1,000 ready-made messages (the floor under the tick's sending on this machine).
 DATABASE_URL picks the database (default instance/bench-reminders.sqlite3).
 """
 
@@ -85,6 +86,29 @@ def _add_due(subjects: list[int], round_no: int) -> None:
     db.session.commit()
 
 
+def _sink_alone(port: int, connections: int = 4, count: int = 1000) -> float:
+    """Milliseconds the SMTP sink takes to accept ``count`` ready-made messages over ``connections`` connections
+    (no database, no composing): the floor under a tick's sending on this machine."""
+    import smtplib
+    import threading
+
+    body = b"Subject: bench\r\nFrom: a@example.com\r\nTo: b@example.com\r\n\r\n" + (b"x" * 76 + b"\r\n") * 25
+
+    def send(n: int) -> None:
+        connection = smtplib.SMTP("127.0.0.1", port, local_hostname="bench")
+        for _ in range(n):
+            connection.sendmail("a@example.com", ["b@example.com"], body)
+        connection.quit()
+
+    threads = [threading.Thread(target=send, args=(count // connections,)) for _ in range(connections)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return (time.perf_counter() - started) * 1000
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.reminders", description=__doc__.splitlines()[0])
     parser.add_argument("--pending", type=int, default=1_000_000)
@@ -131,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     timings.sort()
     p95 = timings[min(len(timings) - 1, int(0.95 * len(timings)))]
     print(f"reminders_tick_1000 p50_ms={statistics.median(timings):.1f} p95_ms={p95:.1f} n={len(timings)}")
+    floor = sorted(_sink_alone(port) for _ in range(3))
+    print(f"smtp sink alone, 1,000 ready-made messages over 4 connections: {floor[1]:.0f} ms (median of 3)",
+          file=sys.stderr)
     sink.terminate()
     sink.wait()
     print("due-query plan:", file=sys.stderr)

@@ -553,6 +553,9 @@ def transition(actor: User, enrollment: Enrollment, action: str, *, today: date,
         _claw_back(actor, enrollment, now, _("学徒退出：%(r)s", r=reason.strip()))
     if action == "assess":
         _record_assessment(actor, enrollment, assessment, today, now)
+    from app.apprenticeships.reminders import after_transition
+
+    after_transition(enrollment, action, now)  # the deadlines this sets or ends (reminders), same transaction
     audit.record(actor, "quit" if action == "withdraw" else action, enrollment, before=before,
                  after=audit.snapshot(enrollment, ENROLLMENT_FIELDS),
                  summary=f"{name} {reason.strip()}".strip())
@@ -669,6 +672,8 @@ def claim(actor: User, klass: ApprenticeClass, kind: SubsidyKind, training_year:
     require(actor, "subsidy.claim", klass)
     if kind is SubsidyKind.CLAWBACK:
         raise DomainError(_("追回由系统在学徒退出或认定未通过时生成"))
+    from app.apprenticeships.reminders import claimed
+
     window = _policy_int("apprenticeship.claim_window_months", today)
     ratio = _policy("apprenticeship.advance_ratio", today)
     if ratio is None:
@@ -708,6 +713,7 @@ def claim(actor: User, klass: ApprenticeClass, kind: SubsidyKind, training_year:
                            status=SubsidyStatus.CLAIMED, claimed_at=now, claimed_by_id=actor.id)
         db.session.add(line)
         audit.record(actor, "claim", line, after=audit.snapshot(line, LINE_FIELDS), summary=name)
+        claimed(line)  # its claim window's reminders stop
         result.created.append(line)
     if not result.created:
         db.session.rollback()

@@ -13,34 +13,38 @@ The tick (``tick(now=...)``, run by ``flask scheduler run``) does two things, ea
    ask the kind for its CURRENT recipients and add one delivery per (reminder, recipient, channel) — the
    unique key makes a second one impossible. In-app deliveries are delivered by being written.
    A reminder whose deadline has already passed (the scheduler was down) is marked skipped.
-2. send: claim due e-mail deliveries the same way, setting ``sending`` with a lease, commit, send each
-   over SMTP with a Message-ID derived from the delivery, and mark it sent (one commit per message).
-   A crash between the SMTP server's acceptance and that commit leaves it ``sending``; when the lease
-   runs out it is sent again with the same Message-ID (the at-least-once window; see the README).
+2. send: claim due e-mail deliveries the same way, setting ``sending`` with a lease, commit, send them
+   over a few SMTP connections in parallel (threads, each connection carrying many messages) with a
+   Message-ID derived from the delivery, and mark them sent a group at a time (a group = what came back
+   during the previous commit, at most REMINDER_COMMIT_EVERY). A crash between the SMTP server's
+   acceptance and that commit leaves them ``sending``; when the lease runs out they are sent again with
+   the same Message-ID (the at-least-once window; see the README).
    A failed send is retried with back-off up to REMINDER_MAX_ATTEMPTS, then marked failed.
 """
 
 from __future__ import annotations
 
+import base64
 import logging
+import queue
+import secrets
 import smtplib
 import socket
+import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from email.header import Header
-from email.message import Message
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import get_translations
 from flask_babel import gettext as _
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from app.auth.permissions import require
 from app.core import audit
@@ -195,9 +199,18 @@ def expand_due(now: datetime, batch: int | None = None) -> TickResult:
         sa.select(Reminder).where(Reminder.id.in_(claimed)).order_by(Reminder.id)
         .execution_options(populate_existing=True)))
     audiences: dict[tuple[str, str], _Audience] = {}
+    rows: list[dict[str, object]] = []
+    outcomes: dict[tuple[ReminderStatus, str, str], list[int]] = {}
     with current_app.test_request_context("/", base_url=current_app.config["APP_BASE_URL"]):
         for reminder in reminders:
-            _expand(reminder, now, result, audiences)
+            _expand(reminder, now, result, audiences, rows, outcomes)
+    table = Reminder.__table__
+    for (status, title, link), ids in outcomes.items():  # one UPDATE per subject, not one per reminder
+        db.session.execute(sa.update(table).where(table.c.id.in_(ids)).values(status=status, title=title, link=link))
+    if rows:
+        # The batch's deliveries in one executemany (in-app ones are delivered by being written); psycopg sends
+        # it in pipeline mode, one round trip. (Multi-row VALUES cost twice the client CPU: compiling them.)
+        db.session.execute(sa.insert(Delivery.__table__), rows)
     db.session.commit()
     return result
 
@@ -223,10 +236,11 @@ def _audience(reminder: Reminder) -> _Audience:
     return _Audience(subject, users, no_email)
 
 
-def _expand(reminder: Reminder, now: datetime, result: TickResult,
-            audiences: dict[tuple[str, str], _Audience]) -> None:
+def _expand(reminder: Reminder, now: datetime, result: TickResult, audiences: dict[tuple[str, str], _Audience],
+            rows: list[dict[str, object]], outcomes: dict[tuple[ReminderStatus, str, str], list[int]]) -> None:
+    """Add the reminder's deliveries to ``rows`` and its new status (with title and link) to ``outcomes``."""
     if reminder.due_at <= now:
-        reminder.status = ReminderStatus.SKIPPED
+        outcomes.setdefault((ReminderStatus.SKIPPED, reminder.title, reminder.link), []).append(reminder.id)
         result.skipped += 1
         return
     key = (reminder.kind, reminder.subject_key)
@@ -234,25 +248,33 @@ def _expand(reminder: Reminder, now: datetime, result: TickResult,
         audiences[key] = _audience(reminder)
     audience = audiences[key]
     if audience.subject is None:
-        reminder.status = ReminderStatus.CANCELLED
+        outcomes.setdefault((ReminderStatus.CANCELLED, reminder.title, reminder.link), []).append(reminder.id)
         result.cancelled += 1
         return
     subject, no_email = audience.subject, audience.no_email
-    reminder.title, reminder.link = subject.title[:200], subject.link[:300]
+    outcomes.setdefault((ReminderStatus.DONE, subject.title[:200], subject.link[:300]), []).append(reminder.id)
     for user in audience.users:
-        db.session.add(Delivery(reminder_id=reminder.id, user_id=user.id, channel=Channel.INBOX,
-                                status=DeliveryStatus.SENT, sent_at=now, created_at=now))
+        rows.append({"reminder_id": reminder.id, "user_id": user.id, "channel": Channel.INBOX,
+                     "status": DeliveryStatus.SENT, "address": "", "attempts": 0, "next_attempt_at": None,
+                     "error": "", "sent_at": now, "created_at": now})
         result.deliveries += 1
         if user.email and user.id not in no_email:
-            db.session.add(Delivery(reminder_id=reminder.id, user_id=user.id, channel=Channel.EMAIL,
-                                    status=DeliveryStatus.PENDING, address=user.email, next_attempt_at=now,
-                                    created_at=now))
+            rows.append({"reminder_id": reminder.id, "user_id": user.id, "channel": Channel.EMAIL,
+                         "status": DeliveryStatus.PENDING, "address": user.email, "attempts": 0,
+                         "next_attempt_at": now, "error": "", "sent_at": None, "created_at": now})
             result.deliveries += 1
     result.expanded += 1
 
 
 def send_due(now: datetime, batch: int | None = None) -> TickResult:
-    """Claim up to ``batch`` due e-mails (pending, or sending with a lapsed lease) and send them."""
+    """Claim up to ``batch`` due e-mails (pending, or sending with a lapsed lease) and send them.
+
+    The messages are composed here (they need the app, its templates and translations) and handed to a few
+    sender threads, each with one SMTP connection that carries many messages; the outcomes come back to
+    this thread, which records them a group at a time (one UPDATE … executemany and one commit per group,
+    while the threads go on sending). A group is what came back during the previous commit, at most
+    REMINDER_COMMIT_EVERY: that bounds the at-least-once window (see the README).
+    """
     result = TickResult()
     config = current_app.config
     lease_until = now + timedelta(seconds=config["REMINDER_LEASE_SECONDS"])
@@ -271,18 +293,44 @@ def send_due(now: datetime, batch: int | None = None) -> TickResult:
     deliveries = list(db.session.scalars(
         sa.select(Delivery).where(Delivery.id.in_(claimed)).order_by(Delivery.id)
         .options(sa.orm.joinedload(Delivery.user))))
-    # Composed up front, so the sending loop below touches neither the session nor lazy loads.
-    outgoing = [(_Claim(d.id, d.attempts), build_message(d)) for d in deliveries]
-    db.session.rollback()  # the outcomes below are written on their own connection, one commit each
     # Stop well inside the lease: after it, another scheduler may take these e-mails and send them too.
     stop_at = time.monotonic() + 0.5 * config["REMINDER_LEASE_SECONDS"]
-    with _smtp_session() as smtp:
-        for n, (claim, message) in enumerate(outgoing):
-            if time.monotonic() > stop_at:
-                _release([c.id for c, _message in outgoing[n:]], now)
-                break
-            error, permanent = smtp.send(message)
-            _record_outcome(claim, now, error, permanent, result)
+    composer = _Composer()
+    work: queue.SimpleQueue[_Outgoing | None] = queue.SimpleQueue()
+    outcomes: queue.SimpleQueue[_Outcome] = queue.SimpleQueue()
+    settings = _SmtpSettings.from_config(config)
+    halt = threading.Event()  # set when this thread fails: the senders stop taking messages
+    senders = [threading.Thread(target=_sender, args=(settings, work, outcomes, stop_at, halt), daemon=True,
+                                name=f"reminder-smtp-{n}")
+               for n in range(max(1, min(config["REMINDER_SMTP_CONNECTIONS"], len(deliveries))))]
+    for thread in senders:
+        thread.start()
+    recorder = _Recorder(now, result, config["REMINDER_COMMIT_EVERY"])
+    try:
+        # Composing overlaps with sending: the threads start on the first message while the rest are made.
+        for n, delivery in enumerate(deliveries):
+            work.put(composer.compose(delivery))
+            if n % 50 == 49:
+                recorder.drain(outcomes, block=False)
+        db.session.rollback()  # the outcomes are written on connections of their own
+        for _thread in senders:
+            work.put(None)  # one stop sign per thread
+        while any(t.is_alive() for t in senders) or not outcomes.empty():
+            recorder.drain(outcomes, block=True)
+        recorder.drain(outcomes, block=False)
+    except BaseException:
+        # Whatever was sent and not recorded stays `sending` and goes again after the lease (same Message-ID).
+        halt.set()
+        raise
+    finally:
+        for _thread in senders:
+            work.put(None)  # (again, if they were already given: harmless)
+        for thread in senders:
+            thread.join()
+        recorder.close()
+    untried = [delivery_id for delivery_id in claimed if delivery_id not in recorder.seen]
+    if untried:
+        _release(untried, now)
     return result
 
 
@@ -290,6 +338,73 @@ def send_due(now: datetime, batch: int | None = None) -> TickResult:
 class _Claim:
     id: int
     attempts: int
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    claim: _Claim
+    sender: str
+    recipient: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    claim: _Claim
+    error: str | None
+    permanent: bool
+
+
+def _sender(settings: _SmtpSettings, work: queue.SimpleQueue, outcomes: queue.SimpleQueue,
+            stop_at: float, halt: threading.Event) -> None:
+    """A sender thread: one SMTP connection, messages off the queue until a stop sign (or the time is up)."""
+    smtp = _Smtp(settings)
+    try:
+        while (item := work.get()) is not None:
+            if halt.is_set() or time.monotonic() > stop_at:
+                continue  # not tried: given back (released) by send_due, or left to its lease
+            try:
+                error, permanent = smtp.send(item)
+            except Exception as exc:  # noqa: BLE001 - a thread must report every message it took
+                smtp.close()
+                error, permanent = f"{type(exc).__name__}: {exc}", False
+            outcomes.put(_Outcome(item.claim, error, permanent))
+    finally:
+        smtp.close()
+
+
+class _Recorder:
+    """Records the senders' outcomes a group at a time, on a connection of its own held for the batch: the
+    sent ones in one UPDATE, the rare failures one by one, then one commit per group."""
+
+    def __init__(self, now: datetime, result: TickResult, most: int):
+        self.now, self.result, self.most = now, result, max(1, most)
+        self.seen: set[int] = set()
+        self.connection: sa.Connection | None = None
+
+    def drain(self, outcomes: queue.SimpleQueue, block: bool) -> None:
+        group: list[_Outcome] = []
+        try:
+            if block:
+                group.append(outcomes.get(timeout=0.05))
+            while len(group) < self.most:
+                group.append(outcomes.get_nowait())
+        except queue.Empty:
+            pass
+        if group:
+            self.seen.update(o.claim.id for o in group)
+            if self.connection is None:
+                self.connection = db.engine.connect()
+            try:
+                _record_outcomes(group, self.now, self.result, self.connection)
+            except sa.exc.DBAPIError:
+                self.close()
+                raise
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
 
 
 def _release(ids: list[int], now: datetime) -> None:
@@ -300,52 +415,81 @@ def _release(ids: list[int], now: datetime) -> None:
             .values(status=DeliveryStatus.PENDING, next_attempt_at=now, attempts=Delivery.attempts - 1))
 
 
-def _record_outcome(delivery: _Claim, now: datetime, error: str | None, permanent: bool,
-                    result: TickResult) -> None:
-    """Mark the send's outcome, if the delivery is still ours (still ``sending`` with our attempt)."""
+def _record_outcomes(group: list[_Outcome], now: datetime, result: TickResult,
+                     connection: sa.Connection | None = None) -> None:
+    """Mark each send's outcome, if the delivery is still ours (still ``sending`` with our attempt), and commit."""
+    if connection is None:
+        with db.engine.connect() as own:
+            _record_outcomes(group, now, result, own)
+        return
     config = current_app.config
-    still_ours = sa.and_(Delivery.id == delivery.id, Delivery.status == DeliveryStatus.SENDING,
-                         Delivery.attempts == delivery.attempts)
-    if error is None:
-        values: dict[str, object] = {"status": DeliveryStatus.SENT, "sent_at": now, "error": "",
-                                     "next_attempt_at": None}
-        result.sent += 1
-    elif permanent or rules.gives_up(delivery.attempts, config["REMINDER_MAX_ATTEMPTS"]):
-        values = {"status": DeliveryStatus.FAILED, "error": error[:500], "next_attempt_at": None}
-        result.failed += 1
+    table = Delivery.__table__
+    sent = [o.claim for o in group if o.error is None]
+    if sent:
+        connection.execute(
+            sa.update(table)
+            .where(sa.tuple_(table.c.id, table.c.attempts).in_([(c.id, c.attempts) for c in sent]),
+                   table.c.status == DeliveryStatus.SENDING)
+            .values(status=DeliveryStatus.SENT, sent_at=now, error="", next_attempt_at=None))
+        result.sent += len(sent)
+    for outcome in group:
+        claim, error = outcome.claim, outcome.error
+        if error is None:
+            continue
+        values: dict[str, object] = {"error": error[:500]}
+        if outcome.permanent or rules.gives_up(claim.attempts, config["REMINDER_MAX_ATTEMPTS"]):
+            values.update(status=DeliveryStatus.FAILED, next_attempt_at=None)
+            result.failed += 1
+        else:
+            values.update(status=DeliveryStatus.PENDING,
+                          next_attempt_at=now + rules.retry_delay(claim.attempts, config["REMINDER_RETRY_SECONDS"]))
+            result.retried += 1
         result.errors.append(error)
-    else:
-        retry_at = now + rules.retry_delay(delivery.attempts, config["REMINDER_RETRY_SECONDS"])
-        values = {"status": DeliveryStatus.PENDING, "error": error[:500], "next_attempt_at": retry_at}
-        result.retried += 1
-        result.errors.append(error)
-    with db.engine.begin() as connection:
-        connection.execute(sa.update(Delivery).where(still_ours).values(**values))
+        connection.execute(sa.update(table).where(table.c.id == claim.id, table.c.attempts == claim.attempts,
+                                                  table.c.status == DeliveryStatus.SENDING).values(**values))
+    connection.commit()
+
+
+@dataclass(frozen=True)
+class _SmtpSettings:
+    server: str
+    port: int
+    timeout: float
+    ehlo: str
+    tls: bool
+    username: str
+    password: str
+
+    @classmethod
+    def from_config(cls, config: dict) -> _SmtpSettings:
+        # The EHLO name is given: smtplib's default asks DNS for this host's full name on every connection.
+        return cls(config["MAIL_SERVER"], config["MAIL_PORT"], config["MAIL_TIMEOUT"],
+                   config["MAIL_EHLO_HOSTNAME"] or socket.gethostname(), config["MAIL_USE_TLS"],
+                   config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
 
 
 class _Smtp:
-    """One SMTP connection for a batch, reopened after the server drops it."""
+    """One SMTP connection for many messages, reopened after the server drops it (one per sender thread)."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: _SmtpSettings) -> None:
+        self.settings = settings
         self.connection: smtplib.SMTP | None = None
 
     def _connect(self) -> smtplib.SMTP:
-        config = current_app.config
-        # The EHLO name is given: smtplib's default asks DNS for this host's full name on every connection.
-        connection = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"],
-                                  local_hostname=config["MAIL_EHLO_HOSTNAME"] or socket.gethostname())
-        if config["MAIL_USE_TLS"]:
+        s = self.settings
+        connection = smtplib.SMTP(s.server, s.port, timeout=s.timeout, local_hostname=s.ehlo)
+        if s.tls:
             connection.starttls()
-        if config["MAIL_USERNAME"]:
-            connection.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        if s.username:
+            connection.login(s.username, s.password)
         return connection
 
-    def send(self, message: Message) -> tuple[str | None, bool]:
+    def send(self, message: _Outgoing) -> tuple[str | None, bool]:
         """Send; returns (error or None, whether the error is permanent)."""
         try:
             if self.connection is None:
                 self.connection = self._connect()
-            self.connection.send_message(message)
+            self.connection.sendmail(message.sender, [message.recipient], message.data)
             return None, False
         except smtplib.SMTPRecipientsRefused as exc:
             return f"SMTP: {exc.recipients}", True
@@ -366,45 +510,108 @@ class _Smtp:
             self.connection = None
 
 
-@contextmanager
-def _smtp_session() -> Iterator[_Smtp]:
-    smtp = _Smtp()
-    try:
-        yield smtp
-    finally:
-        smtp.close()
-
-
 def _sender_domain() -> str:
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
     return sender.rsplit("@", 1)[-1] if "@" in sender else "jinengtong.example"
 
 
-def build_message(delivery: Delivery) -> Message:
-    """The e-mail of a delivery: Chinese subject, plain-text and HTML parts, a link back, a stable Message-ID."""
-    reminder = delivery.reminder
-    config = current_app.config
-    tz = ZoneInfo(config["TZ"])
-    context = {
-        "user": delivery.user, "reminder": reminder, "kind_label": _kind_label(reminder.kind),
-        "due": reminder.due_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-        "link": config["APP_BASE_URL"].rstrip("/") + reminder.link,
-        "settings_link": config["APP_BASE_URL"].rstrip("/") + "/reminders/preferences",
-    }
-    # email.mime (compat32) rather than EmailMessage: the same message, composed several times faster.
-    message = MIMEMultipart("alternative")
-    subject = _("【技能通】提醒：%(title)s（%(due)s 截止）", title=reminder.title, due=context["due"])
-    message["Subject"] = Header(subject, "utf-8")
-    message["From"] = formataddr((_("技能通"), config["MAIL_DEFAULT_SENDER"]))
-    message["To"] = formataddr((delivery.user.display_name, delivery.address))
-    message["Message-ID"] = delivery.message_id(_sender_domain())
-    message["Date"] = format_datetime(reminder.processed_at or utcnow())
-    message["Auto-Submitted"] = "auto-generated"
-    # Straight from the Jinja environment: the page context processors need a request and a signed-in user.
-    templates = current_app.jinja_env
-    message.attach(MIMEText(templates.get_template("reminders/email.txt").render(**context), "plain", "utf-8"))
-    message.attach(MIMEText(templates.get_template("reminders/email.html").render(**context), "html", "utf-8"))
-    return message
+CRLF = "\r\n"
+
+
+class _Composer:
+    """Composes the e-mails of a batch as bytes, ready for SMTP: what all of them share is made once.
+
+    The message is MIME multipart/alternative with a plain-text and an HTML part (UTF-8, base64), headers
+    encoded per RFC 2047. Written out directly: the email package's generator took ~1.5 ms a message (header
+    folding), more than the rest of the tick's work per message together.
+    """
+
+    def __init__(self) -> None:
+        config = current_app.config
+        self.tz = ZoneInfo(config["TZ"])
+        self.base = config["APP_BASE_URL"].rstrip("/")
+        self.sender = config["MAIL_DEFAULT_SENDER"]
+        self.domain = _sender_domain()
+        self.from_header = formataddr((_("技能通"), self.sender), charset="utf-8")
+        templates = current_app.jinja_env  # not render_template: the page context processors need a request
+        self.text = templates.get_template("reminders/email.txt")
+        self.html = templates.get_template("reminders/email.html")
+        # The templates' _() looked up the locale's catalogue on every call; here it is looked up once.
+        self.gettext = _catalogue_gettext(get_translations())
+        self.boundary = f"=_jnt.{secrets.token_hex(12)}"
+        self.subjects: dict[int, tuple[str, dict[str, object]]] = {}
+
+    def _reminder(self, reminder: Reminder) -> tuple[str, dict[str, object]]:
+        """The headers and template context shared by every delivery of one reminder."""
+        if reminder.id not in self.subjects:
+            due = reminder.due_at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
+            subject = _("【技能通】提醒：%(title)s（%(due)s 截止）", title=reminder.title, due=due)
+            shared = CRLF.join([
+                "Subject: " + encoded_words(subject),
+                "From: " + self.from_header,
+                "Date: " + format_datetime(reminder.processed_at or utcnow()),
+                "Auto-Submitted: auto-generated",
+                "MIME-Version: 1.0",
+                f'Content-Type: multipart/alternative; boundary="{self.boundary}"'])
+            context = {"reminder": reminder, "kind_label": _kind_label(reminder.kind), "due": due,
+                       "link": self.base + reminder.link, "settings_link": self.base + "/reminders/preferences"}
+            self.subjects[reminder.id] = (shared, context)
+        return self.subjects[reminder.id]
+
+    def compose(self, delivery: Delivery) -> _Outgoing:
+        shared, context = self._reminder(delivery.reminder)
+        user = delivery.user
+        text = self.text.render(user=user, gettext=self.gettext, **context)
+        html = self.html.render(user=user, gettext=self.gettext, **context)
+        to = formataddr((user.display_name, delivery.address), charset="utf-8")
+        message = CRLF.join([
+            shared, "To: " + to, "Message-ID: " + delivery.message_id(self.domain), "",
+            f"--{self.boundary}", _part("text/plain", text),
+            f"--{self.boundary}", _part("text/html", html),
+            f"--{self.boundary}--", ""])
+        return _Outgoing(_Claim(delivery.id, delivery.attempts), self.sender, delivery.address,
+                         message.encode("ascii"))
+
+
+def _catalogue_gettext(translations: object) -> Callable[..., str]:
+    """The templates' ``_()`` (jinja's new-style gettext: escaped in HTML, then %-formatted) on one catalogue."""
+    lookup = translations.gettext  # type: ignore[attr-defined]
+
+    @pass_context
+    def gettext(context: object, string: str, **variables: object) -> str:
+        text = lookup(string)
+        if context.eval_ctx.autoescape:  # type: ignore[attr-defined]
+            text = Markup(text)
+        return text % variables if variables else text
+
+    return gettext
+
+
+def encoded_words(text: str, most: int = 45) -> str:
+    """A header value as RFC 2047 encoded words (UTF-8, base64), folded; ASCII text is left as it is."""
+    if text.isascii():
+        return text
+    words, chunk = [], b""
+    for char in text:
+        encoded = char.encode("utf-8")
+        if len(chunk) + len(encoded) > most:
+            words.append(chunk)
+            chunk = b""
+        chunk += encoded
+    words.append(chunk)
+    return (CRLF + " ").join(f"=?utf-8?b?{base64.b64encode(w).decode('ascii')}?=" for w in words)
+
+
+def _part(content_type: str, body: str) -> str:
+    encoded = base64.encodebytes(body.encode("utf-8")).decode("ascii").replace("\n", CRLF)
+    return (f'Content-Type: {content_type}; charset="utf-8"{CRLF}Content-Transfer-Encoding: base64{CRLF}{CRLF}'
+            + encoded.rstrip(CRLF))
+
+
+def build_message(delivery: Delivery) -> bytes:
+    """The e-mail of one delivery, as sent: Chinese subject, plain-text and HTML parts, a link back, a stable
+    Message-ID (the tick composes a batch with one _Composer)."""
+    return _Composer().compose(delivery).data
 
 
 def _kind_label(key: str) -> str:

@@ -53,6 +53,7 @@ from app.training_bases.models import (
     camp_athletes,
     session_athletes,
 )
+from app.training_bases.reminders import schedule_camp_start
 
 BASE_FIELDS = ["organisation_id", "name", "designation", "designated_from", "designated_until"]
 FACILITY_FIELDS = ["name", "kind", "capacity", "active"]
@@ -373,6 +374,8 @@ def create_camp(actor: User, base: TrainingBase, data: CampData) -> TrainingCamp
     db.session.add(camp)
     audit.record(actor, "create", camp, after={**audit.snapshot(camp, CAMP_FIELDS),
                                                "athletes": [p.name for p in camp.athletes]}, summary=camp.name)
+    db.session.flush()
+    schedule_camp_start(camp)  # its start reminds the athletes, coaches and (until planned) the managers
     db.session.commit()
     return camp
 
@@ -387,6 +390,7 @@ def update_camp(actor: User, camp: TrainingCamp, data: CampData) -> TrainingCamp
     audit.record(actor, "update", camp, before=before,
                  after={**audit.snapshot(camp, CAMP_FIELDS), "athletes": [p.name for p in camp.athletes]},
                  summary=camp.name)
+    schedule_camp_start(camp)  # a moved start moves its unsent reminders
     db.session.commit()
     return camp
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask import Flask
 
 from app.competitions import services as competition_services
@@ -22,7 +23,7 @@ from app.reminders.models import Channel, Delivery, DeliveryStatus, Reminder, Re
 from tests import competition_factories as cf
 from tests import factories
 from tests.conftest import count_queries
-from tests.reminder_factories import TEST_KIND, due_reminder, smtp_server
+from tests.reminder_factories import TEST_KIND, TEST_RECIPIENTS, due_reminder, smtp_server
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # a Monday, 09:00 in Shanghai
@@ -250,10 +251,10 @@ def test_a_send_that_crashed_before_its_commit_is_resent_after_the_lease_with_th
     due_reminder("1", [staff(email="u@example.com")], send_at=NOW, due_at=NOW + timedelta(days=2))
     services.expand_due(NOW)
     # A scheduler claims the e-mail, sends it, and dies before recording that it did.
-    record_outcome = services._record_outcome
-    monkeypatch.setattr(services, "_record_outcome", lambda *args: None)
+    record_outcomes = services._record_outcomes
+    monkeypatch.setattr(services, "_record_outcomes", lambda *args: None)
     services.send_due(NOW)
-    monkeypatch.setattr(services, "_record_outcome", record_outcome)
+    monkeypatch.setattr(services, "_record_outcomes", record_outcomes)
     delivery = db.session.scalar(sa.select(Delivery).where(Delivery.channel == Channel.EMAIL))
     db.session.refresh(delivery)
     assert delivery.status is DeliveryStatus.SENDING
@@ -492,3 +493,68 @@ def test_outbox_pages_queries_do_not_grow_with_rows(app, ctx, smtp, login_as, mo
 def test_a_signed_out_badge_poll_changes_nothing_instead_of_redirecting_the_page(app, web):
     response = web.get("/reminders/unread", headers={"HX-Request": "true"})
     assert response.status_code == 204 and "HX-Redirect" not in response.headers
+
+
+def test_on_a_fake_clock_a_deadline_at_00_30_after_a_month_end_reminds_at_9_the_day_before(ctx, smtp):
+    """Scheduling and the tick read the clock themselves (no ``now`` passed): the clock is moved by time-machine."""
+    due = datetime(2026, 3, 1, 0, 30, tzinfo=SH)  # 00:30 on 1 March in Shanghai: still 28 February in UTC
+    user = staff(email="clock@example.com")
+    TEST_RECIPIENTS["clock"] = [user.id]
+    with time_machine.travel(datetime(2026, 2, 27, 10, 0, tzinfo=SH), tick=False):
+        services.schedule_deadline(TEST_KIND, "clock", due)
+        db.session.commit()
+        # 7 days before (22 February) has passed; 1 day before is 28 February at 09:00 in Shanghai.
+        rows = db.session.scalars(sa.select(Reminder).where(Reminder.subject_key == "clock")).all()
+        assert [(r.offset_days, r.send_at.astimezone(SH)) for r in rows] == [
+            (1, datetime(2026, 2, 28, 9, 0, tzinfo=SH))]
+    with time_machine.travel(datetime(2026, 2, 28, 8, 59, tzinfo=SH), tick=False):
+        assert services.tick().work == 0
+    with time_machine.travel(datetime(2026, 2, 28, 9, 0, tzinfo=SH), tick=False):
+        assert services.tick().sent == 1
+    assert [str(m["To"]).split("<")[-1] for m in smtp.messages] == ["clock@example.com>"]
+
+
+def test_one_batch_over_several_connections_records_each_outcome_once(ctx, smtp, app, monkeypatch):
+    """Twelve e-mails over three SMTP connections: the refused one fails, the others are sent, each once."""
+    monkeypatch.setitem(app.config, "REMINDER_SMTP_CONNECTIONS", 3)
+    monkeypatch.setitem(app.config, "REMINDER_COMMIT_EVERY", 4)
+    smtp.refuse["bad@example.com"] = "550 5.1.1 no such user"
+    users = [staff(email=f"u{n}@example.com") for n in range(11)] + [staff(email="bad@example.com")]
+    due_reminder("many", users, send_at=NOW, due_at=NOW + timedelta(days=2))
+    result = services.tick(now=NOW)
+    assert (result.sent, result.failed, result.retried) == (11, 1, 0)
+    assert sorted(smtp.message_ids().values()) == [1] * 11  # eleven distinct Message-IDs, each once
+    statuses = db.session.execute(sa.select(Delivery.status, sa.func.count()).where(Delivery.channel == Channel.EMAIL)
+                                  .group_by(Delivery.status)).tuples().all()
+    assert dict(statuses) == {DeliveryStatus.SENT: 11, DeliveryStatus.FAILED: 1}
+
+
+def test_a_batch_whose_composing_fails_stops_its_senders_and_returns(ctx, smtp, app, monkeypatch):
+    users = [staff(email=f"c{n}@example.com") for n in range(5)]
+    due_reminder("broken", users, send_at=NOW, due_at=NOW + timedelta(days=2))
+    services.expand_due(NOW)
+    compose = services._Composer.compose
+    made = []
+
+    def failing(self, delivery):  # noqa: ANN001, ANN202
+        if len(made) == 2:
+            raise RuntimeError("template broke")
+        made.append(delivery.id)
+        return compose(self, delivery)
+
+    monkeypatch.setattr(services._Composer, "compose", failing)
+    raised = []
+
+    def send() -> None:
+        with app.app_context():
+            try:
+                services.send_due(NOW)
+            except RuntimeError as exc:
+                raised.append(exc)
+
+    worker = threading.Thread(target=send, daemon=True)
+    worker.start()
+    worker.join(timeout=15)
+    assert not worker.is_alive()  # it did not wait for ever on its sender threads
+    assert [str(e) for e in raised] == ["template broke"]
+    assert len(smtp.messages) <= 2  # nothing composed after the failure went out
