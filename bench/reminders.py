@@ -2,9 +2,9 @@
 
 The table holds ``--pending`` scheduled reminders that are not due yet; each round adds 1,000 due ones
 (over 10 events, one organizer each, so 1,000 e-mails) and times one tick: claim, expand into in-app and
-e-mail deliveries, send the e-mails to an SMTP sink (aiosmtpd, its own process) on loopback, record them. Prints
-``reminders_tick_1000 p50_ms=<x> p95_ms=<y> n=<rounds>``, the plan of the tick's due-query, and how long the
-sink alone takes to accept 1,000 ready-made messages (the floor under the tick's sending on this machine).
+e-mail deliveries, send the e-mails to an SMTP sink (bench/smtp_sink.py, its own process) on loopback, record
+them. Prints ``reminders_tick_1000 p50_ms=<x> p95_ms=<y> n=<rounds>``, the plan of the tick's due-query, and how
+long the sink alone takes to accept 1,000 ready-made messages (the floor under the tick's sending on this machine).
 DATABASE_URL picks the database (default instance/bench-reminders.sqlite3).
 """
 
@@ -129,9 +129,8 @@ def main(argv: list[str] | None = None) -> int:
 
     # The sink runs in a process of its own, as a real mail server would (in ours it would share the GIL).
     port = free_port()
-    sink = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
-                             "-c", "aiosmtpd.handlers.Sink"])
-    time.sleep(2)
+    sink = subprocess.Popen([sys.executable, "-m", "bench.smtp_sink", "--port", str(port)])
+    time.sleep(1)
     timings = []
     with app.app_context():
         app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, REMINDER_BATCH=1000)
