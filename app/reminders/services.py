@@ -424,6 +424,11 @@ def _record_outcomes(group: list[_Outcome], now: datetime, result: TickResult,
         return
     config = current_app.config
     table = Delivery.__table__
+    if connection.dialect.name == "postgresql":
+        # Not waiting for the WAL flush: a marking lost only if the database server itself crashes, and then
+        # the e-mail goes again with the same Message-ID, the at-least-once window the README describes.
+        # A scheduler killed at any moment loses nothing by it. It saves a disk flush per group.
+        connection.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
     sent = [o.claim for o in group if o.error is None]
     if sent:
         connection.execute(
