@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from app.competitions.models import Competition, CompetitionLevel, Event, JudgingState, Registration
+from app.competitions.models import Competition, CompetitionLevel, Event, JudgingState
 from app.core.models import Organisation, Person
 from app.extensions import db
 from bench.apprenticeships import bench_enrollments
@@ -176,3 +176,10 @@ def supervision_record(ctx: BenchContext) -> str:
     person = ctx.scalar("SELECT m.person_id FROM contestant_members m JOIN enrollments e ON e.person_id = m.person_id "
                         "ORDER BY m.person_id LIMIT 1")
     return f"/supervision/people/{person}/record"
+
+
+@page("supervision_risk_desk_district", expect='id="risk-desk"')
+def supervision_risk_desk_district(ctx: BenchContext) -> str:
+    """Every risk rule for one district (what the weekly summary counts, once per district)."""
+    bench_supervision(ctx)
+    return "/supervision/risks?district=pudong"
