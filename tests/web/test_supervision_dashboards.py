@@ -202,3 +202,20 @@ def test_every_tab_keeps_the_year_and_district_and_its_queries_do_not_grow_with_
         with count_queries(app) as many:
             client.get(url)
         assert len(many) == len(few), tab
+
+
+def test_the_district_pyramid_counts_only_entries_of_the_districts_units(app, ctx, login_as):
+    from app.competitions.models import CompetitionLevel, Registration
+    from tests.web.test_dashboard import field_in
+
+    field_in([District.PUDONG, District.XUHUI, District.PUDONG])
+    field_in([District.XUHUI, District.PUDONG], level=CompetitionLevel.DISTRICT)
+    field_in([District.XUHUI], level=CompetitionLevel.NATIONAL)
+    page = login_as(factories.municipal_official()).get("/supervision/?year=2026&district=pudong").get_data(
+        as_text=True)
+    table = {row[0]: row[1:] for row in cells(page, "pyramid-table")[1:]}
+    regs = [r for r in db.session.query(Registration).all() if r.unit.district is District.PUDONG]
+    for level in CompetitionLevel:
+        mine = [r for r in regs if r.event.competition.level is level]
+        expected = [len({r.event.competition_id for r in mine}), len({r.event_id for r in mine}), len(mine)]
+        assert table[str(level.label)] == [str(n) for n in expected], level
