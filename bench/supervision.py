@@ -80,15 +80,15 @@ def _make_competitions(people: int) -> None:
     assert event_ids[-1] - first_event + 1 == n_events, "the bench's events must have consecutive ids"
     first_person = db.session.scalar(sa.select(sa.func.min(Person.id)))
     fallback_unit = organiser
-    registrations = max(people // 2, n_events)
-    # Entrant g: event g mod E; the person (g div E) · 999983 mod P — a different person for each entry of
-    # an event (999983 is prime, so the step is a permutation for any P it does not divide).
+    registrations = min(max(people // 2, n_events), people)
+    # Entrant g: event g mod E; the person g · 999983 mod P — a different person for every entry while
+    # g < P (999983 is prime, so the step is a permutation for any P it does not divide).
     db.session.execute(sa.text(f"""
         INSERT INTO registrations (event_id, person_id, unit_id, status, reason, created_at)
         SELECT :first_event + (g % :n_events), p.id, COALESCE(p.employer_id, :fallback),
                CASE WHEN g % 10 = 9 THEN 'submitted' ELSE 'approved' END, '', :now
         FROM {_series(registrations, dialect)}
-        JOIN people p ON p.id = :first_person + (((g / :n_events) * 999983) % :people)
+        JOIN people p ON p.id = :first_person + ((CAST(g AS BIGINT) * 999983) % :people)
     """), {"first_event": first_event, "n_events": n_events, "fallback": fallback_unit, "now": now,
            "first_person": first_person, "people": people})
     locked = sa.select(Event.id).where(Event.id.in_(event_ids), Event.judging_state == JudgingState.LOCKED)
