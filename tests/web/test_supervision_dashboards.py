@@ -219,3 +219,17 @@ def test_the_district_pyramid_counts_only_entries_of_the_districts_units(app, ct
         mine = [r for r in regs if r.event.competition.level is level]
         expected = [len({r.event.competition_id for r in mine}), len({r.event_id for r in mine}), len(mine)]
         assert table[str(level.label)] == [str(n) for n in expected], level
+
+
+def test_the_tabs_and_lists_read_in_english(app, ctx, login_as):
+    tf.policies()
+    af.policies()
+    official = factories.municipal_official(locale="en")
+    enrollment_row(District.PUDONG, date(2026, 1, 5), EnrollmentStatus.IN_TRAINING)
+    client = login_as(official)
+    for tab, heading in (("training_bases", "Training-base utilisation (2026)"),
+                         ("apprenticeships", "New and completed apprentices by month, 2026"),
+                         ("subsidies", "Apprenticeship subsidies: claimed and spent per district (2026, CNY)")):
+        assert heading in client.get(f"/supervision/?tab={tab}&year=2026").get_data(as_text=True)
+    listing = client.get("/supervision/enrollments?measure=enrolled&year=2026&month=1").get_data(as_text=True)
+    assert "New apprentices" in listing and len(cells(listing, "enrollment-list")) == 2
