@@ -233,3 +233,16 @@ def test_the_tabs_and_lists_read_in_english(app, ctx, login_as):
         assert heading in client.get(f"/supervision/?tab={tab}&year=2026").get_data(as_text=True)
     listing = client.get("/supervision/enrollments?measure=enrolled&year=2026&month=1").get_data(as_text=True)
     assert "New apprentices" in listing and len(cells(listing, "enrollment-list")) == 2
+
+
+def test_a_medal_of_a_unit_outside_every_district_does_not_break_the_medal_table(app, ctx, login_as):
+    from app.competitions.models import Contestant, Result
+    from tests.web.test_dashboard import field_in
+
+    field_in([District.PUDONG, District.XUHUI])
+    gold = db.session.query(Result).filter(Result.rank == 1).one()
+    db.session.get(Contestant, gold.contestant_id).unit_id = factories.org(OrgKind.ENTERPRISE, None).id
+    db.session.commit()
+    response = login_as(factories.municipal_official()).get("/supervision/?year=2026")
+    assert response.status_code == 200
+    assert [row[0] for row in cells(response.get_data(as_text=True), "district-medals")[1:]] == ["徐汇区"]
