@@ -257,8 +257,6 @@ class Registration(db.Model):
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
     __table_args__ = (
-        # The supervision dashboard's entries of one district's units (issue 11).
-        sa.Index("ix_registrations_unit_event_status", "unit_id", "event_id", "status"),
         sa.UniqueConstraint("event_id", "person_id", name="uq_registrations_event_person"),
         sa.Index("ix_registrations_event_unit_status", "event_id", "unit_id", "status"),
         sa.Index("ix_registrations_event_id_id", "event_id", "id"),

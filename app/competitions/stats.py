@@ -39,43 +39,22 @@ class LevelCount:
 
 def pyramid(year: int, district: District | None) -> list[LevelCount]:
     """Competitions, events and entrants per level; with a district, those its units entered."""
-    if district is not None:
-        return _district_pyramid(year, district)
-    stmt = (sa.select(Competition.level, sa.func.count(Registration.id))
+    stmt = (sa.select(Competition.level, sa.func.count(sa.distinct(Competition.id)),
+                      sa.func.count(sa.distinct(Event.id)), sa.func.count(Registration.id))
             .join(Event, Event.competition_id == Competition.id)
             .join(Registration, Registration.event_id == Event.id)
             .where(Competition.year == year, Registration.status.in_(ACTIVE_STATUSES)))
-    entrants = dict(db.session.execute(stmt.group_by(Competition.level)).tuples().all())
-    # Competitions and events without entrants count too, city-wide.
-    comps = dict(db.session.execute(sa.select(Competition.level, sa.func.count()).where(
-        Competition.year == year).group_by(Competition.level)).tuples().all())
-    events = dict(db.session.execute(sa.select(Competition.level, sa.func.count(Event.id)).join(
-        Event, Event.competition_id == Competition.id).where(Competition.year == year)
-        .group_by(Competition.level)).tuples().all())
-    return [LevelCount(lv, comps.get(lv, 0), events.get(lv, 0), entrants.get(lv, 0)) for lv in CompetitionLevel]
-
-
-def _district_pyramid(year: int, district: District) -> list[LevelCount]:
-    """Entries of the district's units counted per event first (from the (unit, event, status) index alone),
-    then added up per level over the few events: the year's registrations of other districts are never read."""
-    if db.engine.dialect.name == "postgresql":
-        # An array of the district's unit ids lets the planner walk the index unit by unit (an IN subquery
-        # would be planned as a semi-join over every registration).
-        units = sa.text("registrations.unit_id = ANY(ARRAY(SELECT organisations.id FROM organisations "
-                        "WHERE organisations.district = :pyramid_district))").bindparams(
-                            pyramid_district=district.value)
-    else:
-        units = Registration.unit_id.in_(sa.select(Organisation.id).where(Organisation.district == district))
-    year_events = sa.select(Event.id).join(Competition, Competition.id == Event.competition_id).where(
-        Competition.year == year)
-    per_event = (sa.select(Registration.event_id.label("event_id"), sa.func.count().label("n"))
-                 .where(units, Registration.status.in_(ACTIVE_STATUSES), Registration.event_id.in_(year_events))
-                 .group_by(Registration.event_id).subquery())
-    stmt = (sa.select(Competition.level, sa.func.count(sa.distinct(Competition.id)), sa.func.count(Event.id),
-                      sa.func.sum(per_event.c.n))
-            .select_from(per_event).join(Event, Event.id == per_event.c.event_id)
-            .join(Competition, Competition.id == Event.competition_id).group_by(Competition.level))
-    rows = {lv: (c, e, int(n)) for lv, c, e, n in db.session.execute(stmt)}
+    if district is not None:
+        stmt = stmt.join(Organisation, Organisation.id == Registration.unit_id).where(Organisation.district == district)
+    rows = {lv: (c, e, n) for lv, c, e, n in db.session.execute(stmt.group_by(Competition.level))}
+    if district is None:  # competitions and events without entrants count too, city-wide
+        comps = dict(db.session.execute(sa.select(Competition.level, sa.func.count()).where(
+            Competition.year == year).group_by(Competition.level)).tuples().all())
+        events = dict(db.session.execute(sa.select(Competition.level, sa.func.count(Event.id)).join(
+            Event, Event.competition_id == Competition.id).where(Competition.year == year)
+            .group_by(Competition.level)).tuples().all())
+        return [LevelCount(lv, comps.get(lv, 0), events.get(lv, 0), rows.get(lv, (0, 0, 0))[2])
+                for lv in CompetitionLevel]
     return [LevelCount(lv, *rows.get(lv, (0, 0, 0))) for lv in CompetitionLevel]
 
 
