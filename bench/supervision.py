@@ -2,7 +2,8 @@
 
 Made on first use (idempotent), in SQL, proportional to the scale (at 1,000,000 people: 500,000 registrations):
 80 competitions over the four levels in this year and last, 500 events, registrations spread over them
-(``INSERT … SELECT`` over a number series: ``generate_series`` on PostgreSQL, a recursive CTE on SQLite); a
+(``INSERT … SELECT`` over a number series: ``generate_series`` on PostgreSQL, a recursive CTE on SQLite), then
+the registration tallies rebuilt; a
 tenth of the events locked, with a contestant and a result per entrant (top three medalled, the next seven
 优胜奖). The 60,000 enrollments are bench/apprenticeships.py's; each approved one gets a subsidy advance and
 every completed one a balance. The busy training base is bench/training_bases.py's. ANALYZE afterwards.
@@ -18,6 +19,7 @@ import sqlalchemy as sa
 from app.competitions.models import Competition, CompetitionLevel, Event, JudgingState
 from app.core.models import Organisation, Person
 from app.extensions import db
+from app.supervision import tallies
 from bench.apprenticeships import bench_enrollments
 from bench.cases import BenchContext, page
 from bench.training_bases import bench_base
@@ -49,6 +51,7 @@ def bench_supervision(ctx: BenchContext) -> None:
         started = datetime.now(UTC)
         _make_competitions(people)
         _make_subsidies()
+        tallies.rebuild()  # the registrations were written around the ORM
         db.session.commit()
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE" if conn.dialect.name == "postgresql" else "ANALYZE")
