@@ -37,21 +37,26 @@ def duplicate_subsidies(district: District | None) -> list[risks.RiskPrompt]:
     in_district: Any = sa.literal(1)
     if district is not None:
         in_district = sa.func.sum(sa.case((SubsidyLine.district == district, 1), else_=0))
-    stmt = (sa.select(Enrollment.person_id, Person.name, SubsidyLine.year,
-                      sa.func.count(sa.distinct(SubsidyLine.enrollment_id)), sa.func.count(SubsidyLine.id),
-                      sa.func.sum(SubsidyLine.amount), sa.func.min(SubsidyLine.district),
-                      sa.func.max(SubsidyLine.enrollment_id))
-            .join(Enrollment, Enrollment.id == SubsidyLine.enrollment_id)
-            .join(Person, Person.id == Enrollment.person_id)
-            .where(SubsidyLine.kind != SubsidyKind.CLAWBACK)
-            .group_by(Enrollment.person_id, Person.name, SubsidyLine.year)
-            .having(sa.func.count(sa.distinct(SubsidyLine.enrollment_id)) > 1, in_district > 0)
-            .order_by(SubsidyLine.year.desc(), Enrollment.person_id))
+    # Grouped without the people first; only the (few) duplicates are joined to their names.
+    groups = (sa.select(Enrollment.person_id.label("person_id"), SubsidyLine.year.label("year"),
+                        sa.func.count(sa.distinct(SubsidyLine.enrollment_id)).label("enrollments"),
+                        sa.func.count(SubsidyLine.id).label("lines"), sa.func.sum(SubsidyLine.amount).label("amount"),
+                        sa.func.min(SubsidyLine.district).label("district"),
+                        sa.func.max(SubsidyLine.enrollment_id).label("latest"))
+              .join(Enrollment, Enrollment.id == SubsidyLine.enrollment_id)
+              .where(SubsidyLine.kind != SubsidyKind.CLAWBACK)
+              .group_by(Enrollment.person_id, SubsidyLine.year)
+              .having(sa.func.count(sa.distinct(SubsidyLine.enrollment_id)) > 1, in_district > 0)).subquery()
+    stmt = (sa.select(groups.c.person_id, Person.name, groups.c.year, groups.c.enrollments, groups.c.lines,
+                      groups.c.amount, groups.c.district, groups.c.latest)
+            .join(Person, Person.id == groups.c.person_id)
+            .order_by(groups.c.year.desc(), groups.c.person_id))
     return [risks.RiskPrompt(
         DUPLICATE_SUBSIDY, f"subsidy:{person_id}:{year}",
         _("%(name)s 在 %(year)d 年有 %(n)d 个学徒培训项目申领补贴", name=name, year=year, n=enrollments),
         _("共 %(lines)d 笔，%(amount)s 元", lines=lines, amount=f"{amount:,.2f}"),
-        url_for("apprenticeships.enrollment_detail", enrollment_id=latest), first_district)
+        url_for("apprenticeships.enrollment_detail", enrollment_id=latest),
+        District(first_district) if isinstance(first_district, str) else first_district)
         for person_id, name, year, enrollments, lines, amount, first_district, latest in db.session.execute(stmt)]
 
 
