@@ -4,8 +4,9 @@ Made on first use (idempotent), in SQL, proportional to the scale (at 1,000,000 
 80 competitions over the four levels in this year and last, 500 events, registrations spread over them
 (``INSERT … SELECT`` over a number series: ``generate_series`` on PostgreSQL, a recursive CTE on SQLite) and
 their tallies rebuilt; a tenth of the events locked, with a contestant and a result per entrant (top three
-medalled, the next seven 优胜奖). The 60,000 enrollments are bench/apprenticeships.py's; each approved one gets a subsidy advance and
-every completed one a balance. The busy training base is bench/training_bases.py's. ANALYZE afterwards.
+medalled, the next seven 优胜奖). The 60,000 enrollments are bench/apprenticeships.py's; each approved one
+gets a subsidy advance and every completed one a balance. The busy training base is bench/training_bases.py's.
+ANALYZE afterwards.
 """
 
 from __future__ import annotations
