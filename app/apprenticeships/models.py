@@ -112,6 +112,10 @@ class Enrollment(db.Model):
         # The city's progress against the plan: approved enrollments by start date (a count over this index only).
         sa.Index("ix_enrollments_approved_starts_on", "starts_on",
                  sqlite_where=sa.text("approved_at IS NOT NULL"), postgresql_where=sa.text("approved_at IS NOT NULL")),
+        # Supervision dashboards (issue 11): a district's approved enrollments by start date, completions by end.
+        sa.Index("ix_enrollments_approved_district_starts_on", "district", "starts_on",
+                 sqlite_where=sa.text("approved_at IS NOT NULL"), postgresql_where=sa.text("approved_at IS NOT NULL")),
+        sa.Index("ix_enrollments_status_ends_on_district", "status", "ends_on", "district"),
         # A person is in at most one open enrollment at a time.
         sa.Index("uq_enrollments_open_person", "person_id", unique=True,
                  sqlite_where=sa.text("status IN ('draft','submitted','approved','in_training','assessed')"),
@@ -227,4 +231,6 @@ class SubsidyLine(db.Model):
         sa.Index("ix_subsidy_lines_district_year", "district", "year", "id"),
         sa.Index("ix_subsidy_lines_enterprise_year", "enterprise_id", "year", "id"),
         sa.Index("ix_subsidy_lines_class_id", "class_id", "id"),
+        # Supervision's claimed-vs-spent per district and year, read from the index alone.
+        sa.Index("ix_subsidy_lines_year_district_totals", "year", "district", "kind", "status", "amount"),
     )

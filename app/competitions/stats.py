@@ -92,8 +92,10 @@ def _rank(rows: dict[object, MedalRow]) -> list[MedalRow]:
 
 
 def medals_by_district(year: int, district: District | None = None) -> list[MedalRow]:
-    stmt = _medal_base(year, district).add_columns(Organisation.district, sa.func.count()).group_by(
-        Organisation.district, Result.medal)
+    """Medals per district of the contestants' units (a unit outside every district, e.g. the municipal
+    bureau entering someone without an employer, is in no district's row)."""
+    stmt = _medal_base(year, district).add_columns(Organisation.district, sa.func.count()).where(
+        Organisation.district.is_not(None)).group_by(Organisation.district, Result.medal)
     rows: dict[object, MedalRow] = {}
     for medal, where, n in db.session.execute(stmt):
         rows.setdefault(where, MedalRow(where)).counts[medal] = n

@@ -59,7 +59,9 @@ class CompetitionDashboard:
 
 
 def competition_dashboard(scope: Scope) -> CompetitionDashboard:
-    return CompetitionDashboard(stats.pyramid(scope.year, scope.district),
+    from app.supervision import tallies
+
+    return CompetitionDashboard(tallies.pyramid(scope.year, scope.district),
                                 stats.medals_by_district(scope.year, scope.district),
                                 stats.medals_by_unit(scope.year, scope.district),
                                 stats.squad_pipeline(scope.year, scope.district))

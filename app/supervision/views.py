@@ -6,7 +6,7 @@ from datetime import datetime
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
-from flask import Response, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -21,7 +21,7 @@ from app.core.views import today_in_shanghai
 from app.errors import DomainError
 from app.extensions import db
 from app.htmx import redirect_after_post, render
-from app.supervision import bp, services
+from app.supervision import bp, dashboards, services
 
 
 def _scope() -> services.Scope:
@@ -34,18 +34,41 @@ def _scope() -> services.Scope:
 @bp.get("/")
 @login_required
 def index() -> Response:
-    """The officials' dashboard: figures for a year and a district (in the URL), each linking to its list."""
+    """The officials' dashboards, one tab each (``?tab=``), for a year and a district (in the URL); every
+    figure links to the list behind it. The tabs are a registry: app/supervision/dashboards.py."""
     scope = _scope()
-    board = services.competition_dashboard(scope)
+    tabs = dashboards.tabs()
+    current = dashboards.DASHBOARDS.get(request.args.get("tab", "")) or tabs[0]
     this_year = today_in_shanghai().year
-    pyramid_links = [url_for("competitions.competitions", level=row.level.value, year=scope.year)
-                     for row in board.pyramid]
-    district_links = [url_for("supervision.medallists", year=scope.year, district=row.key.value)
-                      for row in board.by_district]
-    return render("supervision/dashboard.html", scope=scope, board=board, districts=District,
-                  pyramid_links=pyramid_links, district_links=district_links,
-                  years=range(this_year + 1, this_year - 6, -1), medals=stats.MEDALS,
-                  fixed_district=official_district(current_user) is not None)
+    dargs = {"year": scope.year, "district": scope.district.value if scope.district else ""}
+    return render("supervision/dashboard.html", scope=scope, tabs=tabs, tab=current, dargs=dargs,
+                  districts=District, years=range(this_year + 1, this_year - 6, -1),
+                  fixed_district=official_district(current_user) is not None, **current.build(scope))
+
+
+@bp.get("/sessions")
+@login_required
+def base_sessions() -> Response:
+    """The list behind a training base's figures: its sessions in the year."""
+    scope = _scope()
+    base, rows, total = dashboards.base_sessions(request.args.get("base", type=int) or 0, scope.year)
+    if base is None or (scope.district is not None and base.organisation.district != scope.district):
+        abort(404)
+    return render("supervision/base_sessions.html", scope=scope, base=base, rows=rows, total=total)
+
+
+@bp.get("/enrollments")
+@login_required
+def enrollments() -> Response:
+    """The list behind an apprenticeship figure: ``measure`` (enrolled, completed, plan), year, month, district."""
+    scope = _scope()
+    measure = request.args.get("measure", "enrolled")
+    measure = measure if measure in dashboards.MEASURES else "enrolled"
+    month = request.args.get("month", type=int)
+    month = month if month in range(1, 13) else None
+    rows, total = dashboards.enrollment_list(measure, scope.year, month, scope.district)
+    return render("supervision/enrollments.html", scope=scope, rows=rows, total=total, month=month,
+                  measure=measure, measure_label=dashboards.MEASURES[measure])
 
 
 @bp.get("/medallists")
