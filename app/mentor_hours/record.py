@@ -13,6 +13,7 @@ from app.core import record
 from app.core.models import Person, User
 from app.extensions import db
 from app.mentor_hours.models import HourMonth, MonthStatus
+from app.mentor_hours.rules import plain as _n
 
 
 @dataclass
@@ -61,7 +62,7 @@ def mentor_hours_items(person: Person) -> list[record.TimelineItem]:
 
     items = []
     for row in _months(person.id):
-        detail = _("带徒 %(n)d 人，%(hours)s 小时", n=row.people, hours=f"{row.hours:g}")
+        detail = _("带徒 %(n)d 人，%(hours)s 小时", n=row.people, hours=_n(row.hours))
         if row.allowance is not None:
             detail += " · " + _("津贴 %(amount)s 元", amount=f"{row.allowance:,.2f}")
         items.append(record.TimelineItem(month_end(row.month), _("带徒"), _("%(month)s 带徒学时已审批",
@@ -69,5 +70,5 @@ def mentor_hours_items(person: Person) -> list[record.TimelineItem]:
     for row in _as_apprentice(person.id):
         items.append(record.TimelineItem(month_end(row.month), _("学徒学时"),
                                          _("%(month)s 接受带教 %(hours)s 小时", month=row.month.strftime("%Y-%m"),
-                                           hours=f"{row.hours:g}")))
+                                           hours=_n(row.hours))))
     return items

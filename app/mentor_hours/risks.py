@@ -27,6 +27,7 @@ from app.core.policy import value_in_force
 from app.extensions import db
 from app.mentor_hours import rules
 from app.mentor_hours.models import HourEntry, HourMonth
+from app.mentor_hours.rules import plain as _n
 
 E = HourEntry
 #: How many entries a prompt links to at most (the page behind the link lists them).
@@ -119,8 +120,8 @@ def daily(month: date, district: District | None, enterprise_id: int | None) -> 
                   .join(Person, Person.id == E.mentor_id).where(E.month == month)
                   .group_by(E.mentor_id, Person.name, E.worked_on).having(total > limit), district, enterprise_id)
     return [_prompt("mentor_hours_daily", f"{mentor}:{day.isoformat()}",
-                    _("%(name)s %(day)s 带徒 %(hours)s 小时", name=name, day=day.isoformat(), hours=f"{hours:g}"),
-                    _("超过单日 %(limit)s 小时", limit=f"{limit:g}"),
+                    _("%(name)s %(day)s 带徒 %(hours)s 小时", name=name, day=day.isoformat(), hours=_n(hours)),
+                    _("超过单日 %(limit)s 小时", limit=_n(limit)),
                     _link(mentor=mentor, day=day.isoformat()), where, day)
             for mentor, name, day, where, hours in db.session.execute(stmt)]
 
@@ -135,8 +136,8 @@ def monthly(month: date, district: District | None, enterprise_id: int | None) -
                   .join(Person, Person.id == E.mentor_id).where(E.month == month)
                   .group_by(E.mentor_id, Person.name).having(total > ceiling), district, enterprise_id)
     return [_prompt("mentor_hours_monthly", f"{mentor}:{_ym(month)}",
-                    _("%(name)s %(month)s 带徒 %(hours)s 小时", name=name, month=_ym(month), hours=f"{hours:g}"),
-                    _("超过月度上限 %(limit)s 小时", limit=f"{ceiling:g}"),
+                    _("%(name)s %(month)s 带徒 %(hours)s 小时", name=name, month=_ym(month), hours=_n(hours)),
+                    _("超过月度上限 %(limit)s 小时", limit=_n(ceiling)),
                     _link(mentor=mentor, month=_ym(month)), where, rules.month_end(month))
             for mentor, name, where, hours in db.session.execute(stmt)]
 
@@ -171,7 +172,7 @@ def outside(month: date, district: District | None, enterprise_id: int | None) -
                   .group_by(E.enrollment_id, E.mentor_id, Person.name), district, enterprise_id)
     return [_prompt("mentor_hours_outside", f"{enrollment}:{mentor}:{_ym(month)}",
                     _("学徒 %(name)s %(month)s 有 %(n)d 条学时不在培训期内或在退出之后", name=name, month=_ym(month),
-                      n=n), _("共 %(hours)s 小时", hours=f"{hours:g}"), _link(ids=_ids(ids)), where,
+                      n=n), _("共 %(hours)s 小时", hours=_n(hours)), _link(ids=_ids(ids)), where,
                     rules.month_end(month))
             for enrollment, mentor, name, where, n, hours, ids in db.session.execute(stmt)]
 
@@ -249,7 +250,7 @@ def holiday(month: date, district: District | None, enterprise_id: int | None) -
                   .group_by(E.mentor_id, Person.name), district, enterprise_id)
     return [_prompt("mentor_hours_holiday", f"{mentor}:{_ym(month)}",
                     _("%(name)s %(month)s 在法定节假日登记了 %(n)d 条学时", name=name, month=_ym(month), n=n),
-                    _("共 %(hours)s 小时", hours=f"{hours:g}"), _link(ids=_ids(ids)), where, rules.month_end(month))
+                    _("共 %(hours)s 小时", hours=_n(hours)), _link(ids=_ids(ids)), where, rules.month_end(month))
             for mentor, name, where, n, hours, ids in db.session.execute(stmt)]
 
 
@@ -273,7 +274,7 @@ def over_cap(month: date, district: District | None, enterprise_id: int | None) 
             .group_by(MentorAssignment.mentor_id, Person.name).having(n > cap, mine > 0))
     return [_prompt("mentor_hours_over_cap", f"{mentor}:{_ym(month)}",
                     _("%(name)s 同时带徒 %(n)d 人", name=name, n=count),
-                    _("超过上限 %(cap)s 人", cap=f"{cap:g}"), _link(mentor=mentor, month=_ym(month)),
+                    _("超过上限 %(cap)s 人", cap=_n(cap)), _link(mentor=mentor, month=_ym(month)),
                     district or where, rules.month_end(month))
             for mentor, name, where, count in db.session.execute(stmt)]
 

@@ -32,6 +32,11 @@ PER_HOUR = "per_hour"
 PER_APPRENTICE_MONTH = "per_apprentice_month"
 
 
+def plain(value: Decimal | int | float | str) -> str:
+    """A number without trailing zeros or exponent: 4.00 → "4", 2.50 → "2.5", 40 → "40"."""
+    return f"{Decimal(str(value)).normalize():f}"
+
+
 def month_start(day: date) -> date:
     return day.replace(day=1)
 

@@ -326,9 +326,7 @@ def submit_month(actor: User, a: MentorAssignment, month: date, now: datetime) -
     require(actor, "mentor_hours.log")
     if not is_mentor_of(actor, a):
         raise_not_found()
-    sheet = _sheet(a.id, month)
-    if sheet is None:
-        raise DomainError(_("该月还没有学时记录"), "month")
+    sheet = _sheet(a.id, month) or _open_sheet(a, month, now)
     if sheet.status not in EDITABLE:
         raise DomainError(_("该月已提交"), "month")
     total = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(HourEntry.hours), 0)).where(
