@@ -213,7 +213,8 @@ def copied(month: date, district: District | None, enterprise_id: int | None) ->
     n = sa.func.count()
     stmt = _scope(sa.select(E.mentor_id, Person.name, E.content, sa.func.min(E.district), n, _agg_ids(E.id))
                   .join(Person, Person.id == E.mentor_id).where(E.month == month)
-                  .group_by(E.mentor_id, Person.name, E.content, E.place, E.starts_at, E.ends_at, E.hours)
+                  .group_by(E.assignment_id, E.mentor_id, Person.name, E.content, E.place, E.starts_at, E.ends_at,
+                            E.hours)
                   .having(n >= rules.COPY_MIN_ENTRIES), district, enterprise_id)
     found: dict[str, risks.RiskPrompt] = {}
     for mentor, name, content, where, count, ids in db.session.execute(stmt):

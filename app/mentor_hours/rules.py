@@ -280,11 +280,13 @@ def month_end_burst(month: date, logged_on: Sequence[date]) -> bool:
 
 
 def copy_key(content: str, place: str, starts: time | None, ends: time | None, hours: Decimal) -> tuple:
-    """Entries with the same key, of one mentor on several days or apprentices, look copy-pasted."""
+    """Entries of one mentor with one apprentice with the same key on many days of a month look copy-pasted
+    (teaching several apprentices the same lesson together is normal and not counted)."""
     return (content.strip(), place.strip(), starts, ends, hours)
 
 
-#: At least this many entries of one mentor in a month with the same content, place, time and hours.
+#: At least this many entries of one mentor with one apprentice in a month with the same content, place,
+#: time and hours.
 COPY_MIN_ENTRIES = 5
 
 

@@ -255,17 +255,21 @@ def test_each_risk_rule_finds_its_case_in_sql(s, req, login_as):
     # Back-filled 8 days late (7 is the default limit); 7 days late is fine.
     late = mf.entry(a, date(2026, 3, 3), "2", logged_on=date(2026, 3, 11))
     mf.entry(a, date(2026, 3, 4), "2", logged_on=date(2026, 3, 11), content="刀具保养")
-    # Five identical entries of one mentor: copy-paste.
+    # Five identical entries of one mentor with one apprentice: copy-paste (the same lesson given to another
+    # apprentice does not count towards it).
+    mf.entry(a, date(2026, 3, 20), "2", time(9), time(11), content="同样的内容", place="同样的地点")
     for day in (9, 10, 11, 12, 13):
         mf.entry(b, date(2026, 3, day), "2", time(9), time(11), content="同样的内容", place="同样的地点")
     found = risks.prompts_for(date(2026, 3, 1), District.HUANGPU)
     kinds = _kinds(found)
     assert {"mentor_hours_daily", "mentor_hours_overlap", "mentor_hours_backfill", "mentor_hours_copy"} <= kinds
     assert "mentor_hours_burst" not in kinds
-    assert "mentor_hours_monthly" not in kinds  # 9 + 4 + 2 + 2 + 10 = 27 ≤ 30
+    assert "mentor_hours_monthly" not in kinds  # 9 + 4 + 2 + 2 + 2 + 10 = 29 ≤ 30
+    copy = next(p for p in found if p.kind == "mentor_hours_copy")
+    assert "5 条" in copy.title
     backfill = next(p for p in found if p.kind == "mentor_hours_backfill")
     assert "1 条" in backfill.title and str(late.id) in backfill.link
-    mf.entry(a, date(2026, 3, 16), "4")
+    mf.entry(a, date(2026, 3, 16), "2")
     assert "mentor_hours_monthly" in _kinds(risks.prompts_for(date(2026, 3, 1), District.HUANGPU))
     assert risks.prompts_for(date(2026, 3, 1), District.PUDONG) == []
     # April: five entries, four of them written up on the month's last days (80 %): a month-end burst.
