@@ -171,4 +171,4 @@ def people_search_name_employer(ctx: BenchContext) -> str:
 
 
 # Areas register their cases in their own modules (imported last, so they print after the people pages).
-from bench import apprenticeships, competitions, judging, training_bases  # noqa: E402,F401
+from bench import apprenticeships, competitions, judging, mentor_hours, training_bases  # noqa: E402,F401
