@@ -115,8 +115,10 @@ def week(assignment_id: int) -> Response:
     a = services.get_assignment(current_user, assignment_id)
     if not services.is_mentor_of(current_user, a):
         abort(404)
-    start = date.fromisoformat(request.args["start"]) if request.args.get("start", "")[:10].count("-") == 2 \
-        else today_in_shanghai()
+    try:
+        start = date.fromisoformat(request.args.get("start", ""))
+    except ValueError:
+        start = today_in_shanghai()
     return render("mentor_hours/week.html", **_week_context(a, start))
 
 

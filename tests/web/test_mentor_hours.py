@@ -379,3 +379,32 @@ def test_policy_keys_of_mentor_hours_are_configurable():
 
     assert {"mentor.daily_hours_limit", "mentor.monthly_hours_ceiling", "mentor.backfill_days",
             "mentor.submission_day"} <= POLICY_KEYS.keys()
+
+
+def test_the_enterprise_list_of_months_to_approve_takes_a_fixed_number_of_queries(app, ctx, login_as):
+    s = mf.setup()
+    web = login_as(s.cast.hr)
+
+    def submitted(n: int) -> None:
+        for _ in range(n):
+            other = af.approved(s.cast, af.apprentice(s.cast, "学徒"), starts=date(2026, 1, 1),
+                                ends=date(2027, 1, 1))
+            a = other.mentor(s.assignment.kind)
+            db.session.add(HourMonth(assignment_id=a.id, enrollment_id=other.id, mentor_id=a.mentor_id,
+                                     enterprise_id=other.enterprise_id, district=other.district,
+                                     month=date(2026, 3, 1), status=MonthStatus.CONFIRMED, hours=Decimal(4)))
+        db.session.commit()
+
+    af.policy("mentor.max_concurrent_apprentices", "100", since=date(2025, 1, 1))
+    submitted(2)
+    web.get("/mentor-hours/")
+    with count_queries(app) as few:
+        assert web.get("/mentor-hours/").get_data(as_text=True).count("待企业审批") == 2
+    submitted(6)
+    with count_queries(app) as many:
+        assert web.get("/mentor-hours/").get_data(as_text=True).count("待企业审批") == 8
+    assert len(many) == len(few)
+
+
+def test_a_bad_week_start_shows_this_week(s, login_as):
+    assert login_as(s.mentor).get(f"/mentor-hours/week/{s.assignment.id}?start=2026-13-01").status_code == 200
