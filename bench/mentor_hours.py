@@ -6,6 +6,8 @@ this month — 83 entries each, ≈5,000,000 entries for the 60,000 apprentices 
 proportionally fewer apprentices get hours (each the full two years), e.g. 600 apprentices at 10,000.
 Session times vary by enrollment (two hours thirty from 08:00, 10:00 … 16:00), one entry in 40 is
 logged 10 days late (back-filling), every month but the last is approved (≈1.4 M month sheets at full scale).
+The enrollments with hours get a two-year period from the first month (one in a hundred only one year, so
+its second year's hours are outside it: a prompt); the apprenticeship cases' list pages are unaffected.
 
 On PostgreSQL the entries come from ``generate_series`` in one statement; on SQLite from a recursive CTE.
 
@@ -90,6 +92,14 @@ FROM (SELECT ma.id AS assignment_id, e.id AS enrollment_id, ma.mentor_id, e.ente
 WHERE day <= :last
 """
 
+#: The apprentices with hours train over the two years (one in a hundred only the first year: its second
+#: year's hours are outside the period, a prompt).
+PERIODS = """
+UPDATE enrollments SET starts_on = :first,
+       ends_on = CASE WHEN id % 100 = 0 THEN :one_year ELSE :two_years END
+WHERE id IN (SELECT id FROM enrollments ORDER BY id LIMIT :limit)
+"""
+
 SHEETS = """
 INSERT INTO mentor_hour_months (assignment_id, enrollment_id, mentor_id, enterprise_id, district, month, status,
     hours, note, allowance)
@@ -109,6 +119,8 @@ def _fill(per: int, limit: int) -> None:
               "limit": limit, "now": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")}
     print(f"mentor hours: {per} entries for each of {limit} apprentices from {first} …", file=sys.stderr, flush=True)
     postgres = db.engine.dialect.name == "postgresql"
+    db.session.execute(sa.text(PERIODS), {**params, "one_year": first.replace(year=first.year + 1),
+                                          "two_years": first.replace(year=first.year + 2)})
     db.session.execute(sa.text(PG_ENTRIES if postgres else SQLITE_ENTRIES), params)
     db.session.execute(sa.text(SHEETS), params)
     db.session.commit()
@@ -116,6 +128,7 @@ def _fill(per: int, limit: int) -> None:
         if postgres:
             conn.exec_driver_sql("VACUUM ANALYZE mentor_hour_entries")
             conn.exec_driver_sql("VACUUM ANALYZE mentor_hour_months")
+            conn.exec_driver_sql("VACUUM ANALYZE enrollments")
     print("mentor hours: loaded", file=sys.stderr, flush=True)
 
 

@@ -123,6 +123,8 @@ class HourMonth(db.Model):
         sa.Index("ix_mentor_hour_months_district_month", "district", "month"),
         sa.Index("ix_mentor_hour_months_enterprise_month", "enterprise_id", "month"),
         sa.Index("ix_mentor_hour_months_mentor_month", "mentor_id", "month"),
+        # An apprentice's months (plan progress counts approved hours; the apprentice's own list).
+        sa.Index("ix_mentor_hour_months_enrollment_month", "enrollment_id", "month"),
     )
 
     @property

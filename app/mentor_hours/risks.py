@@ -261,18 +261,23 @@ def over_cap(month: date, district: District | None, enterprise_id: int | None) 
     cap = _policy("mentor.max_concurrent_apprentices", month, district, None)
     if cap is None:
         return []
-    n = sa.func.count(sa.distinct(Enrollment.id))
-    in_scope = sa.true()
+    # The mentors teaching an open enrollment in scope (an index range), then all their open enrollments.
+    in_scope = (sa.select(MentorAssignment.mentor_id)
+                .join(Enrollment, Enrollment.id == MentorAssignment.enrollment_id)
+                .where(Enrollment.status.in_(OPEN_STATUSES)))
     if district is not None:
-        in_scope = Enrollment.district == district
+        in_scope = in_scope.where(Enrollment.district == district)
     if enterprise_id is not None:
-        in_scope = sa.and_(in_scope, Enrollment.enterprise_id == enterprise_id)
-    mine = sa.func.sum(sa.case((in_scope, 1), else_=0))
-    stmt = (sa.select(MentorAssignment.mentor_id, Person.name, sa.func.min(Enrollment.district), n)
+        in_scope = in_scope.where(Enrollment.enterprise_id == enterprise_id)
+    n = sa.func.count(sa.distinct(Enrollment.id))
+    over = (sa.select(MentorAssignment.mentor_id, sa.func.min(Enrollment.district).label("district"),
+                      n.label("n"))
             .join(Enrollment, Enrollment.id == MentorAssignment.enrollment_id)
-            .join(Person, Person.id == MentorAssignment.mentor_id)
-            .where(Enrollment.status.in_(OPEN_STATUSES), Enrollment.starts_on <= rules.month_end(month))
-            .group_by(MentorAssignment.mentor_id, Person.name).having(n > cap, mine > 0))
+            .where(MentorAssignment.mentor_id.in_(in_scope), Enrollment.status.in_(OPEN_STATUSES),
+                   Enrollment.starts_on <= rules.month_end(month))
+            .group_by(MentorAssignment.mentor_id).having(n > cap).subquery())
+    stmt = sa.select(over.c.mentor_id, Person.name, over.c.district, over.c.n).join(
+        Person, Person.id == over.c.mentor_id)
     return [_prompt("mentor_hours_over_cap", f"{mentor}:{_ym(month)}",
                     _("%(name)s 同时带徒 %(n)d 人", name=name, n=count),
                     _("超过上限 %(cap)s 人", cap=_n(cap)), _link(mentor=mentor, month=_ym(month)),
