@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import url_for
-from flask_babel import gettext as _
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from app.apprenticeships.enums import OPEN_STATUSES
@@ -45,6 +45,18 @@ KINDS: dict[str, object] = {
     "mentor_hours_holiday": _l("法定节假日带徒学时"),
     "mentor_hours_over_cap": _l("导师带徒人数超过上限"),
 }
+
+
+def _(msgid: str, **variables: object) -> str:
+    """gettext, the translated template looked up once per request (a district-month may hold thousands of
+    prompts; flask-babel's lookup costs more than the formatting)."""
+    from flask import g
+
+    cache = g.setdefault("_mentor_hours_messages", {})
+    template = cache.get(msgid)
+    if template is None:
+        template = cache[msgid] = gettext(msgid)
+    return template % variables if variables else template
 
 
 def public_holidays(month: date) -> list[date]:
@@ -78,7 +90,15 @@ def _scope(stmt: sa.Select, district: District | None, enterprise_id: int | None
 
 
 def _link(**args: object) -> str:
-    return url_for("mentor_hours.entries", **{k: v for k, v in args.items() if v is not None})
+    """The entries page behind a prompt (its path built once per request: thousands of prompts may link)."""
+    from urllib.parse import urlencode
+
+    from flask import g
+
+    base = g.get("_mentor_hours_entries_url")
+    if base is None:
+        base = g._mentor_hours_entries_url = url_for("mentor_hours.entries")
+    return f"{base}?{urlencode({k: v for k, v in args.items() if v is not None})}"
 
 
 def _ids(text: str | None) -> str:
@@ -101,6 +121,17 @@ def _prompt(kind: str, key: str, title: str, detail: str, link: str, district: D
     return risks.RiskPrompt(kind, key, title, detail, link, district, on)
 
 
+def _named(stmt: sa.Select) -> sa.Select:
+    """Aggregate first, name after: the person's name joined to the (few) grouped rows, never to the month's
+    entries. The first column of ``stmt`` is the person's id; the name comes second."""
+    sub = stmt.subquery()
+    cols = list(sub.c)
+    # A scalar subquery per result row: a join would let the planner hash all people when it expects many
+    # groups (it cannot know how few pass the HAVING).
+    name = sa.select(Person.name).where(Person.id == cols[0]).scalar_subquery()
+    return sa.select(cols[0], name, *cols[1:])
+
+
 Finder = Callable[[date, District | None, int | None], list[risks.RiskPrompt]]
 FINDERS: dict[str, Finder] = {}
 
@@ -116,9 +147,9 @@ def finder(kind: str) -> Callable[[Finder], Finder]:
 def daily(month: date, district: District | None, enterprise_id: int | None) -> list[risks.RiskPrompt]:
     limit = _policy("mentor.daily_hours_limit", month, district, Decimal(12))
     total = sa.func.sum(E.hours)
-    stmt = _scope(sa.select(E.mentor_id, Person.name, E.worked_on, sa.func.min(E.district), total)
-                  .join(Person, Person.id == E.mentor_id).where(E.month == month)
-                  .group_by(E.mentor_id, Person.name, E.worked_on).having(total > limit), district, enterprise_id)
+    stmt = _named(_scope(sa.select(E.mentor_id, E.worked_on, sa.func.min(E.district), total)
+                         .where(E.month == month).group_by(E.mentor_id, E.worked_on).having(total > limit),
+                         district, enterprise_id))
     return [_prompt("mentor_hours_daily", f"{mentor}:{day.isoformat()}",
                     _("%(name)s %(day)s 带徒 %(hours)s 小时", name=name, day=day.isoformat(), hours=_n(hours)),
                     _("超过单日 %(limit)s 小时", limit=_n(limit)),
@@ -132,9 +163,8 @@ def monthly(month: date, district: District | None, enterprise_id: int | None) -
     if ceiling is None:
         return []
     total = sa.func.sum(E.hours)
-    stmt = _scope(sa.select(E.mentor_id, Person.name, sa.func.min(E.district), total)
-                  .join(Person, Person.id == E.mentor_id).where(E.month == month)
-                  .group_by(E.mentor_id, Person.name).having(total > ceiling), district, enterprise_id)
+    stmt = _named(_scope(sa.select(E.mentor_id, sa.func.min(E.district), total).where(E.month == month)
+                         .group_by(E.mentor_id).having(total > ceiling), district, enterprise_id))
     return [_prompt("mentor_hours_monthly", f"{mentor}:{_ym(month)}",
                     _("%(name)s %(month)s 带徒 %(hours)s 小时", name=name, month=_ym(month), hours=_n(hours)),
                     _("超过月度上限 %(limit)s 小时", limit=_n(ceiling)),
@@ -148,13 +178,13 @@ def overlapping(month: date, district: District | None, enterprise_id: int | Non
     b = sa.orm.aliased(HourEntry)
     pairs = _scope(sa.select(E.mentor_id, E.worked_on, E.id.label("a_id"), b.id.label("b_id"), E.district)
                    .join(b, sa.and_(b.mentor_id == E.mentor_id, b.worked_on == E.worked_on, b.id > E.id,
-                                    b.enrollment_id != E.enrollment_id))
+                                    b.enrollment_id != E.enrollment_id, b.month == E.month,
+                                    b.district == E.district))
                    .where(E.month == month, E.starts_at.is_not(None), b.starts_at.is_not(None),
                           E.starts_at < b.ends_at, b.starts_at < E.ends_at), district, enterprise_id).subquery()
-    stmt = (sa.select(pairs.c.mentor_id, Person.name, pairs.c.worked_on, sa.func.min(pairs.c.district),
-                      sa.func.count(), _agg_ids(pairs.c.a_id), _agg_ids(pairs.c.b_id))
-            .join(Person, Person.id == pairs.c.mentor_id)
-            .group_by(pairs.c.mentor_id, Person.name, pairs.c.worked_on))
+    stmt = _named(sa.select(pairs.c.mentor_id, pairs.c.worked_on, sa.func.min(pairs.c.district),
+                            sa.func.count(), _agg_ids(pairs.c.a_id), _agg_ids(pairs.c.b_id))
+                  .group_by(pairs.c.mentor_id, pairs.c.worked_on))
     return [_prompt("mentor_hours_overlap", f"{mentor}:{day.isoformat()}",
                     _("%(name)s %(day)s 同一时段登记了不同学徒", name=name, day=day.isoformat()),
                     _("%(n)d 对时间重叠的记录", n=n), _link(ids=_ids(f"{a},{b_}")), where, day)
@@ -163,27 +193,27 @@ def overlapping(month: date, district: District | None, enterprise_id: int | Non
 
 @finder("mentor_hours_outside")
 def outside(month: date, district: District | None, enterprise_id: int | None) -> list[risks.RiskPrompt]:
-    stmt = _scope(sa.select(E.enrollment_id, E.mentor_id, Person.name, sa.func.min(E.district), sa.func.count(),
-                            sa.func.sum(E.hours), _agg_ids(E.id))
-                  .join(Enrollment, Enrollment.id == E.enrollment_id).join(Person, Person.id == Enrollment.person_id)
-                  .where(E.month == month,
-                         sa.or_(E.worked_on < Enrollment.starts_on, E.worked_on > Enrollment.ends_on,
-                                sa.and_(Enrollment.withdrawn_on.is_not(None), E.worked_on > Enrollment.withdrawn_on)))
-                  .group_by(E.enrollment_id, E.mentor_id, Person.name), district, enterprise_id)
+    stmt = _named(_scope(
+        sa.select(Enrollment.person_id, E.enrollment_id, E.mentor_id, sa.func.min(E.district), sa.func.count(),
+                  sa.func.sum(E.hours), _agg_ids(E.id))
+        .join(Enrollment, Enrollment.id == E.enrollment_id)
+        .where(E.month == month,
+               sa.or_(E.worked_on < Enrollment.starts_on, E.worked_on > Enrollment.ends_on,
+                      sa.and_(Enrollment.withdrawn_on.is_not(None), E.worked_on > Enrollment.withdrawn_on)))
+        .group_by(Enrollment.person_id, E.enrollment_id, E.mentor_id), district, enterprise_id))
     return [_prompt("mentor_hours_outside", f"{enrollment}:{mentor}:{_ym(month)}",
                     _("学徒 %(name)s %(month)s 有 %(n)d 条学时不在培训期内或在退出之后", name=name, month=_ym(month),
                       n=n), _("共 %(hours)s 小时", hours=_n(hours)), _link(ids=_ids(ids)), where,
                     rules.month_end(month))
-            for enrollment, mentor, name, where, n, hours, ids in db.session.execute(stmt)]
+            for _person, name, enrollment, mentor, where, n, hours, ids in db.session.execute(stmt)]
 
 
 @finder("mentor_hours_backfill")
 def backfill(month: date, district: District | None, enterprise_id: int | None) -> list[risks.RiskPrompt]:
     days = int(_policy("mentor.backfill_days", month, district, Decimal(7)) or 7)
-    stmt = _scope(sa.select(E.mentor_id, Person.name, sa.func.min(E.district), sa.func.count(),
-                            sa.func.max(E.lag_days), _agg_ids(E.id))
-                  .join(Person, Person.id == E.mentor_id).where(E.month == month, E.lag_days > days)
-                  .group_by(E.mentor_id, Person.name), district, enterprise_id)
+    stmt = _named(_scope(sa.select(E.mentor_id, sa.func.min(E.district), sa.func.count(), sa.func.max(E.lag_days),
+                                   _agg_ids(E.id))
+                         .where(E.month == month, E.lag_days > days).group_by(E.mentor_id), district, enterprise_id))
     return [_prompt("mentor_hours_backfill", f"{mentor}:{_ym(month)}",
                     _("%(name)s %(month)s 有 %(n)d 条学时补录", name=name, month=_ym(month), n=n),
                     _("登记晚于带徒日期 %(days)d 天以上，最长 %(max)d 天", days=days, max=lag),
@@ -195,11 +225,10 @@ def backfill(month: date, district: District | None, enterprise_id: int | None) 
 def burst(month: date, district: District | None, enterprise_id: int | None) -> list[risks.RiskPrompt]:
     late = sa.func.sum(sa.case((E.logged_on >= rules.burst_window_start(month), 1), else_=0))
     n = sa.func.count()
-    stmt = _scope(sa.select(E.mentor_id, Person.name, sa.func.min(E.district), n, late)
-                  .join(Person, Person.id == E.mentor_id).where(E.month == month)
-                  .group_by(E.mentor_id, Person.name)
-                  .having(n >= rules.BURST_MIN_ENTRIES, late >= n * float(rules.BURST_SHARE)),
-                  district, enterprise_id)
+    stmt = _named(_scope(sa.select(E.mentor_id, sa.func.min(E.district), n, late).where(E.month == month)
+                         .group_by(E.mentor_id)
+                         .having(n >= rules.BURST_MIN_ENTRIES, late >= n * float(rules.BURST_SHARE)),
+                         district, enterprise_id))
     return [_prompt("mentor_hours_burst", f"{mentor}:{_ym(month)}",
                     _("%(name)s %(month)s 的学时集中在月末登记", name=name, month=_ym(month)),
                     _("%(late)d / %(n)d 条在月末 %(days)d 天内或之后登记", late=late_n, n=count,
@@ -211,11 +240,10 @@ def burst(month: date, district: District | None, enterprise_id: int | None) -> 
 @finder("mentor_hours_copy")
 def copied(month: date, district: District | None, enterprise_id: int | None) -> list[risks.RiskPrompt]:
     n = sa.func.count()
-    stmt = _scope(sa.select(E.mentor_id, Person.name, E.content, sa.func.min(E.district), n, _agg_ids(E.id))
-                  .join(Person, Person.id == E.mentor_id).where(E.month == month)
-                  .group_by(E.assignment_id, E.mentor_id, Person.name, E.content, E.place, E.starts_at, E.ends_at,
-                            E.hours)
-                  .having(n >= rules.COPY_MIN_ENTRIES), district, enterprise_id)
+    stmt = _named(_scope(sa.select(E.mentor_id, E.content, sa.func.min(E.district), n, _agg_ids(E.id))
+                         .where(E.month == month)
+                         .group_by(E.assignment_id, E.mentor_id, E.content, E.place, E.starts_at, E.ends_at, E.hours)
+                         .having(n >= rules.COPY_MIN_ENTRIES), district, enterprise_id))
     found: dict[str, risks.RiskPrompt] = {}
     for mentor, name, content, where, count, ids in db.session.execute(stmt):
         key = f"{mentor}:{_ym(month)}:{min(int(i) for i in ids.split(','))}"
@@ -245,10 +273,10 @@ def holiday(month: date, district: District | None, enterprise_id: int | None) -
     days = public_holidays(month)
     if not days:
         return []
-    stmt = _scope(sa.select(E.mentor_id, Person.name, sa.func.min(E.district), sa.func.count(), sa.func.sum(E.hours),
-                            _agg_ids(E.id))
-                  .join(Person, Person.id == E.mentor_id).where(E.month == month, E.worked_on.in_(days))
-                  .group_by(E.mentor_id, Person.name), district, enterprise_id)
+    stmt = _named(_scope(sa.select(E.mentor_id, sa.func.min(E.district), sa.func.count(), sa.func.sum(E.hours),
+                                   _agg_ids(E.id))
+                         .where(E.month == month, E.worked_on.in_(days)).group_by(E.mentor_id),
+                         district, enterprise_id))
     return [_prompt("mentor_hours_holiday", f"{mentor}:{_ym(month)}",
                     _("%(name)s %(month)s 在法定节假日登记了 %(n)d 条学时", name=name, month=_ym(month), n=n),
                     _("共 %(hours)s 小时", hours=_n(hours)), _link(ids=_ids(ids)), where, rules.month_end(month))
@@ -261,23 +289,22 @@ def over_cap(month: date, district: District | None, enterprise_id: int | None) 
     cap = _policy("mentor.max_concurrent_apprentices", month, district, None)
     if cap is None:
         return []
-    # The mentors teaching an open enrollment in scope (an index range), then all their open enrollments.
-    in_scope = (sa.select(MentorAssignment.mentor_id)
-                .join(Enrollment, Enrollment.id == MentorAssignment.enrollment_id)
-                .where(Enrollment.status.in_(OPEN_STATUSES)))
+    # Only mentors with more assignments than the cap can be over it (an index-only count over
+    # (mentor_id, enrollment_id)); for those, their open enrollments, and whether one is in scope.
+    candidates = (sa.select(MentorAssignment.mentor_id).group_by(MentorAssignment.mentor_id)
+                  .having(sa.func.count() > cap))
+    in_scope = sa.true()
     if district is not None:
-        in_scope = in_scope.where(Enrollment.district == district)
+        in_scope = Enrollment.district == district
     if enterprise_id is not None:
-        in_scope = in_scope.where(Enrollment.enterprise_id == enterprise_id)
+        in_scope = sa.and_(in_scope, Enrollment.enterprise_id == enterprise_id)
     n = sa.func.count(sa.distinct(Enrollment.id))
-    over = (sa.select(MentorAssignment.mentor_id, sa.func.min(Enrollment.district).label("district"),
-                      n.label("n"))
-            .join(Enrollment, Enrollment.id == MentorAssignment.enrollment_id)
-            .where(MentorAssignment.mentor_id.in_(in_scope), Enrollment.status.in_(OPEN_STATUSES),
-                   Enrollment.starts_on <= rules.month_end(month))
-            .group_by(MentorAssignment.mentor_id).having(n > cap).subquery())
-    stmt = sa.select(over.c.mentor_id, Person.name, over.c.district, over.c.n).join(
-        Person, Person.id == over.c.mentor_id)
+    mine = sa.func.sum(sa.case((in_scope, 1), else_=0))
+    stmt = _named(sa.select(MentorAssignment.mentor_id, sa.func.min(Enrollment.district), n)
+                  .join(Enrollment, Enrollment.id == MentorAssignment.enrollment_id)
+                  .where(MentorAssignment.mentor_id.in_(candidates), Enrollment.status.in_(OPEN_STATUSES),
+                         Enrollment.starts_on <= rules.month_end(month))
+                  .group_by(MentorAssignment.mentor_id).having(n > cap, mine > 0))
     return [_prompt("mentor_hours_over_cap", f"{mentor}:{_ym(month)}",
                     _("%(name)s 同时带徒 %(n)d 人", name=name, n=count),
                     _("超过上限 %(cap)s 人", cap=_n(cap)), _link(mentor=mentor, month=_ym(month)),
