@@ -112,10 +112,7 @@ def seed(today: date) -> str:
                         EnrollmentStatus(status), starts, today, stored)
             made += 1
     db.session.commit()
-    from app.mentor_hours import demo as mentor_hours_demo
-
-    hours = mentor_hours_demo.seed(today)
-    return f"demo apprenticeships ready ({made} new enrollments); {hours}"
+    return f"demo apprenticeships ready ({made} new enrollments)"
 
 
 def _enrollment(rng: random.Random, klass: ApprenticeClass, enterprise: Organisation, institution: Organisation,

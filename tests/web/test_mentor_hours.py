@@ -408,3 +408,21 @@ def test_the_enterprise_list_of_months_to_approve_takes_a_fixed_number_of_querie
 
 def test_a_bad_week_start_shows_this_week(s, login_as):
     assert login_as(s.mentor).get(f"/mentor-hours/week/{s.assignment.id}?start=2026-13-01").status_code == 200
+
+
+def test_the_demo_logs_hours_submits_a_month_and_raises_prompts_once(app, ctx):
+    from app.apprenticeships import demo as apprenticeships_demo
+    from app.core import demo as core_demo
+    from app.mentor_hours import demo
+
+    core_demo.seed(people=10)
+    apprenticeships_demo.seed(date(2026, 11, 26))
+    assert "new entries" in demo.seed(date(2026, 11, 26))
+    entries = db.session.scalar(sa.select(sa.func.count()).select_from(HourEntry))
+    statuses = set(db.session.scalars(sa.select(HourMonth.status)))
+    assert entries > 50 and {MonthStatus.APPROVED, MonthStatus.SUBMITTED} <= statuses
+    assert demo.seed(date(2026, 11, 26)) == "demo mentor hours ready (0 new entries)"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(HourEntry)) == entries
+    with app.test_request_context():
+        kinds = {p.kind for p in risks.prompts_for(date(2026, 10, 1))}
+    assert {"mentor_hours_backfill", "mentor_hours_daily", "mentor_hours_overlap"} <= kinds
