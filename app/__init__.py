@@ -59,6 +59,7 @@ def _import_models() -> None:
     import app.apprenticeships.models  # noqa: F401
     import app.competitions.models  # noqa: F401
     import app.core.models  # noqa: F401
+    import app.mentor_hours.models  # noqa: F401
     import app.reminders.models  # noqa: F401
     import app.training_bases.models  # noqa: F401
     from app.reminders.registry import load_kinds
@@ -71,12 +72,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
     from app.competitions import bp as competitions_bp
     from app.core import bp as core_bp
+    from app.mentor_hours import bp as mentor_hours_bp
     from app.reminders import bp as reminders_bp
     from app.supervision import bp as supervision_bp
     from app.training_bases import bp as training_bases_bp
 
     for bp in (core_bp, auth_bp, competitions_bp, training_bases_bp, apprenticeships_bp, reminders_bp,
-               supervision_bp):
+               supervision_bp, mentor_hours_bp):
         app.register_blueprint(bp)
 
 

@@ -40,3 +40,6 @@ def init_app(app: Flask) -> None:
         from app.apprenticeships import demo as apprenticeships_demo
 
         click.echo(apprenticeships_demo.seed(datetime.now(ZoneInfo(app.config["TZ"])).date()))
+        from app.mentor_hours import demo as mentor_hours_demo  # after the apprenticeships: hours of their classes
+
+        click.echo(mentor_hours_demo.seed(datetime.now(ZoneInfo(app.config["TZ"])).date()))

@@ -23,6 +23,7 @@ NAV = [
     ("core.organisations", _l("组织机构"), "organisation.view"),
     ("core.users", _l("用户"), "user.manage"),
     ("core.policies", _l("政策参数"), "policy.view"),
+    ("mentor_hours.index", _l("带徒学时"), "mentor_hours.view"),
     ("supervision.index", _l("监管"), "supervision.view"),
     ("reminders.index", _l("提醒"), None),
     ("core.audit_log", _l("审计日志"), "audit.view"),
@@ -47,6 +48,8 @@ AUDIT_ACTIONS = {
     "submit": _l("提交备案"), "return": _l("退回修改"), "start": _l("开始培训"), "assess": _l("记录认定结果"),
     "complete": _l("结业"), "quit": _l("退出学徒培训"), "upload": _l("上传文件"), "claim": _l("申领补贴"),
     "clawback": _l("追回补贴"), "pay": _l("拨付"),
+    "submit_hours": _l("提交带徒学时"), "dispute_hours": _l("对带徒学时提出异议"), "confirm_hours": _l("确认带徒学时"),
+    "approve_hours": _l("审批带徒学时"), "reopen_hours": _l("重新打开带徒学时"),
 }
 AUDIT_ENTITIES = {
     "people": _l("人员"), "organisations": _l("组织机构"), "users": _l("用户"), "certificates": _l("证书"),
@@ -60,6 +63,8 @@ AUDIT_ENTITIES = {
     "session_logs": _l("训练日志"),
     "reminder_deliveries": _l("提醒发送"),
     "apprentice_classes": _l("学徒班级"), "enrollments": _l("学徒登记"), "subsidy_lines": _l("学徒补贴"),
+    "mentor_hour_entries": _l("带徒学时"), "mentor_hour_months": _l("带徒学时月报"),
+    "mentor_allowance_rules": _l("带徒津贴规则"),
 }
 AUDIT_FIELDS = {
     "name": _l("名称/姓名"), "kind": _l("类型"), "uscc": _l("统一社会信用代码"), "district": _l("所在区"),
@@ -109,6 +114,9 @@ AUDIT_FIELDS = {
     "assessed_on": _l("认定日期"), "assessment_passed": _l("认定通过"), "certificate_number": _l("证书编号"),
     "certificate_level": _l("取得等级"), "enrollment_id": _l("学徒登记"), "training_year": _l("培训年度"),
     "amount": _l("金额"), "document": _l("文件类型"), "filename": _l("文件名"),
+    "assignment_id": _l("带徒关系"), "worked_on": _l("带徒日期"), "hours": _l("学时"), "place": _l("地点"),
+    "dispute": _l("学徒异议"), "allowance": _l("带徒津贴"), "monthly_cap": _l("每月上限"),
+    "completion_bonus": _l("认定通过奖励"), "refund_on_early_end": _l("提前终止退回"),
 }
 
 

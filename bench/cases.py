@@ -171,4 +171,11 @@ def people_search_name_employer(ctx: BenchContext) -> str:
 
 
 # Areas register their cases in their own modules (imported last, so they print after the people pages).
-from bench import apprenticeships, competitions, judging, supervision, training_bases  # noqa: E402,F401
+from bench import (  # noqa: E402,F401
+    apprenticeships,
+    competitions,
+    judging,
+    mentor_hours,
+    supervision,
+    training_bases,
+)

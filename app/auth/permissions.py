@@ -51,6 +51,10 @@ ACTION_ROLES: dict[str, frozenset[Role]] = {
     "subsidy.view": frozenset({Role.OFFICIAL, Role.ENTERPRISE_HR}),
     "subsidy.claim": frozenset({Role.ENTERPRISE_HR}),
     "subsidy.review": frozenset({Role.OFFICIAL}),
+    "mentor_hours.view": frozenset(Role),
+    "mentor_hours.log": frozenset({Role.MENTOR}),
+    "mentor_hours.approve": frozenset({Role.ENTERPRISE_HR}),
+    "mentor_hours.risks": frozenset({Role.ENTERPRISE_HR, Role.OFFICIAL}),
 }
 
 

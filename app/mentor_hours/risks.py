@@ -1,0 +1,348 @@
+"""Risk prompts (风险发现提示) of 带徒学时, each found for one district-month (or one enterprise-month) by a grouped
+SQL query, self-join or window over the month's entries — never a loop over rows in Python. The rules' meaning
+(and the worked examples) are the pure functions in ``rules.py``.
+
+Every kind is registered in the core risk registry, so the officials' desk (/supervision/risks) lists them, for
+the months in ``desk_months`` (this month and the two before), with review and note; the enterprise sees its own
+on /mentor-hours/risks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
+from app.apprenticeships.enums import OPEN_STATUSES
+from app.apprenticeships.models import Enrollment, MentorAssignment
+from app.core import risks
+from app.core.enums import District
+from app.core.models import Person, User
+from app.core.policy import value_in_force
+from app.extensions import db
+from app.mentor_hours import rules
+from app.mentor_hours.models import HourEntry, HourMonth
+from app.mentor_hours.rules import plain as _n
+
+E = HourEntry
+#: How many entries a prompt links to at most (the page behind the link lists them).
+MAX_LINKED = 60
+
+KINDS: dict[str, object] = {
+    "mentor_hours_daily": _l("导师单日带徒学时超限"),
+    "mentor_hours_monthly": _l("导师月度带徒学时超上限"),
+    "mentor_hours_overlap": _l("导师同一时段带多名学徒"),
+    "mentor_hours_outside": _l("学时不在培训期内或在退出之后"),
+    "mentor_hours_backfill": _l("学时补录（登记晚于规定天数）"),
+    "mentor_hours_burst": _l("月末集中登记学时"),
+    "mentor_hours_copy": _l("学时记录雷同（疑似复制）"),
+    "mentor_hours_self_approval": _l("同一人登记并审批学时"),
+    "mentor_hours_holiday": _l("法定节假日带徒学时"),
+    "mentor_hours_over_cap": _l("导师带徒人数超过上限"),
+}
+
+
+def _(msgid: str, **variables: object) -> str:
+    """gettext, the translated template looked up once per request (a district-month may hold thousands of
+    prompts; flask-babel's lookup costs more than the formatting)."""
+    from flask import g
+
+    cache = g.setdefault("_mentor_hours_messages", {})
+    template = cache.get(msgid)
+    if template is None:
+        template = cache[msgid] = gettext(msgid)
+    return template % variables if variables else template
+
+
+def public_holidays(month: date) -> list[date]:
+    """The month's statutory public holidays (法定节假日, not ordinary weekends), by ``chinesecalendar``."""
+    try:
+        from chinese_calendar import get_holiday_detail
+    except ImportError:  # pragma: no cover - a dependency
+        return []
+    days = []
+    for day in rules.month_days(month):
+        try:
+            on_holiday, name = get_holiday_detail(day)
+        except NotImplementedError:  # a year the package does not cover yet
+            return []
+        if on_holiday and name is not None:
+            days.append(day)
+    return days
+
+
+def _policy(key: str, month: date, district: District | None, default: Decimal | None) -> Decimal | None:
+    value = value_in_force(key, rules.month_end(month), district=district)
+    return default if value is None else value
+
+
+def _scope(stmt: sa.Select, district: District | None, enterprise_id: int | None, table=E) -> sa.Select:  # noqa: ANN001
+    if district is not None:
+        stmt = stmt.where(table.district == district)
+    if enterprise_id is not None:
+        stmt = stmt.where(table.enterprise_id == enterprise_id)
+    return stmt
+
+
+def _link(**args: object) -> str:
+    """The entries page behind a prompt (its path built once per request: thousands of prompts may link)."""
+    from urllib.parse import urlencode
+
+    from flask import g
+
+    base = g.get("_mentor_hours_entries_url")
+    if base is None:
+        base = g._mentor_hours_entries_url = url_for("mentor_hours.entries")
+    return f"{base}?{urlencode({k: v for k, v in args.items() if v is not None})}"
+
+
+def _ids(text: str | None) -> str:
+    return ",".join(sorted(set((text or "").split(",")), key=lambda x: int(x) if x.isdigit() else 0)[:MAX_LINKED])
+
+
+def _agg_ids(column: sa.ColumnElement) -> sa.ColumnElement:
+    """The ids of a group as "1,2,3" (string_agg on PostgreSQL, group_concat on SQLite)."""
+    if db.engine.dialect.name == "postgresql":
+        return sa.func.string_agg(sa.cast(column, sa.String), sa.literal_column("','"))
+    return sa.func.group_concat(column, ",")
+
+
+def _ym(month: date) -> str:
+    return month.strftime("%Y-%m")
+
+
+def _prompt(kind: str, key: str, title: str, detail: str, link: str, district: District | None,
+            on: date) -> risks.RiskPrompt:
+    return risks.RiskPrompt(kind, key, title, detail, link, district, on)
+
+
+def _named(stmt: sa.Select) -> sa.Select:
+    """Aggregate first, name after: the person's name joined to the (few) grouped rows, never to the month's
+    entries. The first column of ``stmt`` is the person's id; the name comes second."""
+    sub = stmt.subquery()
+    cols = list(sub.c)
+    # A scalar subquery per result row: a join would let the planner hash all people when it expects many
+    # groups (it cannot know how few pass the HAVING).
+    name = sa.select(Person.name).where(Person.id == cols[0]).scalar_subquery()
+    return sa.select(cols[0], name, *cols[1:])
+
+
+Finder = Callable[[date, District | None, int | None], list[risks.RiskPrompt]]
+FINDERS: dict[str, Finder] = {}
+
+
+def finder(kind: str) -> Callable[[Finder], Finder]:
+    def register(fn: Finder) -> Finder:
+        FINDERS[kind] = fn
+        return fn
+    return register
+
+
+@finder("mentor_hours_daily")
+def daily(month: date, district: District | None, enterprise_id: int | None) -> list[risks.RiskPrompt]:
+    limit = _policy("mentor.daily_hours_limit", month, district, Decimal(12))
+    total = sa.func.sum(E.hours)
+    stmt = _named(_scope(sa.select(E.mentor_id, E.worked_on, sa.func.min(E.district), total)
+                         .where(E.month == month).group_by(E.mentor_id, E.worked_on).having(total > limit),
+                         district, enterprise_id))
+    return [_prompt("mentor_hours_daily", f"{mentor}:{day.isoformat()}",
+                    _("%(name)s %(day)s 带徒 %(hours)s 小时", name=name, day=day.isoformat(), hours=_n(hours)),
+                    _("超过单日 %(limit)s 小时", limit=_n(limit)),
+                    _link(mentor=mentor, day=day.isoformat()), where, day)
+            for mentor, name, day, where, hours in db.session.execute(stmt)]
+
+
+@finder("mentor_hours_monthly")
+def monthly(month: date, district: District | None, enterprise_id: int | None) -> list[risks.RiskPrompt]:
+    ceiling = _policy("mentor.monthly_hours_ceiling", month, district, None)
+    if ceiling is None:
+        return []
+    total = sa.func.sum(E.hours)
+    stmt = _named(_scope(sa.select(E.mentor_id, sa.func.min(E.district), total).where(E.month == month)
+                         .group_by(E.mentor_id).having(total > ceiling), district, enterprise_id))
+    return [_prompt("mentor_hours_monthly", f"{mentor}:{_ym(month)}",
+                    _("%(name)s %(month)s 带徒 %(hours)s 小时", name=name, month=_ym(month), hours=_n(hours)),
+                    _("超过月度上限 %(limit)s 小时", limit=_n(ceiling)),
+                    _link(mentor=mentor, month=_ym(month)), where, rules.month_end(month))
+            for mentor, name, where, hours in db.session.execute(stmt)]
+
+
+@finder("mentor_hours_overlap")
+def overlapping(month: date, district: District | None, enterprise_id: int | None) -> list[risks.RiskPrompt]:
+    """A self-join on (mentor, day): two entries with different apprentices whose times overlap."""
+    b = sa.orm.aliased(HourEntry)
+    pairs = _scope(sa.select(E.mentor_id, E.worked_on, E.id.label("a_id"), b.id.label("b_id"), E.district)
+                   .join(b, sa.and_(b.mentor_id == E.mentor_id, b.worked_on == E.worked_on, b.id > E.id,
+                                    b.enrollment_id != E.enrollment_id, b.month == E.month,
+                                    b.district == E.district))
+                   .where(E.month == month, E.starts_at.is_not(None), b.starts_at.is_not(None),
+                          E.starts_at < b.ends_at, b.starts_at < E.ends_at), district, enterprise_id).subquery()
+    stmt = _named(sa.select(pairs.c.mentor_id, pairs.c.worked_on, sa.func.min(pairs.c.district),
+                            sa.func.count(), _agg_ids(pairs.c.a_id), _agg_ids(pairs.c.b_id))
+                  .group_by(pairs.c.mentor_id, pairs.c.worked_on))
+    return [_prompt("mentor_hours_overlap", f"{mentor}:{day.isoformat()}",
+                    _("%(name)s %(day)s 同一时段登记了不同学徒", name=name, day=day.isoformat()),
+                    _("%(n)d 对时间重叠的记录", n=n), _link(ids=_ids(f"{a},{b_}")), where, day)
+            for mentor, name, day, where, n, a, b_ in db.session.execute(stmt)]
+
+
+@finder("mentor_hours_outside")
+def outside(month: date, district: District | None, enterprise_id: int | None) -> list[risks.RiskPrompt]:
+    stmt = _named(_scope(
+        sa.select(Enrollment.person_id, E.enrollment_id, E.mentor_id, sa.func.min(E.district), sa.func.count(),
+                  sa.func.sum(E.hours), _agg_ids(E.id))
+        .join(Enrollment, Enrollment.id == E.enrollment_id)
+        .where(E.month == month,
+               sa.or_(E.worked_on < Enrollment.starts_on, E.worked_on > Enrollment.ends_on,
+                      sa.and_(Enrollment.withdrawn_on.is_not(None), E.worked_on > Enrollment.withdrawn_on)))
+        .group_by(Enrollment.person_id, E.enrollment_id, E.mentor_id), district, enterprise_id))
+    return [_prompt("mentor_hours_outside", f"{enrollment}:{mentor}:{_ym(month)}",
+                    _("学徒 %(name)s %(month)s 有 %(n)d 条学时不在培训期内或在退出之后", name=name, month=_ym(month),
+                      n=n), _("共 %(hours)s 小时", hours=_n(hours)), _link(ids=_ids(ids)), where,
+                    rules.month_end(month))
+            for _person, name, enrollment, mentor, where, n, hours, ids in db.session.execute(stmt)]
+
+
+@finder("mentor_hours_backfill")
+def backfill(month: date, district: District | None, enterprise_id: int | None) -> list[risks.RiskPrompt]:
+    days = int(_policy("mentor.backfill_days", month, district, Decimal(7)) or 7)
+    stmt = _named(_scope(sa.select(E.mentor_id, sa.func.min(E.district), sa.func.count(), sa.func.max(E.lag_days),
+                                   _agg_ids(E.id))
+                         .where(E.month == month, E.lag_days > days).group_by(E.mentor_id), district, enterprise_id))
+    return [_prompt("mentor_hours_backfill", f"{mentor}:{_ym(month)}",
+                    _("%(name)s %(month)s 有 %(n)d 条学时补录", name=name, month=_ym(month), n=n),
+                    _("登记晚于带徒日期 %(days)d 天以上，最长 %(max)d 天", days=days, max=lag),
+                    _link(ids=_ids(ids)), where, rules.month_end(month))
+            for mentor, name, where, n, lag, ids in db.session.execute(stmt)]
+
+
+@finder("mentor_hours_burst")
+def burst(month: date, district: District | None, enterprise_id: int | None) -> list[risks.RiskPrompt]:
+    late = sa.func.sum(sa.case((E.logged_on >= rules.burst_window_start(month), 1), else_=0))
+    n = sa.func.count()
+    stmt = _named(_scope(sa.select(E.mentor_id, sa.func.min(E.district), n, late).where(E.month == month)
+                         .group_by(E.mentor_id)
+                         .having(n >= rules.BURST_MIN_ENTRIES, late >= n * float(rules.BURST_SHARE)),
+                         district, enterprise_id))
+    return [_prompt("mentor_hours_burst", f"{mentor}:{_ym(month)}",
+                    _("%(name)s %(month)s 的学时集中在月末登记", name=name, month=_ym(month)),
+                    _("%(late)d / %(n)d 条在月末 %(days)d 天内或之后登记", late=late_n, n=count,
+                      days=rules.BURST_LAST_DAYS), _link(mentor=mentor, month=_ym(month)), where,
+                    rules.month_end(month))
+            for mentor, name, where, count, late_n in db.session.execute(stmt)]
+
+
+@finder("mentor_hours_copy")
+def copied(month: date, district: District | None, enterprise_id: int | None) -> list[risks.RiskPrompt]:
+    n = sa.func.count()
+    stmt = _named(_scope(sa.select(E.mentor_id, E.content, sa.func.min(E.district), n, _agg_ids(E.id))
+                         .where(E.month == month)
+                         .group_by(E.assignment_id, E.mentor_id, E.content, E.place, E.starts_at, E.ends_at, E.hours)
+                         .having(n >= rules.COPY_MIN_ENTRIES), district, enterprise_id))
+    found: dict[str, risks.RiskPrompt] = {}
+    for mentor, name, content, where, count, ids in db.session.execute(stmt):
+        key = f"{mentor}:{_ym(month)}:{min(int(i) for i in ids.split(','))}"
+        found[key] = _prompt("mentor_hours_copy", key,
+                             _("%(name)s %(month)s 有 %(n)d 条完全相同的学时记录", name=name, month=_ym(month),
+                               n=count), content, _link(ids=_ids(ids)), where, rules.month_end(month))
+    return list(found.values())
+
+
+@finder("mentor_hours_self_approval")
+def self_approval(month: date, district: District | None, enterprise_id: int | None) -> list[risks.RiskPrompt]:
+    m = HourMonth
+    logged = (sa.select(E.id).where(E.assignment_id == m.assignment_id, E.month == m.month,
+                                    E.logged_by_id == m.approved_by_id).exists())
+    stmt = _scope(sa.select(m.id, Person.name, User.display_name, m.district)
+                  .join(Person, Person.id == m.mentor_id).join(User, User.id == m.approved_by_id)
+                  .where(m.month == month, m.approved_by_id.is_not(None), logged), district, enterprise_id, m)
+    return [_prompt("mentor_hours_self_approval", f"{sheet}",
+                    _("%(name)s %(month)s 的学时由登记人 %(user)s 本人审批", name=name, month=_ym(month), user=user),
+                    _("登记与审批应由不同的人完成"), url_for("mentor_hours.month_by_id", sheet_id=sheet), where,
+                    rules.month_end(month))
+            for sheet, name, user, where in db.session.execute(stmt)]
+
+
+@finder("mentor_hours_holiday")
+def holiday(month: date, district: District | None, enterprise_id: int | None) -> list[risks.RiskPrompt]:
+    days = public_holidays(month)
+    if not days:
+        return []
+    stmt = _named(_scope(sa.select(E.mentor_id, sa.func.min(E.district), sa.func.count(), sa.func.sum(E.hours),
+                                   _agg_ids(E.id))
+                         .where(E.month == month, E.worked_on.in_(days)).group_by(E.mentor_id),
+                         district, enterprise_id))
+    return [_prompt("mentor_hours_holiday", f"{mentor}:{_ym(month)}",
+                    _("%(name)s %(month)s 在法定节假日登记了 %(n)d 条学时", name=name, month=_ym(month), n=n),
+                    _("共 %(hours)s 小时", hours=_n(hours)), _link(ids=_ids(ids)), where, rules.month_end(month))
+            for mentor, name, where, n, hours, ids in db.session.execute(stmt)]
+
+
+@finder("mentor_hours_over_cap")
+def over_cap(month: date, district: District | None, enterprise_id: int | None) -> list[risks.RiskPrompt]:
+    """Mentors with more open apprentices than the cap (counted over all districts; listed where they teach)."""
+    cap = _policy("mentor.max_concurrent_apprentices", month, district, None)
+    if cap is None:
+        return []
+    # Only mentors with more assignments than the cap can be over it (an index-only count over
+    # (mentor_id, enrollment_id)); for those, their open enrollments, and whether one is in scope.
+    candidates = (sa.select(MentorAssignment.mentor_id).group_by(MentorAssignment.mentor_id)
+                  .having(sa.func.count() > cap))
+    in_scope = sa.true()
+    if district is not None:
+        in_scope = Enrollment.district == district
+    if enterprise_id is not None:
+        in_scope = sa.and_(in_scope, Enrollment.enterprise_id == enterprise_id)
+    n = sa.func.count(sa.distinct(Enrollment.id))
+    mine = sa.func.sum(sa.case((in_scope, 1), else_=0))
+    stmt = _named(sa.select(MentorAssignment.mentor_id, sa.func.min(Enrollment.district), n)
+                  .join(Enrollment, Enrollment.id == MentorAssignment.enrollment_id)
+                  .where(MentorAssignment.mentor_id.in_(candidates), Enrollment.status.in_(OPEN_STATUSES),
+                         Enrollment.starts_on <= rules.month_end(month))
+                  .group_by(MentorAssignment.mentor_id).having(n > cap, mine > 0))
+    return [_prompt("mentor_hours_over_cap", f"{mentor}:{_ym(month)}",
+                    _("%(name)s 同时带徒 %(n)d 人", name=name, n=count),
+                    _("超过上限 %(cap)s 人", cap=_n(cap)), _link(mentor=mentor, month=_ym(month)),
+                    district or where, rules.month_end(month))
+            for mentor, name, where, count in db.session.execute(stmt)]
+
+
+def prompts_for(month: date, district: District | None = None, enterprise_id: int | None = None,
+                kind: str | None = None) -> list[risks.RiskPrompt]:
+    """Every mentor-hours prompt of one month, in a district or an enterprise (or the city)."""
+    month = rules.month_start(month)
+    found = []
+    for name, fn in FINDERS.items():
+        if kind is None or kind == name:
+            found.extend(fn(month, district, enterprise_id))
+    return found
+
+
+def desk_months(today: date) -> list[date]:
+    """The months the officials' desk looks at: this month and the two before."""
+    this = rules.month_start(today)
+    previous = rules.month_start(this - timedelta(days=1))
+    return [rules.month_start(previous - timedelta(days=1)), previous, this]
+
+
+def _today() -> date:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+
+
+def _desk_rule(kind: str) -> Callable[[District | None], list[risks.RiskPrompt]]:
+    def rule(district: District | None) -> list[risks.RiskPrompt]:
+        return [p for month in desk_months(_today()) for p in FINDERS[kind](month, district, None)]
+    rule.__name__ = kind
+    return rule
+
+
+for _kind, _label in KINDS.items():
+    risks.rule(_kind, _label)(_desk_rule(_kind))
