@@ -167,3 +167,16 @@ def mentor_month_page(ctx: BenchContext) -> str:
     assignment_id = ctx.scalar("SELECT assignment_id FROM mentor_hour_entries WHERE district = :d AND month = :m "
                                "ORDER BY assignment_id LIMIT 1", d=DISTRICT.value, m=month)
     return f"/mentor-hours/a/{assignment_id}/{month:%Y-%m}"
+
+
+@page("supervision_mentor_hours_city", expect='id="mentor-hour-months"')
+def supervision_mentor_hours_city(ctx: BenchContext) -> str:
+    """The officials' mentor-hours tab for the whole city (approved hours and allowances per month)."""
+    bench_entries(ctx)
+    return f"/supervision/?tab=mentor_hours&year={_month().year}"
+
+
+@page("supervision_mentor_hours_district", expect='id="mentor-hour-months"')
+def supervision_mentor_hours_district(ctx: BenchContext) -> str:
+    bench_entries(ctx)
+    return f"/supervision/?tab=mentor_hours&year={_month().year}&district={DISTRICT.value}"

@@ -125,6 +125,10 @@ class HourMonth(db.Model):
         sa.Index("ix_mentor_hour_months_mentor_month", "mentor_id", "month"),
         # An apprentice's months (plan progress counts approved hours; the apprentice's own list).
         sa.Index("ix_mentor_hour_months_enrollment_month", "enrollment_id", "month"),
+        # The officials' mentor-hours tab sums the approved months of a year (city or district) from the index
+        # alone (PostgreSQL: index-only scan; the sums need no table rows).
+        sa.Index("ix_mentor_hour_months_approved", "month", "district", postgresql_include=["hours", "allowance"],
+                 postgresql_where=sa.text("status = 'approved'"), sqlite_where=sa.text("status = 'approved'")),
     )
 
     @property

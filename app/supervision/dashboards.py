@@ -413,4 +413,5 @@ def subsidies(scope: Any) -> dict[str, Any]:
 
 
 def load_dashboards() -> None:
-    """Import the modules that register dashboards of other areas (none yet: add their imports here)."""
+    """Import the modules that register dashboards of other areas (called by create_app)."""
+    import app.mentor_hours.dashboard  # noqa: F401

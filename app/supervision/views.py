@@ -71,6 +71,20 @@ def enrollments() -> Response:
                   measure=measure, measure_label=dashboards.MEASURES[measure])
 
 
+@bp.get("/mentor-months")
+@login_required
+def mentor_months() -> Response:
+    """The list behind a month of the mentor-hours tab: that month's approved 带徒 month sheets."""
+    from app.mentor_hours.dashboard import approved_months
+
+    scope = _scope()
+    month = request.args.get("month", type=int)
+    if month not in range(1, 13):
+        abort(404)
+    rows, total = approved_months(scope.year, month, scope.district)
+    return render("supervision/mentor_months.html", scope=scope, rows=rows, total=total, month=month)
+
+
 @bp.get("/medallists")
 @login_required
 def medallists() -> Response:

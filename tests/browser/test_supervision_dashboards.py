@@ -15,8 +15,10 @@ from app.extensions import db
 from app.training_bases.models import SessionLog
 from tests import apprenticeship_factories as af
 from tests import factories
+from tests import mentor_hours_factories as mf
 from tests import training_base_factories as tf
 from tests.browser.conftest import screenshot, signed_in_as
+from tests.web.test_mentor_hours_dashboard import sheet
 from tests.web.test_supervision_dashboards import enrollment_row
 from tests.web.test_supervision_risks import second_enrollment
 
@@ -85,3 +87,25 @@ def test_official_filters_a_new_dashboard_clicks_a_bar_and_reviews_a_new_risk(ap
     page.get_by_label("核查状态").select_option("reviewed")
     page.get_by_role("button", name="查询").click()
     expect(page.locator("#risk-desk")).to_contain_text("前一项目已提前结业，属正常衔接")
+
+
+def test_official_opens_the_mentor_hours_tab_and_a_months_hours_lead_to_the_month_sheets(app, ctx, page):
+    huangpu = mf.setup(District.HUANGPU)
+    pudong = mf.setup(District.PUDONG, prefix="浦东", policies=False)
+    for month, hours, allowance in ((2, "30", "1500.00"), (3, "42.5", "2000.00"), (4, "18", "900.00")):
+        sheet(huangpu, date(2026, month, 1), hours, allowance)
+        sheet(pudong, date(2026, month, 1), str(Decimal(hours) / 2), str(Decimal(allowance) / 2))
+    factories.municipal_official(username="official")
+
+    page.set_viewport_size({"width": 1366, "height": 768})
+    signed_in_as(page, "official")
+    page.goto("/supervision/?year=2026")
+    page.get_by_role("link", name="导师带徒").click()
+    expect(page).to_have_url(re.compile(r"tab=mentor_hours"))
+    expect(page.locator("[data-dashboard-chart] canvas")).to_have_count(2)
+    page.wait_for_timeout(300)
+    screenshot(page, "supervision-dashboard-mentor_hours")
+    page.locator("#mentor-hour-months tr", has_text="3月").get_by_role("link", name="63.75").click()
+    expect(page).to_have_url(re.compile(r"/supervision/mentor-months\?year=2026&month=3"))
+    expect(page.locator("#mentor-month-list tbody tr")).to_have_count(2)
+    expect(page.locator("#mentor-month-list")).to_contain_text(pudong.enrollment.person.name)

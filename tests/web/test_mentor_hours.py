@@ -232,8 +232,7 @@ def test_mentor_hours_by_month_adds_up_approved_hours_and_allowances(s, login_as
     _approve(s, login_as)
     mf.entry(s.assignment, date(2026, 4, 2), hours="3")  # not approved: not counted
     figures = services.mentor_hours_by_month(db.session, 2026)
-    assert figures[2] == {"month": 3, "hours": Decimal("4"), "allowance": Decimal("200"), "mentors": 1,
-                          "apprentices": 1}
+    assert figures[2] == {"month": 3, "hours": Decimal("4"), "allowance": Decimal("200"), "sheets": 1}
     assert figures[3]["hours"] == 0
     assert services.mentor_hours_by_month(db.session, 2026, District.PUDONG)[2]["hours"] == 0
 
