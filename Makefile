@@ -78,6 +78,7 @@ lint: $(VENV)/.installed
 
 bench: install  ## `make bench SCALE=1000000 DATABASE_URL=...`
 	$(BIN)/python -m bench --scale $(SCALE)
+	$(BIN)/python -m bench.reminders --pending $(SCALE)
 
 test-reliability: install  ## 3 scheduler processes, 2,000 reminders, 10 SIGKILLs; prints the figures (SQLite, then PostgreSQL)
 	RELIABILITY_REMINDERS=2000 $(BIN)/python -m pytest -q -s tests/reliability
