@@ -153,6 +153,18 @@ def _empty(tables: list[str]) -> None:
 
 
 @pytest.fixture()
+def smtp(app: Flask, monkeypatch: pytest.MonkeyPatch):
+    """A real SMTP server (aiosmtpd) on loopback that the app sends to; yields what it received."""
+    from tests.reminder_factories import smtp_server
+
+    with smtp_server() as (sink, port):
+        monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+        monkeypatch.setitem(app.config, "MAIL_PORT", port)
+        monkeypatch.setitem(app.config, "MAIL_TIMEOUT", 5)
+        yield sink
+
+
+@pytest.fixture()
 def ctx(app: Flask) -> Iterator[None]:
     """An application context for tests that call services directly."""
     with app.app_context():

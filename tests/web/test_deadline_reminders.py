@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
 
 from app.apprenticeships import reminders as ar
 from app.apprenticeships import services as apprenticeships
@@ -23,18 +22,8 @@ from app.training_bases.reminders import CAMP_STARTS, camp_start_recipients
 from tests import apprenticeship_factories as af
 from tests import factories
 from tests import training_base_factories as tf
-from tests.reminder_factories import smtp_server
 
 SH = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture()
-def smtp(app: Flask, monkeypatch: pytest.MonkeyPatch):
-    with smtp_server() as (sink, port):
-        monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-        monkeypatch.setitem(app.config, "MAIL_PORT", port)
-        monkeypatch.setitem(app.config, "MAIL_TIMEOUT", 5)
-        yield sink
 
 
 def _at(day: date, hour: int = 9) -> datetime:

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 import time_machine
-from flask import Flask
 
 from app.competitions import services as competition_services
 from app.competitions.models import RegistrationStatus, Team
@@ -23,20 +22,11 @@ from app.reminders.models import Channel, Delivery, DeliveryStatus, Reminder, Re
 from tests import competition_factories as cf
 from tests import factories
 from tests.conftest import count_queries
-from tests.reminder_factories import TEST_KIND, TEST_RECIPIENTS, due_reminder, smtp_server
+from tests.reminder_factories import TEST_KIND, TEST_RECIPIENTS, due_reminder
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # a Monday, 09:00 in Shanghai
 JAN_1 = datetime(2026, 1, 1).date()
-
-
-@pytest.fixture()
-def smtp(app: Flask, monkeypatch: pytest.MonkeyPatch):
-    with smtp_server() as (sink, port):
-        monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-        monkeypatch.setitem(app.config, "MAIL_PORT", port)
-        monkeypatch.setitem(app.config, "MAIL_TIMEOUT", 5)
-        yield sink
 
 
 def staff(org=None, **fields):

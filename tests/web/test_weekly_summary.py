@@ -7,9 +7,7 @@ import email.header
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-import pytest
 import sqlalchemy as sa
-from flask import Flask
 
 from app.apprenticeships.enums import EnrollmentStatus, SubsidyKind, SubsidyStatus
 from app.apprenticeships.models import SubsidyLine
@@ -19,21 +17,11 @@ from app.reminders import services
 from app.reminders.models import Channel, Delivery, Reminder, ReminderStatus
 from app.supervision.reminders import WEEKLY_SUMMARY, ensure_weekly_summaries
 from tests import factories
-from tests.reminder_factories import smtp_server
 from tests.web.test_supervision_dashboards import enrollment_row
 from tests.web.test_supervision_risks import second_enrollment
 
 THURSDAY = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 MONDAY_9 = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # the following Monday, 09:00 in Shanghai
-
-
-@pytest.fixture()
-def smtp(app: Flask, monkeypatch: pytest.MonkeyPatch):
-    with smtp_server() as (sink, port):
-        monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-        monkeypatch.setitem(app.config, "MAIL_PORT", port)
-        monkeypatch.setitem(app.config, "MAIL_TIMEOUT", 5)
-        yield sink
 
 
 def body(message) -> str:  # noqa: ANN001
