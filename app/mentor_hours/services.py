@@ -303,7 +303,17 @@ def progress(enrollment_id: int) -> list[ModuleProgress]:
         .where(PlanModule.enrollment_id == enrollment_id)
         .group_by(PlanModule.id, PlanModule.name, PlanModule.planned_hours, PlanModule.position)
         .order_by(PlanModule.position, PlanModule.id))
-    return [ModuleProgress(name, planned, Decimal(logged), Decimal(ok)) for _id, name, planned, logged, ok in rows]
+    found = [ModuleProgress(name, planned, Decimal(logged), Decimal(ok)) for _id, name, planned, logged, ok in rows]
+    # Hours logged without a module count too: shown on a row of their own, not lost from the picture.
+    logged, ok = db.session.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(HourEntry.hours), 0), sa.func.coalesce(sa.func.sum(approved_hours), 0))
+        .select_from(HourEntry)
+        .outerjoin(approved, sa.and_(approved.c.assignment_id == HourEntry.assignment_id,
+                                     approved.c.month == HourEntry.month))
+        .where(HourEntry.enrollment_id == enrollment_id, HourEntry.module_id.is_(None))).one()
+    if logged:
+        found.append(ModuleProgress(_("未关联培训模块"), 0, Decimal(logged), Decimal(ok)))
+    return found
 
 
 def month_view(actor: User, a: MentorAssignment, month: date) -> MonthView:

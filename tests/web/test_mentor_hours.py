@@ -24,6 +24,7 @@ from tests import apprenticeship_factories as af
 from tests import factories
 from tests import mentor_hours_factories as mf
 from tests.conftest import count_queries
+from tests.web.test_dashboard import cells
 
 MARCH = "2026-03"
 
@@ -154,10 +155,13 @@ def test_submit_dispute_correct_confirm_approve_lock_and_reopen(s, login_as):
 def test_the_month_page_shows_progress_against_the_plan_to_mentor_apprentice_and_enterprise(s, login_as):
     module = s.enrollment.modules[0]
     _log(login_as(s.mentor), s, module_id=module.id)
+    _log(login_as(s.mentor), s, "2026-03-03", starts_at="", ends_at="", hours="1.5")  # no module
     url = f"/mentor-hours/a/{s.assignment.id}/{MARCH}"
     for user in (s.mentor, s.apprentice, s.cast.hr, s.cast.official):
         page = login_as(user).get(url).get_data(as_text=True)
-        assert 'id="plan-progress"' in page and module.name in page and "2.5" in page
+        rows = {r[0]: r[1:4] for r in cells(page, "plan-progress")[1:]}
+        assert rows[module.name] == [str(module.planned_hours), "2.5", "0"]
+        assert rows["未关联培训模块"] == ["—", "1.5", "0"]
     stranger = factories.user(factories.org(), Role.ENTERPRISE_HR)
     assert login_as(stranger).get(url).status_code == 404
 
