@@ -184,9 +184,9 @@ def supervision_record(ctx: BenchContext) -> str:
 
 @page("supervision_risk_desk_district", expect='id="risk-desk"')
 def supervision_risk_desk_district(ctx: BenchContext) -> str:
-    """One district's open risk prompts. Since the prompts are stored (risk_prompts), the first request
-    finds them (the table is stale or empty) and the rest read the table, as on a live desk."""
-    bench_supervision(ctx)
+    """One district's open risk prompts (what the weekly summary counts). The prompts are stored (risk_prompts)
+    and refreshed before the timing, so the rules do not run in it: see supervision_risks_refresh_city."""
+    _risks_refreshed(ctx)
     return "/supervision/risks?district=pudong"
 
 
