@@ -258,6 +258,8 @@ class RiskPromptRow(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(40))
     subject_key: Mapped[str] = mapped_column(sa.String(80))
     district: Mapped[District | None] = mapped_column(enum_type(District))
+    #: A second district the prompt concerns (listed on both districts' desks).
+    also_district: Mapped[District | None] = mapped_column(enum_type(District))
     title: Mapped[str] = mapped_column(sa.Text)
     detail: Mapped[str] = mapped_column(sa.Text)
     link: Mapped[str | None] = mapped_column(sa.Text)
@@ -270,6 +272,7 @@ class RiskPromptRow(db.Model):
         sa.Index("ix_risk_prompts_district_kind_id", "district", "kind", "id"),
         sa.Index("ix_risk_prompts_district_id", "district", "id"),
         sa.Index("ix_risk_prompts_kind_id", "kind", "id"),
+        sa.Index("ix_risk_prompts_also_district_id", "also_district", "id"),
     )
 
 

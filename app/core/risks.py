@@ -36,6 +36,9 @@ class RiskPrompt:
     link: str | None
     district: District | None
     found_on: date | None = None
+    #: A second district the prompt concerns (an overlap or a duplicate across two districts): stored beside
+    #: ``district`` so the desk of either district lists it, as the rule run for that district would.
+    also: District | None = None
 
 
 RuleFn = Callable[[District | None], list[RiskPrompt]]
@@ -94,8 +97,9 @@ def _found(fn: RuleFn) -> list[RiskPrompt]:
 
 
 def _row(p: RiskPrompt) -> dict[str, object]:
+    also = p.also if p.also != p.district else None
     return {"title": str(p.title), "detail": str(p.detail), "link": p.link, "district": p.district,
-            "found_on": p.found_on}
+            "also_district": also, "found_on": p.found_on}
 
 
 def refresh_kind(kind: str, now: datetime | None = None, commit: bool = True) -> tuple[int, int, int]:
@@ -126,7 +130,7 @@ def _apply(kind: str, now: datetime) -> tuple[int, int, int]:
     table = RiskPromptRow.__table__
     stored = {r.subject_key: r for r in db.session.execute(
         sa.select(table.c.id, table.c.subject_key, table.c.title, table.c.detail, table.c.link, table.c.district,
-                  table.c.found_on).where(table.c.kind == kind))}
+                  table.c.also_district, table.c.found_on).where(table.c.kind == kind))}
     inserts, updates = [], []
     for key, values in found.items():
         old = stored.get(key)

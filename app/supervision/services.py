@@ -97,10 +97,14 @@ def _reviewed() -> sa.ColumnElement[bool]:
     return sa.and_(RiskReview.kind == RiskPromptRow.kind, RiskReview.subject_key == RiskPromptRow.subject_key)
 
 
+def _in_district(district: District) -> sa.ColumnElement[bool]:
+    return sa.or_(RiskPromptRow.district == district, RiskPromptRow.also_district == district)
+
+
 def _desk_filters(scope: Scope, status: str) -> list[sa.ColumnElement[bool]]:
     filters: list[sa.ColumnElement[bool]] = [RiskPromptRow.kind.in_(list(risks.RULES))]
     if scope.district is not None:
-        filters.append(RiskPromptRow.district == scope.district)
+        filters.append(_in_district(scope.district))
     if status == "open":
         filters.append(RiskReview.id.is_(None))
     elif status == "reviewed":
@@ -143,7 +147,7 @@ def in_scope(scope: Scope, kind: str, subject_key: str) -> bool:
     """Whether the stored prompt exists and is in the official's scope."""
     stmt = sa.select(RiskPromptRow.id).where(RiskPromptRow.kind == kind, RiskPromptRow.subject_key == subject_key)
     if scope.district is not None:
-        stmt = stmt.where(RiskPromptRow.district == scope.district)
+        stmt = stmt.where(_in_district(scope.district))
     return db.session.scalar(stmt) is not None
 
 

@@ -23,6 +23,7 @@ def upgrade():
     sa.Column('kind', sa.String(length=40), nullable=False),
     sa.Column('subject_key', sa.String(length=80), nullable=False),
     sa.Column('district', sa.Enum('huangpu', 'xuhui', 'changning', 'jingan', 'putuo', 'hongkou', 'yangpu', 'minhang', 'baoshan', 'jiading', 'pudong', 'jinshan', 'songjiang', 'qingpu', 'fengxian', 'chongming', name='district', native_enum=False, length=32), nullable=True),
+    sa.Column('also_district', sa.Enum('huangpu', 'xuhui', 'changning', 'jingan', 'putuo', 'hongkou', 'yangpu', 'minhang', 'baoshan', 'jiading', 'pudong', 'jinshan', 'songjiang', 'qingpu', 'fengxian', 'chongming', name='district', native_enum=False, length=32), nullable=True),
     sa.Column('title', sa.Text(), nullable=False),
     sa.Column('detail', sa.Text(), nullable=False),
     sa.Column('link', sa.Text(), nullable=True),
@@ -32,6 +33,7 @@ def upgrade():
     sa.UniqueConstraint('kind', 'subject_key', name='uq_risk_prompts_kind_subject')
     )
     with op.batch_alter_table('risk_prompts', schema=None) as batch_op:
+        batch_op.create_index('ix_risk_prompts_also_district_id', ['also_district', 'id'], unique=False)
         batch_op.create_index('ix_risk_prompts_district_id', ['district', 'id'], unique=False)
         batch_op.create_index('ix_risk_prompts_district_kind_id', ['district', 'kind', 'id'], unique=False)
         batch_op.create_index('ix_risk_prompts_kind_id', ['kind', 'id'], unique=False)
@@ -52,6 +54,7 @@ def downgrade():
         batch_op.drop_index('ix_risk_prompts_kind_id')
         batch_op.drop_index('ix_risk_prompts_district_kind_id')
         batch_op.drop_index('ix_risk_prompts_district_id')
+        batch_op.drop_index('ix_risk_prompts_also_district_id')
 
     op.drop_table('risk_prompts')
     # ### end Alembic commands ###

@@ -144,3 +144,30 @@ def test_the_desk_pages_by_keyset_and_its_queries_do_not_grow_with_rows(app, ctx
     after = first.split('rel="next" href="')[1].split('"')[0].replace("&amp;", "&")
     second = client.get(after).get_data(as_text=True)
     assert "提示 k4" in second and "提示 k3" in second and "提示 k5" not in second and "回到第一页" in second
+
+
+def test_a_stored_prompt_spanning_two_districts_is_on_both_desks_and_no_other(app, ctx, login_as, monkeypatch):
+    from app.apprenticeships.enums import EnrollmentStatus
+    from app.supervision import risk_rules
+    from tests.web.test_supervision_dashboards import enrollment_row
+    from tests.web.test_supervision_risks import line, second_enrollment
+
+    monkeypatch.setitem(app.config, "RISK_PROMPTS_MAX_AGE_SECONDS", 3600)
+    first = enrollment_row(District.HUANGPU, date(2026, 1, 1), EnrollmentStatus.COMPLETED, ends=date(2027, 1, 1))
+    second = second_enrollment(first, District.PUDONG, date(2026, 6, 1), date(2027, 6, 1))
+    line(first, 2026)
+    line(second, 2026)
+    risks.refresh()
+    for kind in (risk_rules.OVERLAPPING_ENROLLMENTS, risk_rules.DUPLICATE_SUBSIDY):
+        [(where, also)] = db.session.execute(sa.select(RiskPromptRow.district, RiskPromptRow.also_district)
+                                             .where(RiskPromptRow.kind == kind)).all()
+        assert {where, also} == {District.HUANGPU, District.PUDONG}
+    for district in (District.HUANGPU, District.PUDONG):
+        page = login_as(factories.district_official(district)).get("/supervision/risks").get_data(as_text=True)
+        assert "同时在两个学徒培训项目中" in page and "申领补贴" in page and "共 2 条" in page
+    xuhui = login_as(factories.district_official(District.XUHUI))
+    assert "没有风险提示" in xuhui.get("/supervision/risks").get_data(as_text=True)
+    pudong = login_as(factories.district_official(District.PUDONG))
+    done = pudong.post("/supervision/risks/review", data={
+        "kind": risk_rules.OVERLAPPING_ENROLLMENTS, "subject_key": f"overlap:{first.id}:{second.id}", "note": "核实"})
+    assert done.status_code == 303
