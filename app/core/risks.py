@@ -162,6 +162,12 @@ def refresh(kinds: Iterable[str] | None = None, now: datetime | None = None,
     from app.extensions import db
 
     done: dict[str, tuple[int, int, int]] = {}
+    if kinds is None:  # prompts of a rule no longer registered go with it
+        from app.core.models import RiskPromptRow
+
+        db.session.execute(sa.delete(RiskPromptRow).where(RiskPromptRow.kind.not_in(list(RULES))))
+        if commit:
+            db.session.commit()
     for kind in list(kinds) if kinds is not None else list(RULES):
         if kind not in RULES:
             continue

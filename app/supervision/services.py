@@ -101,31 +101,33 @@ def _in_district(district: District) -> sa.ColumnElement[bool]:
     return sa.or_(RiskPromptRow.district == district, RiskPromptRow.also_district == district)
 
 
-def _desk_filters(scope: Scope, status: str) -> list[sa.ColumnElement[bool]]:
-    filters: list[sa.ColumnElement[bool]] = [RiskPromptRow.kind.in_(list(risks.RULES))]
-    if scope.district is not None:
-        filters.append(_in_district(scope.district))
+def _status_filters(status: str) -> list[sa.ColumnElement[bool]]:
     if status == "open":
-        filters.append(RiskReview.id.is_(None))
-    elif status == "reviewed":
-        filters.append(RiskReview.id.is_not(None))
-    return filters
+        return [RiskReview.id.is_(None)]
+    if status == "reviewed":
+        return [RiskReview.id.is_not(None)]
+    return []
 
 
 def risk_counts(scope: Scope, status: str) -> dict[str, int]:
     """Stored prompts per kind in scope and status: one GROUP BY over the table (LEFT JOIN to the reviews)."""
     stmt = (sa.select(RiskPromptRow.kind, sa.func.count()).select_from(RiskPromptRow)
-            .outerjoin(RiskReview, _reviewed()).where(*_desk_filters(scope, status)).group_by(RiskPromptRow.kind))
-    return dict(db.session.execute(stmt).all())
+            .outerjoin(RiskReview, _reviewed()).where(*_status_filters(status)).group_by(RiskPromptRow.kind))
+    if scope.district is not None:
+        stmt = stmt.where(_in_district(scope.district))
+    return {kind: n for kind, n in db.session.execute(stmt).all() if kind in risks.RULES}
 
 
 def risk_desk(scope: Scope, kind: str | None, status: str, after: str | None = None,
               per_page: int | None = None) -> DeskPage:
     """One page of the stored prompts in scope (newest first), with their reviews; ``status`` is "open",
-    "reviewed" or "all" (a LEFT JOIN to the reviews, in SQL). Stale stored prompts are found again first."""
+    "reviewed" or "all" (a LEFT JOIN to the reviews, in SQL). Stale stored prompts are found again first.
+
+    In a district, the page's ids come from two index ranges — the prompts of the district, and those that
+    also concern it — each at most a page long, merged (an OR of the two would sort the district's rows)."""
     risks.ensure_fresh()
     per_page = per_page or current_app.config["PAGE_SIZE"]
-    filters = _desk_filters(scope, status)
+    filters = _status_filters(status)
     if kind is not None:
         filters.append(RiskPromptRow.kind == kind)
     bound = decode_cursor(after, 1)
@@ -133,8 +135,20 @@ def risk_desk(scope: Scope, kind: str | None, status: str, after: str | None = N
         filters.insert(0, RiskPromptRow.id < bound[0])
     else:
         bound = None
-    stmt = (sa.select(RiskPromptRow, RiskReview).outerjoin(RiskReview, _reviewed()).where(*filters)
-            .order_by(RiskPromptRow.id.desc()).limit(per_page + 1))
+
+    def ids(*where: sa.ColumnElement[bool]) -> sa.Select:
+        return (sa.select(RiskPromptRow.id).outerjoin(RiskReview, _reviewed()).where(*where, *filters)
+                .order_by(RiskPromptRow.id.desc()).limit(per_page + 1))
+
+    stmt = sa.select(RiskPromptRow, RiskReview).outerjoin(RiskReview, _reviewed())
+    if scope.district is None:
+        stmt = stmt.where(*filters)
+    else:
+        parts = [ids(RiskPromptRow.district == scope.district).subquery(),
+                 ids(RiskPromptRow.also_district == scope.district).subquery()]
+        merged = sa.union_all(*[sa.select(part.c.id) for part in parts]).subquery()
+        stmt = stmt.where(RiskPromptRow.id.in_(sa.select(merged.c.id)))
+    stmt = stmt.order_by(RiskPromptRow.id.desc()).limit(per_page + 1)
     rows = [DeskRow(p, r) for p, r in db.session.execute(stmt).all()]
     more = len(rows) > per_page
     rows = rows[:per_page]
