@@ -171,3 +171,17 @@ def test_a_stored_prompt_spanning_two_districts_is_on_both_desks_and_no_other(ap
     done = pudong.post("/supervision/risks/review", data={
         "kind": risk_rules.OVERLAPPING_ENROLLMENTS, "subject_key": f"overlap:{first.id}:{second.id}", "note": "核实"})
     assert done.status_code == 303
+
+
+def test_the_weekly_summary_counts_the_stored_prompts_and_refreshes_them_only_when_stale(app, ctx, rule):
+    from app.supervision.reminders import summary_text
+
+    rule.found = [("p1", District.PUDONG), ("p2", District.PUDONG), ("x1", District.XUHUI)]
+    risks.refresh()
+    rule.fail = True
+    assert "待核查风险 2 条（测试风险 2）" in summary_text(District.PUDONG, 2026)
+    rule.fail = False
+    rule.found = [("p1", District.PUDONG)]
+    app.config["RISK_PROMPTS_MAX_AGE_SECONDS"] = 0
+    assert "待核查风险 1 条（测试风险 1）" in summary_text(District.PUDONG, 2026)
+    assert rule.calls == 2
