@@ -10,6 +10,9 @@ def init_app(app: Flask) -> None:
     from app.reminders.scheduler import scheduler_cli
 
     app.cli.add_command(scheduler_cli)
+    from app.core.risks import risks_cli
+
+    app.cli.add_command(risks_cli)
 
     @app.cli.command("seed-demo")
     def seed_demo() -> None:

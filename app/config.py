@@ -78,6 +78,9 @@ class Config:
     REMINDER_BADGE_POLL_SECONDS = int(os.environ.get("REMINDER_BADGE_POLL_SECONDS", "60"))
 
     PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "50"))
+    #: The risk desk reads stored prompts (risk_prompts); older than this, they are found again before a view
+    #: (the scheduler refreshes them every third of it, so a view rarely waits). 0: found again on every view.
+    RISK_PROMPTS_MAX_AGE_SECONDS = float(os.environ.get("RISK_PROMPTS_MAX_AGE_SECONDS", "900"))
     #: Uploaded documents (apprenticeships) live here, outside the database; each file at most this size.
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
     UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))

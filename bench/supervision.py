@@ -12,6 +12,7 @@ ANALYZE afterwards.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -21,7 +22,7 @@ from app.core.models import Organisation, Person
 from app.extensions import db
 from app.supervision import tallies
 from bench.apprenticeships import bench_enrollments
-from bench.cases import BenchContext, page
+from bench.cases import BenchContext, page, timed
 from bench.training_bases import bench_base
 
 COMPETITIONS_PER_YEAR = 40
@@ -183,6 +184,36 @@ def supervision_record(ctx: BenchContext) -> str:
 
 @page("supervision_risk_desk_district", expect='id="risk-desk"')
 def supervision_risk_desk_district(ctx: BenchContext) -> str:
-    """Every risk rule for one district (what the weekly summary counts, once per district)."""
-    bench_supervision(ctx)
+    """One district's open risk prompts (what the weekly summary counts). The prompts are stored (risk_prompts)
+    and refreshed before the timing, so the rules do not run in it: see supervision_risks_refresh_city."""
+    _risks_refreshed(ctx)
     return "/supervision/risks?district=pudong"
+
+
+def _risks_refreshed(ctx: BenchContext) -> None:
+    from app.core import risks
+
+    bench_supervision(ctx)
+    with ctx.app.app_context():
+        risks.refresh()
+
+
+@page("supervision_risk_desk_district_page", expect='id="risk-desk"')
+def supervision_risk_desk_district_page(ctx: BenchContext) -> str:
+    """A page of one district's stored prompts, every status, with the counts per kind (refreshed just before:
+    the rules never run during the timing)."""
+    _risks_refreshed(ctx)
+    return "/supervision/risks?district=pudong&status=all"
+
+
+@timed("supervision_risks_refresh_city")
+def supervision_risks_refresh_city(ctx: BenchContext) -> Callable[[], object]:
+    """What the scheduler's job does: every rule for the whole city, the table brought to what they found."""
+    from app.core import risks
+
+    _risks_refreshed(ctx)
+
+    def refresh() -> object:
+        with ctx.app.app_context():
+            return risks.refresh()
+    return refresh

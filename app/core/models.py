@@ -245,3 +245,42 @@ class RiskReview(db.Model):
     reviewed_by: Mapped[User] = relationship(lazy="joined")
 
     __table_args__ = (sa.UniqueConstraint("kind", "subject_key", name="uq_risk_reviews_kind_subject"),)
+
+
+class RiskPromptRow(db.Model):
+    """A risk prompt as last found for the whole city (materialised by ``app.core.risks.refresh``): the desk
+    pages through these rows instead of running every rule on every view. Title, detail and link are the
+    rendered strings (in the default language); a review sticks to (kind, subject_key), as before."""
+
+    __tablename__ = "risk_prompts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    subject_key: Mapped[str] = mapped_column(sa.String(80))
+    district: Mapped[District | None] = mapped_column(enum_type(District))
+    #: A second district the prompt concerns (listed on both districts' desks).
+    also_district: Mapped[District | None] = mapped_column(enum_type(District))
+    title: Mapped[str] = mapped_column(sa.Text)
+    detail: Mapped[str] = mapped_column(sa.Text)
+    link: Mapped[str | None] = mapped_column(sa.Text)
+    found_on: Mapped[date | None] = mapped_column(sa.Date)
+    refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("kind", "subject_key", name="uq_risk_prompts_kind_subject"),
+        # The desk's filters, each a range ordered by id (keyset pages): district + kind, district, kind.
+        sa.Index("ix_risk_prompts_district_kind_id", "district", "kind", "id"),
+        sa.Index("ix_risk_prompts_district_id", "district", "id"),
+        sa.Index("ix_risk_prompts_kind_id", "kind", "id"),
+        sa.Index("ix_risk_prompts_also_district_id", "also_district", "id"),
+    )
+
+
+class RiskRefresh(db.Model):
+    """When each kind of risk prompt was last brought up to date in ``risk_prompts`` (one row per kind)."""
+
+    __tablename__ = "risk_refreshes"
+
+    kind: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    prompts: Mapped[int] = mapped_column(default=0)

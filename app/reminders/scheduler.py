@@ -1,4 +1,5 @@
-"""The scheduler process: `flask scheduler run` (APScheduler BlockingScheduler, one interval job) and
+"""The scheduler process: `flask scheduler run` (APScheduler BlockingScheduler: the reminders' tick, and the
+refresh of the stored risk prompts every third of RISK_PROMPTS_MAX_AGE_SECONDS) and
 `flask scheduler tick` (one tick now, for cron, tests and demos).
 
 Never started inside create_app(): a scheduler per gunicorn worker would run every job once per worker.
@@ -112,8 +113,31 @@ def tick_job(app: Flask, leadership: Leadership) -> None:
             log.info("reminder tick: %s", result)
 
 
+def risk_refresh_job(app: Flask, leadership: Leadership) -> None:
+    """The second job: if this process acts, find the risk prompts again (the desk then never waits)."""
+    from app.core import risks
+
+    with app.app_context():
+        if not leadership.acting():
+            return
+        try:
+            done = risks.refresh()
+        except sa.exc.DBAPIError:
+            db.session.rollback()
+            log.exception("risk prompts refresh failed; the next run starts again")
+            return
+        finally:
+            db.session.remove()
+        log.info("risk prompts refreshed: %s", {k: v for k, v in done.items() if any(v)})
+
+
+def risk_refresh_seconds(app: Flask) -> float:
+    """A third of the desk's max age (at least a minute): stored prompts are refreshed well before stale."""
+    return max(60.0, float(app.config["RISK_PROMPTS_MAX_AGE_SECONDS"]) / 3)
+
+
 def build_scheduler(app: Flask, leadership: Leadership) -> BlockingScheduler:
-    """A BlockingScheduler with the tick as its only job.
+    """A BlockingScheduler with two jobs: the reminders' tick, and the refresh of the stored risk prompts.
 
     ``misfire_grace_time=None``: a tick that is late (the process was suspended, the machine asleep, a
     long tick) still runs, however late — APScheduler's default (1 s) would silently drop it.
@@ -123,6 +147,9 @@ def build_scheduler(app: Flask, leadership: Leadership) -> BlockingScheduler:
     scheduler = BlockingScheduler(timezone=UTC)
     scheduler.add_job(tick_job, "interval", args=(app, leadership), id="reminders.tick",
                       seconds=app.config["REMINDER_INTERVAL_SECONDS"], next_run_time=datetime.now(UTC),
+                      misfire_grace_time=None, coalesce=True, max_instances=1)
+    scheduler.add_job(risk_refresh_job, "interval", args=(app, leadership), id="risks.refresh",
+                      seconds=risk_refresh_seconds(app), next_run_time=datetime.now(UTC),
                       misfire_grace_time=None, coalesce=True, max_instances=1)
     return scheduler
 

@@ -270,9 +270,9 @@ def send_due(now: datetime, batch: int | None = None) -> TickResult:
     """Claim up to ``batch`` due e-mails (pending, or sending with a lapsed lease) and send them.
 
     The messages are composed here (they need the app, its templates and translations) and handed to a few
-    sender threads, each with one SMTP connection that carries many messages; the outcomes come back to
-    this thread, which records them a group at a time (one UPDATE … executemany and one commit per group,
-    while the threads go on sending). A group is what came back during the previous commit, at most
+    sender threads, each with one SMTP connection that carries many messages; the outcomes go to a recording
+    thread, which writes them a group at a time (one UPDATE and one commit per group, while the senders go on
+    and this thread goes on composing). A group is what came back during the previous commit, at most
     REMINDER_COMMIT_EVERY: that bounds the at-least-once window (see the README).
     """
     result = TickResult()
@@ -299,35 +299,35 @@ def send_due(now: datetime, batch: int | None = None) -> TickResult:
     work: queue.SimpleQueue[_Outgoing | None] = queue.SimpleQueue()
     outcomes: queue.SimpleQueue[_Outcome] = queue.SimpleQueue()
     settings = _SmtpSettings.from_config(config)
-    halt = threading.Event()  # set when this thread fails: the senders stop taking messages
+    halt = threading.Event()  # set when composing or recording fails: the senders stop taking messages
     senders = [threading.Thread(target=_sender, args=(settings, work, outcomes, stop_at, halt), daemon=True,
                                 name=f"reminder-smtp-{n}")
                for n in range(max(1, min(config["REMINDER_SMTP_CONNECTIONS"], len(deliveries))))]
     for thread in senders:
         thread.start()
-    recorder = _Recorder(now, result, config["REMINDER_COMMIT_EVERY"])
+    # The outcomes are recorded by a thread of its own, on its own connection: waiting for the database does not
+    # hold up composing (this thread), and composing does not hold up recording.
+    recorder = _Recorder(now, result, config, db.engine)
+    recording = threading.Thread(target=recorder.run, args=(outcomes, senders, halt), daemon=True,
+                                 name="reminder-record")
+    recording.start()
     try:
         # Composing overlaps with sending: the threads start on the first message while the rest are made.
-        for n, delivery in enumerate(deliveries):
+        for delivery in deliveries:
             work.put(composer.compose(delivery))
-            if n % 50 == 49:
-                recorder.drain(outcomes, block=False)
-        db.session.rollback()  # the outcomes are written on connections of their own
-        for _thread in senders:
-            work.put(None)  # one stop sign per thread
-        while any(t.is_alive() for t in senders) or not outcomes.empty():
-            recorder.drain(outcomes, block=True)
-        recorder.drain(outcomes, block=False)
+        db.session.rollback()  # the outcomes are written on a connection of their own
     except BaseException:
         # Whatever was sent and not recorded stays `sending` and goes again after the lease (same Message-ID).
         halt.set()
         raise
     finally:
         for _thread in senders:
-            work.put(None)  # (again, if they were already given: harmless)
+            work.put(None)  # one stop sign per thread (again, if they were already given: harmless)
         for thread in senders:
             thread.join()
-        recorder.close()
+        recording.join()
+    if recorder.failure is not None:
+        raise recorder.failure
     untried = [delivery_id for delivery_id in claimed if delivery_id not in recorder.seen]
     if untried:
         _release(untried, now)
@@ -375,36 +375,36 @@ def _sender(settings: _SmtpSettings, work: queue.SimpleQueue, outcomes: queue.Si
 
 class _Recorder:
     """Records the senders' outcomes a group at a time, on a connection of its own held for the batch: the
-    sent ones in one UPDATE, the rare failures one by one, then one commit per group."""
+    sent ones in one UPDATE, the rare failures one by one, then one commit per group. Runs in its own thread
+    until every sender has stopped and every outcome is written."""
 
-    def __init__(self, now: datetime, result: TickResult, most: int):
-        self.now, self.result, self.most = now, result, max(1, most)
+    def __init__(self, now: datetime, result: TickResult, config: dict, engine: sa.Engine):
+        self.now, self.result, self.engine = now, result, engine
+        self.most = max(1, config["REMINDER_COMMIT_EVERY"])
+        self.max_attempts, self.retry_seconds = config["REMINDER_MAX_ATTEMPTS"], config["REMINDER_RETRY_SECONDS"]
         self.seen: set[int] = set()
-        self.connection: sa.Connection | None = None
+        self.failure: BaseException | None = None
 
-    def drain(self, outcomes: queue.SimpleQueue, block: bool) -> None:
+    def run(self, outcomes: queue.SimpleQueue, senders: list[threading.Thread], halt: threading.Event) -> None:
+        try:
+            with self.engine.connect() as connection:
+                while any(t.is_alive() for t in senders) or not outcomes.empty():
+                    self.drain(outcomes, connection)
+        except BaseException as exc:  # noqa: BLE001 - handed to send_due, which raises it
+            halt.set()  # nothing more goes out that could not be recorded
+            self.failure = exc
+
+    def drain(self, outcomes: queue.SimpleQueue, connection: sa.Connection) -> None:
         group: list[_Outcome] = []
         try:
-            if block:
-                group.append(outcomes.get(timeout=0.05))
+            group.append(outcomes.get(timeout=0.05))
             while len(group) < self.most:
                 group.append(outcomes.get_nowait())
         except queue.Empty:
             pass
         if group:
             self.seen.update(o.claim.id for o in group)
-            if self.connection is None:
-                self.connection = db.engine.connect()
-            try:
-                _record_outcomes(group, self.now, self.result, self.connection)
-            except sa.exc.DBAPIError:
-                self.close()
-                raise
-
-    def close(self) -> None:
-        if self.connection is not None:
-            self.connection.close()
-            self.connection = None
+            _record_outcomes(group, self.now, self.result, connection, self.max_attempts, self.retry_seconds)
 
 
 def _release(ids: list[int], now: datetime) -> None:
@@ -415,14 +415,9 @@ def _release(ids: list[int], now: datetime) -> None:
             .values(status=DeliveryStatus.PENDING, next_attempt_at=now, attempts=Delivery.attempts - 1))
 
 
-def _record_outcomes(group: list[_Outcome], now: datetime, result: TickResult,
-                     connection: sa.Connection | None = None) -> None:
+def _record_outcomes(group: list[_Outcome], now: datetime, result: TickResult, connection: sa.Connection,
+                     max_attempts: int, retry_seconds: int) -> None:
     """Mark each send's outcome, if the delivery is still ours (still ``sending`` with our attempt), and commit."""
-    if connection is None:
-        with db.engine.connect() as own:
-            _record_outcomes(group, now, result, own)
-        return
-    config = current_app.config
     table = Delivery.__table__
     if connection.dialect.name == "postgresql":
         # Not waiting for the WAL flush: a marking lost only if the database server itself crashes, and then
@@ -442,12 +437,12 @@ def _record_outcomes(group: list[_Outcome], now: datetime, result: TickResult,
         if error is None:
             continue
         values: dict[str, object] = {"error": error[:500]}
-        if outcome.permanent or rules.gives_up(claim.attempts, config["REMINDER_MAX_ATTEMPTS"]):
+        if outcome.permanent or rules.gives_up(claim.attempts, max_attempts):
             values.update(status=DeliveryStatus.FAILED, next_attempt_at=None)
             result.failed += 1
         else:
             values.update(status=DeliveryStatus.PENDING,
-                          next_attempt_at=now + rules.retry_delay(claim.attempts, config["REMINDER_RETRY_SECONDS"]))
+                          next_attempt_at=now + rules.retry_delay(claim.attempts, retry_seconds))
             result.retried += 1
         result.errors.append(error)
         connection.execute(sa.update(table).where(table.c.id == claim.id, table.c.attempts == claim.attempts,

@@ -102,19 +102,18 @@ def summary_text(district: District, year: int) -> str:
     from app.core import risks
     from app.supervision import dashboards, services
 
-    rows = services.risk_desk(services.Scope(year, district), None, "open")
+    # The stored prompts, found again first if stale — in a savepoint: the tick commits its claims at once.
+    risks.ensure_fresh(commit=False)
+    by_kind = services.risk_counts(services.Scope(year, district), "open")
     labels = risks.labels()
-    by_kind: dict[str, int] = {}
-    for row in rows:
-        by_kind[row.prompt.kind] = by_kind.get(row.prompt.kind, 0) + 1
-    kinds = "、".join(f"{labels[k]} {n}" for k, n in by_kind.items())
+    kinds = "、".join(f"{labels[k]} {by_kind[k]}" for k in labels if by_kind.get(k))
     _progress, months = dashboards.apprenticeship_figures(year, district)
     subsidy = dashboards.subsidy_by_district(year, district)
     claimed = sum((r.claimed for r in subsidy), start=dashboards.Decimal(0))
     spent = sum((r.spent for r in subsidy), start=dashboards.Decimal(0))
     text = _("%(district)s每周摘要：待核查风险 %(n)d 条%(kinds)s；%(year)d 年新备案学徒 %(enrolled)d 人、结业 "
              "%(completed)d 人；补贴申领 %(claimed)s 元、实际支出 %(spent)s 元",
-             district=district.label, n=len(rows), kinds=f"（{kinds}）" if kinds else "", year=year,
+             district=district.label, n=sum(by_kind.values()), kinds=f"（{kinds}）" if kinds else "", year=year,
              enrolled=sum(m.enrolled for m in months), completed=sum(m.completed for m in months),
              claimed=f"{claimed:,.2f}", spent=f"{spent:,.2f}")
     return text[:200]

@@ -1,7 +1,8 @@
 """Risk rules that look across areas (registered in app.core.risks; imported by the supervision blueprint).
 
 Each rule is one grouped SQL query; ``district`` narrows to prompts that concern that district (a prompt that
-spans two districts shows in both). The prompt's ``subject_key`` names what it is about, so a review sticks.
+spans two districts shows in both: run for the whole city, as the stored prompts are, it names the second
+district in ``also``). The prompt's ``subject_key`` names what it is about, so a review sticks.
 
 The fourth rule of the issue, awards generated for a result that was later unlocked, lives with the awards
 (app/competitions/record.py: ``award_unlocked_result``).
@@ -42,13 +43,14 @@ def duplicate_subsidies(district: District | None) -> list[risks.RiskPrompt]:
                         sa.func.count(sa.distinct(SubsidyLine.enrollment_id)).label("enrollments"),
                         sa.func.count(SubsidyLine.id).label("lines"), sa.func.sum(SubsidyLine.amount).label("amount"),
                         sa.func.min(SubsidyLine.district).label("district"),
+                        sa.func.max(SubsidyLine.district).label("other"),
                         sa.func.max(SubsidyLine.enrollment_id).label("latest"))
               .join(Enrollment, Enrollment.id == SubsidyLine.enrollment_id)
               .where(SubsidyLine.kind != SubsidyKind.CLAWBACK)
               .group_by(Enrollment.person_id, SubsidyLine.year)
               .having(sa.func.count(sa.distinct(SubsidyLine.enrollment_id)) > 1, in_district > 0)).subquery()
     stmt = (sa.select(groups.c.person_id, Person.name, groups.c.year, groups.c.enrollments, groups.c.lines,
-                      groups.c.amount, groups.c.district, groups.c.latest)
+                      groups.c.amount, groups.c.district, groups.c.latest, groups.c.other)
             .join(Person, Person.id == groups.c.person_id)
             .order_by(groups.c.year.desc(), groups.c.person_id))
     return [risks.RiskPrompt(
@@ -56,8 +58,13 @@ def duplicate_subsidies(district: District | None) -> list[risks.RiskPrompt]:
         _("%(name)s 在 %(year)d 年有 %(n)d 个学徒培训项目申领补贴", name=name, year=year, n=enrollments),
         _("共 %(lines)d 笔，%(amount)s 元", lines=lines, amount=f"{amount:,.2f}"),
         url_for("apprenticeships.enrollment_detail", enrollment_id=latest),
-        District(first_district) if isinstance(first_district, str) else first_district)
-        for person_id, name, year, enrollments, lines, amount, first_district, latest in db.session.execute(stmt)]
+        _district(first_district), also=_district(other) if district is None else None)
+        for person_id, name, year, enrollments, lines, amount, first_district, latest, other
+        in db.session.execute(stmt)]
+
+
+def _district(value: object) -> District | None:
+    return District(value) if isinstance(value, str) else value  # type: ignore[return-value]
 
 
 @risks.rule(OVERLAPPING_ENROLLMENTS, _l("同时参加两个补贴项目"))
@@ -84,7 +91,7 @@ def overlapping_enrollments(district: District | None) -> list[risks.RiskPrompt]
         _("%(name)s 同时在两个学徒培训项目中", name=name),
         _("%(a1)s 至 %(a2)s 与 %(b1)s 至 %(b2)s 重叠", a1=s1, a2=e1, b1=s2, b2=e2),
         url_for("apprenticeships.enrollment_detail", enrollment_id=second),
-        d2 if district is not None and d2 == district else d1)
+        d2 if district is not None and d2 == district else d1, also=d2 if district is None else None)
         for first, second, _pid, name, s1, e1, s2, e2, d1, d2 in db.session.execute(stmt)]
 
 

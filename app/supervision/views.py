@@ -134,16 +134,27 @@ def skills_record_export(person_id: int) -> Response:
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
+def _desk_args(kind: str | None, status: str, scope: services.Scope) -> dict[str, str]:
+    args = {"status": status}
+    if kind:
+        args["kind"] = kind
+    if scope.district is not None and official_district(current_user) is None:
+        args["district"] = scope.district.value
+    return args
+
+
 @bp.get("/risks")
 @login_required
 def risk_desk() -> Response:
+    """The stored risk prompts in scope, a keyset page at a time, with counts per kind (app/core/risks.py)."""
     scope = _scope()
     kind = request.args.get("kind") if request.args.get("kind") in risks.RULES else None
     status = request.args.get("status", "open")
-    status = status if status in ("open", "reviewed", "all") else "open"
-    return render("supervision/risks.html", scope=scope, rows=services.risk_desk(scope, kind, status), kind=kind,
+    status = status if status in services.STATUSES else "open"
+    desk = services.risk_desk(scope, kind, status, request.args.get("after"))
+    return render("supervision/risks.html", block="risk_results", scope=scope, desk=desk, kind=kind,
                   state=status, kinds=risks.labels(), districts=District, errors={},
-                  fixed_district=official_district(current_user) is not None)
+                  args=_desk_args(kind, status, scope), fixed_district=official_district(current_user) is not None)
 
 
 @bp.post("/risks/review")
@@ -155,11 +166,13 @@ def risk_review() -> Response:
         services.review_risk(current_user, scope, kind, subject, request.form.get("note", ""))
     except DomainError as exc:
         db.session.rollback()
-        rows = services.risk_desk(scope, None, "open")
-        if not any((r.prompt.kind, r.prompt.subject_key) == (kind, subject) for r in rows):
+        shown = kind if kind in risks.RULES else None
+        desk = services.risk_desk(scope, shown, "open")
+        if not any((r.prompt.kind, r.prompt.subject_key) == (kind, subject) for r in desk.rows):
             flash(exc.message, "danger")  # no row to show the message beside
-        return render("supervision/risks.html", status=422, scope=scope, rows=rows, kind=None, kinds=risks.labels(),
-                      districts=District, errors={(kind, subject): exc.message},
+        return render("supervision/risks.html", status=422, scope=scope, desk=desk, kind=shown,
+                      kinds=risks.labels(), districts=District, errors={(kind, subject): exc.message},
+                      args=_desk_args(shown, "open", scope),
                       fixed_district=official_district(current_user) is not None, state="open")
     flash(_("已标记为已核查"), "success")
-    return redirect_after_post("supervision.risk_desk", **{k: v for k, v in request.args.items()})
+    return redirect_after_post("supervision.risk_desk", **{k: v for k, v in request.args.items() if k != "after"})
