@@ -388,8 +388,21 @@ class _Recorder:
     def run(self, outcomes: queue.SimpleQueue, senders: list[threading.Thread], halt: threading.Event) -> None:
         try:
             with self.engine.connect() as connection:
-                while any(t.is_alive() for t in senders) or not outcomes.empty():
-                    self.drain(outcomes, connection)
+                postgres = connection.dialect.name == "postgresql"
+                if postgres:
+                    # Not waiting for the WAL flush: a marking is lost only if the database server itself
+                    # crashes, and then the e-mail goes again with the same Message-ID — the at-least-once
+                    # window the README describes. A scheduler killed at any moment loses nothing by it.
+                    connection.exec_driver_sql("SET synchronous_commit TO OFF")
+                    connection.commit()
+                try:
+                    while any(t.is_alive() for t in senders) or not outcomes.empty():
+                        self.drain(outcomes, connection)
+                finally:
+                    if postgres:  # the connection goes back to the pool as it came
+                        connection.rollback()
+                        connection.exec_driver_sql("RESET synchronous_commit")
+                        connection.commit()
         except BaseException as exc:  # noqa: BLE001 - handed to send_due, which raises it
             halt.set()  # nothing more goes out that could not be recorded
             self.failure = exc
@@ -419,11 +432,6 @@ def _record_outcomes(group: list[_Outcome], now: datetime, result: TickResult, c
                      max_attempts: int, retry_seconds: int) -> None:
     """Mark each send's outcome, if the delivery is still ours (still ``sending`` with our attempt), and commit."""
     table = Delivery.__table__
-    if connection.dialect.name == "postgresql":
-        # Not waiting for the WAL flush: a marking lost only if the database server itself crashes, and then
-        # the e-mail goes again with the same Message-ID, the at-least-once window the README describes.
-        # A scheduler killed at any moment loses nothing by it. It saves a disk flush per group.
-        connection.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
     sent = [o.claim for o in group if o.error is None]
     if sent:
         connection.execute(
