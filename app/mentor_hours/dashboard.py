@@ -31,24 +31,27 @@ def mentor_hours(scope: Any) -> dict[str, Any]:
               "allowance": sum((m["allowance"] for m in months), Decimal(0)),
               "sheets": sum(m["sheets"] for m in months)}
     labels = [str(_l("%(m)d月", m=m["month"])) for m in months]
-    return {"months": months, "links": links, "totals": totals,
+    year_link = url_for("supervision.mentor_months", year=scope.year, district=district)
+    return {"months": months, "links": links, "year_link": year_link, "totals": totals,
             "chart": Chart("bars", labels, [Series(str(_l("已核准带徒学时")), [float(m["hours"]) for m in months],
                                                    links)]),
             "allowance_chart": Chart("bars", labels, [Series(str(_l("带徒津贴（元）")),
                                                              [float(m["allowance"]) for m in months], links)])}
 
 
-def approved_months(year: int, month: int, district: District | None, limit: int = 500
+def approved_months(year: int, month: int | None, district: District | None, limit: int = 500
                     ) -> tuple[list[sa.Row[Any]], int]:
-    """The list behind a month's figures: its approved month sheets (mentor, apprentice, enterprise, hours,
-    allowance), at most ``limit`` of them, and how many there are."""
+    """The list behind a month's figures (or the year's, without ``month``): its approved month sheets (mentor,
+    apprentice, enterprise, hours, allowance), at most ``limit`` of them, and how many there are."""
     apprentice = aliased(Person)
-    where = [HourMonth.status == MonthStatus.APPROVED, HourMonth.month == date(year, month, 1)]
+    where = [HourMonth.status == MonthStatus.APPROVED,
+             HourMonth.month == date(year, month, 1) if month else HourMonth.month.between(date(year, 1, 1),
+                                                                                          date(year, 12, 1))]
     if district is not None:
         where.append(HourMonth.district == district)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(HourMonth).where(*where)) or 0
     rows = db.session.execute(
-        sa.select(HourMonth.id, HourMonth.district, HourMonth.hours, HourMonth.allowance,
+        sa.select(HourMonth.id, HourMonth.month, HourMonth.district, HourMonth.hours, HourMonth.allowance,
                   Person.id.label("mentor_id"), Person.name.label("mentor"),
                   apprentice.id.label("apprentice_id"), apprentice.name.label("apprentice"),
                   Organisation.name.label("enterprise"))
@@ -56,5 +59,5 @@ def approved_months(year: int, month: int, district: District | None, limit: int
         .join(Enrollment, Enrollment.id == HourMonth.enrollment_id)
         .join(apprentice, apprentice.id == Enrollment.person_id)
         .join(Organisation, Organisation.id == HourMonth.enterprise_id)
-        .where(*where).order_by(Organisation.name, Person.name, HourMonth.id).limit(limit)).all()
+        .where(*where).order_by(HourMonth.month, Organisation.name, Person.name, HourMonth.id).limit(limit)).all()
     return list(rows), total

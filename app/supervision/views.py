@@ -74,12 +74,12 @@ def enrollments() -> Response:
 @bp.get("/mentor-months")
 @login_required
 def mentor_months() -> Response:
-    """The list behind a month of the mentor-hours tab: that month's approved 带徒 month sheets."""
+    """The list behind a month of the mentor-hours tab (or its year): the approved 带徒 month sheets."""
     from app.mentor_hours.dashboard import approved_months
 
     scope = _scope()
     month = request.args.get("month", type=int)
-    if month not in range(1, 13):
+    if month is not None and month not in range(1, 13):
         abort(404)
     rows, total = approved_months(scope.year, month, scope.district)
     return render("supervision/mentor_months.html", scope=scope, rows=rows, total=total, month=month)

@@ -56,9 +56,12 @@ def test_mentor_hours_tab_adds_up_the_approved_month_sheets_per_month_and_distri
     link = re.search(r'href="(/supervision/mentor-months\?year=2026&amp;month=3&amp;district=)"', page).group(1)
     listing = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
     rows = cells(listing, "mentor-month-list")[1:]
-    assert sorted(r[4] for r in rows) == ["12.50", "8.00"]
-    assert {r[1] for r in rows} == {huangpu.enrollment.person.name, pudong.enrollment.person.name}
+    assert sorted(r[5] for r in rows) == ["12.50", "8.00"]
+    assert {r[2] for r in rows} == {huangpu.enrollment.person.name, pudong.enrollment.person.name}
     assert client.get("/supervision/mentor-months?year=2026&month=13").status_code == 404
+    year = re.search(r'href="(/supervision/mentor-months\?year=2026&amp;district=)"', page).group(1)
+    year_rows = cells(client.get(year.replace("&amp;", "&")).get_data(as_text=True), "mentor-month-list")[1:]
+    assert sorted((r[0], r[5]) for r in year_rows) == [("2026-03", "12.50"), ("2026-03", "8.00"), ("2026-04", "6.00")]
 
 
 def test_district_official_sees_only_their_districts_mentor_hours(app, ctx, login_as):
@@ -70,7 +73,7 @@ def test_district_official_sees_only_their_districts_mentor_hours(app, ctx, logi
     page = client.get("/supervision/?tab=mentor_hours&year=2026&district=huangpu").get_data(as_text=True)
     assert cells(page, "mentor-hour-months")[3][1:3] == ["5.00", "250.00"]
     listing = client.get("/supervision/mentor-months?year=2026&month=3").get_data(as_text=True)
-    assert [r[1] for r in cells(listing, "mentor-month-list")[1:]] == [pudong.enrollment.person.name]
+    assert [r[2] for r in cells(listing, "mentor-month-list")[1:]] == [pudong.enrollment.person.name]
 
 
 def test_mentor_hours_tab_and_its_list_take_a_fixed_number_of_queries(app, ctx, login_as):
