@@ -475,12 +475,19 @@ class MentorStatement:
 
 def statement(mentor_id: int, enterprise_id: int, month: date) -> rules.Statement:
     """The mentor's allowance for the month from the approved months (hours by day) and the enterprise's rules."""
+    found = _statements([HourMonth.mentor_id == mentor_id, HourMonth.enterprise_id == enterprise_id], month)
+    return found.get((mentor_id, enterprise_id)) or rules.Statement(month, [], None, None)
+
+
+def _statements(where: list[sa.ColumnElement[bool]], month: date) -> dict[tuple[int, int], rules.Statement]:
+    """The statements of every (mentor, enterprise) with approved months matching ``where``, in a fixed number of
+    queries whatever their number: the sheets, their hours by day, the flat amounts paid before, and the rules of
+    each enterprise."""
     sheets = list(db.session.scalars(
-        sa.select(HourMonth).where(HourMonth.mentor_id == mentor_id, HourMonth.enterprise_id == enterprise_id,
-                                   HourMonth.month == month, HourMonth.status == MonthStatus.APPROVED)
+        sa.select(HourMonth).where(HourMonth.month == month, HourMonth.status == MonthStatus.APPROVED, *where)
         .options(joinedload(HourMonth.enrollment).joinedload(Enrollment.person)).order_by(HourMonth.id)))
     if not sheets:
-        return rules.Statement(month, [], None, None)
+        return {}
     ids = [s.assignment_id for s in sheets]
     by_day: dict[int, dict[date, Decimal]] = {}
     for assignment_id, day, hours in db.session.execute(
@@ -492,14 +499,16 @@ def statement(mentor_id: int, enterprise_id: int, month: date) -> rules.Statemen
         sa.select(HourMonth.assignment_id, sa.func.coalesce(sa.func.sum(HourMonth.flat), 0))
         .where(HourMonth.assignment_id.in_(ids), HourMonth.month < month, HourMonth.status == MonthStatus.APPROVED)
         .group_by(HourMonth.assignment_id)).all())
-    mentorships = []
+    enterprise_rules = {enterprise: _pure_rules(enterprise) for enterprise in {s.enterprise_id for s in sheets}}
+    mentorships: dict[tuple[int, int], list[rules.Mentorship]] = {}
     for s in sheets:
         e = s.enrollment
         passed = e.assessed_on if e.assessment_passed else None
-        mentorships.append(rules.Mentorship(s.assignment_id, e.person.name, e.starts_on, e.ends_on, e.withdrawn_on,
-                                            passed, by_day.get(s.assignment_id, {}),
-                                            Decimal(paid_before.get(s.assignment_id, 0))))
-    return rules.monthly_allowance(month, mentorships, _pure_rules(enterprise_id))
+        mentorships.setdefault((s.mentor_id, s.enterprise_id), []).append(rules.Mentorship(
+            s.assignment_id, e.person.name, e.starts_on, e.ends_on, e.withdrawn_on, passed,
+            by_day.get(s.assignment_id, {}), Decimal(paid_before.get(s.assignment_id, 0))))
+    return {key: rules.monthly_allowance(month, lines, enterprise_rules[key[1]])
+            for key, lines in mentorships.items()}
 
 
 def _refresh_allowances(mentor_id: int, enterprise_id: int, month: date) -> None:
@@ -517,18 +526,16 @@ def _refresh_allowances(mentor_id: int, enterprise_id: int, month: date) -> None
 
 def statements(actor: User, month: date) -> list[MentorStatement]:
     """HR: every mentor of the enterprise with an approved month; a mentor: their own (per enterprise)."""
-    stmt = sa.select(HourMonth.mentor_id, HourMonth.enterprise_id).where(
-        HourMonth.month == month, HourMonth.status == MonthStatus.APPROVED).distinct()
     if actor.has_role(Role.ENTERPRISE_HR):
-        stmt = stmt.where(HourMonth.enterprise_id == actor.organisation_id)
+        where = [HourMonth.enterprise_id == actor.organisation_id]
     elif actor.has_role(Role.MENTOR) and actor.person_id is not None:
-        stmt = stmt.where(HourMonth.mentor_id == actor.person_id)
+        where = [HourMonth.mentor_id == actor.person_id]
     else:
         return []
-    pairs = db.session.execute(stmt).all()
-    people = {p.id: p for p in db.session.scalars(sa.select(Person).where(Person.id.in_({m for m, _e in pairs})))}
-    found = [MentorStatement(people[m], e, statement(m, e, month)) for m, e in pairs]
-    return sorted(found, key=lambda s: (s.mentor.name, s.mentor.id))
+    found = _statements(where, month)
+    people = {p.id: p for p in db.session.scalars(sa.select(Person).where(Person.id.in_({m for m, _e in found})))}
+    listed = [MentorStatement(people[m], e, st) for (m, e), st in found.items()]
+    return sorted(listed, key=lambda s: (s.mentor.name, s.mentor.id))
 
 
 def statement_for(actor: User, mentor_id: int, enterprise_id: int, month: date) -> MentorStatement:

@@ -429,3 +429,36 @@ def test_the_demo_logs_hours_submits_a_month_and_raises_prompts_once(app, ctx):
     with app.test_request_context():
         kinds = {p.kind for p in risks.prompts_for(date(2026, 10, 1))}
     assert {"mentor_hours_backfill", "mentor_hours_daily", "mentor_hours_overlap"} <= kinds
+
+
+def test_the_statements_page_takes_a_fixed_number_of_queries_whatever_the_number_of_mentors(s, login_as, app):
+    from app.apprenticeships.enums import MentorKind
+
+    mf.rule(s.cast.enterprise.id, amount="50")
+
+    def approved_month(assignment) -> None:
+        mf.entry(assignment, date(2026, 3, 2), hours="2")
+        e = assignment.enrollment
+        db.session.add(HourMonth(assignment_id=assignment.id, enrollment_id=e.id, mentor_id=assignment.mentor_id,
+                                 enterprise_id=e.enterprise_id, district=e.district, month=date(2026, 3, 1),
+                                 status=MonthStatus.APPROVED, hours=Decimal("2")))
+        db.session.commit()
+
+    def another_mentor(n: int) -> None:
+        e = af.approved(s.cast, af.apprentice(s.cast, f"学徒{n}"), starts=date(2026, 1, 1), ends=date(2027, 1, 1))
+        assignment = e.mentor(MentorKind.ENTERPRISE)
+        assignment.mentor_id = factories.person(f"导师{n}", s.cast.enterprise).id
+        db.session.commit()
+        approved_month(assignment)
+
+    approved_month(s.assignment)
+    hr = login_as(s.cast.hr)
+    with count_queries(app) as one:
+        page = hr.get(f"/mentor-hours/statements?month={MARCH}").get_data(as_text=True)
+    assert "100.00" in page
+    for n in range(3):
+        another_mentor(n)
+    with count_queries(app) as four:
+        page = hr.get(f"/mentor-hours/statements?month={MARCH}").get_data(as_text=True)
+    assert all(f"导师{n}" in page for n in range(3)) and page.count("100.00") >= 4
+    assert len(four) == len(one)
