@@ -71,7 +71,7 @@ class Config:
     REMINDER_MAX_ATTEMPTS = int(os.environ.get("REMINDER_MAX_ATTEMPTS", "5"))
     REMINDER_RETRY_SECONDS = float(os.environ.get("REMINDER_RETRY_SECONDS", "60"))
     #: SMTP connections a tick sends on at once (threads; each connection carries many messages).
-    REMINDER_SMTP_CONNECTIONS = int(os.environ.get("REMINDER_SMTP_CONNECTIONS", "4"))
+    REMINDER_SMTP_CONNECTIONS = int(os.environ.get("REMINDER_SMTP_CONNECTIONS", "8"))
     #: At most this many sent e-mails are recorded in one commit (the at-least-once window, see README).
     REMINDER_COMMIT_EVERY = int(os.environ.get("REMINDER_COMMIT_EVERY", "50"))
     #: How often an open page asks for the unread count shown in the header.
