@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 
 import click
 import sqlalchemy as sa
-from flask import current_app, g
+from flask import current_app
 from flask.cli import AppGroup
 
 from app.core.enums import District
@@ -66,9 +66,6 @@ def labels() -> dict[str, object]:
 
 # ---------------------------------------------------------------- the materialised table
 
-#: Per-request caches the rules keep in ``g`` (mentor hours): set aside while refreshing, so the stored strings
-#: are rendered in the default language whoever triggers the refresh.
-_G_CACHES = ("_mentor_hours_messages", "_mentor_hours_entries_url")
 #: How many subject keys one DELETE names.
 _CHUNK = 500
 
@@ -84,16 +81,9 @@ def _found(fn: RuleFn) -> list[RiskPrompt]:
     own (links are paths under APP_BASE_URL) and in the default language."""
     from flask_babel import force_locale
 
-    saved = {name: g.pop(name) for name in _G_CACHES if name in g}
-    try:
-        with current_app.test_request_context("/", base_url=current_app.config["APP_BASE_URL"]), \
-                force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-            return fn(None)
-    finally:
-        for name in _G_CACHES:
-            g.pop(name, None)
-        for name, value in saved.items():
-            setattr(g, name, value)
+    with current_app.test_request_context("/", base_url=current_app.config["APP_BASE_URL"]), \
+            force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return fn(None)
 
 
 def _row(p: RiskPrompt) -> dict[str, object]:
@@ -180,13 +170,18 @@ def refresh(kinds: Iterable[str] | None = None, now: datetime | None = None,
     return done
 
 
-def last_refreshed() -> datetime | None:
-    """When the stalest registered kind was last refreshed (None: some kind never was)."""
+def _marks() -> dict[str, datetime]:
+    """When each registered kind was last refreshed."""
     from app.core.models import RiskRefresh
     from app.extensions import db
 
-    marks = dict(db.session.execute(sa.select(RiskRefresh.kind, RiskRefresh.refreshed_at)
-                                    .where(RiskRefresh.kind.in_(list(RULES)))).all())
+    return dict(db.session.execute(sa.select(RiskRefresh.kind, RiskRefresh.refreshed_at)
+                                   .where(RiskRefresh.kind.in_(list(RULES)))).all())
+
+
+def last_refreshed() -> datetime | None:
+    """When the stalest registered kind was last refreshed (None: some kind never was)."""
+    marks = _marks()
     if any(kind not in marks for kind in RULES):
         return None
     return min(marks.values(), default=None)
@@ -194,13 +189,9 @@ def last_refreshed() -> datetime | None:
 
 def stale_kinds(now: datetime | None = None) -> list[str]:
     """The kinds whose stored prompts are older than RISK_PROMPTS_MAX_AGE_SECONDS (or were never found)."""
-    from app.core.models import RiskRefresh
-    from app.extensions import db
-
     now = now or _now()
     limit = now - timedelta(seconds=float(current_app.config["RISK_PROMPTS_MAX_AGE_SECONDS"]))
-    marks = dict(db.session.execute(sa.select(RiskRefresh.kind, RiskRefresh.refreshed_at)
-                                    .where(RiskRefresh.kind.in_(list(RULES)))).all())
+    marks = _marks()
     return [kind for kind in RULES if kind not in marks or marks[kind] <= limit]
 
 

@@ -48,11 +48,13 @@ KINDS: dict[str, object] = {
 
 
 def _(msgid: str, **variables: object) -> str:
-    """gettext, the translated template looked up once per request (a district-month may hold thousands of
-    prompts; flask-babel's lookup costs more than the formatting)."""
+    """gettext, the translated template looked up once per request and locale (a district-month may hold
+    thousands of prompts; flask-babel's lookup costs more than the formatting). Keyed by the locale, so a
+    refresh of the stored prompts in the default language never reuses a user's language, nor the reverse."""
     from flask import g
+    from flask_babel import get_locale
 
-    cache = g.setdefault("_mentor_hours_messages", {})
+    cache = g.setdefault("_mentor_hours_messages", {}).setdefault(str(get_locale()), {})
     template = cache.get(msgid)
     if template is None:
         template = cache[msgid] = gettext(msgid)
@@ -90,14 +92,16 @@ def _scope(stmt: sa.Select, district: District | None, enterprise_id: int | None
 
 
 def _link(**args: object) -> str:
-    """The entries page behind a prompt (its path built once per request: thousands of prompts may link)."""
+    """The entries page behind a prompt (its path built once per request and script root: thousands of prompts
+    may link)."""
     from urllib.parse import urlencode
 
-    from flask import g
+    from flask import g, request
 
-    base = g.get("_mentor_hours_entries_url")
+    bases = g.setdefault("_mentor_hours_entries_url", {})
+    base = bases.get(request.script_root)
     if base is None:
-        base = g._mentor_hours_entries_url = url_for("mentor_hours.entries")
+        base = bases[request.script_root] = url_for("mentor_hours.entries")
     return f"{base}?{urlencode({k: v for k, v in args.items() if v is not None})}"
 
 

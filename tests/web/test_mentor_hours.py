@@ -462,3 +462,25 @@ def test_the_statements_page_takes_a_fixed_number_of_queries_whatever_the_number
         page = hr.get(f"/mentor-hours/statements?month={MARCH}").get_data(as_text=True)
     assert all(f"导师{n}" in page for n in range(3)) and page.count("100.00") >= 4
     assert len(four) == len(one)
+
+
+def test_stored_prompts_are_in_chinese_even_when_an_english_page_found_them_first(app, ctx):
+    from flask_babel import force_locale
+
+    from app.core import risks as core_risks
+    from app.core.models import RiskPromptRow
+
+    today = today_in_shanghai()
+    this = rules.month_start(today)
+    starts = rules.month_start(this - timedelta(days=40))
+    s = mf.setup(starts=starts, ends=starts.replace(year=starts.year + 1))
+    worked = rules.month_start(this - timedelta(days=1))
+    mf.entry(s.assignment, worked, "3")
+    db.session.execute(sa.update(HourEntry).values(logged_on=today, lag_days=(today - worked).days))
+    db.session.commit()
+    with app.test_request_context("/"), force_locale("en"):
+        english = risks.prompts_for(worked, kind="mentor_hours_backfill")
+        assert english and not any("补录" in p.title for p in english)  # this page's own language
+        core_risks.refresh(["mentor_hours_backfill"])  # e.g. a stale desk refreshed during an English request
+    stored = db.session.scalars(sa.select(RiskPromptRow.title).where(RiskPromptRow.kind == "mentor_hours_backfill"))
+    assert [t for t in stored if "补录" in t]
