@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from app.core import clock
+
 
 def init_app(app: Flask) -> None:
     from app.reminders.scheduler import scheduler_cli
@@ -19,30 +21,29 @@ def init_app(app: Flask) -> None:
         """Load the demo data (idempotent: a second run adds nothing)."""
         if app.config["ENV_NAME"] == "production":
             raise click.ClickException("refusing to load demo accounts (known passwords) with APP_ENV=production")
-        from datetime import datetime
         from zoneinfo import ZoneInfo
 
         from app.competitions import demo as competitions_demo
         from app.core import demo as core_demo
 
         click.echo(core_demo.seed())
-        click.echo(competitions_demo.seed(datetime.now(ZoneInfo(app.config["TZ"])).date()))
+        click.echo(competitions_demo.seed(clock.today(ZoneInfo(app.config["TZ"]))))
         from app.competitions import judging_demo
 
-        click.echo(judging_demo.seed(datetime.now(ZoneInfo(app.config["TZ"])).date()))
+        click.echo(judging_demo.seed(clock.today(ZoneInfo(app.config["TZ"]))))
         from app.competitions import awards_demo
 
-        click.echo(awards_demo.seed(datetime.now(ZoneInfo(app.config["TZ"])).date()))
+        click.echo(awards_demo.seed(clock.today(ZoneInfo(app.config["TZ"]))))
         from app.training_bases import demo as training_bases_demo
 
-        click.echo(training_bases_demo.seed(datetime.now(ZoneInfo(app.config["TZ"])).date()))
+        click.echo(training_bases_demo.seed(clock.today(ZoneInfo(app.config["TZ"]))))
         from app.core.types import utcnow
         from app.reminders import demo as reminders_demo
 
         click.echo(reminders_demo.seed(utcnow()))
         from app.apprenticeships import demo as apprenticeships_demo
 
-        click.echo(apprenticeships_demo.seed(datetime.now(ZoneInfo(app.config["TZ"])).date()))
+        click.echo(apprenticeships_demo.seed(clock.today(ZoneInfo(app.config["TZ"]))))
         from app.mentor_hours import demo as mentor_hours_demo  # after the apprenticeships: hours of their classes
 
-        click.echo(mentor_hours_demo.seed(datetime.now(ZoneInfo(app.config["TZ"])).date()))
+        click.echo(mentor_hours_demo.seed(clock.today(ZoneInfo(app.config["TZ"]))))

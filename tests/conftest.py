@@ -21,6 +21,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
+from app.core import clock
 from app.extensions import db
 from app.logging import JsonFormatter, ScrubPersonalData
 from tests import factories
@@ -152,6 +153,20 @@ def _empty(tables: list[str]) -> None:
                 conn.execute(sa.text(f"DELETE FROM {name}"))
         if conn.dialect.name == "postgresql":  # SQLite's rowids restart by themselves (no AUTOINCREMENT)
             conn.execute(sa.text("SELECT setval(c.oid, 1, false) FROM pg_class c WHERE c.relkind = 'S'"))
+
+
+@pytest.fixture(autouse=True)
+def _system_clock() -> Iterator[None]:
+    """Every test starts on the system clock and gives it back: a test that fixes it cannot leak into the next."""
+    clock.set_now(None)
+    yield
+    clock.set_now(None)
+
+
+@pytest.fixture()
+def fixed_clock():
+    """Fix the app's one clock: ``fixed_clock(datetime(..., tzinfo=UTC))``; reset after the test."""
+    return clock.set_now
 
 
 @pytest.fixture()

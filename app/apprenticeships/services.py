@@ -32,7 +32,7 @@ from app.apprenticeships.models import (
     SubsidyStatus,
 )
 from app.auth.permissions import STAFF_ROLES, can, enrollment_scope, is_municipal_official, official_district, require
-from app.core import audit
+from app.core import audit, clock
 from app.core.enums import COLLEGE_KINDS, District, OrgKind, SkillLevel
 from app.core.models import Certificate, Occupation, Organisation, Person, User
 from app.core.pagination import KeysetPage, keyset_page
@@ -60,18 +60,18 @@ def problem_message(code: str) -> str:
         "institution_mentor": lambda: _("缺少院校导师"),
         "plan_empty": lambda: _("培训计划没有模块"),
         "plan_hours": lambda: _("培训计划学时不足（每年至少 %(n)s 学时）", n=_policy_int(
-            "apprenticeship.min_hours_per_year", date.today())),
+            "apprenticeship.min_hours_per_year", clock.today())),
         "plan_classroom_hours": lambda: _("课堂学时不足（每年至少 %(n)s 学时）", n=_policy_int(
-            "apprenticeship.min_classroom_hours_per_year", date.today())),
+            "apprenticeship.min_classroom_hours_per_year", clock.today())),
         "period_order": lambda: _("结束日期须晚于开始日期"),
         "period_too_short": lambda: _("培训期限过短（至少 %(n)s 年）", n=_policy_int(
-            "apprenticeship.min_period_years", date.today())),
+            "apprenticeship.min_period_years", clock.today())),
         "period_too_long": lambda: _("培训期限过长（最长 %(n)s 年）", n=_policy_int(
-            "apprenticeship.max_period_years_special", date.today())),
+            "apprenticeship.max_period_years_special", clock.today())),
         "reason_required": lambda: _("培训期限超过 %(n)s 年，须说明延期原因", n=_policy_int(
-            "apprenticeship.max_period_years", date.today())),
+            "apprenticeship.max_period_years", clock.today())),
         "contract_too_short": lambda: _("劳动合同期限不足 %(n)s 年", n=_policy_int(
-            "apprenticeship.min_contract_years", date.today())),
+            "apprenticeship.min_contract_years", clock.today())),
         "target_not_allowed": lambda: _("目标等级须为中级工、高级工、技师或高级技师"),
         "target_not_above": lambda: _("目标等级须高于学徒现有等级"),
     }

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -11,6 +9,7 @@ from wtforms import BooleanField, DateField, DateTimeLocalField, IntegerField, S
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.competitions.models import CompetitionClass, CompetitionLevel, Locality
+from app.core import clock
 from app.core.enums import District, SkillLevel
 
 REQUIRED = _l("此项为必填项")
@@ -29,7 +28,7 @@ class CompetitionForm(FlaskForm):
     level = SelectField(_l("层级"), choices=CompetitionLevel.choices, validators=[DataRequired(REQUIRED)])
     klass = SelectField(_l("类别"), choices=CompetitionClass.choices, default=CompetitionClass.NONE.value)
     organiser_id = SelectField(_l("主办单位"), coerce=_int_or_none, validators=[InputRequired(REQUIRED)])
-    year = IntegerField(_l("届次年份"), default=lambda: date.today().year,
+    year = IntegerField(_l("届次年份"), default=lambda: clock.today().year,
                         validators=[InputRequired(REQUIRED), NumberRange(1950, 2100, _l("年份应在1950–2100之间"))])
     host_district = SelectField(_l("承办区"), choices=lambda: [("", _l("（无）"))] + District.choices())
     description = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)])

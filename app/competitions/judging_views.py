@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from io import BytesIO
 from zoneinfo import ZoneInfo
@@ -23,6 +22,7 @@ from app.competitions.judging_forms import (
     UnlockForm,
 )
 from app.competitions.models import AspectKind, AwardRuleKind, JudgingState, MedalKind, SquadStage
+from app.core import clock
 from app.core.types import utcnow
 from app.core.views import attempt, form_status, submit
 from app.errors import DomainError
@@ -311,7 +311,7 @@ def results_notice(event_id: int) -> Response:
     rows = [r for r in judging.results(event) if r.medal is not None]
     return render("competitions/results_notice.html", event=event, rows=rows,
                   show_scale=event.award_rule is AwardRuleKind.WORLDSKILLS,
-                  printed_at=datetime.now(_tz()).strftime("%Y-%m-%d"))
+                  printed_at=clock.now().astimezone(_tz()).strftime("%Y-%m-%d"))
 
 
 # ---------------------------------------------------------------- qualification to the upper event

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
@@ -14,6 +13,7 @@ from app.auth.permissions import can, require
 from app.competitions import bp, imports, services
 from app.competitions.forms import CompetitionForm, DecisionForm, EventForm, RegisterForm, RegistrationImportForm
 from app.competitions.models import CompetitionClass, CompetitionLevel, Locality, RegistrationStatus
+from app.core import clock
 from app.core import services as core_services
 from app.core.enums import District, SkillLevel
 from app.core.models import Person
@@ -334,7 +334,7 @@ def registration_print(event_id: int) -> Response:
     event = services.get_event(current_user, event_id)
     rows = services.registrations_for_export(current_user, event, _registration_filter())
     return render("competitions/print.html", event=event, rows=rows,
-                  printed_at=datetime.now(_tz()).strftime("%Y-%m-%d %H:%M"))
+                  printed_at=clock.now().astimezone(_tz()).strftime("%Y-%m-%d %H:%M"))
 
 
 @bp.get("/mine")

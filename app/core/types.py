@@ -43,7 +43,10 @@ class UTCDateTime(TypeDecorator):
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The current instant from the one clock (``app.core.clock``)."""
+    from app.core import clock
+
+    return clock.now()
 
 
 MONEY = sa.Numeric(12, 2)

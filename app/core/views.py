@@ -17,7 +17,7 @@ from markupsafe import Markup
 from wtforms.validators import DataRequired
 
 from app.auth.permissions import can, require
-from app.core import audit, bp, imports, record, services
+from app.core import audit, bp, clock, imports, record, services
 from app.core.enums import District, DocType, OrgKind, Role, Sex, SkillLevel
 from app.core.forms import (
     CertificateForm,
@@ -37,9 +37,7 @@ T = TypeVar("T")
 
 
 def today_in_shanghai() -> date:
-    from datetime import datetime
-
-    return datetime.now(ZoneInfo(current_app.config["TZ"])).date()
+    return clock.today(ZoneInfo(current_app.config["TZ"]))
 
 
 def attach_error(form: FlaskForm, exc: DomainError) -> None:

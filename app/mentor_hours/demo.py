@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from app.apprenticeships.enums import EnrollmentStatus, MentorKind
 from app.apprenticeships.models import ApprenticeClass, Enrollment, MentorAssignment
+from app.core import clock
 from app.core.demo import DEMO_PASSWORD
 from app.core.enums import Role
 from app.core.models import PolicyValue, User
@@ -99,7 +100,7 @@ def seed(today: date) -> str:
             made += 1
     db.session.flush()
     # Months: the two oldest approved (allowance computed), last month submitted for the first apprentice.
-    now = datetime.now(UTC)
+    now = clock.now()
     for n, a in enumerate(assignments):
         e = a.enrollment
         for month in months[:-1]:

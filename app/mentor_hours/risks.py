@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.apprenticeships.enums import OPEN_STATUSES
 from app.apprenticeships.models import Enrollment, MentorAssignment
-from app.core import risks
+from app.core import clock, risks
 from app.core.enums import District
 from app.core.models import Person, User
 from app.core.policy import value_in_force
@@ -335,10 +335,8 @@ def desk_months(today: date) -> list[date]:
 
 
 def _today() -> date:
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
 
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    return clock.today()
 
 
 def _desk_rule(kind: str) -> Callable[[District | None], list[risks.RiskPrompt]]:

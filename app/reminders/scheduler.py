@@ -17,7 +17,7 @@ import contextlib
 import fcntl
 import logging
 import signal
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import IO, Any
 
 import click
@@ -26,6 +26,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from app.core import clock
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -146,10 +147,10 @@ def build_scheduler(app: Flask, leadership: Leadership) -> BlockingScheduler:
     """
     scheduler = BlockingScheduler(timezone=UTC)
     scheduler.add_job(tick_job, "interval", args=(app, leadership), id="reminders.tick",
-                      seconds=app.config["REMINDER_INTERVAL_SECONDS"], next_run_time=datetime.now(UTC),
+                      seconds=app.config["REMINDER_INTERVAL_SECONDS"], next_run_time=clock.now(),
                       misfire_grace_time=None, coalesce=True, max_instances=1)
     scheduler.add_job(risk_refresh_job, "interval", args=(app, leadership), id="risks.refresh",
-                      seconds=risk_refresh_seconds(app), next_run_time=datetime.now(UTC),
+                      seconds=risk_refresh_seconds(app), next_run_time=clock.now(),
                       misfire_grace_time=None, coalesce=True, max_instances=1)
     return scheduler
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
@@ -15,7 +14,7 @@ from openpyxl import Workbook
 from app.auth.permissions import can, official_district
 from app.competitions import stats
 from app.competitions.models import MedalKind
-from app.core import risks
+from app.core import clock, risks
 from app.core.enums import District
 from app.core.views import today_in_shanghai
 from app.errors import DomainError
@@ -102,7 +101,7 @@ def skills_record(person_id: int) -> Response:
     sections = [(s.title, Markup(render_template(s.template, **s.context))) for s in rec.sections]
     return render("supervision/record.html", rec=rec, person=rec.person, sections=sections,
                   can_reveal=can(current_user, "person.reveal_id", rec.person),
-                  printed_at=datetime.now(ZoneInfo(current_app.config["TZ"])).strftime("%Y-%m-%d %H:%M"))
+                  printed_at=clock.now().astimezone(ZoneInfo(current_app.config["TZ"])).strftime("%Y-%m-%d %H:%M"))
 
 
 @bp.get("/my-record")

@@ -28,7 +28,8 @@ def body(message) -> str:  # noqa: ANN001
     return message.get_body(preferencelist=("plain",)).get_content()
 
 
-def test_the_command_schedules_next_monday_for_every_district_once(app, ctx):
+def test_the_command_schedules_next_monday_for_every_district_once(app, ctx, fixed_clock):
+    fixed_clock(THURSDAY)  # the command reads the app's clock, as every code path does
     assert ensure_weekly_summaries(THURSDAY) == len(District)
     db.session.commit()
     assert ensure_weekly_summaries(THURSDAY) == 0
