@@ -11,7 +11,7 @@ SCALE ?= 10000
 #: pytest-xdist workers (each has its own SQLite file or PostgreSQL database and its own live server).
 WORKERS ?= 3
 
-.PHONY: run test test-reliability test-sqlite test-pg install static translations system-deps postgres db demo bench lint clean
+.PHONY: run test test-reliability test-sqlite test-pg install install-prod lock static translations system-deps postgres db demo bench lint clean
 
 run: install db demo  ## install everything, migrate, load demo data, serve on http://127.0.0.1:5000
 	@echo ""
@@ -25,12 +25,29 @@ test: install system-deps postgres lint  ## the whole suite, on SQLite and on Po
 	$(BIN)/python -m pytest -q -n $(WORKERS) tests
 	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q -n $(WORKERS) tests --ignore=tests/browser
 
-install: $(VENV)/.installed static translations
+install: $(VENV)/.installed static translations  ## development and tests: the locked runtime + test set, editable
 
-$(VENV)/.installed: pyproject.toml
-	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install -q -e '.[test]'
+#: The locked sets (hashes of every file): requirements/runtime.lock for production, test.lock = runtime + test tools.
+LOCKS := requirements/runtime.lock requirements/test.lock
+UV_VERSION := 0.13.9
+UV_COMPILE = $(BIN)/uv pip compile -q --universal --python-version 3.11 --generate-hashes \
+	--custom-compile-command 'make lock' $(if $(UPGRADE),--upgrade)
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml $(LOCKS) | $(BIN)/python
+	$(BIN)/pip install -q --require-hashes -r requirements/test.lock
+	$(BIN)/pip install -q --no-deps -e .
 	touch $@
+
+lock: | $(BIN)/python  ## refresh the lock files from pyproject.toml (keeps every pin it can; UPGRADE=1 takes the newest allowed)
+	$(BIN)/pip install -q uv==$(UV_VERSION)
+	$(UV_COMPILE) pyproject.toml -o requirements/runtime.lock
+	$(UV_COMPILE) --extra test -c requirements/runtime.lock pyproject.toml -o requirements/test.lock
+
+install-prod:  ## production: a venv with the locked runtime set only (no test tools), translations, static/vendor
+	PY=$(PY) VENV=$(VENV) deploy/install.sh
 
 static: static/vendor/.installed
 
