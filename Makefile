@@ -7,19 +7,22 @@ export FLASK_APP := wsgi.py
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/jinengtong_test
 HOST ?= 127.0.0.1
 PORT ?= 5000
+#: the development mail catcher (make run): e-mails end up as files in instance/mail/
+DEV_MAIL_PORT ?= 8025
 SCALE ?= 10000
 #: pytest-xdist workers (each has its own SQLite file or PostgreSQL database and its own live server).
 WORKERS ?= 3
 
 .PHONY: run test test-reliability test-sqlite test-pg install install-prod lock static translations system-deps postgres db demo bench lint clean
 
-run: install db demo  ## install everything, migrate, load demo data, serve on http://127.0.0.1:5000
+run: install db demo  ## install everything, migrate, load demo data, serve on http://127.0.0.1:5000 (+ scheduler, mail catcher)
 	@echo ""
 	@echo "技能通 is running at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	@$(BIN)/python -c "from app.core.demo import DEMO_USERS, DEMO_PASSWORD, PERSON_USER; [print(f'  {u:<10} / {DEMO_PASSWORD}   {what}') for u, _, _, _, what in DEMO_USERS]; print(f'  {PERSON_USER[0]:<10} / {DEMO_PASSWORD}   {PERSON_USER[1]}')"
 	@echo ""
-	LOG_FORMAT=text $(BIN)/flask scheduler run & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
-	LOG_FORMAT=text $(BIN)/flask run --host $(HOST) --port $(PORT)
+	@echo "  Reminder e-mails are caught, not sent: each is a file in instance/mail/*.eml"
+	@echo ""
+	@BIN=$(BIN) HOST=$(HOST) PORT=$(PORT) DEV_MAIL_PORT=$(DEV_MAIL_PORT) scripts/dev-run.sh
 
 test: install system-deps postgres lint  ## the whole suite, on SQLite and on PostgreSQL
 	$(BIN)/python -m pytest -q -n $(WORKERS) tests

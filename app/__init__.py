@@ -10,9 +10,10 @@ from typing import Any
 from cryptography.fernet import Fernet
 from flask import Flask, session
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.config import INSTANCE_DIR, Config
-from app.core.crypto import PersonalDataCipher
+from app.config import ENV_NAMES, INSTANCE_DIR, Config
+from app.core.crypto import PersonalDataCipher, check_production_keys
 from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from app.logging import configure_logging, log_requests
 
@@ -26,8 +27,13 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
+    if app.config["ENV_NAME"] not in ENV_NAMES:
+        raise RuntimeError(f"APP_ENV must be one of {', '.join(ENV_NAMES)} (got {app.config['ENV_NAME']!r})")
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _load_secrets(app)
+    if app.config["PROXY_FIX_HOPS"]:
+        hops = int(app.config["PROXY_FIX_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     configure_logging(app)
 
     db.init_app(app)
@@ -104,11 +110,14 @@ def _load_secrets(app: Flask) -> None:
     Production (APP_ENV=production) refuses to start without them, so a key can never silently change.
     """
     needed = ("SECRET_KEY", "PERSONAL_DATA_KEYS", "PERSONAL_DATA_HASH_KEY")
-    if all(app.config.get(k) for k in needed):
-        return
     if app.config["ENV_NAME"] == "production":
         missing = ", ".join(k for k in needed if not app.config.get(k))
-        raise RuntimeError(f"missing configuration in production: {missing}")
+        if missing:
+            raise RuntimeError(f"missing configuration in production: {missing} (see docs/deploy.md, Keys)")
+        check_production_keys(app.config)
+        return
+    if all(app.config.get(k) for k in needed):
+        return
     path = Path(app.instance_path) / "dev-secrets.json"
     if path.exists():
         stored = json.loads(path.read_text())

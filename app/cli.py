@@ -1,9 +1,12 @@
-"""Command-line entry points: `flask seed-demo`."""
+"""Command-line entry points: `flask seed-demo`, `flask users create-official`, `flask keys rotate`."""
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Flask
+from flask.cli import AppGroup
 
 from app.core import clock
 
@@ -15,6 +18,8 @@ def init_app(app: Flask) -> None:
     from app.core.risks import risks_cli
 
     app.cli.add_command(risks_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(keys_cli)
 
     @app.cli.command("seed-demo")
     def seed_demo() -> None:
@@ -47,3 +52,61 @@ def init_app(app: Flask) -> None:
         from app.mentor_hours import demo as mentor_hours_demo  # after the apprenticeships: hours of their classes
 
         click.echo(mentor_hours_demo.seed(clock.today(ZoneInfo(app.config["TZ"]))))
+
+
+users_cli = AppGroup("users", help="Accounts made from the server's terminal.")
+
+
+@users_cli.command("create-official")
+@click.option("--username", required=True, help="the sign-in name")
+@click.option("--name", "display_name", required=True, help="the name shown in the app, e.g. 陈主任")
+@click.option("--email", default="", help="for reminder e-mails")
+@click.option("--organisation", default="", help="the municipal bureau's name, if it has to be created")
+@click.option("--password-stdin", is_flag=True,
+              help="read the password from the first line of standard input instead of asking twice")
+def create_official(username: str, display_name: str, email: str, organisation: str, password_stdin: bool) -> None:
+    """Create an official of the municipal bureau (the bureau too, if missing): the first account of a new site.
+
+    The password is never an argument (it would stay in the shell history and the process list) and never logged.
+    """
+    from app.core.bootstrap import MUNICIPAL_BUREAU_NAME, create_official as create
+    from app.errors import DomainError
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt="Repeat the password")
+    try:
+        user, bureau_created = create(username, display_name, password, email,
+                                      organisation or MUNICIPAL_BUREAU_NAME)
+    except DomainError as refused:
+        raise click.ClickException(refused.message) from None
+    if bureau_created:
+        click.echo(f"created the organisation {user.organisation.name} (municipal bureau)")
+    click.echo(f"created the official {user.username} of {user.organisation.name}: sign in at /login")
+
+
+keys_cli = AppGroup("keys", help="Keys for personal data (new keys: python -m app.core.crypto NAME).")
+
+
+@keys_cli.command("rotate")
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1),
+              help="rows re-encrypted per transaction")
+@click.option("--max-batches", type=click.IntRange(1), default=None,
+              help="stop after this many batches (run again to go on)")
+@click.option("--quiet", is_flag=True, help="only the summary")
+def rotate_keys(batch_size: int, max_batches: int | None, quiet: bool) -> None:
+    """Re-encrypt every stored personal value under the newest key (the first of PERSONAL_DATA_KEYS).
+
+    Safe to stop and run again; when it reports "done", the older keys can be removed from PERSONAL_DATA_KEYS.
+    """
+    from app.core.keys import rotate_all
+
+    report = rotate_all(batch_size=batch_size, max_batches=max_batches,
+                        progress=(lambda _line: None) if quiet else click.echo)
+    for (table, column), (rotated, current) in report.columns.items():
+        click.echo(f"{table}.{column}: {rotated} re-encrypted, {current} already under the newest key")
+    if report.unfinished:
+        click.echo(f"stopped after {report.batches} batches: run `flask keys rotate` again to go on")
+    else:
+        click.echo("done: every stored value is under the newest key; the older keys can now be removed")

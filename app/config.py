@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+#: The values APP_ENV may take.
+ENV_NAMES = ("development", "production", "testing")
 
 
 def _database_url() -> str:
@@ -23,6 +25,7 @@ def _database_url() -> str:
 class Config:
     """Settings read once at start-up; every value can be overridden by an environment variable."""
 
+    #: development (the default: keys made once in instance/), production or testing; anything else refuses to start.
     ENV_NAME = os.environ.get("APP_ENV", "development")
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     #: Fernet key(s) for personal data at rest, comma-separated, newest first (rotation via MultiFernet).
@@ -37,6 +40,10 @@ class Config:
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = TZ
     LANGUAGES = {"zh_CN": "中文", "en": "English"}
+
+    #: Behind a reverse proxy: how many proxies in front of the app set X-Forwarded-For/-Proto (Werkzeug's
+    #: ProxyFix trusts exactly that many). 0, the default, trusts none: the client address is the socket's.
+    PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -82,6 +89,7 @@ class Config:
     #: (the scheduler refreshes them every third of it, so a view rarely waits). 0: found again on every view.
     RISK_PROMPTS_MAX_AGE_SECONDS = float(os.environ.get("RISK_PROMPTS_MAX_AGE_SECONDS", "900"))
     #: Uploaded documents (apprenticeships) live here, outside the database; each file at most this size.
+    #: With several web machines this must be storage they all share (NFS or similar): see docs/deploy.md.
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
     UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
