@@ -69,7 +69,8 @@ def create_official(username: str, display_name: str, email: str, organisation: 
 
     The password is never an argument (it would stay in the shell history and the process list) and never logged.
     """
-    from app.core.bootstrap import MUNICIPAL_BUREAU_NAME, create_official as create
+    from app.core.bootstrap import MUNICIPAL_BUREAU_NAME
+    from app.core.bootstrap import create_official as create
     from app.errors import DomainError
 
     if password_stdin:
@@ -86,7 +87,7 @@ def create_official(username: str, display_name: str, email: str, organisation: 
     click.echo(f"created the official {user.username} of {user.organisation.name}: sign in at /login")
 
 
-keys_cli = AppGroup("keys", help="Keys for personal data (new keys: python -m app.core.crypto NAME).")
+keys_cli = AppGroup("keys", help="Keys for personal data (new keys: deploy/new-key NAME).")
 
 
 @keys_cli.command("rotate")

@@ -1,7 +1,7 @@
 """Encryption of personal data at rest (Fernet) and the keyed hash used to find it again.
 
-New keys: ``python -m app.core.crypto SECRET_KEY`` (or PERSONAL_DATA_KEYS, PERSONAL_DATA_HASH_KEY) prints a fresh
-value for that setting; it needs no database and no configuration. Rotation: docs/deploy.md and app/core/keys.py.
+New keys: ``deploy/new-key SECRET_KEY`` (or PERSONAL_DATA_KEYS, PERSONAL_DATA_HASH_KEY) prints a fresh value for
+that setting. Rotation: docs/deploy.md and app/core/keys.py.
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import secrets
-import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -83,7 +81,7 @@ def check_production_keys(config: Mapping[str, Any]) -> None:
     for name in ("SECRET_KEY", "PERSONAL_DATA_HASH_KEY"):
         if len(str(config[name]).strip()) < MIN_SECRET_LENGTH:
             raise RuntimeError(f"{name} is too short for production (at least {MIN_SECRET_LENGTH} characters; "
-                               f"make one with: python -m app.core.crypto {name})")
+                               f"make one with: deploy/new-key {name})")
     keys = [k.strip() for k in str(config["PERSONAL_DATA_KEYS"]).split(",") if k.strip()]
     for position, key in enumerate(keys, start=1):
         try:
@@ -92,28 +90,6 @@ def check_production_keys(config: Mapping[str, Any]) -> None:
             raw = b""
         if len(raw) != 32:
             raise RuntimeError(f"PERSONAL_DATA_KEYS: key {position} is not a Fernet key (32 bytes, url-safe base64; "
-                               "make one with: python -m app.core.crypto PERSONAL_DATA_KEYS)")
+                               "make one with: deploy/new-key PERSONAL_DATA_KEYS)")
     if len(set(keys)) != len(keys):
         raise RuntimeError("PERSONAL_DATA_KEYS names the same key twice")
-
-
-def new_key(name: str) -> str:
-    """A fresh random value for one of the three key settings."""
-    if name == "PERSONAL_DATA_KEYS":
-        return Fernet.generate_key().decode()
-    if name in ("SECRET_KEY", "PERSONAL_DATA_HASH_KEY"):
-        return secrets.token_urlsafe(48)
-    raise ValueError(f"unknown key setting {name!r}")
-
-
-def main(argv: list[str]) -> int:
-    names = ("SECRET_KEY", "PERSONAL_DATA_KEYS", "PERSONAL_DATA_HASH_KEY")
-    if len(argv) != 1 or argv[0] not in names:
-        print(f"usage: python -m app.core.crypto {{{'|'.join(names)}}}", file=sys.stderr)
-        return 2
-    print(new_key(argv[0]))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))

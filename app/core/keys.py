@@ -73,7 +73,7 @@ def rotate_all(batch_size: int = 500, max_batches: int | None = None,
                                           after={"column": column.name, "rotated": rotated, "key": fingerprint}))
             db.session.commit()
             report.batches += 1
-            progress(f"{table.name}.{column.name} ids {first}–{last}: {rotated} re-encrypted, {current} already current")
+            progress(f"{table.name}.{column.name} ids {first}–{last}: {rotated} re-encrypted, {current} current")
             if max_batches is not None and report.batches >= max_batches:
                 report.unfinished = True
                 return report
