@@ -59,7 +59,10 @@ def main(argv: list[str] | None = None) -> None:
     controller = start(args.dir, args.host, args.port)
     print(f"mail catcher: e-mails sent to {args.host}:{args.port} are kept in {args.dir.resolve()}/", flush=True)
     try:
-        done.wait()
+        # A signal may be delivered to the SMTP thread; Python then runs the handler only when the main thread
+        # next executes bytecode, so wake up twice a second rather than block for good.
+        while not done.wait(0.5):
+            pass
     finally:
         controller.stop()
 
