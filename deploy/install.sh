@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The production install, run from the checkout (e.g. /srv/jinengtong) as the user the app runs as:
+#   deploy/install.sh                 a venv in .venv with the locked runtime set (hash-checked), no test tools,
+#                                     static/vendor from the npm lock, compiled translations.
+# Then the release step (migrations) and the services: docs/deploy.md. Needs python3 (3.11+) with venv, and npm
+# (only here, to fill static/vendor; the running app needs no Node).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-python3}
+VENV=${VENV:-.venv}
+
+test -x "$VENV/bin/python" || "$PY" -m venv "$VENV"
+# Every file's hash is in the lock: a changed or substituted release on the index makes this fail.
+"$VENV/bin/pip" install -q --require-hashes -r requirements/runtime.lock
+# The app runs from this checkout (templates, migrations and static files are read from here): an editable
+# install with --no-deps, so nothing outside the lock is ever resolved.
+"$VENV/bin/pip" install -q --no-deps -e .
+make -s static
+"$VENV/bin/pybabel" -q compile -d app/translations
+echo "installed: $("$VENV/bin/python" -c 'import flask, sys; print("Python", sys.version.split()[0], "Flask", flask.__version__)'); next: the release step (docs/deploy.md)"
