@@ -17,4 +17,4 @@ test -x "$VENV/bin/python" || "$PY" -m venv "$VENV"
 "$VENV/bin/pip" install -q --no-deps -e .
 make -s static
 "$VENV/bin/pybabel" -q compile -d app/translations
-echo "installed: $("$VENV/bin/python" -c 'import flask, sys; print("Python", sys.version.split()[0], "Flask", flask.__version__)'); next: the release step (docs/deploy.md)"
+echo "installed: $("$VENV/bin/python" -c 'import sys; from importlib.metadata import version; print("Python", sys.version.split()[0], "Flask", version("flask"))'); next: the release step (docs/deploy.md)"
