@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -77,6 +78,10 @@ def test_rotation_in_batches_resumes_and_leaves_every_value_readable_without_the
               for i, n in enumerate(numbers)]
     company = factories.org(contact_phone_encrypted=cipher().encrypt("02154321234"), contact_phone_masked="021****1234")
     stamped, company_id = {p.id: p.updated_at for p in people}, company.id
+    # A sheet waiting for its "import" click is kept encrypted too (app/core/imports.py).
+    preview = Path(app.instance_path) / "imports" / f"rotation-test-{uuid.uuid4().hex}.xlsx.enc"
+    preview.parent.mkdir(parents=True, exist_ok=True)
+    preview.write_bytes(cipher().encrypt_bytes(b"sheet with ID numbers"))
     db.session.remove()
 
     first = _rotate(["--batch-size", "2", "--max-batches", "2"])  # the organisation, then 2 of the 5 people
@@ -85,6 +90,8 @@ def test_rotation_in_batches_resumes_and_leaves_every_value_readable_without_the
     assert "people.id_number_encrypted: 3 re-encrypted, 2 already under the newest key" in second
     assert "people.phone_encrypted: 2 re-encrypted" in second
     assert "organisations.contact_phone_encrypted: 0 re-encrypted, 1 already" in second
+    assert Fernet(NEW.encode()).decrypt(preview.read_bytes()) == b"sheet with ID numbers"
+    preview.unlink()
     third = _rotate([])
     assert "people.id_number_encrypted: 0 re-encrypted, 5 already under the newest key" in third
     assert "done" in third
