@@ -83,7 +83,7 @@ def test_three_schedulers_killed_ten_times_deliver_every_reminder_once(app: Flas
     with smtp_server() as (sink, port):
         env = {**os.environ, **TEST_KEYS, "DATABASE_URL": os.environ["_TEST_DATABASE_URI"],
                "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(port), "REMINDER_INTERVAL_SECONDS": "0.2",
-               "REMINDER_LEASE_SECONDS": "1", "REMINDER_BATCH": "20", "LOG_FORMAT": "text", "APP_ENV": "test",
+               "REMINDER_LEASE_SECONDS": "1", "REMINDER_BATCH": "20", "LOG_FORMAT": "text", "APP_ENV": "testing",
                "REMINDER_SMTP_CONNECTIONS": str(CONNECTIONS), "REMINDER_COMMIT_EVERY": str(COMMIT_EVERY)}
         started_processes = [_start(env, tmp_path, n, 0) for n in range(PROCESSES)]
         processes, logs = [p for p, _ in started_processes], [path for _, path in started_processes]
