@@ -58,12 +58,11 @@ def picture(page, name: str) -> None:
     """Check the page fits its window; keep the picture for the docs when asked to (UPDATE_SCREENSHOTS=1)."""
     htmx_settled(page)
     page.evaluate("window.scrollTo(0, 0)")
+    assert_fits_width(page)
     if os.environ.get("UPDATE_SCREENSHOTS") == "1":
-        assert_fits_width(page)
         DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        # caret="initial": see tests/browser/conftest.py's screenshot().
         page.screenshot(path=str(DOCS_SCREENSHOTS / f"{name}.png"), full_page=False, caret="initial")
-    else:
-        assert_fits_width(page)
 
 
 def as_user(page, username: str, size: dict[str, int] = DESKTOP) -> None:
@@ -146,9 +145,12 @@ def test_every_demo_role_walks_its_guide(app, ctx, page, monkeypatch):
     expect(page.locator("tr", has_text="尹艳英")).to_contain_text("填报中")
     picture(page, "mentor-apprentices")
 
-    # 学徒 (apprentice), on a phone: confirm October's hours.
-    as_user(page, "apprentice", PHONE)
+    # 学徒 (apprentice): the months, then confirm October's hours on a phone.
+    as_user(page, "apprentice")
     page.goto("/mentor-hours/")
+    expect(page.locator("tr", has_text="2026-09")).to_contain_text("已审批（锁定）")
+    picture(page, "apprentice-months")
+    page.set_viewport_size(PHONE)
     page.get_by_role("link", name="2026-10").click()
     expect(page.locator("#month-status")).to_have_text("待学徒确认")
     page.get_by_role("button", name="确认本月学时").click()
