@@ -24,9 +24,17 @@ run: install db demo  ## install everything, migrate, load demo data, serve on h
 	@echo ""
 	@BIN=$(BIN) HOST=$(HOST) PORT=$(PORT) DEV_MAIL_PORT=$(DEV_MAIL_PORT) scripts/dev-run.sh
 
-test: install system-deps postgres lint  ## the whole suite, on SQLite and on PostgreSQL
-	$(BIN)/python -m pytest -q -n $(WORKERS) tests
-	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q -n $(WORKERS) tests --ignore=tests/browser
+#: The shifted-clock run starts the whole process (libfaketime) on 3 October, 10:00, of the first year that is at
+#: least a year ahead of today: inside the 国庆 public-holiday week, and beyond the years chinesecalendar knows.
+SHIFTED_AT ?= $(shell $(PY) -c "import datetime as d; t = d.date.today() + d.timedelta(days=366); y = t.year if t <= d.date(t.year, 10, 3) else t.year + 1; print(f'{y}-10-03 10:00:00')")
+
+test: install system-deps postgres lint  ## the whole suite: SQLite, PostgreSQL, and SQLite again under a clock a year ahead
+	@failed=""; \
+	$(BIN)/python -m pytest -q -n $(WORKERS) tests || failed="$$failed sqlite"; \
+	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q -n $(WORKERS) tests --ignore=tests/browser || failed="$$failed postgresql"; \
+	echo "shifted clock: $(SHIFTED_AT)"; \
+	faketime -f "@$(SHIFTED_AT)" $(BIN)/python -m pytest -q -n $(WORKERS) tests/unit tests/web || failed="$$failed shifted-clock"; \
+	if [ -n "$$failed" ]; then echo "FAILED halves:$$failed"; exit 1; fi
 
 install: $(VENV)/.installed static translations  ## development and tests: the locked runtime + test set, editable
 
@@ -76,9 +84,9 @@ messages: $(VENV)/.installed  ## re-extract strings and update the English catal
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l --project jinengtong --version 0.1.0 -o app/translations/messages.pot .
 	$(BIN)/pybabel -q update -i app/translations/messages.pot -d app/translations
 
-system-deps:  ## Debian's Chromium and CJK fonts for the browser tests
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+system-deps:  ## Debian's Chromium and CJK fonts for the browser tests, faketime for the shifted-clock run
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/faketime ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk faketime >/dev/null; \
 	fi
 
 postgres:  ## start the local PostgreSQL if it is not up, and make the test database
