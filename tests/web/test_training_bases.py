@@ -479,7 +479,7 @@ def test_a_coach_finds_their_own_calendar_feed_on_the_base_page(app, ctx, login_
 
 
 def test_demo_training_base_loads_twice_without_duplicates_and_the_athlete_sees_progress(app, ctx, web):
-    from app.competitions import demo as competitions_demo
+    from app.competitions.events import demo as competitions_demo
     from app.core import demo as core_demo
     from app.training_bases import demo
 

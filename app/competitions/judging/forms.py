@@ -8,8 +8,8 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateField, DateTimeLocalField, DecimalField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from app.competitions.forms import REQUIRED, _int_or_none
 from app.competitions.models import AwardRuleKind
+from app.competitions.registration.forms import REQUIRED, _int_or_none
 
 
 class JudgingSettingsForm(FlaskForm):

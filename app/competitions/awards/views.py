@@ -11,8 +11,9 @@ from flask_login import current_user, login_required
 from openpyxl import Workbook
 
 from app.auth.permissions import can, require
-from app.competitions import awards, bp, services
-from app.competitions.award_forms import AwardRuleForm, EndRuleForm, HoldForm, NoticeForm
+from app.competitions import bp
+from app.competitions.awards import services as awards
+from app.competitions.awards.forms import AwardRuleForm, EndRuleForm, HoldForm, NoticeForm
 from app.competitions.models import (
     AwardBand,
     AwardLineStatus,
@@ -22,6 +23,7 @@ from app.competitions.models import (
     CompetitionLevel,
     PromotionMode,
 )
+from app.competitions.registration import services
 from app.core.enums import SkillLevel
 from app.core.services import raise_not_found
 from app.core.types import utcnow

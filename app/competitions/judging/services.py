@@ -35,7 +35,7 @@ from app.competitions.models import (
     Score,
     Team,
 )
-from app.competitions.services import eligibility_messages
+from app.competitions.registration.services import eligibility_messages
 from app.core import audit
 from app.core.enums import Role
 from app.core.models import Person, User, UserRole
@@ -613,7 +613,7 @@ def confirm_qualifiers(actor: User, upper: Event, person_ids: list[int], now: da
 
 def _approved_registration(actor: User, event: Event, person: Person, unit_id: int, now: datetime,
                            reason: str) -> Registration:
-    from app.competitions.services import REGISTRATION_FIELDS
+    from app.competitions.registration.services import REGISTRATION_FIELDS
 
     registration = Registration(event_id=event.id, person_id=person.id, unit_id=unit_id,
                                 status=RegistrationStatus.APPROVED, reason=reason[:300], created_by_id=actor.id,

@@ -10,9 +10,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.auth.permissions import can, require
-from app.competitions import bp, imports, services
-from app.competitions.forms import CompetitionForm, DecisionForm, EventForm, RegisterForm, RegistrationImportForm
+from app.competitions import bp
 from app.competitions.models import CompetitionClass, CompetitionLevel, Locality, RegistrationStatus
+from app.competitions.registration import imports, services
+from app.competitions.registration.forms import (
+    CompetitionForm,
+    DecisionForm,
+    EventForm,
+    RegisterForm,
+    RegistrationImportForm,
+)
 from app.core import clock
 from app.core import services as core_services
 from app.core.enums import District, SkillLevel

@@ -12,8 +12,10 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import Forbidden
 
 from app.auth.permissions import can, require
-from app.competitions import bp, judging, scheme_io, services, squads
-from app.competitions.judging_forms import (
+from app.competitions import bp
+from app.competitions.judging import imports as scheme_io
+from app.competitions.judging import services as judging
+from app.competitions.judging.forms import (
     ExpertForm,
     JudgingSettingsForm,
     SchemeImportForm,
@@ -22,6 +24,8 @@ from app.competitions.judging_forms import (
     UnlockForm,
 )
 from app.competitions.models import AspectKind, AwardRuleKind, JudgingState, MedalKind, SquadStage
+from app.competitions.registration import services
+from app.competitions.squads import services as squads
 from app.core import clock
 from app.core.types import utcnow
 from app.core.views import attempt, form_status, submit
