@@ -28,5 +28,7 @@ bp = _AreaBlueprint("competitions", __name__, url_prefix="/competitions", templa
 
 from app.competitions import record  # noqa: E402,F401
 from app.competitions.awards import views as award_views  # noqa: E402,F401
+from app.competitions.events import views as event_views  # noqa: E402,F401
 from app.competitions.judging import views as judging_views  # noqa: E402,F401
 from app.competitions.registration import views  # noqa: E402,F401
+from app.competitions.squads import views as squad_views  # noqa: E402,F401

@@ -7,8 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from app.competitions.events.forms import REQUIRED, _int_or_none
 from app.competitions.models import AwardBand, CompetitionClass, CompetitionLevel, PromotionMode
-from app.competitions.registration.forms import REQUIRED, _int_or_none
 from app.core.enums import SkillLevel
 
 MONEY_RANGE = NumberRange(0, 99_999_999, _l("金额应在 0 到 99,999,999 元之间"))
