@@ -26,6 +26,14 @@ class _AreaBlueprint(Blueprint):
 
 bp = _AreaBlueprint("competitions", __name__, url_prefix="/competitions", template_folder="templates")
 
+from app.auth import competitions as competition_rules  # noqa: E402
+from app.auth.permissions import register_object_rule  # noqa: E402
+from app.competitions.models import Competition, Event, Registration  # noqa: E402
+
+register_object_rule(Competition, competition_rules.competition_rule)
+register_object_rule(Event, competition_rules.event_rule)
+register_object_rule(Registration, competition_rules.registration_rule)
+
 from app.competitions import record  # noqa: E402,F401
 from app.competitions.awards import views as award_views  # noqa: E402,F401
 from app.competitions.events import views as event_views  # noqa: E402,F401

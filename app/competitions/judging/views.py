@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 from flask import Response, current_app, flash, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from werkzeug.exceptions import Forbidden
 
 from app.auth.permissions import can, require
 from app.competitions import bp
@@ -119,9 +118,8 @@ def scheme_import(event_id: int) -> Response:
 @login_required
 def scheme_export(event_id: int) -> Response:
     event = event_services.get_event(current_user, event_id)
-    if not (can(current_user, "competition.manage", event) or can(current_user, "judging.score")):
-        raise Forbidden()
-    return send_file(BytesIO(scheme_io.export_scheme(judging.scheme(event))), as_attachment=True,
+    content = scheme_io.export_scheme(judging.scheme_for_download(current_user, event))
+    return send_file(BytesIO(content), as_attachment=True,
                      download_name=f"event-{event.id}-marking-scheme.xlsx", mimetype=XLSX)
 
 
@@ -245,9 +243,7 @@ def _results_context(event) -> dict[str, object]:
 @bp.get("/events/<int:event_id>/results")
 @login_required
 def results(event_id: int) -> Response:
-    event = event_services.get_event(current_user, event_id)
-    if not judging.can_see_results(current_user, event):
-        raise Forbidden()
+    event = judging.get_results_event(current_user, event_id)
     return render("competitions/results.html", block="results_list", **_results_context(event))
 
 
@@ -291,9 +287,7 @@ def contestant_time(event_id: int, contestant_id: int) -> Response:
 @bp.get("/events/<int:event_id>/results.xlsx")
 @login_required
 def results_export(event_id: int) -> Response:
-    event = event_services.get_event(current_user, event_id)
-    if event.judging_state is not JudgingState.LOCKED:
-        raise Forbidden()
+    event = judging.get_published_event(current_user, event_id)
     codes = [c.code for c in judging.scheme(event)]
     content = scheme_io.export_results(event.name, codes, judging.results(event),
                                        event.award_rule is AwardRuleKind.WORLDSKILLS)
@@ -305,9 +299,7 @@ def results_export(event_id: int) -> Response:
 @login_required
 def results_notice(event_id: int) -> Response:
     """The printable public notice (公示) of the medal list."""
-    event = event_services.get_event(current_user, event_id)
-    if event.judging_state is not JudgingState.LOCKED:
-        raise Forbidden()
+    event = judging.get_published_event(current_user, event_id)
     rows = [r for r in judging.results(event) if r.medal is not None]
     return render("competitions/results_notice.html", event=event, rows=rows,
                   show_scale=event.award_rule is AwardRuleKind.WORLDSKILLS,

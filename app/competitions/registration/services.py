@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NoReturn
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from app.auth.permissions import STAFF_ROLES, can, registration_scope, require
+from app.auth.competitions import registration_scope
+from app.auth.permissions import STAFF_ROLES, can, deny, require
 from app.competitions import rules
 from app.competitions.models import (
     ACTIVE_STATUSES,
@@ -31,13 +31,6 @@ from app.core.pagination import KeysetPage, keyset_page
 from app.core.services import raise_not_found, unique_or_domain_error
 from app.errors import DomainError
 from app.extensions import db
-
-
-def raise_forbidden() -> NoReturn:
-    from werkzeug.exceptions import Forbidden
-
-    raise Forbidden()
-
 
 REGISTRATION_FIELDS = ["event_id", "person_id", "unit_id", "team_id", "status", "reason"]
 
@@ -296,7 +289,7 @@ def decide(actor: User, event: Event, registration_ids: list[int], decision: str
 def withdraw(actor: User, registration: Registration, now: datetime) -> None:
     """The registering unit withdraws its entrant; the place returns to its quota."""
     if not (can(actor, "registration.submit", registration) or can(actor, "registration.review", registration)):
-        raise_forbidden()
+        deny()
     if not registration.status.holds_a_place:
         raise DomainError(_("该报名已不在有效状态"))
     before = audit.snapshot(registration, REGISTRATION_FIELDS)
@@ -313,7 +306,7 @@ def get_registration(actor: User, registration_id: int) -> Registration:
         raise_not_found()
     if not (can(actor, "registration.review", registration) or can(actor, "registration.submit", registration)
             or (actor.person_id is not None and registration.person_id == actor.person_id)):
-        raise_forbidden()
+        deny()
     return registration
 
 
