@@ -24,9 +24,9 @@ def apprenticeship_rule(user: User, action: str, obj: Any) -> bool:
     if district is not None and obj.district == district:
         return True
     if action in ("apprenticeship.enroll", "subsidy.claim", "subsidy.view"):
-        return obj.enterprise_id == user.organisation_id
+        return bool(obj.enterprise_id == user.organisation_id)
     if action == "apprenticeship.train":
-        return obj.institution_id == user.organisation_id
+        return bool(obj.institution_id == user.organisation_id)
     if action != "apprenticeship.view":
         return False
     if user.roles & STAFF_ROLES and user.organisation_id in (obj.enterprise_id, obj.institution_id):

@@ -53,14 +53,14 @@ def audit_value(value: object, field: str) -> str:
         return str(_l("是") if value else _l("否"))
     for enum_cls in VALUE_ENUMS.get(field, ()):
         try:
-            return enum_cls(value).label
+            return enum_cls(str(value)).label
         except ValueError:
             continue
     if isinstance(value, list):
         return "、".join(audit_value(v, "role" if field == "roles" else field) for v in value)
     if field == "role":
         try:
-            return Role(value).label
+            return Role(str(value)).label
         except ValueError:
             return str(value)
     return str(value)
