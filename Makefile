@@ -101,8 +101,10 @@ db: install  ## apply the migrations (the only way the schema is made)
 demo: db
 	$(BIN)/flask seed-demo
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed  ## ruff, the architecture contracts (.importlinter) and mypy (mypy.ini)
 	$(BIN)/ruff check app tests bench
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 bench: install  ## `make bench SCALE=1000000 DATABASE_URL=...`
 	$(BIN)/python -m bench --scale $(SCALE)

@@ -68,11 +68,7 @@ def _import_models() -> None:
     import app.mentor_hours.models  # noqa: F401
     import app.reminders.models  # noqa: F401
     import app.training_bases.models  # noqa: F401
-    from app.reminders.registry import load_kinds
-    from app.supervision.dashboards import load_dashboards
 
-    load_kinds()
-    load_dashboards()
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -28,15 +28,15 @@ def init_app(app: Flask) -> None:
             raise click.ClickException("refusing to load demo accounts (known passwords) with APP_ENV=production")
         from zoneinfo import ZoneInfo
 
-        from app.competitions import demo as competitions_demo
+        from app.competitions.events import demo as competitions_demo
         from app.core import demo as core_demo
 
         click.echo(core_demo.seed())
         click.echo(competitions_demo.seed(clock.today(ZoneInfo(app.config["TZ"]))))
-        from app.competitions import judging_demo
+        from app.competitions.judging import demo as judging_demo
 
         click.echo(judging_demo.seed(clock.today(ZoneInfo(app.config["TZ"]))))
-        from app.competitions import awards_demo
+        from app.competitions.awards import demo as awards_demo
 
         click.echo(awards_demo.seed(clock.today(ZoneInfo(app.config["TZ"]))))
         from app.training_bases import demo as training_bases_demo

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from app.competitions import judging
+from app.competitions.judging import services as judging
 from app.competitions.models import (
     Aspect,
     AspectKind,

@@ -84,7 +84,7 @@ def expert(ev: Event, organisation: Organisation | None = None, name: str = "专
 def judged_event(n: int = 4, award_rule=None, experts: int = 3, aspects=None, comp: Competition | None = None,
                  **event_fields):
     """An event in scoring: ``n`` approved entrants from their own units, a scheme, experts, contestants drawn."""
-    from app.competitions import judging
+    from app.competitions.judging import services as judging
     from app.competitions.models import AwardRuleKind, RegistrationStatus
 
     ev = event(comp, **event_fields)
@@ -103,7 +103,7 @@ def judged_event(n: int = 4, award_rule=None, experts: int = 3, aspects=None, co
 
 def score_all(ev: Event, aspect_rows, panel, marks: dict[int, list[str]]) -> None:
     """Enter, for each contestant bib, one value per aspect (judgement aspects: all three experts the same)."""
-    from app.competitions import judging
+    from app.competitions.judging import services as judging
     from app.competitions.models import AspectKind, Contestant
 
     by_bib = {c.bib: c for c in db.session.scalars(sa.select(Contestant).where(Contestant.event_id == ev.id))}

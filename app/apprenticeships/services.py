@@ -31,7 +31,8 @@ from app.apprenticeships.models import (
     SubsidyLine,
     SubsidyStatus,
 )
-from app.auth.permissions import STAFF_ROLES, can, enrollment_scope, is_municipal_official, official_district, require
+from app.auth.apprenticeships import enrollment_scope, may_remind_class
+from app.auth.permissions import STAFF_ROLES, can, deny, is_municipal_official, official_district, require
 from app.core import audit, clock
 from app.core.enums import COLLEGE_KINDS, District, OrgKind, SkillLevel
 from app.core.models import Certificate, Occupation, Organisation, Person, User
@@ -365,7 +366,7 @@ class EnrollmentFilter:
 def _enrollments_query(actor: User, flt: EnrollmentFilter, mentors: bool = True
                        ) -> tuple[sa.Select, list[sa.ColumnElement[bool]]]:
     # The four many-to-one rows come in the page's own query (one round trip, not five).
-    stmt = sa.select(Enrollment).where(enrollment_scope(actor)).options(
+    stmt = sa.select(Enrollment).where(enrollment_scope(actor, Enrollment, MentorAssignment)).options(
         joinedload(Enrollment.person, innerjoin=True), joinedload(Enrollment.enterprise, innerjoin=True),
         joinedload(Enrollment.institution, innerjoin=True), joinedload(Enrollment.occupation, innerjoin=True))
     if mentors:
@@ -411,7 +412,7 @@ def enrollments_for_export(actor: User, flt: EnrollmentFilter, limit: int = 50_0
 
 
 def status_counts(actor: User, flt: EnrollmentFilter) -> dict[EnrollmentStatus, int]:
-    stmt = sa.select(Enrollment.status, sa.func.count()).where(enrollment_scope(actor))
+    stmt = sa.select(Enrollment.status, sa.func.count()).where(enrollment_scope(actor, Enrollment, MentorAssignment))
     if flt.district is not None:
         stmt = stmt.where(Enrollment.district == flt.district)
     if flt.class_id is not None:
@@ -528,9 +529,7 @@ def transition(actor: User, enrollment: Enrollment, action: str, *, today: date,
     if action not in ACTION_PERMISSIONS:
         raise DomainError(_("未知的操作"))
     if not may(actor, action, enrollment):
-        from werkzeug.exceptions import Forbidden
-
-        raise Forbidden()
+        deny()
     target = rules.next_status(enrollment.status, action)
     name = enrollment.person.name
     if target is None:
@@ -758,9 +757,7 @@ def decide_lines(actor: User, line_ids: list[int], decision: str, now: datetime)
         raise DomainError(_("部分补贴记录不存在"))
     for line in lines:
         if not can(actor, "subsidy.review", line.enrollment):
-            from werkzeug.exceptions import Forbidden
-
-            raise Forbidden()
+            deny()
         if line.status is not source:
             raise DomainError(_("%(name)s 的补贴记录当前为「%(s)s」，不能这样处理", name=line.enrollment.person.name,
                                 s=line.status.label))
@@ -863,14 +860,11 @@ def enrollment_lines(enrollment: Enrollment) -> list[SubsidyLine]:
 
 def remind_class(actor: User, klass: ApprenticeClass, now: datetime) -> None:
     """Remind the class's apprentices and mentors at once (in the app, and by e-mail where they want it)."""
-    from werkzeug.exceptions import Forbidden
-
     from app.apprenticeships.reminders import CLASS_NOTICE
     from app.reminders.services import remind_now
 
-    if not (is_municipal_official(actor) or official_district(actor) == klass.district
-            or actor.organisation_id in (klass.enterprise_id, klass.institution_id)):
-        raise Forbidden()
+    if not may_remind_class(actor, klass):
+        deny()
     remind_now(CLASS_NOTICE, klass.id, now)
     audit.record(actor, "remind", klass, after={"kind": CLASS_NOTICE}, summary=klass.name)
     db.session.commit()

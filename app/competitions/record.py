@@ -62,7 +62,7 @@ def squad_history(person_id: int) -> list[tuple[SquadMember, list[tuple[SquadSta
 
 @record.section
 def awards_section(actor: User, person: Person) -> record.RecordSection | None:
-    from app.competitions.awards import person_awards
+    from app.competitions.awards.services import person_awards
 
     lines, honours = person_awards(person.id)
     if not lines and not honours:
@@ -86,7 +86,7 @@ def competition_section(actor: User, person: Person) -> record.RecordSection | N
 
 def my_awards_html(actor: User) -> Markup | None:
     """The signed-in athlete's own awards and honours (their record's award section), or None."""
-    from app.competitions.awards import person_awards
+    from app.competitions.awards.services import person_awards
     from app.competitions.models import AwardLineStatus
 
     if actor.person_id is None:
@@ -103,7 +103,7 @@ def competition_items(person: Person) -> list[record.TimelineItem]:
     """Entries and results, squads and stages, awards and honours."""
     from flask import url_for
 
-    from app.competitions.awards import person_awards
+    from app.competitions.awards.services import person_awards
     from app.competitions.models import AwardLineStatus
 
     items = []

@@ -109,7 +109,7 @@ def _at(day, hour: int = 9) -> datetime:  # noqa: ANN001
 
 def scores_due_recipients(subject_key: str) -> list[User]:
     """The event's experts who still have aspects to mark, while scoring is open."""
-    from app.competitions import judging
+    from app.competitions.judging import services as judging
     from app.competitions.models import EventExpert, JudgingState
 
     event = db.session.get(Event, int(subject_key))

@@ -184,7 +184,7 @@ class Outcome:
     unresolved_ties: list[tuple[int, ...]]
 
 
-def _sort_key(standing: Standing, tie_break: tuple[str, ...]) -> tuple:
+def _sort_key(standing: Standing, tie_break: tuple[str, ...]) -> tuple[object, ...]:
     key: list[object] = [-standing.total]
     for item in tie_break:
         if item == "time":

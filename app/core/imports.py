@@ -22,6 +22,7 @@ from app.auth.permissions import can, organisation_scope, people_scope, require
 from app.core import audit, rules, services
 from app.core.crypto import cipher
 from app.core.enums import DocType, Sex
+from app.core.labels import audit_label, audit_value
 from app.core.models import Organisation, Person, User
 from app.errors import DomainError
 from app.extensions import db
@@ -306,7 +307,6 @@ def export_people(people: list[Person]) -> bytes:
 
 def export_audit(entries: list, tz) -> bytes:
     """The audit trail as a sheet: time (Beijing), user, action, record, summary, before and after."""
-    from app.templating import audit_label, audit_value
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("审计日志")

@@ -30,25 +30,8 @@ class PolicyKey:
     max_value: Decimal | None = None
 
 
-MEDALS = {"gold": _l("金牌"), "silver": _l("银牌"), "bronze": _l("铜牌"), "excellence": _l("优胜奖")}
-LEVELS = {"world": _l("世界技能大赛"), "national": _l("国家级"), "municipal": _l("市级")}
 TARGET_LEVELS = {"level5": _l("初级工"), "level4": _l("中级工"), "level3": _l("高级工"),
                  "level2": _l("技师"), "level1": _l("高级技师")}
-
-class _Pair:
-    """Two lazily translated labels shown as "a · b" in the language of the request."""
-
-    def __init__(self, first: object, second: object):
-        self.first, self.second = first, second
-
-    def __str__(self) -> str:
-        return f"{self.first} · {self.second}"
-
-    def __html__(self) -> str:
-        from markupsafe import escape
-
-        return str(escape(str(self)))
-
 
 POLICY_KEYS: dict[str, PolicyKey] = {k.key: k for k in [
     PolicyKey("apprenticeship.subsidy_per_year", _l("学徒培训补贴（每人每年）"), _l("元")),
@@ -64,10 +47,6 @@ POLICY_KEYS: dict[str, PolicyKey] = {k.key: k for k in [
     PolicyKey("mentor.monthly_hours_ceiling", _l("导师月度带徒学时上限"), _l("小时")),
     PolicyKey("mentor.backfill_days", _l("带徒学时补录风险天数"), _l("天")),
     PolicyKey("mentor.submission_day", _l("带徒学时月报提交截止（次月第几日）"), _l("日"), max_value=Decimal("28")),
-    PolicyKey("competition.prize_money", _l("竞赛奖金（选手）"), _l("元"),
-              {f"{lv}/{m}": _Pair(LEVELS[lv], MEDALS[m]) for lv in LEVELS for m in MEDALS}),
-    PolicyKey("competition.prize_money_topup", _l("市级奖励加码（选手）"), _l("元"),
-              {f"world/{m}": _Pair(LEVELS["world"], MEDALS[m]) for m in MEDALS}),
     PolicyKey("training_base.funding_per_athlete_day", _l("集训基地经费（每人每天）"), _l("元")),
     PolicyKey("training_base.log_correction_days", _l("教练训练日志可自行更正天数"), _l("天")),
     PolicyKey("training_base.facility_hours_per_day", _l("集训设施每日可用时数"), _l("小时")),

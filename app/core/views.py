@@ -27,11 +27,11 @@ from app.core.forms import (
     PolicyValueForm,
     UserForm,
 )
+from app.core.labels import AUDIT_ENTITIES
 from app.core.policy import POLICY_KEYS
 from app.errors import DomainError
 from app.extensions import db
 from app.htmx import redirect_after_post, render
-from app.templating import AUDIT_ENTITIES
 
 T = TypeVar("T")
 

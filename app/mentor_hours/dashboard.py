@@ -18,7 +18,7 @@ from app.core.models import Organisation, Person
 from app.extensions import db
 from app.mentor_hours.models import HourMonth, MonthStatus
 from app.mentor_hours.services import mentor_hours_by_month
-from app.supervision.dashboards import Chart, Series, dashboard
+from app.supervision.dashboards import Chart, Series, dashboard, drill_down
 
 
 @dashboard("mentor_hours", _l("导师带徒"), "mentor_hours/_dashboard.html", order=50)
@@ -39,6 +39,7 @@ def mentor_hours(scope: Any) -> dict[str, Any]:
                                                              [float(m["allowance"]) for m in months], links)])}
 
 
+@drill_down("mentor_months")
 def approved_months(year: int, month: int | None, district: District | None, limit: int = 500
                     ) -> tuple[list[sa.Row[Any]], int]:
     """The list behind a month's figures (or the year's, without ``month``): its approved month sheets (mentor,

@@ -279,7 +279,7 @@ def month_end_burst(month: date, logged_on: Sequence[date]) -> bool:
     return Decimal(late) >= BURST_SHARE * len(logged_on)
 
 
-def copy_key(content: str, place: str, starts: time | None, ends: time | None, hours: Decimal) -> tuple:
+def copy_key(content: str, place: str, starts: time | None, ends: time | None, hours: Decimal) -> tuple[object, ...]:
     """Entries of one mentor with one apprentice with the same key on many days of a month look copy-pasted
     (teaching several apprentices the same lesson together is normal and not counted)."""
     return (content.strip(), place.strip(), starts, ends, hours)
@@ -290,8 +290,8 @@ def copy_key(content: str, place: str, starts: time | None, ends: time | None, h
 COPY_MIN_ENTRIES = 5
 
 
-def copy_pasted(keys: Sequence[tuple]) -> set[tuple]:
-    counts: dict[tuple, int] = {}
+def copy_pasted(keys: Sequence[tuple[object, ...]]) -> set[tuple[object, ...]]:
+    counts: dict[tuple[object, ...], int] = {}
     for key in keys:
         counts[key] = counts.get(key, 0) + 1
     return {k for k, n in counts.items() if n >= COPY_MIN_ENTRIES}

@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from app.apprenticeships.enums import EnrollmentStatus
 from app.apprenticeships.models import Enrollment, MentorAssignment, PlanModule
+from app.auth.mentor_hours import can_view, is_apprentice_of, is_hr_of, is_mentor_of
 from app.auth.permissions import is_municipal_official, official_district, require
 from app.core import audit
 from app.core.enums import District, Role
@@ -42,35 +43,30 @@ LOGGABLE = (EnrollmentStatus.APPROVED, EnrollmentStatus.IN_TRAINING, EnrollmentS
 EDITABLE = (MonthStatus.OPEN, MonthStatus.DISPUTED)
 
 
-# ---------------------------------------------------------------- who may see and do what
-
-def is_mentor_of(actor: User, a: MentorAssignment) -> bool:
-    return actor.has_role(Role.MENTOR) and actor.person_id is not None and a.mentor_id == actor.person_id
-
-
-def is_apprentice_of(actor: User, a: MentorAssignment) -> bool:
-    return actor.person_id is not None and a.enrollment.person_id == actor.person_id
-
-
-def is_hr_of(actor: User, a: MentorAssignment) -> bool:
-    return actor.has_role(Role.ENTERPRISE_HR) and a.enrollment.enterprise_id == actor.organisation_id
-
-
-def is_official_over(actor: User, district: District) -> bool:
-    return is_municipal_official(actor) or (official_district(actor) == district)
-
-
-def can_view(actor: User, a: MentorAssignment) -> bool:
-    return (is_mentor_of(actor, a) or is_apprentice_of(actor, a) or is_hr_of(actor, a)
-            or is_official_over(actor, a.enrollment.district))
-
-
 def get_assignment(actor: User, assignment_id: int) -> MentorAssignment:
     a = db.session.scalar(sa.select(MentorAssignment).where(MentorAssignment.id == assignment_id)
                           .options(joinedload(MentorAssignment.enrollment).joinedload(Enrollment.person)))
     if a is None or not can_view(actor, a):
         raise_not_found()
     return a
+
+
+def get_assignment_to_log(actor: User, assignment_id: int) -> MentorAssignment:
+    """An assignment whose hours the actor logs: the mentor's own (anyone else: not found)."""
+    require(actor, "mentor_hours.log")
+    a = get_assignment(actor, assignment_id)
+    if not is_mentor_of(actor, a):
+        raise_not_found()
+    return a
+
+
+def get_entry_to_edit(actor: User, entry_id: int) -> HourEntry:
+    """An entry the actor may correct: one the mentor logged (anyone else: not found)."""
+    require(actor, "mentor_hours.log")
+    entry = get_entry(actor, entry_id)
+    if not is_mentor_of(actor, entry.assignment):
+        raise_not_found()
+    return entry
 
 
 def get_entry(actor: User, entry_id: int) -> HourEntry:

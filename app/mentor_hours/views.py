@@ -10,6 +10,7 @@ from flask import Response, abort, redirect, request, send_file, url_for
 from flask_login import current_user, login_required
 
 from app.apprenticeships.models import MentorAssignment, PlanModule
+from app.auth.mentor_hours import is_apprentice_of, is_hr_of, is_mentor_of
 from app.auth.permissions import is_municipal_official, official_district, require
 from app.core.models import RiskReview
 from app.core.types import utcnow
@@ -111,10 +112,7 @@ def _week_context(a: MentorAssignment, start: date) -> dict:
 @login_required
 def week(assignment_id: int) -> Response:
     """A week of one apprentice, a row per day; each row saves on its own (htmx)."""
-    require(current_user, "mentor_hours.log")
-    a = services.get_assignment(current_user, assignment_id)
-    if not services.is_mentor_of(current_user, a):
-        abort(404)
+    a = services.get_assignment_to_log(current_user, assignment_id)
     try:
         start = date.fromisoformat(request.args.get("start", ""))
     except ValueError:
@@ -126,10 +124,7 @@ def week(assignment_id: int) -> Response:
 @login_required
 def week_row(assignment_id: int, day: str) -> Response:
     """Save one day's row of the week: answers with that row (422 and the error when refused)."""
-    require(current_user, "mentor_hours.log")
-    a = services.get_assignment(current_user, assignment_id)
-    if not services.is_mentor_of(current_user, a):
-        abort(404)
+    a = services.get_assignment_to_log(current_user, assignment_id)
     try:
         worked_on = date.fromisoformat(day)
     except ValueError:
@@ -155,8 +150,8 @@ def _month_page(a: MentorAssignment, month: date, status: int = 200, error: str 
                 error_field: str | None = None) -> Response:
     view = services.month_view(current_user, a, month)
     return render("mentor_hours/month.html", status=status, view=view, a=a, month=month, error=error,
-                  error_field=error_field, is_mentor=services.is_mentor_of(current_user, a),
-                  is_apprentice=services.is_apprentice_of(current_user, a), is_hr=services.is_hr_of(current_user, a),
+                  error_field=error_field, is_mentor=is_mentor_of(current_user, a),
+                  is_apprentice=is_apprentice_of(current_user, a), is_hr=is_hr_of(current_user, a),
                   prev=rules.month_start(month - timedelta(days=1)), next=rules.next_month(month))
 
 
@@ -200,10 +195,7 @@ def month_action(assignment_id: int, ym: str, action: str) -> Response:
 @bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
 @login_required
 def entry_edit(entry_id: int) -> Response:
-    require(current_user, "mentor_hours.log")
-    entry = services.get_entry(current_user, entry_id)
-    if not services.is_mentor_of(current_user, entry.assignment):
-        abort(404)
+    entry = services.get_entry_to_edit(current_user, entry_id)
     form = _entry_form({"assignment_id": entry.assignment_id, "worked_on": entry.worked_on,
                         "starts_at": entry.starts_at, "ends_at": entry.ends_at,
                         "hours": None if entry.starts_at else entry.hours, "module_id": entry.module_id,

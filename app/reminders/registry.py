@@ -64,12 +64,3 @@ def get_kind(key: str) -> DeadlineKind:
 def kind_label(key: str) -> str:
     kind = KINDS.get(key)
     return str(kind.label) if kind else key
-
-
-def load_kinds() -> None:
-    """Import the areas' reminder modules so their kinds are registered (called by create_app)."""
-    import app.apprenticeships.reminders  # noqa: F401
-    import app.competitions.reminders  # noqa: F401
-    import app.mentor_hours.reminders  # noqa: F401
-    import app.supervision.reminders  # noqa: F401
-    import app.training_bases.reminders  # noqa: F401

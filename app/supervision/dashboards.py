@@ -9,7 +9,7 @@ Adding a dashboard (e.g. mentor hours) takes one function and one template::
         rows = ...                                     # aggregate SQL only: never rows into Python
         return {"rows": rows, "chart": Chart(...)}     # the template's context
 
-and the module is imported by ``load_dashboards`` below. The page renders the tabs in ``order``, keeps
+and the area imports that module from its package ``__init__``. The page renders the tabs in ``order``, keeps
 ``year`` and ``district`` in every tab link, and includes the chosen tab's template with its context plus
 ``scope`` and ``dargs`` (the year and district as URL arguments, for the links behind each figure).
 A ``Chart`` is drawn by static/js/dashboard.js; the same numbers must be in a table beneath it.
@@ -47,6 +47,17 @@ class Dashboard:
 
 
 DASHBOARDS: dict[str, Dashboard] = {}
+#: The lists behind a tab's figures that another area provides: key -> fn(year, month, district) -> (rows, total).
+DRILL_DOWNS: dict[str, Callable[..., Any]] = {}
+
+
+def drill_down(key: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register the list behind a dashboard's figures (the area keeps its own query)."""
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        DRILL_DOWNS[key] = fn
+        return fn
+
+    return register
 
 
 def dashboard(key: str, label: object, template: str, order: int = 100) -> Callable[[BuildFn], BuildFn]:
@@ -410,8 +421,3 @@ def subsidies(scope: Any) -> dict[str, Any]:
             "chart": Chart("bars", [str(r.district.label) for r in rows], [
                 Series(str(_l("申领金额")), [float(r.claimed) for r in rows], claimed_links),
                 Series(str(_l("实际支出")), [float(r.spent) for r in rows], paid_links)])}
-
-
-def load_dashboards() -> None:
-    """Import the modules that register dashboards of other areas (called by create_app)."""
-    import app.mentor_hours.dashboard  # noqa: F401

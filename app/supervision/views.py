@@ -74,13 +74,11 @@ def enrollments() -> Response:
 @login_required
 def mentor_months() -> Response:
     """The list behind a month of the mentor-hours tab (or its year): the approved 带徒 month sheets."""
-    from app.mentor_hours.dashboard import approved_months
-
     scope = _scope()
     month = request.args.get("month", type=int)
     if month is not None and month not in range(1, 13):
         abort(404)
-    rows, total = approved_months(scope.year, month, scope.district)
+    rows, total = dashboards.DRILL_DOWNS["mentor_months"](scope.year, month, scope.district)
     return render("supervision/mentor_months.html", scope=scope, rows=rows, total=total, month=month)
 
 

@@ -305,3 +305,10 @@ class LogScore(db.Model):
         sa.CheckConstraint("score >= 0 AND score <= max_score AND max_score > 0", name="score_range"),
         sa.Index("ix_session_scores_person", "person_id", "log_id"),
     )
+
+
+def is_base_coach(base_id: int, person_id: int) -> bool:
+    """Whether the person is one of the base's coaches (the query ``can()`` needs for coaches' rights)."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(BaseMember).where(
+        BaseMember.base_id == base_id, BaseMember.person_id == person_id,
+        BaseMember.role == MemberRole.COACH)) > 0

@@ -22,11 +22,12 @@ from sqlalchemy.orm import selectinload
 from app.auth.permissions import (
     STAFF_ROLES,
     can,
-    is_base_manager,
+    deny,
     is_municipal_official,
     official_district,
     require,
 )
+from app.auth.training_bases import is_base_manager
 from app.core import audit
 from app.core.enums import District, Role
 from app.core.models import Occupation, Organisation, Person, User
@@ -834,9 +835,7 @@ def _day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
 def athlete_progress(actor: User, person: Person, start: date, end: date) -> AthleteProgress:
     """Hours per week and per module, attendance and scores over time, for one athlete (three queries)."""
     if not may_view_progress(actor, person):
-        from werkzeug.exceptions import Forbidden
-
-        raise Forbidden()
+        deny()
     lo, hi = _day_bounds(start, end)
     rows = db.session.execute(
         sa.select(TrainingSession.starts_at, SessionLog.actual_hours, AttendanceRecord.status,
@@ -945,9 +944,7 @@ def sessions_for_person(actor: User, person: Person, as_coach: bool, start: date
                         ) -> list[TrainingSession]:
     """A coach's or an athlete's sessions in a window, for their iCalendar feed."""
     if not may_view_progress(actor, person):
-        from werkzeug.exceptions import Forbidden
-
-        raise Forbidden()
+        deny()
     stmt = sa.select(TrainingSession).where(TrainingSession.starts_at >= start, TrainingSession.starts_at < end)
     if as_coach:
         stmt = stmt.where(TrainingSession.coach_id == person.id)

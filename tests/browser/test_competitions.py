@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from app.competitions.imports import HEADERS
 from app.competitions.models import (
     CompetitionLevel,
     Event,
@@ -20,6 +19,7 @@ from app.competitions.models import (
     Registration,
     RegistrationStatus,
 )
+from app.competitions.registration.imports import HEADERS
 from app.core.enums import District, OrgKind, Role, SkillLevel
 from app.core.models import Person
 from app.core.types import utcnow

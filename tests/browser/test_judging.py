@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from app.competitions.judging.imports import HEADERS
 from app.competitions.models import AwardRuleKind, CompetitionLevel, Contestant, Registration, RegistrationStatus
-from app.competitions.scheme_io import HEADERS
 from app.core.enums import Role
 from app.extensions import db
 from tests import competition_factories as cf

@@ -84,22 +84,22 @@ def test_choosing_a_key_with_scopes_offers_its_scopes_without_reloading(app, ctx
     expect(scope.locator("option")).to_have_text(["—"])
     set_window_marker(page)
 
-    page.locator("#policy-form").get_by_label("参数", exact=True).select_option(label="竞赛奖金（选手）")
+    page.locator("#policy-form").get_by_label("参数", exact=True).select_option(label="截止提醒提前天数")
     scope = page.locator("#policy-form").get_by_label("适用范围")
-    expect(scope.locator("option", has_text="世界技能大赛 · 金牌")).to_have_count(1)
-    expect(scope.locator("option")).to_have_count(12)
+    expect(scope.locator("option", has_text="第一次提醒")).to_have_count(1)
+    expect(scope.locator("option")).to_have_text(["第一次提醒", "第二次提醒", "第三次提醒"])
     htmx_settled(page)
-    expect(page.locator("#policy-form").get_by_label("参数", exact=True)).to_have_value("competition.prize_money")
+    expect(page.locator("#policy-form").get_by_label("参数", exact=True)).to_have_value("reminder.offset_days")
     assert window_marker_survived(page), "choosing a key reloaded the whole page"
 
-    page.locator("#policy-form").get_by_label("适用范围").select_option(label="国家级 · 银牌")
+    page.locator("#policy-form").get_by_label("适用范围").select_option(label="第二次提醒")
     page.locator("#policy-form").get_by_label("生效日期").fill("2025-01-01")
-    page.locator("#policy-form").get_by_label("数值").fill("30000")
+    page.locator("#policy-form").get_by_label("数值").fill("12")
     page.locator("#policy-form").get_by_role("button", name="保存").click()
-    page.wait_for_url("**/policies?key=competition.prize_money")
-    row = page.locator("#policy-rows tbody tr", has_text="竞赛奖金（选手）")
-    expect(row).to_contain_text("国家级 · 银牌")
-    expect(row).to_contain_text("30,000.00 元")
+    page.wait_for_url("**/policies?key=reminder.offset_days")
+    row = page.locator("#policy-rows tbody tr", has_text="截止提醒提前天数")
+    expect(row).to_contain_text("第二次提醒")
+    expect(row).to_contain_text("12.00 天")
 
 
 def test_district_official_may_only_set_values_for_their_own_district(app, ctx, page):

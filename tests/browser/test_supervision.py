@@ -5,7 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from app.competitions import awards, judging
+from app.competitions.awards import services as awards
+from app.competitions.judging import services as judging
 from app.core.enums import District
 from app.core.types import utcnow
 from tests import competition_factories as cf

@@ -93,6 +93,8 @@ def test_a_three_year_period_is_accepted_with_a_stated_reason(cast, login_as):
         cast, person, ends_on="2029-03-01", extension_reason="技师培养周期长", **{"modules-1-hours": "1700",
                                                                            "modules-0-hours": "480"}))
     assert response.status_code == 303
+    enrollment = db.session.scalar(sa.select(Enrollment).where(Enrollment.person_id == person.id))
+    assert enrollment.ends_on == date(2029, 3, 1) and enrollment.extension_reason == "技师培养周期长"
 
 
 def test_the_target_level_must_be_above_the_apprentices_level(cast):

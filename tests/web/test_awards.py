@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 from sqlalchemy.exc import IntegrityError
 
-from app.competitions import awards, judging
+from app.competitions.awards import services as awards
+from app.competitions.judging import services as judging
 from app.competitions.models import (
     AwardLine,
     AwardLineStatus,

@@ -6,7 +6,7 @@ import re
 
 import sqlalchemy as sa
 
-from app.competitions import judging, squads
+from app.competitions.judging import services as judging
 from app.competitions.models import (
     AwardRuleKind,
     Competition,
@@ -17,6 +17,7 @@ from app.competitions.models import (
     RegistrationStatus,
     Result,
 )
+from app.competitions.squads import services as squads
 from app.core.enums import District, OrgKind, Role
 from app.core.types import utcnow
 from app.extensions import db

@@ -8,7 +8,8 @@ from io import BytesIO
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from app.competitions import judging
+from app.competitions.judging import services as judging
+from app.competitions.judging.imports import HEADERS
 from app.competitions.models import (
     AwardRuleKind,
     Contestant,
@@ -19,7 +20,6 @@ from app.competitions.models import (
     Result,
     Score,
 )
-from app.competitions.scheme_io import HEADERS
 from app.core.enums import Role
 from app.core.models import AuditEntry
 from app.core.types import utcnow

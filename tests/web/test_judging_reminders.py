@@ -6,8 +6,10 @@ from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
-from app.competitions import awards, judging, squads
 from app.competitions import reminders as deadlines
+from app.competitions.awards import services as awards
+from app.competitions.judging import services as judging
+from app.competitions.squads import services as squads
 from app.core.types import utcnow
 from app.extensions import db
 from app.reminders.models import Reminder, ReminderStatus

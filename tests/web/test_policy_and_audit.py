@@ -48,7 +48,7 @@ def test_bad_policy_input_gets_422_by_the_field(app, ctx, login_as):
     assert response.status_code == 422 and "同一生效日期已有取值" in response.get_data(as_text=True)
     response = _add(web, value="-1", effective_from="2030-01-01")
     assert response.status_code == 422 and "数值不能为负" in response.get_data(as_text=True)
-    response = _add(web, key="competition.prize_money", qualifier="nonsense", effective_from="2030-01-01")
+    response = _add(web, key="reminder.offset_days", qualifier="nonsense", effective_from="2030-01-01")
     assert response.status_code == 422 and "请选择适用范围" in response.get_data(as_text=True)
     response = _add(web, value="abc", effective_from="2031-01-01")
     assert response.status_code == 422

@@ -6,8 +6,8 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from app.competitions import services
 from app.competitions.models import Registration, RegistrationStatus
+from app.competitions.registration import services
 from app.core.enums import District, OrgKind, Role
 from app.core.types import utcnow
 from app.extensions import db

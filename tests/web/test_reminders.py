@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
-from app.competitions import services as competition_services
+from app.competitions.events import services as competition_services
 from app.competitions.models import RegistrationStatus, Team
 from app.competitions.reminders import APPROVAL_DUE, REGISTRATION_CLOSES
 from app.core.enums import OrgKind, Role

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from app.competitions import awards, judging
+from app.competitions.awards import services as awards
+from app.competitions.judging import services as judging
 from app.core.enums import District
 from app.core.models import AuditEntry, RiskReview
 from app.core.types import utcnow

@@ -45,3 +45,28 @@ def test_foreign_keys_are_enforced_on_every_database(app, ctx):
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()
+
+
+def test_the_prize_money_keys_award_rules_superseded_are_retired_with_their_values(app, ctx):
+    from datetime import date
+    from decimal import Decimal
+
+    from flask_migrate import downgrade, upgrade
+
+    from app.core.policy import POLICY_KEYS
+
+    assert not {"competition.prize_money", "competition.prize_money_topup"} & set(POLICY_KEYS)
+    downgrade(revision="0016")
+    db.session.add_all([
+        PolicyValue(key="competition.prize_money", qualifier="world/gold", effective_from=date(2017, 10, 1),
+                    value=Decimal("300000")),
+        PolicyValue(key="competition.prize_money_topup", qualifier="world/gold", effective_from=date(2017, 10, 1),
+                    value=Decimal("500000")),
+        PolicyValue(key="reminder.send_hour", effective_from=date(2017, 10, 1), value=Decimal("9")),
+    ])
+    db.session.commit()
+    upgrade()
+    keys = set(db.session.scalars(sa.select(PolicyValue.key)))
+    assert keys == {"reminder.send_hour"}
+    db.session.execute(sa.delete(PolicyValue))
+    db.session.commit()

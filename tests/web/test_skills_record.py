@@ -8,7 +8,9 @@ from io import BytesIO
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from app.competitions import awards, judging, squads
+from app.competitions.awards import services as awards
+from app.competitions.judging import services as judging
+from app.competitions.squads import services as squads
 from app.core.enums import Role, SkillLevel
 from app.core.models import AuditEntry, Certificate
 from app.core.types import utcnow

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from app.competitions import judging, squads
+from app.competitions.judging import services as judging
 from app.competitions.models import (
     CompetitionLevel,
     Registration,
@@ -17,6 +17,7 @@ from app.competitions.models import (
     Squad,
     SquadMemberStatus,
 )
+from app.competitions.squads import services as squads
 from app.core.models import User
 from app.core.types import utcnow
 from app.errors import DomainError

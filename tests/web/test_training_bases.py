@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from io import BytesIO
 
 import sqlalchemy as sa
@@ -373,6 +374,8 @@ def test_the_correction_window_is_a_policy_value(app, ctx, login_as):
     db.session.commit()
     session = tf.session(s.camp, s.facility, s.coach, s.athletes, utcnow() - timedelta(days=8))
     assert login_as(s.coach_user).post(f"/training-bases/sessions/{session.id}", _log_form(s)).status_code == 303
+    log = db.session.scalar(sa.select(SessionLog).where(SessionLog.session_id == session.id))
+    assert log is not None and log.actual_hours == Decimal("2.50")
 
 
 def test_a_logged_session_cannot_be_moved(app, ctx, login_as):
@@ -384,6 +387,7 @@ def test_a_logged_session_cannot_be_moved(app, ctx, login_as):
     response = web.post(f"/training-bases/sessions/{session.id}/move",
                         {"starts_at": f"{day}T06:00:00", "ends_at": f"{day}T07:00:00"})
     assert response.status_code == 422
+    assert response.get_json() == {"ok": False, "error": "已记录训练日志的课程不能再调整时间"}
 
 
 # ---------------------------------------------------------------- progress, reports, exports
@@ -479,7 +483,7 @@ def test_a_coach_finds_their_own_calendar_feed_on_the_base_page(app, ctx, login_
 
 
 def test_demo_training_base_loads_twice_without_duplicates_and_the_athlete_sees_progress(app, ctx, web):
-    from app.competitions import demo as competitions_demo
+    from app.competitions.events import demo as competitions_demo
     from app.core import demo as core_demo
     from app.training_bases import demo
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from app.competitions import judging, squads
+from app.competitions.judging import services as judging
 from app.competitions.models import (
     AspectKind,
     AwardRuleKind,
@@ -20,6 +20,7 @@ from app.competitions.models import (
     RegistrationStatus,
     Squad,
 )
+from app.competitions.squads import services as squads
 from app.core.demo import DEMO_PASSWORD
 from app.core.enums import OrgKind, Role
 from app.core.models import Organisation, Person, User

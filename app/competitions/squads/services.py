@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from app.auth.permissions import require
-from app.competitions.judging import _approved_registration
+from app.competitions.judging.services import _approved_registration
 from app.competitions.models import (
     Contestant,
     ContestantMember,
@@ -28,7 +28,7 @@ from app.competitions.models import (
     SquadStage,
     StageScore,
 )
-from app.competitions.services import eligibility_messages
+from app.competitions.registration.services import eligibility_messages
 from app.core import audit
 from app.core.models import User
 from app.core.services import raise_not_found, unique_or_domain_error

@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, flash, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from werkzeug.exceptions import Forbidden
 
 from app.auth.permissions import can, require
-from app.competitions import bp, judging, scheme_io, services, squads
-from app.competitions.judging_forms import (
+from app.competitions import bp
+from app.competitions.events import services as event_services
+from app.competitions.judging import imports as scheme_io
+from app.competitions.judging import services as judging
+from app.competitions.judging.forms import (
     ExpertForm,
     JudgingSettingsForm,
     SchemeImportForm,
-    SquadForm,
-    StageForm,
     UnlockForm,
 )
-from app.competitions.models import AspectKind, AwardRuleKind, JudgingState, MedalKind, SquadStage
+from app.competitions.models import AspectKind, AwardRuleKind, JudgingState, MedalKind
 from app.core import clock
 from app.core.types import utcnow
-from app.core.views import attempt, form_status, submit
+from app.core.views import attempt, submit
 from app.errors import DomainError
 from app.extensions import db
 from app.htmx import redirect_after_post, render
@@ -37,7 +36,7 @@ def _tz() -> ZoneInfo:
 
 
 def _managed_event(event_id: int):
-    event = services.get_event(current_user, event_id)
+    event = event_services.get_event(current_user, event_id)
     require(current_user, "competition.manage", event)
     return event
 
@@ -118,10 +117,9 @@ def scheme_import(event_id: int) -> Response:
 @bp.get("/events/<int:event_id>/scheme.xlsx")
 @login_required
 def scheme_export(event_id: int) -> Response:
-    event = services.get_event(current_user, event_id)
-    if not (can(current_user, "competition.manage", event) or can(current_user, "judging.score")):
-        raise Forbidden()
-    return send_file(BytesIO(scheme_io.export_scheme(judging.scheme(event))), as_attachment=True,
+    event = event_services.get_event(current_user, event_id)
+    content = scheme_io.export_scheme(judging.scheme_for_download(current_user, event))
+    return send_file(BytesIO(content), as_attachment=True,
                      download_name=f"event-{event.id}-marking-scheme.xlsx", mimetype=XLSX)
 
 
@@ -188,7 +186,7 @@ def _score_context(event, aspect_position: int) -> dict[str, object]:
 @login_required
 def score_sheet(event_id: int) -> Response:
     """One aspect at a time, every contestant the expert may mark; each score saves as it is entered."""
-    event = services.get_event(current_user, event_id)
+    event = event_services.get_event(current_user, event_id)
     judging._require_expert(current_user, event)
     return render("competitions/score.html", block="sheet",
                   **_score_context(event, request.args.get("aspect", 1, type=int)))
@@ -197,7 +195,7 @@ def score_sheet(event_id: int) -> Response:
 @bp.post("/events/<int:event_id>/score")
 @login_required
 def score_save(event_id: int) -> Response:
-    event = services.get_event(current_user, event_id)
+    event = event_services.get_event(current_user, event_id)
     contestant_id = request.form.get("contestant_id", type=int) or 0
     aspect_id = request.form.get("aspect_id", type=int) or 0
     error, status = None, 200
@@ -245,9 +243,7 @@ def _results_context(event) -> dict[str, object]:
 @bp.get("/events/<int:event_id>/results")
 @login_required
 def results(event_id: int) -> Response:
-    event = services.get_event(current_user, event_id)
-    if not judging.can_see_results(current_user, event):
-        raise Forbidden()
+    event = judging.get_results_event(current_user, event_id)
     return render("competitions/results.html", block="results_list", **_results_context(event))
 
 
@@ -265,7 +261,7 @@ def results_lock(event_id: int) -> Response:
 @bp.post("/events/<int:event_id>/results/unlock")
 @login_required
 def results_unlock(event_id: int) -> Response:
-    event = services.get_event(current_user, event_id)
+    event = event_services.get_event(current_user, event_id)
     require(current_user, "results.unlock")
     form = UnlockForm(prefix="unlock")
     if submit(form, lambda: judging.unlock_results(current_user, event, form.reason.data, utcnow()) or True):
@@ -291,9 +287,7 @@ def contestant_time(event_id: int, contestant_id: int) -> Response:
 @bp.get("/events/<int:event_id>/results.xlsx")
 @login_required
 def results_export(event_id: int) -> Response:
-    event = services.get_event(current_user, event_id)
-    if event.judging_state is not JudgingState.LOCKED:
-        raise Forbidden()
+    event = judging.get_published_event(current_user, event_id)
     codes = [c.code for c in judging.scheme(event)]
     content = scheme_io.export_results(event.name, codes, judging.results(event),
                                        event.award_rule is AwardRuleKind.WORLDSKILLS)
@@ -305,9 +299,7 @@ def results_export(event_id: int) -> Response:
 @login_required
 def results_notice(event_id: int) -> Response:
     """The printable public notice (公示) of the medal list."""
-    event = services.get_event(current_user, event_id)
-    if event.judging_state is not JudgingState.LOCKED:
-        raise Forbidden()
+    event = judging.get_published_event(current_user, event_id)
     rows = [r for r in judging.results(event) if r.medal is not None]
     return render("competitions/results_notice.html", event=event, rows=rows,
                   show_scale=event.award_rule is AwardRuleKind.WORLDSKILLS,
@@ -330,120 +322,3 @@ def qualifiers(event_id: int) -> Response:
         status = 422
     return render("competitions/qualifiers.html", event=event, status=status,
                   candidates=judging.qualifier_candidates(current_user, event))
-
-
-# ---------------------------------------------------------------- squads and stage assessments
-
-def _squad_form(event) -> SquadForm:
-    form = SquadForm(prefix="squad")
-    form.target_event_id.choices = [("", _("（暂不指定）"))] + services.upper_event_choices(event.competition)
-    return form
-
-
-@bp.route("/events/<int:event_id>/squads/new", methods=["GET", "POST"])
-@login_required
-def squad_new(event_id: int) -> Response:
-    event = _managed_event(event_id)
-    form = _squad_form(event)
-    if request.method == "GET" and event.feeds_event_id:
-        form.target_event_id.data = event.feeds_event_id
-    top_n = request.args.get("top", 5, type=int)
-    chosen = [int(v) for v in request.form.getlist("result_id") if v.isdigit()]
-    if request.method == "GET":
-        chosen = judging_top(event, top_n)
-    squad = submit(form, lambda: squads.create_squad(
-        current_user, event, name=form.name.data, tier=form.tier.data or "", target_event_id=form.target_event_id.data,
-        final_size=form.final_size.data, result_ids=chosen))
-    if squad is not None:
-        flash(_("已组建集训队：%(name)s（%(n)d 人）", name=squad.name, n=len(squad.members)), "success")
-        return redirect_after_post("competitions.squad_detail", squad_id=squad.id)
-    return render("competitions/squad_new.html", event=event, form=form, results=judging.results(event),
-                  chosen=set(chosen), top_n=top_n, status=form_status())
-
-
-def judging_top(event, n: int) -> list[int]:
-    return squads.top_results(event, n)
-
-
-@bp.get("/squads/<int:squad_id>")
-@login_required
-def squad_detail(squad_id: int) -> Response:
-    squad = squads.get_squad(current_user, squad_id)
-    return _squad_page(squad)
-
-
-def _squad_page(squad, status: int = 200, stage_form: StageForm | None = None) -> Response:
-    scores = {stage.id: squads.stage_scores(stage) for stage in squad.stages}
-    return render("competitions/squad.html", squad=squad, status=status, scores=scores,
-                  stage_form=stage_form or StageForm(prefix="stage"),
-                  can_manage=can(current_user, "competition.manage", squad.source_event),
-                  open_stage=next((s for s in squad.stages if s.decided_at is None), None),
-                  active=squads.active_members(squad))
-
-
-@bp.post("/squads/<int:squad_id>/stages")
-@login_required
-def stage_add(squad_id: int) -> Response:
-    squad = squads.get_squad(current_user, squad_id)
-    form = StageForm(prefix="stage")
-    if submit(form, lambda: squads.add_stage(current_user, squad, name=form.name.data, held_on=form.held_on.data,
-                                             advance_count=form.advance_count.data)):
-        flash(_("已添加阶段考核"), "success")
-        return redirect_after_post("competitions.squad_detail", squad_id=squad.id)
-    return _squad_page(squad, 422, form)
-
-
-@bp.route("/stages/<int:stage_id>/record", methods=["GET", "POST"])
-@login_required
-def stage_record(stage_id: int) -> Response:
-    stage = db.session.get(SquadStage, stage_id)
-    if stage is None:
-        from app.core.services import raise_not_found
-
-        raise_not_found()
-    squad = squads.get_squad(current_user, stage.squad_id)
-    require(current_user, "competition.manage", squad.source_event)
-    members = squads.active_members(squad)
-    values = {m.id: request.form.get(f"score-{m.id}", "") for m in members}
-    error, status = None, 200
-    if request.method == "POST" and request.form.get("action") == "propose":
-        try:
-            scored = {m: Decimal(v) for m, v in values.items()}
-        except ArithmeticError:
-            error, status = _("请先为每位选手录入数字成绩"), 422
-        else:
-            keep = squads.proposed_continuers(scored, stage.advance_count)
-            continues = {m.id: m.id in keep for m in members}
-            reasons = {m.id: _("%(stage)s 未晋级", stage=stage.name) for m in members if m.id not in keep}
-            return render("competitions/stage_record.html", stage=stage, squad=squad, members=members,
-                          values=values, continues=continues, reasons=reasons, error=None)
-    continues = {m.id: request.form.get(f"continues-{m.id}") == "1" for m in members}
-    reasons = {m.id: request.form.get(f"reason-{m.id}", "") for m in members}
-    if request.method == "POST" and status == 200:
-        entries = [squads.StageEntry(m.id, values[m.id], continues[m.id], reasons[m.id]) for m in members]
-        try:
-            squads.record_stage(current_user, stage, entries, utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            error, status = exc.message, 422
-        else:
-            flash(_("%(stage)s 结果已记录", stage=stage.name), "success")
-            return redirect_after_post("competitions.squad_detail", squad_id=squad.id)
-    return render("competitions/stage_record.html", stage=stage, squad=squad, members=members, values=values,
-                  continues=continues, reasons=reasons, error=error, status=status)
-
-
-@bp.post("/squads/<int:squad_id>/finalise")
-@login_required
-def squad_finalise(squad_id: int) -> Response:
-    squad = squads.get_squad(current_user, squad_id)
-    done, outcome = attempt(lambda: squads.finalise(current_user, squad, utcnow()))
-    if not done:
-        return _squad_page(squad, 422)
-    if outcome.registered:
-        flash(_("已入选并报名上一级赛项：%(names)s", names="、".join(outcome.registered)), "success")
-    for name, problems in outcome.not_registered:
-        flash(_("%(name)s 未能报名：%(why)s", name=name, why="；".join(problems)), "warning")
-    if not outcome.registered and not outcome.not_registered:
-        flash(_("集训队选拔已结束"), "success")
-    return redirect_after_post("competitions.squad_detail", squad_id=squad.id)

@@ -11,8 +11,10 @@ from flask_login import current_user, login_required
 from openpyxl import Workbook
 
 from app.auth.permissions import can, require
-from app.competitions import awards, bp, services
-from app.competitions.award_forms import AwardRuleForm, EndRuleForm, HoldForm, NoticeForm
+from app.competitions import bp
+from app.competitions.awards import services as awards
+from app.competitions.awards.forms import AwardRuleForm, EndRuleForm, HoldForm, NoticeForm
+from app.competitions.events import services as event_services
 from app.competitions.models import (
     AwardBand,
     AwardLineStatus,
@@ -113,7 +115,7 @@ def _event_page(event, status: int = 200, notice_form: NoticeForm | None = None,
 
 
 def _award_event(event_id: int):
-    event = services.get_event(current_user, event_id)
+    event = event_services.get_event(current_user, event_id)
     require(current_user, "award.manage")
     return event
 
@@ -195,7 +197,7 @@ def award_notice(notice_id: int) -> Response:
     notice = db.session.get(AwardNotice, notice_id)
     if notice is None:
         raise_not_found()
-    services.get_event(current_user, notice.event_id)
+    event_services.get_event(current_user, notice.event_id)
     lines = [ln for ln in awards.lines_for(notice.event) if ln.notice_id == notice.id]
     return render("competitions/award_notice.html", notice=notice, lines=lines)
 

@@ -13,8 +13,8 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 
 from app.auth.permissions import can
-from app.competitions import services
 from app.competitions.models import Event, Registration
+from app.competitions.registration import services
 from app.core import audit, rules
 from app.core import services as core_services
 from app.core.enums import DocType

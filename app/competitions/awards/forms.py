@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from app.competitions.forms import REQUIRED, _int_or_none
+from app.competitions.events.forms import REQUIRED, _int_or_none
 from app.competitions.models import AwardBand, CompetitionClass, CompetitionLevel, PromotionMode
 from app.core.enums import SkillLevel
 

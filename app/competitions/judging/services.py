@@ -16,8 +16,14 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from app.auth.permissions import can, require
+from app.auth.competitions import (
+    require_results_published,
+    require_results_visible,
+    require_scheme_reader,
+)
+from app.auth.permissions import require
 from app.competitions import rules
+from app.competitions.events.services import get_event
 from app.competitions.models import (
     Aspect,
     AspectKind,
@@ -35,7 +41,7 @@ from app.competitions.models import (
     Score,
     Team,
 )
-from app.competitions.services import eligibility_messages
+from app.competitions.registration.services import eligibility_messages
 from app.core import audit
 from app.core.enums import Role
 from app.core.models import Person, User, UserRole
@@ -555,9 +561,24 @@ def set_time(actor: User, event: Event, contestant_id: int, minutes: str) -> Non
     db.session.commit()
 
 
-def can_see_results(actor: User, event: Event) -> bool:
-    """Locked results are public to every signed-in user; a preview only to the event's managers."""
-    return event.judging_state is JudgingState.LOCKED or can(actor, "competition.manage", event)
+def get_results_event(actor: User, event_id: int) -> Event:
+    """The event whose results (or, for its managers, their preview) the actor may read."""
+    event = get_event(actor, event_id)
+    require_results_visible(actor, event)
+    return event
+
+
+def get_published_event(actor: User, event_id: int) -> Event:
+    """The event whose locked results may be downloaded or printed as a notice."""
+    event = get_event(actor, event_id)
+    require_results_published(event)
+    return event
+
+
+def scheme_for_download(actor: User, event: Event) -> list[Criterion]:
+    """The marking scheme, for the event's managers and experts."""
+    require_scheme_reader(actor, event)
+    return scheme(event)
 
 
 # ---------------------------------------------------------------- qualification to the upper event
@@ -613,7 +634,7 @@ def confirm_qualifiers(actor: User, upper: Event, person_ids: list[int], now: da
 
 def _approved_registration(actor: User, event: Event, person: Person, unit_id: int, now: datetime,
                            reason: str) -> Registration:
-    from app.competitions.services import REGISTRATION_FIELDS
+    from app.competitions.registration.services import REGISTRATION_FIELDS
 
     registration = Registration(event_id=event.id, person_id=person.id, unit_id=unit_id,
                                 status=RegistrationStatus.APPROVED, reason=reason[:300], created_by_id=actor.id,

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from app.competitions import awards
+from app.competitions.awards import services as awards
 from app.competitions.models import (
     AwardBand,
     AwardLine,

@@ -1,10 +1,9 @@
-"""Forms of the competition area: shape and field validation only."""
+"""Forms of competitions and their events; REQUIRED and _int_or_none are shared by the sub-packages."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -56,17 +55,3 @@ class EventForm(FlaskForm):
     exclude_past_worldskills = BooleanField(_l("已参加过世赛者不得报名"))
     feeds_event_id = SelectField(_l("晋级到（上一级赛项）"), coerce=_int_or_none, validators=[Optional()])
     feeds_top_n = IntegerField(_l("晋级名额（前 N 名）"), validators=[Optional(), NumberRange(1, 1000)])
-
-
-class RegisterForm(FlaskForm):
-    person_id = SelectField(_l("选手"), coerce=_int_or_none, validators=[InputRequired(REQUIRED)])
-    team_name = StringField(_l("队名（团体赛项）"), validators=[Optional(), Length(max=100)])
-
-
-class DecisionForm(FlaskForm):
-    reason = StringField(_l("原因（退回或不通过时必填）"), validators=[Optional(), Length(max=300)])
-
-
-class RegistrationImportForm(FlaskForm):
-    file = FileField(_l("Excel 文件（.xlsx）"), validators=[
-        FileRequired(_l("请选择要上传的文件")), FileAllowed(["xlsx"], _l("只支持 .xlsx 文件"))])

@@ -13,8 +13,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
-from werkzeug.exceptions import Forbidden
 
+from app.auth.competitions import require_award_event
 from app.auth.permissions import is_municipal_official, require
 from app.competitions import rules
 from app.competitions.models import (
@@ -180,9 +180,7 @@ class Preview:
 
 def _require_event(actor: User, event: Event, action: str = "award.manage") -> None:
     """Officials award what their own bureau organised; municipal officials everything."""
-    require(actor, action)
-    if not is_municipal_official(actor) and event.competition.organiser_id != actor.organisation_id:
-        raise Forbidden()
+    require_award_event(actor, event, action)
 
 
 def _scope(actor: User) -> sa.ColumnElement[bool]:

@@ -12,7 +12,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 
-from app.competitions.judging import SchemeRow
+from app.competitions.judging.services import SchemeRow
 from app.competitions.models import AspectKind, Criterion, Result
 from app.errors import DomainError
 

@@ -1,4 +1,4 @@
-"""Use cases of the competition pyramid: competitions, events, registration and its review.
+"""Use cases of registration: entering people for an event and reviewing their entries.
 
 Each function checks permission at its boundary, owns its transaction and records audit rows.
 Functions that depend on the clock take ``now`` (an aware datetime).
@@ -7,53 +7,31 @@ Functions that depend on the clock take ``now`` (an aware datetime).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import NoReturn
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from app.auth.permissions import STAFF_ROLES, can, is_municipal_official, registration_scope, require
+from app.auth.competitions import registration_scope
+from app.auth.permissions import STAFF_ROLES, can, deny, require
 from app.competitions import rules
 from app.competitions.models import (
     ACTIVE_STATUSES,
-    AwardRuleKind,
     Competition,
-    CompetitionClass,
     CompetitionLevel,
     Event,
-    Locality,
     Registration,
     RegistrationStatus,
     Team,
 )
-from app.competitions.reminders import schedule_event_deadlines
 from app.core import audit
-from app.core.enums import District, SkillLevel
-from app.core.models import Occupation, Organisation, Person, User
+from app.core.models import Organisation, Person, User
 from app.core.pagination import KeysetPage, keyset_page
 from app.core.services import raise_not_found, unique_or_domain_error
 from app.errors import DomainError
 from app.extensions import db
 
-
-def raise_forbidden() -> NoReturn:
-    from werkzeug.exceptions import Forbidden
-
-    raise Forbidden()
-
-
-COMPETITION_FIELDS = ["name", "level", "klass", "organiser_id", "year", "host_district", "description"]
-EVENT_FIELDS = ["name", "occupation_code", "worldskills_no", "team_size", "venue", "starts_on", "ends_on",
-                "registration_opens_at", "registration_closes_at", "quota_per_unit", "born_on_or_after",
-                "min_level", "max_level", "locality", "exclude_past_worldskills", "feeds_event_id", "feeds_top_n"]
-#: The award rule a new event starts with (the organiser may change it on the judging page).
-DEFAULT_AWARD_RULE = {
-    CompetitionLevel.WORLD: AwardRuleKind.WORLDSKILLS, CompetitionLevel.NATIONAL: AwardRuleKind.NATIONAL,
-    CompetitionLevel.MUNICIPAL: AwardRuleKind.NATIONAL, CompetitionLevel.DISTRICT: AwardRuleKind.SHARE,
-    CompetitionLevel.GRASSROOTS: AwardRuleKind.SHARE,
-}
 REGISTRATION_FIELDS = ["event_id", "person_id", "unit_id", "team_id", "status", "reason"]
 
 
@@ -71,246 +49,6 @@ def problem_message(problem: rules.Problem) -> str:
         "date_clash": lambda: _("与已报名的赛项「%(event)s」比赛日期冲突", event=p["event"]),
     }
     return messages[problem.code]()
-
-
-# ---------------------------------------------------------------- competitions
-
-@dataclass
-class CompetitionData:
-    name: str
-    level: CompetitionLevel
-    klass: CompetitionClass
-    organiser_id: int
-    year: int
-    host_district: District | None
-    description: str = ""
-
-
-def _check_competition(actor: User, data: CompetitionData) -> None:
-    if not data.name.strip():
-        raise DomainError(_("请填写大赛名称"), "name")
-    organiser = db.session.get(Organisation, data.organiser_id)
-    if organiser is None:
-        raise DomainError(_("主办单位不存在"), "organiser_id")
-    if not is_municipal_official(actor) and organiser.id != actor.organisation_id:
-        raise DomainError(_("只能以本单位名义主办大赛"), "organiser_id")
-    if data.level in (CompetitionLevel.DISTRICT,) and data.host_district is None:
-        raise DomainError(_("区域性竞赛须选择承办区"), "host_district")
-    if data.klass is not CompetitionClass.NONE and data.level not in (CompetitionLevel.NATIONAL,
-                                                                     CompetitionLevel.MUNICIPAL):
-        raise DomainError(_("一类/二类只适用于国家级和市级竞赛"), "klass")
-
-
-def create_competition(actor: User, data: CompetitionData) -> Competition:
-    require(actor, "competition.manage")
-    _check_competition(actor, data)
-    competition = Competition(name=data.name.strip(), level=data.level, klass=data.klass,
-                              organiser_id=data.organiser_id, year=data.year, host_district=data.host_district,
-                              description=data.description.strip(), created_by_id=actor.id)
-    db.session.add(competition)
-    audit.record(actor, "create", competition, after=audit.snapshot(competition, COMPETITION_FIELDS),
-                 summary=competition.name)
-    db.session.commit()
-    return competition
-
-
-def update_competition(actor: User, competition: Competition, data: CompetitionData) -> Competition:
-    require(actor, "competition.manage", competition)
-    _check_competition(actor, data)
-    before = audit.snapshot(competition, COMPETITION_FIELDS)
-    competition.name, competition.level, competition.klass = data.name.strip(), data.level, data.klass
-    competition.organiser_id, competition.year = data.organiser_id, data.year
-    competition.host_district, competition.description = data.host_district, data.description.strip()
-    audit.record(actor, "update", competition, before=before,
-                 after=audit.snapshot(competition, COMPETITION_FIELDS), summary=competition.name)
-    db.session.commit()
-    return competition
-
-
-def get_competition(actor: User, competition_id: int) -> Competition:
-    competition = db.session.scalar(
-        sa.select(Competition).where(Competition.id == competition_id)
-        .options(selectinload(Competition.events).selectinload(Event.feeds))
-    )
-    if competition is None:
-        raise_not_found()
-    require(actor, "competition.view", competition)
-    return competition
-
-
-def list_competitions(actor: User, *, level: CompetitionLevel | None, year: int | None, q: str = "",
-                      page: int = 1, per_page: int = 50) -> tuple[list[tuple[Competition, int, int]], int]:
-    """Competitions with their event and active-entrant counts, newest year first."""
-    require(actor, "competition.view")
-    stmt = sa.select(Competition)
-    if level is not None:
-        stmt = stmt.where(Competition.level == level)
-    if year is not None:
-        stmt = stmt.where(Competition.year == year)
-    if q:
-        stmt = stmt.where(Competition.name.contains(q, autoescape=True))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
-    competitions = list(db.session.scalars(
-        stmt.order_by(Competition.year.desc(), Competition.level, Competition.id.desc())
-        .offset((page - 1) * per_page).limit(per_page)))
-    ids = [c.id for c in competitions]
-    events = dict(db.session.execute(
-        sa.select(Event.competition_id, sa.func.count()).where(Event.competition_id.in_(ids))
-        .group_by(Event.competition_id)).tuples().all()) if ids else {}
-    entrants = dict(db.session.execute(
-        sa.select(Event.competition_id, sa.func.count(Registration.id)).join(Registration.event)
-        .where(Event.competition_id.in_(ids), Registration.status.in_(ACTIVE_STATUSES))
-        .group_by(Event.competition_id)).tuples().all()) if ids else {}
-    return [(c, events.get(c.id, 0), entrants.get(c.id, 0)) for c in competitions], total
-
-
-@dataclass
-class PyramidLevel:
-    level: CompetitionLevel
-    competitions: int
-    events: int
-    entrants: int
-
-
-def pyramid(actor: User, year: int) -> list[PyramidLevel]:
-    """The five levels, top to bottom, with counts for one year (three grouped queries)."""
-    require(actor, "competition.view")
-    comps = dict(db.session.execute(
-        sa.select(Competition.level, sa.func.count()).where(Competition.year == year)
-        .group_by(Competition.level)).tuples().all())
-    events = dict(db.session.execute(
-        sa.select(Competition.level, sa.func.count(Event.id)).join(Event, Event.competition_id == Competition.id)
-        .where(Competition.year == year).group_by(Competition.level)).tuples().all())
-    entrants = dict(db.session.execute(
-        sa.select(Competition.level, sa.func.count(Registration.id))
-        .join(Event, Event.competition_id == Competition.id).join(Registration, Registration.event_id == Event.id)
-        .where(Competition.year == year, Registration.status.in_(ACTIVE_STATUSES))
-        .group_by(Competition.level)).tuples().all())
-    return [PyramidLevel(lv, comps.get(lv, 0), events.get(lv, 0), entrants.get(lv, 0)) for lv in CompetitionLevel]
-
-
-# ---------------------------------------------------------------- events
-
-@dataclass
-class EventData:
-    name: str
-    occupation_code: str
-    worldskills_no: str
-    team_size: int
-    venue: str
-    starts_on: date
-    ends_on: date
-    registration_opens_at: datetime
-    registration_closes_at: datetime
-    quota_per_unit: int
-    born_on_or_after: date | None
-    min_level: SkillLevel | None
-    max_level: SkillLevel | None
-    locality: Locality
-    exclude_past_worldskills: bool
-    feeds_event_id: int | None
-    feeds_top_n: int | None
-
-
-def _check_event(competition: Competition, data: EventData, event_id: int | None = None) -> None:
-    if not data.name.strip():
-        raise DomainError(_("请填写赛项名称"), "name")
-    if db.session.get(Occupation, data.occupation_code) is None:
-        raise DomainError(_("职业编码不存在"), "occupation_code")
-    if data.ends_on < data.starts_on:
-        raise DomainError(_("结束日期不能早于开始日期"), "ends_on")
-    if data.registration_closes_at <= data.registration_opens_at:
-        raise DomainError(_("报名截止时间须晚于报名开始时间"), "registration_closes_at")
-    if data.registration_closes_at.date() > data.starts_on:
-        raise DomainError(_("报名须在比赛开始前截止"), "registration_closes_at")
-    if not 1 <= data.team_size <= 10:
-        raise DomainError(_("每队人数应为1–10"), "team_size")
-    if data.quota_per_unit < 1:
-        raise DomainError(_("名额至少为1"), "quota_per_unit")
-    if data.min_level and data.max_level and data.min_level.rank > data.max_level.rank:
-        raise DomainError(_("最低等级不能高于最高等级"), "max_level")
-    if data.locality is Locality.HOST_DISTRICT and competition.host_district is None:
-        raise DomainError(_("该大赛没有承办区，不能限定承办区单位"), "locality")
-    if data.feeds_event_id is not None:
-        upper = db.session.get(Event, data.feeds_event_id)
-        if upper is None or upper.id == event_id:
-            raise DomainError(_("晋级赛项不存在"), "feeds_event_id")
-        if upper.competition.level.rank >= competition.level.rank:
-            raise DomainError(_("只能晋级到更高一级的赛项"), "feeds_event_id")
-        if not data.feeds_top_n or data.feeds_top_n < 1:
-            raise DomainError(_("请填写晋级名额（前 N 名）"), "feeds_top_n")
-    else:
-        data.feeds_top_n = None
-
-
-def _check_places_still_fit(event: Event, data: EventData) -> None:
-    """An edit may not shrink the quota or the team size below what units already hold."""
-    active = sa.and_(Registration.event_id == event.id, Registration.status.in_(ACTIVE_STATUSES))
-    place = sa.distinct(Registration.team_id) if event.is_team else Registration.id
-    per_unit = sa.select(sa.func.count(place).label("n")).where(active).group_by(Registration.unit_id).subquery()
-    most = db.session.scalar(sa.select(sa.func.max(per_unit.c.n))) or 0
-    if data.quota_per_unit < most:
-        raise DomainError(_("已有单位占用 %(n)d 个名额，名额不能少于此数", n=most), "quota_per_unit")
-    per_team = (sa.select(sa.func.count().label("n")).where(active, Registration.team_id.is_not(None))
-                .group_by(Registration.team_id).subquery())
-    biggest = db.session.scalar(sa.select(sa.func.max(per_team.c.n))) or 0
-    if data.team_size < biggest:
-        raise DomainError(_("已有队伍报名 %(n)d 人，每队人数不能少于此数", n=biggest), "team_size")
-
-
-def _apply_event(event: Event, data: EventData) -> None:
-    for name in EVENT_FIELDS:
-        setattr(event, name, getattr(data, name))
-    event.name, event.venue = data.name.strip(), data.venue.strip()
-
-
-def create_event(actor: User, competition: Competition, data: EventData) -> Event:
-    require(actor, "competition.manage", competition)
-    _check_event(competition, data)
-    event = Event(competition=competition, award_rule=DEFAULT_AWARD_RULE[competition.level])
-    _apply_event(event, data)
-    db.session.add(event)
-    audit.record(actor, "create", event, after=audit.snapshot(event, EVENT_FIELDS), summary=event.name)
-    schedule_event_deadlines(event)
-    db.session.commit()
-    return event
-
-
-def update_event(actor: User, event: Event, data: EventData) -> Event:
-    require(actor, "competition.manage", event)
-    _check_event(event.competition, data, event.id)
-    _check_places_still_fit(event, data)
-    before = audit.snapshot(event, EVENT_FIELDS)
-    _apply_event(event, data)
-    audit.record(actor, "update", event, before=before, after=audit.snapshot(event, EVENT_FIELDS),
-                 summary=event.name)
-    schedule_event_deadlines(event)
-    db.session.commit()
-    return event
-
-
-def get_event(actor: User, event_id: int) -> Event:
-    event = db.session.scalar(
-        sa.select(Event).where(Event.id == event_id)
-        .options(selectinload(Event.qualifiers).joinedload(Event.competition),
-                 selectinload(Event.feeds).joinedload(Event.competition))
-    )
-    if event is None:
-        raise_not_found()
-    require(actor, "competition.view", event)
-    return event
-
-
-def upper_event_choices(competition: Competition) -> list[tuple[int, str]]:
-    """Events of higher levels that an event of this competition may feed."""
-    higher = [lv for lv in CompetitionLevel if lv.rank < competition.level.rank]
-    if not higher:
-        return []
-    rows = db.session.execute(
-        sa.select(Event.id, Event.name, Competition.name, Competition.year)
-        .join(Event.competition).where(Competition.level.in_(higher))
-        .order_by(Competition.year.desc(), Competition.name, Event.name).limit(500))
-    return [(row[0], f"{row[3]} {row[2]} · {row[1]}") for row in rows]
 
 
 # ---------------------------------------------------------------- registration
@@ -551,7 +289,7 @@ def decide(actor: User, event: Event, registration_ids: list[int], decision: str
 def withdraw(actor: User, registration: Registration, now: datetime) -> None:
     """The registering unit withdraws its entrant; the place returns to its quota."""
     if not (can(actor, "registration.submit", registration) or can(actor, "registration.review", registration)):
-        raise_forbidden()
+        deny()
     if not registration.status.holds_a_place:
         raise DomainError(_("该报名已不在有效状态"))
     before = audit.snapshot(registration, REGISTRATION_FIELDS)
@@ -568,7 +306,7 @@ def get_registration(actor: User, registration_id: int) -> Registration:
         raise_not_found()
     if not (can(actor, "registration.review", registration) or can(actor, "registration.submit", registration)
             or (actor.person_id is not None and registration.person_id == actor.person_id)):
-        raise_forbidden()
+        deny()
     return registration
 
 

@@ -1,0 +1,1 @@
+"""技能竞赛 · registration."""
