@@ -241,10 +241,9 @@ def test_a_send_that_crashed_before_its_commit_is_resent_after_the_lease_with_th
     due_reminder("1", [staff(email="u@example.com")], send_at=NOW, due_at=NOW + timedelta(days=2))
     services.expand_due(NOW)
     # A scheduler claims the e-mail, sends it, and dies before recording that it did.
-    record_outcomes = services._record_outcomes
-    monkeypatch.setattr(services, "_record_outcomes", lambda *args: None)
-    services.send_due(NOW)
-    monkeypatch.setattr(services, "_record_outcomes", record_outcomes)
+    with monkeypatch.context() as patched:
+        patched.setattr(services._Recording, "record", lambda *args: None)
+        services.send_due(NOW)
     delivery = db.session.scalar(sa.select(Delivery).where(Delivery.channel == Channel.EMAIL))
     db.session.refresh(delivery)
     assert delivery.status is DeliveryStatus.SENDING
@@ -507,7 +506,6 @@ def test_on_a_fake_clock_a_deadline_at_00_30_after_a_month_end_reminds_at_9_the_
 def test_one_batch_over_several_connections_records_each_outcome_once(ctx, smtp, app, monkeypatch):
     """Twelve e-mails over three SMTP connections: the refused one fails, the others are sent, each once."""
     monkeypatch.setitem(app.config, "REMINDER_SMTP_CONNECTIONS", 3)
-    monkeypatch.setitem(app.config, "REMINDER_COMMIT_EVERY", 4)
     smtp.refuse["bad@example.com"] = "550 5.1.1 no such user"
     users = [staff(email=f"u{n}@example.com") for n in range(11)] + [staff(email="bad@example.com")]
     due_reminder("many", users, send_at=NOW, due_at=NOW + timedelta(days=2))
