@@ -57,7 +57,15 @@ from app.core.types import utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.reminders import mail, rules
-from app.reminders.models import Channel, Delivery, DeliveryStatus, Reminder, ReminderPreference, ReminderStatus
+from app.reminders.models import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    Reminder,
+    ReminderPreference,
+    ReminderStatus,
+    SchedulerHeartbeat,
+)
 from app.reminders.registry import KINDS, Subject, get_kind
 
 log = logging.getLogger(__name__)
@@ -612,6 +620,99 @@ def build_message(delivery: Delivery) -> bytes:
 def _kind_label(key: str) -> str:
     kind = KINDS.get(key)
     return str(kind.label) if kind else key
+
+
+# ---------------------------------------------------------------- heartbeat and lag (monitoring)
+
+TICK_JOB = "reminders"
+
+
+def beat(now: datetime, host: str, pid: int, job: str = TICK_JOB) -> None:
+    """Record the acting scheduler's sign of life: one row per job, on a connection of its own (committed at
+    once, whatever the tick's session holds)."""
+    table = SchedulerHeartbeat.__table__
+    values = {"beat_at": now, "host": host[:200], "pid": pid}
+    with db.engine.connect() as connection:
+        done = connection.execute(sa.update(table).where(table.c.job == job).values(**values)).rowcount
+        if not done:
+            try:
+                connection.execute(sa.insert(table).values(job=job, **values))
+            except sa.exc.IntegrityError:  # another scheduler wrote the first beat at the same moment
+                connection.rollback()
+                return
+        connection.commit()
+
+
+@dataclass(frozen=True)
+class SchedulerHealth:
+    beat_at: datetime | None
+    host: str
+    pid: int
+    #: The oldest reminder that is due and not yet expanded, and the oldest e-mail due and not yet sent
+    #: (pending, or sending with a lapsed lease): when each fell due.
+    oldest_due_reminder: datetime | None
+    oldest_due_email: datetime | None
+    now: datetime
+    max_silence: float
+    max_lag: float
+
+    @property
+    def heartbeat_age(self) -> float | None:
+        return None if self.beat_at is None else max((self.now - self.beat_at).total_seconds(), 0.0)
+
+    @property
+    def oldest_due(self) -> datetime | None:
+        times = [t for t in (self.oldest_due_reminder, self.oldest_due_email) if t is not None]
+        return min(times) if times else None
+
+    @property
+    def lag(self) -> float:
+        """Seconds the oldest due-but-unsent reminder or e-mail has waited (0: nothing waits)."""
+        oldest = self.oldest_due
+        return 0.0 if oldest is None else max((self.now - oldest).total_seconds(), 0.0)
+
+    @property
+    def silent(self) -> bool:
+        return self.heartbeat_age is None or self.heartbeat_age > self.max_silence
+
+    @property
+    def behind(self) -> bool:
+        return self.lag > self.max_lag
+
+    @property
+    def ok(self) -> bool:
+        return not self.silent and not self.behind
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "status": "ok" if self.ok else ("down" if self.silent else "behind"),
+            "heartbeat_at": self.beat_at.isoformat() if self.beat_at else None,
+            "heartbeat_age_seconds": None if self.heartbeat_age is None else round(self.heartbeat_age, 1),
+            "heartbeat_host": self.host, "heartbeat_pid": self.pid,
+            "oldest_due_age_seconds": round(self.lag, 1),
+            "oldest_due_at": self.oldest_due.isoformat() if self.oldest_due else None,
+            "max_heartbeat_age_seconds": self.max_silence, "max_oldest_due_age_seconds": self.max_lag,
+        }
+
+
+def scheduler_health(now: datetime) -> SchedulerHealth:
+    """The scheduler's last heartbeat and how long the oldest due-but-unsent reminder has waited: two index
+    range reads (the partial indexes of the due reminders and of the e-mail queue) and a primary-key read.
+
+    Limits: silent after 3 intervals and a minute without a beat; behind when something due has waited more
+    than REMINDER_MAX_LAG_SECONDS (default: 5 intervals, at least 5 minutes)."""
+    config = current_app.config
+    interval = float(config["REMINDER_INTERVAL_SECONDS"])
+    heart = db.session.get(SchedulerHeartbeat, TICK_JOB)
+    reminder = db.session.scalar(sa.select(sa.func.min(Reminder.send_at)).where(
+        Reminder.status == ReminderStatus.SCHEDULED, Reminder.send_at <= now))
+    email = db.session.scalar(sa.select(sa.func.min(Delivery.next_attempt_at)).where(
+        Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING)), Delivery.next_attempt_at <= now))
+    return SchedulerHealth(
+        beat_at=heart.beat_at if heart else None, host=heart.host if heart else "", pid=heart.pid if heart else 0,
+        oldest_due_reminder=reminder, oldest_due_email=email, now=now,
+        max_silence=float(config.get("REMINDER_MAX_SILENCE_SECONDS", 3 * interval + 60)),
+        max_lag=float(config.get("REMINDER_MAX_LAG_SECONDS", max(300.0, 5 * interval))))
 
 
 # ---------------------------------------------------------------- inbox
