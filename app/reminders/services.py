@@ -807,13 +807,19 @@ def outbox_counts(actor: User) -> dict[str, int]:
     deliveries = dict(db.session.execute(
         sa.select(Delivery.status, sa.func.count()).where(Delivery.channel == Channel.EMAIL)
         .group_by(Delivery.status)).tuples().all())
+    retrying = db.session.scalar(sa.select(sa.func.count()).select_from(Delivery).where(_retrying())) or 0
     return {
         "scheduled": reminders.get(ReminderStatus.SCHEDULED, 0),
         "pending": deliveries.get(DeliveryStatus.PENDING, 0) + deliveries.get(DeliveryStatus.SENDING, 0),
         "sent": deliveries.get(DeliveryStatus.SENT, 0),
-        "failed": deliveries.get(DeliveryStatus.FAILED, 0),
+        "failed": deliveries.get(DeliveryStatus.FAILED, 0) + retrying,
         "skipped": reminders.get(ReminderStatus.SKIPPED, 0),
     }
+
+
+def _retrying() -> sa.ColumnElement[bool]:
+    """E-mails whose last try failed and that wait for their next one (the error is kept until it is sent)."""
+    return sa.and_(Delivery.channel == Channel.EMAIL, Delivery.status == DeliveryStatus.PENDING, Delivery.error != "")
 
 
 def outbox_reminders(actor: User, status: ReminderStatus, after: str | None,
@@ -827,6 +833,16 @@ def outbox_deliveries(actor: User, statuses: tuple[DeliveryStatus, ...], after: 
                       per_page: int) -> KeysetPage[Delivery]:
     require(actor, "reminder.outbox")
     stmt = (sa.select(Delivery).where(Delivery.channel == Channel.EMAIL, Delivery.status.in_(statuses))
+            .options(sa.orm.joinedload(Delivery.user)))
+    return keyset_page(stmt, [(Delivery.id, True)], after, per_page)
+
+
+def outbox_failures(actor: User, after: str | None, per_page: int) -> KeysetPage[Delivery]:
+    """Every failed delivery: those given up (retried by hand) and those waiting for their next try, each with
+    its reason (the last error) and its retry time."""
+    require(actor, "reminder.outbox")
+    stmt = (sa.select(Delivery).where(sa.or_(sa.and_(Delivery.channel == Channel.EMAIL,
+                                                     Delivery.status == DeliveryStatus.FAILED), _retrying()))
             .options(sa.orm.joinedload(Delivery.user)))
     return keyset_page(stmt, [(Delivery.id, True)], after, per_page)
 
