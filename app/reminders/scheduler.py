@@ -274,7 +274,8 @@ def run() -> None:
     app: Any = current_app._get_current_object()  # type: ignore[attr-defined]
     leadership = Leadership(db.engine)
     prepare_database(db.engine)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per tick
+    # Not a line per tick, nor per tick skipped while a long one (a catch-up) still runs.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
     stop, running = threading.Event(), Running()
     scheduler = build_scheduler(app, leadership, stop, running)
 
