@@ -177,7 +177,8 @@ def test_schedulers_killed_and_stopped_mid_batch_send_at_most_one_duplicate_per_
     owed = _attribute(first_arrivals, twice, stops)
     print(f"\nduplicates={duplicates} kills={len(kills)} connections={CONNECTIONS}")
     print(f"reliability: database={dialect} processes={PROCESSES} reminders={REMINDERS} seconds={elapsed:.1f} "
-          f"(stops over after {stopping_took:.1f}) kills of the acting one={sum(s.acting for s in kills)} SIGTERMs={len(terms)} (of the acting one: "
+          f"(stops over after {stopping_took:.1f}) kills of the acting one={sum(s.acting for s in kills)} "
+          f"SIGTERMs={len(terms)} (of the acting one: "
           f"{sum(s.acting for s in terms)}; exits after {', '.join(f'{s.exit_seconds:.1f}' for s in terms)} s)")
     print("reliability: duplicates per stop: " + ", ".join(
         f"{stop.signal.name}{'*' if stop.acting else ''}={owed.get(i, 0)}" for i, stop in enumerate(stops))
