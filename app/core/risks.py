@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -212,20 +213,30 @@ _background_lock = threading.Lock()
 def fresh_within(seconds: float, now: datetime | None = None) -> bool:
     """Refresh the stale kinds on a thread of this process and wait for it at most ``seconds``: the desk
     never holds a page longer for a refresh; one that takes longer goes on behind the page (which shows the
-    stored prompts and when they were found). One background refresh per process at a time. Returns whether
-    the stored prompts are fresh now."""
+    stored prompts and when they were found). One background refresh per process at a time; one that began
+    before this call may have missed the caller's own writes, so another follows it. Returns whether the
+    stored prompts are fresh now."""
     global _background
     if not stale_kinds(now):
         return True
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    with _background_lock:
-        if _background is None or not _background.is_alive():
-            _background = threading.Thread(target=_refresh_stale, args=(app, now), daemon=True,
-                                           name="risk-refresh-background")
-            _background.start()
-        thread = _background
-    thread.join(timeout=seconds)
-    return not thread.is_alive()
+    asked = time.monotonic()
+    deadline = asked + seconds
+    while True:
+        with _background_lock:
+            if _background is None or not _background.is_alive():
+                _background = threading.Thread(target=_refresh_stale, args=(app, now), daemon=True,
+                                               name="risk-refresh-background")
+                _background.started_at = time.monotonic()  # type: ignore[attr-defined]
+                _background.start()
+            thread = _background
+        thread.join(timeout=max(deadline - time.monotonic(), 0))
+        if thread.is_alive():
+            return False
+        if thread.started_at >= asked:  # type: ignore[attr-defined]
+            return True
+        if time.monotonic() >= deadline:
+            return False
 
 
 def _refresh_stale(app: object, now: datetime | None) -> None:

@@ -453,8 +453,18 @@ class _Recording:
             result.retried += 1
         if error is not None:
             result.errors.append(error)
-        connection.execute(sa.update(table).where(table.c.id == claim.id, table.c.attempts == claim.attempts,
-                                                  table.c.status == DeliveryStatus.SENDING).values(**values))
+        statement = sa.update(table).where(table.c.id == claim.id, table.c.attempts == claim.attempts,
+                                           table.c.status == DeliveryStatus.SENDING).values(**values)
+        for attempt in range(5):
+            try:
+                connection.execute(statement)
+                return
+            except sa.exc.OperationalError:
+                # SQLite: another writer kept the lock past busy_timeout (several schedulers' senders at once on
+                # a loaded machine). Try again: giving up would leave a sent e-mail to be sent a second time.
+                if connection.dialect.name != "sqlite" or attempt == 4:
+                    raise
+                time.sleep(0.1 * (attempt + 1))
 
     def close(self) -> None:
         if self.connection is None:
