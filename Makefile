@@ -110,9 +110,11 @@ bench: install  ## `make bench SCALE=1000000 DATABASE_URL=...`
 	$(BIN)/python -m bench --scale $(SCALE)
 	$(BIN)/python -m bench.reminders --pending $(SCALE)
 
-test-reliability: install  ## 3 scheduler processes, 2,000 reminders, 10 SIGKILLs; prints the figures (SQLite, then PostgreSQL)
-	RELIABILITY_REMINDERS=2000 $(BIN)/python -m pytest -q -s tests/reliability
-	RELIABILITY_REMINDERS=2000 DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q -s tests/reliability
+RELIABILITY_LONG := RELIABILITY_REMINDERS=2000 RELIABILITY_KILLS=6 RELIABILITY_TERMS=3
+
+test-reliability: install  ## 3 scheduler processes, 2,000 reminders, 6 kill -9 and 3 SIGTERM; prints duplicates=<n> kills=<k> connections=<c> (SQLite, then PostgreSQL)
+	$(RELIABILITY_LONG) $(BIN)/python -m pytest -q -s tests/reliability
+	$(RELIABILITY_LONG) DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q -s tests/reliability
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance/*.sqlite3

@@ -80,7 +80,6 @@ class Config:
     #: SMTP connections a tick sends on at once (threads; each connection carries many messages).
     REMINDER_SMTP_CONNECTIONS = int(os.environ.get("REMINDER_SMTP_CONNECTIONS", "8"))
     #: At most this many sent e-mails are recorded in one commit (the at-least-once window, see README).
-    REMINDER_COMMIT_EVERY = int(os.environ.get("REMINDER_COMMIT_EVERY", "50"))
     #: How often an open page asks for the unread count shown in the header.
     REMINDER_BADGE_POLL_SECONDS = int(os.environ.get("REMINDER_BADGE_POLL_SECONDS", "60"))
 

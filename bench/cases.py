@@ -52,6 +52,8 @@ class PageCase:
 class TimedCase:
     name: str
     make: Callable[[BenchContext], Callable[[], object]]
+    #: At most this many timed runs (and one warm-up), whatever --requests says: for the heavy jobs.
+    at_most: int | None = None
 
 
 REGISTRY: list[PageCase | TimedCase] = []
@@ -65,11 +67,11 @@ def page(name: str, *, expect: str | None = PERSON_ROW, sql_twin: bool = True
     return register
 
 
-def timed(name: str) -> Callable[[Callable[[BenchContext], Callable[[], object]]],
-                                 Callable[[BenchContext], Callable[[], object]]]:
+def timed(name: str, *, at_most: int | None = None) -> Callable[[Callable[[BenchContext], Callable[[], object]]],
+                                                              Callable[[BenchContext], Callable[[], object]]]:
     def register(make: Callable[[BenchContext], Callable[[], object]]
                  ) -> Callable[[BenchContext], Callable[[], object]]:
-        REGISTRY.append(TimedCase(name, make))
+        REGISTRY.append(TimedCase(name, make, at_most))
         return make
     return register
 

@@ -43,6 +43,8 @@ def run(app: Flask, requests: int, warmup: int, only: list[str]) -> None:
 
 def measure_case(ctx: BenchContext, case: PageCase | TimedCase, requests: int, warmup: int) -> Iterator[Result]:
     if isinstance(case, TimedCase):
+        if case.at_most is not None:
+            requests, warmup = min(requests, case.at_most), min(warmup, 1)
         yield measure(case.name, case.make(ctx), requests, warmup)
         return
     url = case.url(ctx)

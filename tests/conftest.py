@@ -73,6 +73,8 @@ def make_app(**overrides: object) -> Flask:
         "SERVER_NAME": None,
         # The risk desk finds its prompts again on every view (tests that need stored ones raise it).
         "RISK_PROMPTS_MAX_AGE_SECONDS": 0,
+        # … and waits for it however long it takes (a loaded CI machine); production waits at most 1 s.
+        "RISK_PROMPTS_WAIT_SECONDS": 60,
         **TEST_KEYS,
         **overrides,
     }

@@ -7,6 +7,7 @@ import email.policy
 import logging
 import socket
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -64,6 +65,8 @@ class Sink:
     messages: list[email.message.EmailMessage] = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: When each message arrived (time.monotonic(), before the server's 250 reply), in order.
+    arrived_at: list[float] = field(default_factory=list)
 
     async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802 (aiosmtpd's hook name)
         for address in envelope.rcpt_tos:
@@ -72,7 +75,16 @@ class Sink:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
             self.messages.append(message)
+            self.arrived_at.append(time.monotonic())
         return "250 OK"
+
+    def first_arrivals(self) -> dict[str, float]:
+        """Message-ID -> when its first copy arrived."""
+        with self.lock:
+            first: dict[str, float] = {}
+            for message, at in zip(self.messages, self.arrived_at, strict=True):
+                first.setdefault(str(message["Message-ID"]), at)
+            return first
 
     def message_ids(self) -> Counter[str]:
         with self.lock:

@@ -6,13 +6,16 @@ A rule is ``fn(district) -> list[RiskPrompt]`` registered with ``@risks.rule(kin
 
 The desk does not run the rules on each view: ``refresh`` runs every rule for the whole city and brings the
 ``risk_prompts`` table to exactly what it found (one transaction per kind, bulk statements); ``ensure_fresh``
-refreshes only when the last refresh is older than ``RISK_PROMPTS_MAX_AGE_SECONDS``. The scheduler process
-refreshes on an interval (app/reminders/scheduler.py), and ``flask risks refresh`` does it by hand.
+refreshes only when the last refresh is older than ``RISK_PROMPTS_MAX_AGE_SECONDS``, and ``fresh_within`` does
+it for a page without holding the page more than RISK_PROMPTS_WAIT_SECONDS. The scheduler process refreshes
+on an interval in a child process (app/reminders/scheduler.py), and ``flask risks refresh`` does it by hand.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -200,6 +203,52 @@ def ensure_fresh(now: datetime | None = None, commit: bool = True) -> None:
     stale = stale_kinds(now)
     if stale:
         refresh(stale, now, commit)
+
+
+#: The one refresh a web process runs in the background at a time (see fresh_within).
+_background: threading.Thread | None = None
+_background_lock = threading.Lock()
+
+
+def fresh_within(seconds: float, now: datetime | None = None) -> bool:
+    """Refresh the stale kinds on a thread of this process and wait for it at most ``seconds``: the desk
+    never holds a page longer for a refresh; one that takes longer goes on behind the page (which shows the
+    stored prompts and when they were found). One background refresh per process at a time; one that began
+    before this call may have missed the caller's own writes, so another follows it. Returns whether the
+    stored prompts are fresh now."""
+    global _background
+    if not stale_kinds(now):
+        return True
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    asked = time.monotonic()
+    deadline = asked + seconds
+    while True:
+        with _background_lock:
+            if _background is None or not _background.is_alive():
+                _background = threading.Thread(target=_refresh_stale, args=(app, now), daemon=True,
+                                               name="risk-refresh-background")
+                _background.started_at = time.monotonic()  # type: ignore[attr-defined]
+                _background.start()
+            thread = _background
+        thread.join(timeout=max(deadline - time.monotonic(), 0))
+        if thread.is_alive():
+            return False
+        if thread.started_at >= asked:  # type: ignore[attr-defined]
+            return True
+        if time.monotonic() >= deadline:
+            return False
+
+
+def _refresh_stale(app: object, now: datetime | None) -> None:
+    from app.extensions import db
+
+    with app.app_context():  # type: ignore[attr-defined]
+        try:
+            ensure_fresh(now)
+        except Exception:
+            log.exception("risk prompts: background refresh failed")
+        finally:
+            db.session.remove()
 
 
 risks_cli = AppGroup("risks", help="Risk prompts (风险发现提示) of the supervision desk.")

@@ -138,3 +138,17 @@ class ReminderPreference(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(60), primary_key=True)
     email: Mapped[bool] = mapped_column(default=True)
+
+
+class SchedulerHeartbeat(db.Model):
+    """The acting scheduler's last sign of life (one row per job, written at the start of each of its rounds):
+    /healthz/scheduler and the outbox report its age, so monitoring sees a scheduler that is down or stuck."""
+
+    __tablename__ = "scheduler_heartbeats"
+
+    #: "reminders" (the tick).
+    job: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Which process: host name and process id.
+    host: Mapped[str] = mapped_column(sa.String(200), default="")
+    pid: Mapped[int] = mapped_column(default=0)

@@ -9,6 +9,15 @@ the others wait for it to be released (the lock goes with its holder, so a kille
 within one interval).
 Whoever acts, claims use FOR UPDATE SKIP LOCKED and the deliveries' unique key, so even two acting
 schedulers would not send twice.
+
+Heavy jobs apart: the tick runs on a thread of its own (APScheduler's "default" executor), and the risk-prompt
+refresh (~11 s of rules at a million rows) in a **child process** started from a second executor, so it never
+holds the tick up — neither by the GIL (a CPU-bound thread would slow every sender's socket wake-up) nor by a
+shared connection.
+
+SIGTERM (systemd stop, a deploy) and Ctrl-C: the tick's senders finish the message in hand, record it and
+stop; the e-mails claimed but not tried are given back; the refresh child is terminated (its transaction rolls
+back); the process exits within STOP_GRACE_SECONDS — nothing is sent twice.
 """
 
 from __future__ import annotations
@@ -16,12 +25,20 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
+import multiprocessing
+import os
+import pickle
 import signal
+import socket
+import sys
+import threading
+import time
 from datetime import UTC
 from typing import IO, Any
 
 import click
 import sqlalchemy as sa
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
 from flask.cli import AppGroup
@@ -33,6 +50,8 @@ log = logging.getLogger(__name__)
 
 #: The advisory lock key: any fixed 64-bit number ("jntremnd" in ASCII).
 ADVISORY_LOCK_KEY = 0x6A6E7472656D6E64 & 0x7FFFFFFFFFFFFFFF
+#: After SIGTERM the process is gone within this (systemd's default stop timeout is 90 s; ours is 10 s).
+STOP_GRACE_SECONDS = 8.0
 
 scheduler_cli = AppGroup("scheduler", help="Send due reminders (the scheduler process).")
 
@@ -40,17 +59,23 @@ scheduler_cli = AppGroup("scheduler", help="Send due reminders (the scheduler pr
 class Leadership:
     """Only one scheduler acts: the holder of a PostgreSQL advisory lock (on a connection of its own), or on
     SQLite — a file on this machine — of an exclusive lock on a file beside the database. Both locks go
-    with the process: the kernel or the server drops them when it dies, however it dies."""
+    with the process: the kernel or the server drops them when it dies, however it dies.
+    The two jobs ask from their own threads: one at a time (the lock's connection is not shared at once)."""
 
     def __init__(self, engine: sa.Engine):
         self.engine = engine
         self.connection: sa.Connection | None = None
         self.lock_file: IO[bytes] | None = None
+        self.mutex = threading.Lock()
 
     def acting(self) -> bool:
         """True when this process may act now (it holds, or has just taken, the lock)."""
-        if self.engine.dialect.name == "sqlite":
-            return self._file_lock()
+        with self.mutex:
+            if self.engine.dialect.name == "sqlite":
+                return self._file_lock()
+            return self._advisory_lock()
+
+    def _advisory_lock(self) -> bool:
         try:
             if self.connection is not None:
                 self.connection.execute(sa.text("SELECT 1"))  # still ours? a lost connection lost the lock
@@ -66,7 +91,7 @@ class Leadership:
             connection.close()
             return False
         except sa.exc.DBAPIError:
-            self.release()
+            self._release()
             return False
 
     def _file_lock(self) -> bool:
@@ -86,6 +111,10 @@ class Leadership:
         return True
 
     def release(self) -> None:
+        with self.mutex:
+            self._release()
+
+    def _release(self) -> None:
         if self.lock_file is not None:
             self.lock_file.close()  # closing the file drops the lock
             self.lock_file = None
@@ -95,15 +124,55 @@ class Leadership:
             self.connection = None
 
 
-def tick_job(app: Flask, leadership: Leadership) -> None:
-    """The one periodic job: if this process acts, do everything that is due."""
-    from app.reminders.services import tick
+def prepare_database(engine: sa.Engine) -> None:
+    """SQLite: write-ahead logging, so the senders' one-row commits are cheap (no fsync each with
+    ``synchronous = NORMAL``) and the web's readers never wait for the scheduler's writes. The mode is kept in
+    the database file; switching needs a moment without other connections, so a failure is only logged."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return
+    try:
+        with engine.connect() as connection:
+            mode = connection.exec_driver_sql("PRAGMA journal_mode = WAL").scalar()
+        if str(mode).lower() != "wal":
+            log.warning("reminder scheduler: SQLite journal mode stays %s", mode)
+    except sa.exc.DBAPIError:
+        log.warning("reminder scheduler: could not switch SQLite to WAL", exc_info=True)
 
-    with app.app_context():
-        if not leadership.acting():
+
+class Running:
+    """Counts the jobs running now, so a stop can wait for them (at most a grace period)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.idle = threading.Condition()
+
+    @contextlib.contextmanager
+    def job(self) -> Any:
+        with self.idle:
+            self.count += 1
+        try:
+            yield
+        finally:
+            with self.idle:
+                self.count -= 1
+                self.idle.notify_all()
+
+    def wait(self, seconds: float) -> bool:
+        with self.idle:
+            return self.idle.wait_for(lambda: self.count == 0, timeout=seconds)
+
+
+def tick_job(app: Flask, leadership: Leadership, stop: threading.Event | None = None,
+             running: Running | None = None) -> None:
+    """The one periodic job: if this process acts, do everything that is due (a heartbeat before each round)."""
+    from app.reminders.services import beat, tick
+
+    host, pid = socket.gethostname(), os.getpid()
+    with (running or Running()).job(), app.app_context():
+        if (stop is not None and stop.is_set()) or not leadership.acting():
             return
         try:
-            result = tick()
+            result = tick(stop=stop, heartbeat=lambda: beat(clock.now(), host, pid))
         except sa.exc.DBAPIError:
             db.session.rollback()
             log.exception("reminder tick failed; the next tick starts again")
@@ -114,22 +183,61 @@ def tick_job(app: Flask, leadership: Leadership) -> None:
             log.info("reminder tick: %s", result)
 
 
-def risk_refresh_job(app: Flask, leadership: Leadership) -> None:
-    """The second job: if this process acts, find the risk prompts again (the desk then never waits)."""
+def risk_refresh_job(app: Flask, leadership: Leadership, stop: threading.Event | None = None,
+                     running: Running | None = None) -> int | None:
+    """The second job: if this process acts, find the risk prompts again — in a child process, which it waits
+    for (terminating it on a stop). Returns the child's exit code (None: not this process's turn)."""
+    stop = stop or threading.Event()
+    with (running or Running()).job():
+        with app.app_context():
+            if stop.is_set() or not leadership.acting():
+                return None
+        child = multiprocessing.get_context("spawn").Process(
+            target=refresh_in_child, args=(portable_config(app), os.getpid()), name="risk-refresh", daemon=True)
+        child.start()
+        while child.exitcode is None:
+            child.join(timeout=0.2)
+            if stop.is_set() and child.exitcode is None:
+                child.terminate()  # its transaction rolls back; the next acting scheduler refreshes again
+                child.join(timeout=STOP_GRACE_SECONDS / 2)
+                break
+        if child.exitcode:
+            log.error("risk prompts refresh (child process) ended with exit code %s", child.exitcode)
+        return child.exitcode
+
+
+def portable_config(app: Flask) -> dict[str, Any]:
+    """The app's configuration as a child process can receive it (what pickles)."""
+    portable = {}
+    for key, value in app.config.items():
+        try:
+            pickle.dumps(value)
+        except Exception:  # noqa: BLE001, S112 - what does not pickle stays behind (the child rebuilds defaults)
+            continue
+        portable[key] = value
+    return portable
+
+
+def refresh_in_child(config: dict[str, Any], parent: int) -> None:
+    """The risk-prompt refresh, in a process of its own: the app built again from the parent's configuration.
+    It stops if its parent dies (a killed scheduler's child does not refresh on beside the next one's)."""
+    from app import create_app
     from app.core import risks
 
+    def orphaned() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(3)
+
+    threading.Thread(target=orphaned, daemon=True, name="watch-parent").start()
+    app = create_app(config)
+    started = time.monotonic()
     with app.app_context():
-        if not leadership.acting():
-            return
-        try:
-            done = risks.refresh()
-        except sa.exc.DBAPIError:
-            db.session.rollback()
-            log.exception("risk prompts refresh failed; the next run starts again")
-            return
-        finally:
-            db.session.remove()
-        log.info("risk prompts refreshed: %s", {k: v for k, v in done.items() if any(v)})
+        done = risks.refresh()
+        db.session.remove()
+    log.info("risk prompts refreshed in %.1f s: %s", time.monotonic() - started,
+             {k: v for k, v in done.items() if any(v)})
+    sys.stdout.flush()
 
 
 def risk_refresh_seconds(app: Flask) -> float:
@@ -137,20 +245,25 @@ def risk_refresh_seconds(app: Flask) -> float:
     return max(60.0, float(app.config["RISK_PROMPTS_MAX_AGE_SECONDS"]) / 3)
 
 
-def build_scheduler(app: Flask, leadership: Leadership) -> BlockingScheduler:
-    """A BlockingScheduler with two jobs: the reminders' tick, and the refresh of the stored risk prompts.
+def build_scheduler(app: Flask, leadership: Leadership, stop: threading.Event | None = None,
+                    running: Running | None = None) -> BlockingScheduler:
+    """A BlockingScheduler with two jobs, each on an executor of its own: the reminders' tick, and the refresh
+    of the stored risk prompts (which waits for its child process there, never in the tick's way).
 
     ``misfire_grace_time=None``: a tick that is late (the process was suspended, the machine asleep, a
     long tick) still runs, however late — APScheduler's default (1 s) would silently drop it.
     ``coalesce=True``: several missed ticks run once, not in a burst (one tick catches up on everything).
     ``max_instances=1``: a tick never overlaps the previous one in the same process.
     """
-    scheduler = BlockingScheduler(timezone=UTC)
-    scheduler.add_job(tick_job, "interval", args=(app, leadership), id="reminders.tick",
+    stop = stop or threading.Event()
+    running = running or Running()
+    scheduler = BlockingScheduler(timezone=UTC, executors={"default": ThreadPoolExecutor(1),
+                                                           "heavy": ThreadPoolExecutor(1)})
+    scheduler.add_job(tick_job, "interval", args=(app, leadership, stop, running), id="reminders.tick",
                       seconds=app.config["REMINDER_INTERVAL_SECONDS"], next_run_time=clock.now(),
                       misfire_grace_time=None, coalesce=True, max_instances=1)
-    scheduler.add_job(risk_refresh_job, "interval", args=(app, leadership), id="risks.refresh",
-                      seconds=risk_refresh_seconds(app), next_run_time=clock.now(),
+    scheduler.add_job(risk_refresh_job, "interval", args=(app, leadership, stop, running), id="risks.refresh",
+                      executor="heavy", seconds=risk_refresh_seconds(app), next_run_time=clock.now(),
                       misfire_grace_time=None, coalesce=True, max_instances=1)
     return scheduler
 
@@ -160,20 +273,29 @@ def run() -> None:
     """Run the scheduler until Ctrl-C or SIGTERM (start one per deployment; spares only wait)."""
     app: Any = current_app._get_current_object()  # type: ignore[attr-defined]
     leadership = Leadership(db.engine)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per tick
-    scheduler = build_scheduler(app, leadership)
+    prepare_database(db.engine)
+    # Not a line per tick, nor per tick skipped while a long one (a catch-up) still runs.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
+    stop, running = threading.Event(), Running()
+    scheduler = build_scheduler(app, leadership, stop, running)
 
-    def stop(signum: int, frame: object) -> None:
+    def on_stop(signum: int, frame: object) -> None:
+        stop.set()
         scheduler.shutdown(wait=False)
 
-    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGTERM, on_stop)
+    signal.signal(signal.SIGINT, on_stop)
     click.echo(f"reminder scheduler: ticking every {app.config['REMINDER_INTERVAL_SECONDS']} s (Ctrl-C stops)")
     try:
         scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass
     finally:
+        stop.set()
+        finished = running.wait(STOP_GRACE_SECONDS)
         leadership.release()
+        log.info("reminder scheduler: stopped (%s)", "jobs finished" if finished else "a job did not finish")
+        if not finished:
+            logging.shutdown()
+            os._exit(1)  # the job threads would keep the interpreter alive past the stop timeout
 
 
 @scheduler_cli.command("tick")

@@ -15,16 +15,17 @@ The tick (``tick(now=...)``, run by ``flask scheduler run``) does two things, ea
    A reminder whose deadline has already passed (the scheduler was down) is marked skipped.
 2. send: claim due e-mail deliveries the same way, setting ``sending`` with a lease, commit, send them
    over a few SMTP connections in parallel (threads, each connection carrying many messages) with a
-   Message-ID derived from the delivery, and mark them sent a group at a time (a group = what came back
-   during the previous commit, at most REMINDER_COMMIT_EVERY). A crash between the SMTP server's
-   acceptance and that commit leaves them ``sending``; when the lease runs out they are sent again with
-   the same Message-ID (the at-least-once window; see the README).
+   Message-ID derived from the delivery (app/reminders/mail.py builds the message). Each sender records a
+   message's outcome as soon as the server has answered, before it takes the next one: a crash leaves at most
+   one accepted-but-unrecorded e-mail per connection ``sending``; when the lease runs out it is sent again with
+   the same Message-ID (the at-least-once window). A stop (SIGTERM) finishes the messages in hand and gives
+   the untried ones back, so it sends nothing twice.
    A failed send is retried with back-off up to REMINDER_MAX_ATTEMPTS, then marked failed.
 """
 
 from __future__ import annotations
 
-import base64
+import email.errors
 import logging
 import queue
 import secrets
@@ -36,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -55,8 +56,16 @@ from app.core.services import raise_not_found
 from app.core.types import utcnow
 from app.errors import DomainError
 from app.extensions import db
-from app.reminders import rules
-from app.reminders.models import Channel, Delivery, DeliveryStatus, Reminder, ReminderPreference, ReminderStatus
+from app.reminders import mail, rules
+from app.reminders.models import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    Reminder,
+    ReminderPreference,
+    ReminderStatus,
+    SchedulerHeartbeat,
+)
 from app.reminders.registry import KINDS, Subject, get_kind
 
 log = logging.getLogger(__name__)
@@ -162,13 +171,21 @@ class TickResult:
                 f"deliveries={self.deliveries} sent={self.sent} retried={self.retried} failed={self.failed}")
 
 
-def tick(now: datetime | None = None, batch: int | None = None, max_rounds: int = 1000) -> TickResult:
-    """Do everything that is due: expand due reminders, send due e-mails; repeat until nothing is left."""
+def tick(now: datetime | None = None, batch: int | None = None, max_rounds: int = 1000,
+         stop: threading.Event | None = None, heartbeat: Callable[[], None] | None = None) -> TickResult:
+    """Do everything that is due: expand due reminders, send due e-mails; repeat until nothing is left.
+
+    ``stop`` (the scheduler's SIGTERM) ends it after the batch in hand; ``heartbeat`` is called before each
+    round, so a long catch-up still shows the scheduler alive."""
     total = TickResult()
     for _round in range(max_rounds):
+        if stop is not None and stop.is_set():
+            break
+        if heartbeat is not None:
+            heartbeat()
         moment = now or utcnow()
         result = expand_due(moment, batch)
-        result.add(send_due(moment, batch))
+        result.add(send_due(moment, batch, stop))
         total.add(result)
         if result.work == 0:
             break
@@ -266,17 +283,22 @@ def _expand(reminder: Reminder, now: datetime, result: TickResult, audiences: di
     result.expanded += 1
 
 
-def send_due(now: datetime, batch: int | None = None) -> TickResult:
+def send_due(now: datetime, batch: int | None = None, stop: threading.Event | None = None) -> TickResult:
     """Claim up to ``batch`` due e-mails (pending, or sending with a lapsed lease) and send them.
 
     The messages are composed here (they need the app, its templates and translations) and handed to a few
-    sender threads, each with one SMTP connection that carries many messages; the outcomes go to a recording
-    thread, which writes them a group at a time (one UPDATE and one commit per group, while the senders go on
-    and this thread goes on composing). A group is what came back during the previous commit, at most
-    REMINDER_COMMIT_EVERY: that bounds the at-least-once window (see the README).
+    sender threads. Each sender holds one SMTP connection and one database connection, and records each
+    message's outcome the moment the SMTP server has answered for it — one small UPDATE, committed without
+    waiting for the disk (see _Recording) — before it takes the next message. So at any instant at most one
+    message per connection has been accepted by the server and not yet recorded: all a ``kill -9`` can make
+    a later scheduler send a second time (with the same Message-ID, after the lease).
+
+    ``stop`` (set on SIGTERM): each sender finishes the message in hand, records it, and stops; the e-mails not
+    yet tried are given back at once, so a stop never leaves one to be sent twice.
     """
     result = TickResult()
     config = current_app.config
+    stop = stop or threading.Event()
     lease_until = now + timedelta(seconds=config["REMINDER_LEASE_SECONDS"])
     due = (sa.select(Delivery.id)
            .where(Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING)),
@@ -297,40 +319,40 @@ def send_due(now: datetime, batch: int | None = None) -> TickResult:
     stop_at = time.monotonic() + 0.5 * config["REMINDER_LEASE_SECONDS"]
     composer = _Composer()
     work: queue.SimpleQueue[_Outgoing | None] = queue.SimpleQueue()
-    outcomes: queue.SimpleQueue[_Outcome] = queue.SimpleQueue()
     settings = _SmtpSettings.from_config(config)
     halt = threading.Event()  # set when composing or recording fails: the senders stop taking messages
-    senders = [threading.Thread(target=_sender, args=(settings, work, outcomes, stop_at, halt), daemon=True,
-                                name=f"reminder-smtp-{n}")
-               for n in range(max(1, min(config["REMINDER_SMTP_CONNECTIONS"], len(deliveries))))]
-    for thread in senders:
+    senders = [_Sender(settings, _Recording(db.engine, now, config), work, stop, halt, stop_at)
+               for _n in range(max(1, min(config["REMINDER_SMTP_CONNECTIONS"], len(deliveries))))]
+    threads = [threading.Thread(target=sender.run, daemon=True, name=f"reminder-smtp-{n}")
+               for n, sender in enumerate(senders)]
+    for thread in threads:
         thread.start()
-    # The outcomes are recorded by a thread of its own, on its own connection: waiting for the database does not
-    # hold up composing (this thread), and composing does not hold up recording.
-    recorder = _Recorder(now, result, config, db.engine)
-    recording = threading.Thread(target=recorder.run, args=(outcomes, senders, halt), daemon=True,
-                                 name="reminder-record")
-    recording.start()
     try:
         # Composing overlaps with sending: the threads start on the first message while the rest are made.
         for delivery in deliveries:
+            if halt.is_set() or stop.is_set():
+                break
             work.put(composer.compose(delivery))
-        db.session.rollback()  # the outcomes are written on a connection of their own
+        db.session.rollback()  # the outcomes are written on the senders' own connections
     except BaseException:
         # Whatever was sent and not recorded stays `sending` and goes again after the lease (same Message-ID).
         halt.set()
         raise
     finally:
-        for _thread in senders:
-            work.put(None)  # one stop sign per thread (again, if they were already given: harmless)
-        for thread in senders:
+        for _thread in threads:
+            work.put(None)  # one stop sign per thread
+        for thread in threads:
             thread.join()
-        recording.join()
-    if recorder.failure is not None:
-        raise recorder.failure
-    untried = [delivery_id for delivery_id in claimed if delivery_id not in recorder.seen]
+    tried: set[int] = set()
+    for sender in senders:
+        result.add(sender.result)
+        tried |= sender.tried
+    failure = next((s.failure for s in senders if s.failure is not None), None)
+    untried = [delivery_id for delivery_id in claimed if delivery_id not in tried]
     if untried:
         _release(untried, now)
+    if failure is not None:
+        raise failure
     return result
 
 
@@ -345,117 +367,124 @@ class _Outgoing:
     claim: _Claim
     sender: str
     recipient: str
-    data: bytes
+    #: The message as sent, or None when it was refused while composing (``refused`` says why).
+    data: bytes | None
+    refused: str = ""
 
 
-@dataclass(frozen=True)
-class _Outcome:
-    claim: _Claim
-    error: str | None
-    permanent: bool
+class _Sender:
+    """One sender thread: one SMTP connection and one recording connection; takes a message, sends it, records
+    the outcome, and only then takes the next (until a stop sign, a stop, a halt or the end of its time)."""
 
-
-def _sender(settings: _SmtpSettings, work: queue.SimpleQueue, outcomes: queue.SimpleQueue,
-            stop_at: float, halt: threading.Event) -> None:
-    """A sender thread: one SMTP connection, messages off the queue until a stop sign (or the time is up)."""
-    smtp = _Smtp(settings)
-    try:
-        while (item := work.get()) is not None:
-            if halt.is_set() or time.monotonic() > stop_at:
-                continue  # not tried: given back (released) by send_due, or left to its lease
-            try:
-                error, permanent = smtp.send(item)
-            except Exception as exc:  # noqa: BLE001 - a thread must report every message it took
-                smtp.close()
-                error, permanent = f"{type(exc).__name__}: {exc}", False
-            outcomes.put(_Outcome(item.claim, error, permanent))
-    finally:
-        smtp.close()
-
-
-class _Recorder:
-    """Records the senders' outcomes a group at a time, on a connection of its own held for the batch: the
-    sent ones in one UPDATE, the rare failures one by one, then one commit per group. Runs in its own thread
-    until every sender has stopped and every outcome is written."""
-
-    def __init__(self, now: datetime, result: TickResult, config: dict, engine: sa.Engine):
-        self.now, self.result, self.engine = now, result, engine
-        self.most = max(1, config["REMINDER_COMMIT_EVERY"])
-        self.max_attempts, self.retry_seconds = config["REMINDER_MAX_ATTEMPTS"], config["REMINDER_RETRY_SECONDS"]
-        self.seen: set[int] = set()
+    def __init__(self, settings: _SmtpSettings, recording: _Recording, work: queue.SimpleQueue,
+                 stop: threading.Event, halt: threading.Event, stop_at: float) -> None:
+        self.smtp, self.recording, self.work = _Smtp(settings), recording, work
+        self.stop, self.halt, self.stop_at = stop, halt, stop_at
+        self.result = TickResult()
+        #: The deliveries this sender tried (the others are given back).
+        self.tried: set[int] = set()
         self.failure: BaseException | None = None
 
-    def run(self, outcomes: queue.SimpleQueue, senders: list[threading.Thread], halt: threading.Event) -> None:
+    def run(self) -> None:
         try:
-            with self.engine.connect() as connection:
-                postgres = connection.dialect.name == "postgresql"
-                if postgres:
-                    # Not waiting for the WAL flush: a marking is lost only if the database server itself
-                    # crashes, and then the e-mail goes again with the same Message-ID — the at-least-once
-                    # window the README describes. A scheduler killed at any moment loses nothing by it.
-                    connection.exec_driver_sql("SET synchronous_commit TO OFF")
-                    connection.commit()
-                try:
-                    while any(t.is_alive() for t in senders) or not outcomes.empty():
-                        self.drain(outcomes, connection)
-                finally:
-                    if postgres:  # the connection goes back to the pool as it came
-                        connection.rollback()
-                        connection.exec_driver_sql("RESET synchronous_commit")
-                        connection.commit()
+            while (item := self.work.get()) is not None:
+                if self.halt.is_set() or self.stop.is_set() or time.monotonic() > self.stop_at:
+                    continue  # not tried: given back by send_due
+                self.tried.add(item.claim.id)
+                if item.data is None:
+                    error, permanent = item.refused, True
+                else:
+                    try:
+                        error, permanent = self.smtp.send(item)
+                    except Exception as exc:  # noqa: BLE001 - every message taken gets an outcome
+                        self.smtp.close()
+                        error, permanent = f"{type(exc).__name__}: {exc}", False
+                self.recording.record(item.claim, error, permanent, self.result)
         except BaseException as exc:  # noqa: BLE001 - handed to send_due, which raises it
-            halt.set()  # nothing more goes out that could not be recorded
+            self.halt.set()  # nothing more goes out that could not be recorded
             self.failure = exc
+        finally:
+            self.smtp.close()
+            self.recording.close()
 
-    def drain(self, outcomes: queue.SimpleQueue, connection: sa.Connection) -> None:
-        group: list[_Outcome] = []
+
+class _Recording:
+    """A sender's database connection: each outcome is one UPDATE of one row, committed at once.
+
+    On PostgreSQL with ``synchronous_commit`` off for this connection: the commit does not wait for the WAL to
+    reach the disk. A scheduler killed at any moment loses nothing by it (the server has the commit); only a
+    crash of the database server itself could lose the last few markings, and those e-mails would go again
+    with the same Message-ID. On SQLite the database is in WAL mode (set by the scheduler, see
+    scheduler.prepare_database) and this connection commits with ``synchronous = NORMAL``: no fsync per
+    commit, the same trade."""
+
+    def __init__(self, engine: sa.Engine, now: datetime, config: dict) -> None:
+        self.engine, self.now = engine, now
+        self.max_attempts, self.retry_seconds = config["REMINDER_MAX_ATTEMPTS"], config["REMINDER_RETRY_SECONDS"]
+        self.connection: sa.Connection | None = None
+        self.restore: str | None = None
+
+    def _connect(self) -> sa.Connection:
+        connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET synchronous_commit TO OFF")
+            self.restore = "RESET synchronous_commit"
+        elif connection.dialect.name == "sqlite":
+            before = connection.exec_driver_sql("PRAGMA synchronous").scalar()
+            connection.exec_driver_sql("PRAGMA synchronous = NORMAL")
+            self.restore = f"PRAGMA synchronous = {int(before or 2)}"
+        self.connection = connection
+        return connection
+
+    def record(self, claim: _Claim, error: str | None, permanent: bool, result: TickResult) -> None:
+        """Mark the outcome, if the delivery is still ours (still ``sending`` with our attempt)."""
+        connection = self.connection or self._connect()
+        table = Delivery.__table__
+        values: dict[str, object]
+        if error is None:
+            values = {"status": DeliveryStatus.SENT, "sent_at": self.now, "error": "", "next_attempt_at": None}
+            result.sent += 1
+        elif permanent or rules.gives_up(claim.attempts, self.max_attempts):
+            values = {"status": DeliveryStatus.FAILED, "error": error[:500], "next_attempt_at": None}
+            result.failed += 1
+        else:
+            values = {"status": DeliveryStatus.PENDING, "error": error[:500],
+                      "next_attempt_at": self.now + rules.retry_delay(claim.attempts, self.retry_seconds)}
+            result.retried += 1
+        if error is not None:
+            result.errors.append(error)
+        statement = sa.update(table).where(table.c.id == claim.id, table.c.attempts == claim.attempts,
+                                           table.c.status == DeliveryStatus.SENDING).values(**values)
+        for attempt in range(5):
+            try:
+                connection.execute(statement)
+                return
+            except sa.exc.OperationalError:
+                # SQLite: another writer kept the lock past busy_timeout (several schedulers' senders at once on
+                # a loaded machine). Try again: giving up would leave a sent e-mail to be sent a second time.
+                if connection.dialect.name != "sqlite" or attempt == 4:
+                    raise
+                time.sleep(0.1 * (attempt + 1))
+
+    def close(self) -> None:
+        if self.connection is None:
+            return
         try:
-            group.append(outcomes.get(timeout=0.05))
-            while len(group) < self.most:
-                group.append(outcomes.get_nowait())
-        except queue.Empty:
-            pass
-        if group:
-            self.seen.update(o.claim.id for o in group)
-            _record_outcomes(group, self.now, self.result, connection, self.max_attempts, self.retry_seconds)
+            if self.restore:  # the connection goes back to the pool as it came
+                self.connection.exec_driver_sql(self.restore)
+        except sa.exc.DBAPIError:
+            self.connection.invalidate()
+        finally:
+            self.connection.close()
+            self.connection = None
 
 
 def _release(ids: list[int], now: datetime) -> None:
-    """Give back claimed e-mails that were not tried (their lease would run out before their turn)."""
+    """Give back claimed e-mails that were not tried (a stop, or their lease would run out before their turn)."""
     with db.engine.begin() as connection:
         connection.execute(
             sa.update(Delivery).where(Delivery.id.in_(ids), Delivery.status == DeliveryStatus.SENDING)
             .values(status=DeliveryStatus.PENDING, next_attempt_at=now, attempts=Delivery.attempts - 1))
-
-
-def _record_outcomes(group: list[_Outcome], now: datetime, result: TickResult, connection: sa.Connection,
-                     max_attempts: int, retry_seconds: int) -> None:
-    """Mark each send's outcome, if the delivery is still ours (still ``sending`` with our attempt), and commit."""
-    table = Delivery.__table__
-    sent = [o.claim for o in group if o.error is None]
-    if sent:
-        connection.execute(
-            sa.update(table)
-            .where(sa.tuple_(table.c.id, table.c.attempts).in_([(c.id, c.attempts) for c in sent]),
-                   table.c.status == DeliveryStatus.SENDING)
-            .values(status=DeliveryStatus.SENT, sent_at=now, error="", next_attempt_at=None))
-        result.sent += len(sent)
-    for outcome in group:
-        claim, error = outcome.claim, outcome.error
-        if error is None:
-            continue
-        values: dict[str, object] = {"error": error[:500]}
-        if outcome.permanent or rules.gives_up(claim.attempts, max_attempts):
-            values.update(status=DeliveryStatus.FAILED, next_attempt_at=None)
-            result.failed += 1
-        else:
-            values.update(status=DeliveryStatus.PENDING,
-                          next_attempt_at=now + rules.retry_delay(claim.attempts, retry_seconds))
-            result.retried += 1
-        result.errors.append(error)
-        connection.execute(sa.update(table).where(table.c.id == claim.id, table.c.attempts == claim.attempts,
-                                                  table.c.status == DeliveryStatus.SENDING).values(**values))
-    connection.commit()
 
 
 @dataclass(frozen=True)
@@ -494,6 +523,7 @@ class _Smtp:
 
     def send(self, message: _Outgoing) -> tuple[str | None, bool]:
         """Send; returns (error or None, whether the error is permanent)."""
+        assert message.data is not None
         try:
             if self.connection is None:
                 self.connection = self._connect()
@@ -523,16 +553,9 @@ def _sender_domain() -> str:
     return sender.rsplit("@", 1)[-1] if "@" in sender else "jinengtong.example"
 
 
-CRLF = "\r\n"
-
-
 class _Composer:
-    """Composes the e-mails of a batch as bytes, ready for SMTP: what all of them share is made once.
-
-    The message is MIME multipart/alternative with a plain-text and an HTML part (UTF-8, base64), headers
-    encoded per RFC 2047. Written out directly: the email package's generator took ~1.5 ms a message (header
-    folding), more than the rest of the tick's work per message together.
-    """
+    """Composes the e-mails of a batch (app/reminders/mail.py builds each with the email package): the
+    headers and template context a reminder's e-mails share are made once per reminder."""
 
     def __init__(self) -> None:
         config = current_app.config
@@ -540,45 +563,45 @@ class _Composer:
         self.base = config["APP_BASE_URL"].rstrip("/")
         self.sender = config["MAIL_DEFAULT_SENDER"]
         self.domain = _sender_domain()
-        self.from_header = formataddr((_("技能通"), self.sender), charset="utf-8")
+        self.from_header = mail.mailbox(_("技能通"), self.sender)
         templates = current_app.jinja_env  # not render_template: the page context processors need a request
         self.text = templates.get_template("reminders/email.txt")
         self.html = templates.get_template("reminders/email.html")
         # The templates' _() looked up the locale's catalogue on every call; here it is looked up once.
         self.gettext = _catalogue_gettext(get_translations())
         self.boundary = f"=_jnt.{secrets.token_hex(12)}"
-        self.subjects: dict[int, tuple[str, dict[str, object]]] = {}
+        self.subjects: dict[int, tuple[list[tuple[str, str]], dict[str, object]]] = {}
 
-    def _reminder(self, reminder: Reminder) -> tuple[str, dict[str, object]]:
+    def _reminder(self, reminder: Reminder) -> tuple[list[tuple[str, str]], dict[str, object]]:
         """The headers and template context shared by every delivery of one reminder."""
         if reminder.id not in self.subjects:
             due = reminder.due_at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
             subject = _("【技能通】提醒：%(title)s（%(due)s 截止）", title=reminder.title, due=due)
-            shared = CRLF.join([
-                "Subject: " + encoded_words(subject),
-                "From: " + self.from_header,
-                "Date: " + format_datetime(reminder.processed_at or utcnow()),
-                "Auto-Submitted: auto-generated",
-                "MIME-Version: 1.0",
-                f'Content-Type: multipart/alternative; boundary="{self.boundary}"'])
+            shared = [("Subject", subject), ("From", self.from_header),
+                      ("Date", format_datetime(reminder.processed_at or utcnow())),
+                      ("Auto-Submitted", "auto-generated")]
             context = {"reminder": reminder, "kind_label": _kind_label(reminder.kind), "due": due,
                        "link": self.base + reminder.link, "settings_link": self.base + "/reminders/preferences"}
             self.subjects[reminder.id] = (shared, context)
         return self.subjects[reminder.id]
 
     def compose(self, delivery: Delivery) -> _Outgoing:
+        """The delivery's message; one whose headers would carry a line break (or an address that does not
+        parse) is refused — its _Outgoing has no data and says why, and it is recorded as failed."""
+        claim = _Claim(delivery.id, delivery.attempts)
         shared, context = self._reminder(delivery.reminder)
         user = delivery.user
-        text = self.text.render(user=user, gettext=self.gettext, **context)
-        html = self.html.render(user=user, gettext=self.gettext, **context)
-        to = formataddr((user.display_name, delivery.address), charset="utf-8")
-        message = CRLF.join([
-            shared, "To: " + to, "Message-ID: " + delivery.message_id(self.domain), "",
-            f"--{self.boundary}", _part("text/plain", text),
-            f"--{self.boundary}", _part("text/html", html),
-            f"--{self.boundary}--", ""])
-        return _Outgoing(_Claim(delivery.id, delivery.attempts), self.sender, delivery.address,
-                         message.encode("ascii"))
+        try:
+            headers = [*shared, ("To", mail.mailbox(user.display_name, delivery.address)),
+                       ("Message-ID", delivery.message_id(self.domain))]
+            text = self.text.render(user=user, gettext=self.gettext, **context)
+            html = self.html.render(user=user, gettext=self.gettext, **context)
+            data = mail.build(headers, text, html, self.boundary)
+        except (ValueError, email.errors.HeaderParseError) as exc:
+            log.warning("reminder e-mail %s refused: %s", delivery.id, exc)
+            return _Outgoing(claim, self.sender, delivery.address, None,
+                             _("邮件头不合规（含换行符或地址无效），已拒绝发送：%(error)s", error=str(exc)))
+        return _Outgoing(claim, self.sender, delivery.address, data)
 
 
 def _catalogue_gettext(translations: object) -> Callable[..., str]:
@@ -595,36 +618,111 @@ def _catalogue_gettext(translations: object) -> Callable[..., str]:
     return gettext
 
 
-def encoded_words(text: str, most: int = 45) -> str:
-    """A header value as RFC 2047 encoded words (UTF-8, base64), folded; ASCII text is left as it is."""
-    if text.isascii():
-        return text
-    words, chunk = [], b""
-    for char in text:
-        encoded = char.encode("utf-8")
-        if len(chunk) + len(encoded) > most:
-            words.append(chunk)
-            chunk = b""
-        chunk += encoded
-    words.append(chunk)
-    return (CRLF + " ").join(f"=?utf-8?b?{base64.b64encode(w).decode('ascii')}?=" for w in words)
-
-
-def _part(content_type: str, body: str) -> str:
-    encoded = base64.encodebytes(body.encode("utf-8")).decode("ascii").replace("\n", CRLF)
-    return (f'Content-Type: {content_type}; charset="utf-8"{CRLF}Content-Transfer-Encoding: base64{CRLF}{CRLF}'
-            + encoded.rstrip(CRLF))
-
-
 def build_message(delivery: Delivery) -> bytes:
     """The e-mail of one delivery, as sent: Chinese subject, plain-text and HTML parts, a link back, a stable
-    Message-ID (the tick composes a batch with one _Composer)."""
-    return _Composer().compose(delivery).data
+    Message-ID (the tick composes a batch with one _Composer). Raises ValueError when it is refused."""
+    outgoing = _Composer().compose(delivery)
+    if outgoing.data is None:
+        raise ValueError(outgoing.refused)
+    return outgoing.data
 
 
 def _kind_label(key: str) -> str:
     kind = KINDS.get(key)
     return str(kind.label) if kind else key
+
+
+# ---------------------------------------------------------------- heartbeat and lag (monitoring)
+
+TICK_JOB = "reminders"
+
+
+def beat(now: datetime, host: str, pid: int, job: str = TICK_JOB) -> None:
+    """Record the acting scheduler's sign of life: one row per job, on a connection of its own (committed at
+    once, whatever the tick's session holds)."""
+    table = SchedulerHeartbeat.__table__
+    values = {"beat_at": now, "host": host[:200], "pid": pid}
+    with db.engine.connect() as connection:
+        done = connection.execute(sa.update(table).where(table.c.job == job).values(**values)).rowcount
+        if not done:
+            try:
+                connection.execute(sa.insert(table).values(job=job, **values))
+            except sa.exc.IntegrityError:  # another scheduler wrote the first beat at the same moment
+                connection.rollback()
+                return
+        connection.commit()
+
+
+@dataclass(frozen=True)
+class SchedulerHealth:
+    beat_at: datetime | None
+    host: str
+    pid: int
+    #: The oldest reminder that is due and not yet expanded, and the oldest e-mail due and not yet sent
+    #: (pending, or sending with a lapsed lease): when each fell due.
+    oldest_due_reminder: datetime | None
+    oldest_due_email: datetime | None
+    now: datetime
+    max_silence: float
+    max_lag: float
+
+    @property
+    def heartbeat_age(self) -> float | None:
+        return None if self.beat_at is None else max((self.now - self.beat_at).total_seconds(), 0.0)
+
+    @property
+    def oldest_due(self) -> datetime | None:
+        times = [t for t in (self.oldest_due_reminder, self.oldest_due_email) if t is not None]
+        return min(times) if times else None
+
+    @property
+    def lag(self) -> float:
+        """Seconds the oldest due-but-unsent reminder or e-mail has waited (0: nothing waits)."""
+        oldest = self.oldest_due
+        return 0.0 if oldest is None else max((self.now - oldest).total_seconds(), 0.0)
+
+    @property
+    def silent(self) -> bool:
+        return self.heartbeat_age is None or self.heartbeat_age > self.max_silence
+
+    @property
+    def behind(self) -> bool:
+        return self.lag > self.max_lag
+
+    @property
+    def ok(self) -> bool:
+        return not self.silent and not self.behind
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "status": "ok" if self.ok else ("down" if self.silent else "behind"),
+            "heartbeat_at": self.beat_at.isoformat() if self.beat_at else None,
+            "heartbeat_age_seconds": None if self.heartbeat_age is None else round(self.heartbeat_age, 1),
+            "heartbeat_host": self.host, "heartbeat_pid": self.pid,
+            "oldest_due_age_seconds": round(self.lag, 1),
+            "oldest_due_at": self.oldest_due.isoformat() if self.oldest_due else None,
+            "max_heartbeat_age_seconds": self.max_silence, "max_oldest_due_age_seconds": self.max_lag,
+        }
+
+
+def scheduler_health(now: datetime) -> SchedulerHealth:
+    """The scheduler's last heartbeat and how long the oldest due-but-unsent reminder has waited: two index
+    range reads (the partial indexes of the due reminders and of the e-mail queue) and a primary-key read.
+
+    Limits: silent after 3 intervals and a minute without a beat; behind when something due has waited more
+    than REMINDER_MAX_LAG_SECONDS (default: 5 intervals, at least 5 minutes)."""
+    config = current_app.config
+    interval = float(config["REMINDER_INTERVAL_SECONDS"])
+    heart = db.session.get(SchedulerHeartbeat, TICK_JOB)
+    reminder = db.session.scalar(sa.select(sa.func.min(Reminder.send_at)).where(
+        Reminder.status == ReminderStatus.SCHEDULED, Reminder.send_at <= now))
+    email = db.session.scalar(sa.select(sa.func.min(Delivery.next_attempt_at)).where(
+        Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING)), Delivery.next_attempt_at <= now))
+    return SchedulerHealth(
+        beat_at=heart.beat_at if heart else None, host=heart.host if heart else "", pid=heart.pid if heart else 0,
+        oldest_due_reminder=reminder, oldest_due_email=email, now=now,
+        max_silence=float(config.get("REMINDER_MAX_SILENCE_SECONDS", 3 * interval + 60)),
+        max_lag=float(config.get("REMINDER_MAX_LAG_SECONDS", max(300.0, 5 * interval))))
 
 
 # ---------------------------------------------------------------- inbox
@@ -719,13 +817,19 @@ def outbox_counts(actor: User) -> dict[str, int]:
     deliveries = dict(db.session.execute(
         sa.select(Delivery.status, sa.func.count()).where(Delivery.channel == Channel.EMAIL)
         .group_by(Delivery.status)).tuples().all())
+    retrying = db.session.scalar(sa.select(sa.func.count()).select_from(Delivery).where(_retrying())) or 0
     return {
         "scheduled": reminders.get(ReminderStatus.SCHEDULED, 0),
         "pending": deliveries.get(DeliveryStatus.PENDING, 0) + deliveries.get(DeliveryStatus.SENDING, 0),
         "sent": deliveries.get(DeliveryStatus.SENT, 0),
-        "failed": deliveries.get(DeliveryStatus.FAILED, 0),
+        "failed": deliveries.get(DeliveryStatus.FAILED, 0) + retrying,
         "skipped": reminders.get(ReminderStatus.SKIPPED, 0),
     }
+
+
+def _retrying() -> sa.ColumnElement[bool]:
+    """E-mails whose last try failed and that wait for their next one (the error is kept until it is sent)."""
+    return sa.and_(Delivery.channel == Channel.EMAIL, Delivery.status == DeliveryStatus.PENDING, Delivery.error != "")
 
 
 def outbox_reminders(actor: User, status: ReminderStatus, after: str | None,
@@ -739,6 +843,16 @@ def outbox_deliveries(actor: User, statuses: tuple[DeliveryStatus, ...], after: 
                       per_page: int) -> KeysetPage[Delivery]:
     require(actor, "reminder.outbox")
     stmt = (sa.select(Delivery).where(Delivery.channel == Channel.EMAIL, Delivery.status.in_(statuses))
+            .options(sa.orm.joinedload(Delivery.user)))
+    return keyset_page(stmt, [(Delivery.id, True)], after, per_page)
+
+
+def outbox_failures(actor: User, after: str | None, per_page: int) -> KeysetPage[Delivery]:
+    """Every failed delivery: those given up (retried by hand) and those waiting for their next try, each with
+    its reason (the last error) and its retry time."""
+    require(actor, "reminder.outbox")
+    stmt = (sa.select(Delivery).where(sa.or_(sa.and_(Delivery.channel == Channel.EMAIL,
+                                                     Delivery.status == DeliveryStatus.FAILED), _retrying()))
             .options(sa.orm.joinedload(Delivery.user)))
     return keyset_page(stmt, [(Delivery.id, True)], after, per_page)
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Response, current_app, flash, redirect, request
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.auth.permissions import require
+from app.core import clock
 from app.core.types import utcnow
 from app.errors import DomainError
 from app.htmx import is_htmx, redirect_after_post, render
@@ -17,6 +21,20 @@ from app.reminders.registry import KINDS
 
 OUTBOX_TITLES = {"scheduled": _l("待发送的提醒"), "pending": _l("排队中的邮件"), "sent": _l("已发送的邮件"),
                  "failed": _l("发送失败的邮件"), "skipped": _l("已跳过的提醒")}
+
+
+def scheduler_health() -> tuple[dict[str, object], int]:
+    """For monitoring: the scheduler's last heartbeat and the age of the oldest due-but-unsent reminder or
+    e-mail; 200 when it beats and keeps up, 503 when it is silent ("down") or behind. Not part of /healthz,
+    which the load balancer asks: a stopped scheduler must not take the web servers out of rotation."""
+    health = services.scheduler_health(clock.now())
+    return health.as_json(), 200 if health.ok else 503
+
+
+@bp.record_once
+def _register_health_route(state: object) -> None:
+    # Beside /healthz, outside the blueprint's /reminders prefix.
+    state.app.add_url_rule("/healthz/scheduler", "reminders.scheduler_health", scheduler_health)  # type: ignore[attr-defined]
 
 
 def _inbox_filter() -> services.InboxFilter:
@@ -98,13 +116,20 @@ def outbox() -> Response:
     after, per_page = request.args.get("after"), current_app.config["PAGE_SIZE"]
     if view in ("scheduled", "skipped"):
         page = services.outbox_reminders(current_user, ReminderStatus(view), after, per_page)
+    elif view == "failed":
+        page = services.outbox_failures(current_user, after, per_page)
     else:
-        statuses = {"pending": (DeliveryStatus.PENDING, DeliveryStatus.SENDING), "sent": (DeliveryStatus.SENT,),
-                    "failed": (DeliveryStatus.FAILED,)}[view]
+        statuses = {"pending": (DeliveryStatus.PENDING, DeliveryStatus.SENDING), "sent": (DeliveryStatus.SENT,)}[view]
         page = services.outbox_deliveries(current_user, statuses, after, per_page)
     return render("reminders/outbox.html", block="outbox_results", page=page, view=view, views=OUTBOX_TITLES,
                   counts=services.outbox_counts(current_user), args={"view": view},
+                  health=services.scheduler_health(clock.now()), age=_age,
                   kind_label=lambda key: str(KINDS[key].label) if key in KINDS else key)
+
+
+def _age(seconds: float | None) -> str:
+    """A duration as people say it, in the page's language ("3分钟", "2 hours")."""
+    return format_timedelta(timedelta(seconds=seconds or 0), threshold=1)
 
 
 @bp.post("/outbox/<int:delivery_id>/retry")

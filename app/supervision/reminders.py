@@ -102,8 +102,8 @@ def summary_text(district: District, year: int) -> str:
     from app.core import risks
     from app.supervision import dashboards, services
 
-    # The stored prompts, found again first if stale — in a savepoint: the tick commits its claims at once.
-    risks.ensure_fresh(commit=False)
+    # The stored prompts as they are: the tick never runs the rules (the scheduler's refresh process keeps them
+    # within RISK_PROMPTS_MAX_AGE_SECONDS).
     by_kind = services.risk_counts(services.Scope(year, district), "open")
     labels = risks.labels()
     kinds = "、".join(f"{labels[k]} {by_kind[k]}" for k in labels if by_kind.get(k))

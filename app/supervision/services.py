@@ -125,7 +125,7 @@ def risk_desk(scope: Scope, kind: str | None, status: str, after: str | None = N
 
     In a district, the page's ids come from two index ranges — the prompts of the district, and those that
     also concern it — each at most a page long, merged (an OR of the two would sort the district's rows)."""
-    risks.ensure_fresh()
+    risks.fresh_within(current_app.config.get("RISK_PROMPTS_WAIT_SECONDS", 1.0))
     per_page = per_page or current_app.config["PAGE_SIZE"]
     filters = _status_filters(status)
     if kind is not None:
@@ -169,7 +169,7 @@ def review_risk(actor: User, scope: Scope, kind: str, subject_key: str, note: st
     require(actor, "supervision.view")
     if kind not in risks.RULES:
         raise DomainError(_("未知的风险类型"), "note")
-    risks.ensure_fresh()
+    risks.fresh_within(current_app.config.get("RISK_PROMPTS_WAIT_SECONDS", 1.0))
     if not in_scope(scope, kind, subject_key):
         raise DomainError(_("该风险提示已不存在或不在您的范围内"), "note")
     if not note.strip():

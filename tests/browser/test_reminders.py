@@ -2,6 +2,7 @@
 read and follows the link; an official retries a failed e-mail from the outbox."""
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -19,6 +20,7 @@ from tests import factories
 from tests.browser.conftest import htmx_settled, screenshot, signed_in_as
 
 pytestmark = pytest.mark.browser
+SH = ZoneInfo("Asia/Shanghai")
 
 
 def _event_waiting_for_approval(organizer_name: str = "赵组织"):
@@ -94,9 +96,53 @@ def test_official_retries_a_failed_email_from_the_outbox(page, ctx):
 
     row.get_by_role("button", name="重发").click()
     expect(page.get_by_text("已安排重发：zhao@example.com")).to_be_visible()
-    expect(page.locator("tr", has_text="zhao@example.com")).to_have_count(0)
+    # Still a failure until it is sent, now waiting for its next try (the tick's next run), without 重发.
+    expect(page.locator("tr", has_text="zhao@example.com")).to_contain_text("等待重试")
+    expect(page.locator("tr", has_text="zhao@example.com").get_by_role("button", name="重发")).to_have_count(0)
     page.get_by_role("link", name="排队中的邮件").click()
-    expect(page.locator("tr", has_text="zhao@example.com")).to_contain_text("待发送")
+    expect(page.locator("tr", has_text="zhao@example.com")).to_contain_text("等待重试")
     screenshot(page, "reminders-outbox-queued")
     db.session.expire_all()
     assert db.session.scalar(sa.select(Delivery.status)) is DeliveryStatus.PENDING
+
+
+def test_official_sees_the_sending_lag_and_every_failure_with_its_reason_and_next_try(page, ctx):
+    organizer, event = _event_waiting_for_approval()
+    now = utcnow()
+    reminder = Reminder(kind=APPROVAL_DUE, subject_key=str(event.id), offset_days=1, due_at=now + timedelta(days=1),
+                        send_at=now, status=ReminderStatus.DONE, title="2026年上海市职业技能大赛 · 数控车 报名审核截止",
+                        link=f"/competitions/events/{event.id}")
+    db.session.add(reminder)
+    db.session.flush()
+    other = factories.user(factories.org(), Role.ENTERPRISE_HR, username="qian", display_name="钱人事")
+    db.session.add_all([
+        Delivery(reminder_id=reminder.id, user_id=organizer.id, channel=Channel.EMAIL, status=DeliveryStatus.FAILED,
+                 address="zhao@example.com", attempts=5, error="SMTP 550: 5.1.1 no such user"),
+        Delivery(reminder_id=reminder.id, user_id=other.id, channel=Channel.EMAIL, status=DeliveryStatus.PENDING,
+                 address="qian@example.com", attempts=2, error="SMTP 451: 4.3.0 mailbox busy",
+                 next_attempt_at=now + timedelta(minutes=2)),
+        Reminder(kind=APPROVAL_DUE, subject_key=str(event.id), offset_days=2, due_at=now + timedelta(days=2),
+                 send_at=now - timedelta(minutes=12)),  # due 12 minutes ago, not sent: the scheduler is behind
+    ])
+    db.session.commit()
+    services.beat(now - timedelta(seconds=20), "sched-1", 4321)
+    factories.municipal_official(username="guan", display_name="管科长")
+    signed_in_as(page, "guan")
+
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto("/reminders/outbox")
+    expect(page.locator("#outbox-lag")).to_have_text("已等待 12分钟")
+    expect(page.locator("#scheduler-health")).to_contain_text("发送滞后")
+    failed = page.locator("tr", has_text="zhao@example.com")
+    expect(failed).to_contain_text("SMTP 550: 5.1.1 no such user")
+    expect(failed).to_contain_text("不再自动重试")
+    retrying = page.locator("tr", has_text="qian@example.com")
+    expect(retrying).to_contain_text("等待重试")
+    expect(retrying).to_contain_text("SMTP 451: 4.3.0 mailbox busy")
+    expect(retrying.locator(".retry-at")).to_have_text((now + timedelta(minutes=2)).astimezone(SH).strftime(
+        "%Y-%m-%d %H:%M"))
+    screenshot(page, "reminders-outbox-lag-and-failures")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    expect(page.locator("#outbox-lag")).to_be_visible()
+    screenshot(page, "reminders-outbox-lag-and-failures-390")

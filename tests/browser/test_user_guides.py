@@ -33,25 +33,12 @@ DEMO_NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 
 def seed_demo(monkeypatch: pytest.MonkeyPatch) -> None:
     """What `flask seed-demo` loads, in its order (fewer generated people; the tests' cheap password hash)."""
-    from app.apprenticeships import demo as apprenticeships_demo
-    from app.competitions import awards_demo, judging_demo
-    from app.competitions import demo as competitions_demo
-    from app.core import demo as core_demo
-    from app.mentor_hours import demo as mentor_hours_demo
-    from app.reminders import demo as reminders_demo
-    from app.training_bases import demo as training_bases_demo
+    from app.demo import seed_all
 
     monkeypatch.setattr(User, "set_password", lambda user, _password: setattr(user, "password_hash",
                                                                                 factories.PASSWORD_HASH))
-    today = clock.today()
-    core_demo.seed(people=40)
-    competitions_demo.seed(today)
-    judging_demo.seed(today)
-    awards_demo.seed(today)
-    training_bases_demo.seed(today)
-    reminders_demo.seed(clock.now())
-    apprenticeships_demo.seed(today)
-    mentor_hours_demo.seed(today)
+    for _loaded in seed_all(clock.today(), clock.now(), people=40):
+        pass
 
 
 def picture(page, name: str) -> None:

@@ -241,10 +241,9 @@ def test_a_send_that_crashed_before_its_commit_is_resent_after_the_lease_with_th
     due_reminder("1", [staff(email="u@example.com")], send_at=NOW, due_at=NOW + timedelta(days=2))
     services.expand_due(NOW)
     # A scheduler claims the e-mail, sends it, and dies before recording that it did.
-    record_outcomes = services._record_outcomes
-    monkeypatch.setattr(services, "_record_outcomes", lambda *args: None)
-    services.send_due(NOW)
-    monkeypatch.setattr(services, "_record_outcomes", record_outcomes)
+    with monkeypatch.context() as patched:
+        patched.setattr(services._Recording, "record", lambda *args: None)
+        services.send_due(NOW)
     delivery = db.session.scalar(sa.select(Delivery).where(Delivery.channel == Channel.EMAIL))
     db.session.refresh(delivery)
     assert delivery.status is DeliveryStatus.SENDING
@@ -507,7 +506,6 @@ def test_on_a_fake_clock_a_deadline_at_00_30_after_a_month_end_reminds_at_9_the_
 def test_one_batch_over_several_connections_records_each_outcome_once(ctx, smtp, app, monkeypatch):
     """Twelve e-mails over three SMTP connections: the refused one fails, the others are sent, each once."""
     monkeypatch.setitem(app.config, "REMINDER_SMTP_CONNECTIONS", 3)
-    monkeypatch.setitem(app.config, "REMINDER_COMMIT_EVERY", 4)
     smtp.refuse["bad@example.com"] = "550 5.1.1 no such user"
     users = [staff(email=f"u{n}@example.com") for n in range(11)] + [staff(email="bad@example.com")]
     due_reminder("many", users, send_at=NOW, due_at=NOW + timedelta(days=2))
@@ -548,3 +546,140 @@ def test_a_batch_whose_composing_fails_stops_its_senders_and_returns(ctx, smtp, 
     assert not worker.is_alive()  # it did not wait for ever on its sender threads
     assert [str(e) for e in raised] == ["template broke"]
     assert len(smtp.messages) <= 2  # nothing composed after the failure went out
+
+
+# ---------------------------------------------------------------- the message, as the SMTP server received it
+
+def test_the_email_is_a_standard_multipart_alternative_message_with_utf8_headers_and_parts(ctx, smtp, app):
+    user = staff(email="li@example.com", display_name="李 \"四\"")
+    due_reminder("m1", [user], send_at=NOW, due_at=NOW + timedelta(days=2))
+    assert services.tick(now=NOW).sent == 1
+    [message] = smtp.messages  # parsed by the email package (policy.default) from what aiosmtpd received
+    assert message.defects == [] and all(part.defects == [] for part in message.walk())
+    assert message.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
+    assert all(p.get_content_charset() == "utf-8" for p in message.iter_parts())
+    assert str(message["Subject"]) == "【技能通】提醒：测试事项m1（2026-11-04 09:00 截止）"
+    assert message["To"].addresses[0].display_name == "李 \"四\""
+    assert message["To"].addresses[0].addr_spec == "li@example.com"
+    assert message["From"].addresses[0].display_name == "技能通"
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message["Date"].datetime == NOW
+    delivery = db.session.scalar(sa.select(Delivery).where(Delivery.channel == Channel.EMAIL))
+    assert message["Message-ID"] == delivery.message_id("jinengtong.example")
+    assert "测试事项m1" in message.get_body(("plain",)).get_content()
+    assert "<a href=\"http://127.0.0.1:5000/competitions/events/m1\">" in message.get_body(("html",)).get_content()
+    raw = services.build_message(delivery)
+    assert all(len(line) <= 78 for line in raw.split(b"\r\n"))  # folded for SMTP
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+
+
+def test_a_header_with_a_line_break_is_refused_not_sent_and_the_others_go(ctx, smtp, app):
+    good, bad_name = staff(email="ok@example.com"), staff(email="n@example.com", display_name="王\nBcc: x@example.com")
+    reminder = due_reminder("crlf", [good], send_at=NOW, due_at=NOW + timedelta(days=2))
+    due_reminder("name", [bad_name], send_at=NOW, due_at=NOW + timedelta(days=2))
+    services.expand_due(NOW)
+    reminder.title = "测试事项bad\r\nBcc: victim@example.com"  # as a kind's describe() might have produced it
+    db.session.commit()
+    result = services.send_due(NOW)
+    assert (result.sent, result.failed) == (0, 2)
+    assert smtp.messages == []  # nothing went out, let alone to the Bcc
+    errors = db.session.scalars(sa.select(Delivery.error).where(Delivery.channel == Channel.EMAIL,
+                                                                 Delivery.status == DeliveryStatus.FAILED)).all()
+    assert len(errors) == 2 and all("拒绝发送" in e for e in errors)
+    delivery = db.session.scalar(sa.select(Delivery).where(Delivery.address == "ok@example.com"))
+    with pytest.raises(ValueError):
+        services.build_message(delivery)
+
+
+# ---------------------------------------------------------------- stop, heartbeat, lag
+
+def test_a_stop_lets_the_senders_finish_the_message_in_hand_and_gives_the_untried_back(ctx, smtp, app, monkeypatch):
+    monkeypatch.setitem(app.config, "REMINDER_SMTP_CONNECTIONS", 2)
+    users = [staff(email=f"t{n}@example.com") for n in range(30)]
+    due_reminder("stop", users, send_at=NOW, due_at=NOW + timedelta(days=2))
+    services.expand_due(NOW)
+    stop = threading.Event()
+    record = services._Recording.record
+
+    def record_then_stop(self, *args):  # noqa: ANN001, ANN202
+        record(self, *args)
+        stop.set()  # SIGTERM arrives after the first outcome is recorded
+
+    monkeypatch.setattr(services._Recording, "record", record_then_stop)
+    result = services.send_due(NOW, stop=stop)
+    assert 1 <= result.sent <= 2 and len(smtp.messages) == result.sent  # each sender's message in hand at most
+    statuses = dict(db.session.execute(sa.select(Delivery.status, sa.func.count()).where(
+        Delivery.channel == Channel.EMAIL).group_by(Delivery.status)).tuples().all())
+    assert statuses == {DeliveryStatus.SENT: result.sent, DeliveryStatus.PENDING: 30 - result.sent}
+    assert db.session.scalar(sa.select(sa.func.max(Delivery.attempts)).where(
+        Delivery.status == DeliveryStatus.PENDING)) == 0  # given back untried, not counted as a try
+    monkeypatch.setattr(services._Recording, "record", record)
+    assert services.tick(now=NOW).sent == 30 - result.sent
+    assert max(smtp.message_ids().values()) == 1
+
+
+def test_healthz_scheduler_reports_the_heartbeat_and_the_oldest_due_reminder(app, ctx, web, fixed_clock):
+    fixed_clock(NOW)
+    response = web.get("/healthz/scheduler")
+    assert response.status_code == 503 and response.json["status"] == "down"  # never beat
+    assert response.json["heartbeat_at"] is None
+
+    services.beat(NOW - timedelta(seconds=30), "host-a", 4242)
+    response = web.get("/healthz/scheduler")
+    assert response.status_code == 200
+    expected = {"status": "ok", "heartbeat_age_seconds": 30.0, "heartbeat_host": "host-a", "heartbeat_pid": 4242,
+                "oldest_due_age_seconds": 0.0, "oldest_due_at": None}
+    assert {key: response.json[key] for key in expected} == expected
+
+    due_reminder("late", [staff()], send_at=NOW - timedelta(minutes=10), due_at=NOW + timedelta(days=1))
+    due_reminder("later", [staff()], send_at=NOW + timedelta(minutes=10), due_at=NOW + timedelta(days=1))
+    response = web.get("/healthz/scheduler")
+    assert response.status_code == 503 and response.json["status"] == "behind"
+    assert response.json["oldest_due_age_seconds"] == 600.0
+    services.tick(now=NOW)
+    services.beat(NOW, "host-a", 4242)
+    assert web.get("/healthz/scheduler").json["oldest_due_age_seconds"] == 0.0
+
+    services.beat(NOW - timedelta(minutes=10), "host-a", 4242)  # silent for 10 minutes (interval 60 s)
+    assert web.get("/healthz/scheduler").json["status"] == "down"
+
+
+def test_the_tick_job_beats_and_a_waiting_email_counts_in_the_lag(app, ctx, smtp, fixed_clock, monkeypatch):
+    from app.reminders.models import SchedulerHeartbeat
+    from app.reminders.scheduler import tick_job
+
+    class Acting:
+        def acting(self) -> bool:
+            return True
+
+    fixed_clock(NOW)
+    smtp.refuse["wait@example.com"] = "451 4.3.0 try again later"
+    due_reminder("w", [staff(email="wait@example.com")], send_at=NOW, due_at=NOW + timedelta(days=2))
+    db.session.remove()
+    tick_job(app, Acting())
+    heart = db.session.get(SchedulerHeartbeat, services.TICK_JOB)
+    assert heart.beat_at == NOW and heart.pid > 0
+    health = services.scheduler_health(NOW + timedelta(seconds=90))  # the retry was due at NOW + 60 s
+    assert health.oldest_due_email == NOW + timedelta(seconds=60) and health.lag == 30.0
+
+
+def test_the_outbox_shows_the_lag_and_every_failure_with_its_reason_and_retry_time(app, ctx, smtp, login_as,
+                                                                                    fixed_clock, monkeypatch):
+    fixed_clock(NOW)
+    monkeypatch.setitem(app.config, "REMINDER_MAX_ATTEMPTS", 3)
+    smtp.refuse["busy@example.com"] = "451 4.3.0 mailbox busy"
+    smtp.refuse["gone@example.com"] = "550 5.1.1 no such user"
+    due_reminder("f", [staff(email="busy@example.com"), staff(email="gone@example.com"),
+                       staff(email="fine@example.com")], send_at=NOW, due_at=NOW + timedelta(days=2))
+    services.tick(now=NOW)
+    services.beat(NOW, "host-a", 1)
+    due_reminder("behind", [staff()], send_at=NOW - timedelta(minutes=7), due_at=NOW + timedelta(days=2))
+    client = login_as(factories.municipal_official())
+    page = client.get("/reminders/outbox").get_data(as_text=True)  # the failures are the default view
+    assert "已等待 7分钟" in page and "发送滞后" in page
+    assert "gone@example.com" in page and "SMTP 550: 5.1.1 no such user" in page and "不再自动重试" in page
+    assert "busy@example.com" in page and "SMTP 451: 4.3.0 mailbox busy" in page and "等待重试" in page
+    assert "2026-11-02 09:01" in page  # busy's next try: 60 s later, shown in Shanghai time
+    assert "fine@example.com" not in page
+    assert 'badge text-bg-secondary">2<' in page

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from app.apprenticeships.enums import EnrollmentStatus, SubsidyKind, SubsidyStatus
 from app.apprenticeships.models import SubsidyLine
+from app.core import risks
 from app.core.enums import District, Role
 from app.extensions import db
 from app.reminders import services
@@ -53,6 +54,7 @@ def test_the_summary_goes_to_the_district_officials_with_their_figures_and_sched
     db.session.commit()
     ensure_weekly_summaries(THURSDAY)
     db.session.commit()
+    risks.refresh()  # as the scheduler's refresh process does (the tick itself never runs the rules)
 
     assert services.tick(now=MONDAY_9 - timedelta(minutes=1)).sent == 0  # not before Monday 09:00
     services.tick(now=MONDAY_9)
