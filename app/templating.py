@@ -209,6 +209,9 @@ def label(value: object) -> str:
 
 
 def init_app(app: Flask) -> None:
+    from app import i18n
+
+    i18n.init_app(app)  # after Flask-Babel's own: template translations looked up once per locale
     app.jinja_env.filters.update(localtime=localtime, fmt_date=fmt_date, money=money, label=label,
                                  audit_label=audit_label, audit_value=audit_value)
     from app.reminders.registry import kind_label
@@ -228,7 +231,8 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def inject() -> dict[str, object]:
-        user = current_user if current_user.is_authenticated else None
+        # The user itself, not Flask-Login's proxy: the nav and every can() in the page read it many times.
+        user = current_user._get_current_object() if current_user.is_authenticated else None  # type: ignore[attr-defined]
         nav = [(ep, lbl) for ep, lbl, perm in NAV if user and (perm is None or permissions.can(user, perm))]
         return {
             "nav_items": nav,
