@@ -30,6 +30,11 @@ def planner_rows(table: str) -> float | None:
     return float(stat.split()[0]) if stat else None
 
 
+def expected(rows: int) -> float | None:
+    """PostgreSQL: the rows just written; SQLite is left without statistics (by design)."""
+    return float(rows) if db.engine.dialect.name == "postgresql" else None
+
+
 @pytest.fixture()
 def many_prompts(app, monkeypatch):  # noqa: ANN001, ANN201
     found = [risks.RiskPrompt(KIND, f"k{i}", f"提示 {i}", "说明", f"/x/{i}", District.PUDONG, date(2026, 11, 1))
@@ -40,7 +45,7 @@ def many_prompts(app, monkeypatch):  # noqa: ANN001, ANN201
 
 def test_a_refresh_that_rewrites_many_prompts_analyses_risk_prompts(app, ctx, many_prompts):
     risks.refresh([KIND])
-    assert planner_rows("risk_prompts") == len(many_prompts)
+    assert planner_rows("risk_prompts") == expected(len(many_prompts))
 
 
 def test_a_refresh_that_changes_a_few_prompts_leaves_the_statistics_to_autovacuum(app, ctx, monkeypatch):
@@ -60,7 +65,7 @@ def test_the_tallies_rebuild_command_analyses_the_tallies(app, ctx):
                         status=RegistrationStatus.APPROVED)
     result = app.test_cli_runner().invoke(args=["supervision", "rebuild-tallies"])
     assert result.exit_code == 0, result.output
-    assert planner_rows("registration_tallies") == 2  # one tally per (event, district)
+    assert planner_rows("registration_tallies") == expected(2)  # one tally per (event, district)
 
 
 def test_only_the_apps_own_tables_can_be_analysed(app, ctx):
