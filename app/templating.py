@@ -231,8 +231,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def inject() -> dict[str, object]:
-        # The user itself, not Flask-Login's proxy: the nav and every can() in the page read it many times.
-        user = current_user._get_current_object() if current_user.is_authenticated else None  # type: ignore[attr-defined]
+        user = current_user if current_user.is_authenticated else None
         nav = [(ep, lbl) for ep, lbl, perm in NAV if user and (perm is None or permissions.can(user, perm))]
         return {
             "nav_items": nav,
