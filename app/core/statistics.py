@@ -22,8 +22,7 @@ MIN_CHANGED_ROWS = 100
 def analyze(*tables: str) -> bool:
     """``ANALYZE`` each table (names from the app's own metadata only), in a short transaction of its own, on
     PostgreSQL. On SQLite nothing: the app runs it there without statistics by design (bench/README.md,
-    finding 5: statistics flip some plans for the worse), and an ``ANALYZE`` taking the write lock on its own
-    connection made a concurrent risk review fail in the browser tests. Returns whether it analysed."""
+    finding 5: statistics flip some plans for the worse). Returns whether it analysed."""
     known = db.metadata.tables
     for table in tables:
         if table not in known:
