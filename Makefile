@@ -13,7 +13,7 @@ SCALE ?= 10000
 #: pytest-xdist workers (each has its own SQLite file or PostgreSQL database and its own live server).
 WORKERS ?= 3
 
-.PHONY: run test test-reliability test-sqlite test-pg install install-prod lock static translations system-deps postgres db demo bench lint clean
+.PHONY: run test test-reliability test-sqlite test-pg install install-prod lock static translations system-deps postgres db demo bench bench-throughput bench-tools lint clean
 
 run: install db demo  ## install everything, migrate, load demo data, serve on http://127.0.0.1:5000 (+ scheduler, mail catcher)
 	@echo ""
@@ -106,9 +106,20 @@ lint: $(VENV)/.installed  ## ruff, the architecture contracts (.importlinter) an
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-bench: install  ## `make bench SCALE=1000000 DATABASE_URL=...`
-	$(BIN)/python -m bench --scale $(SCALE)
+#: seconds of wrk load per URL in the throughput bench; seconds of timing per case at most in the latency bench
+BENCH_SECONDS ?= 5
+BENCH_BUDGET ?= 10
+
+bench: install bench-tools  ## `make bench SCALE=1000000 DATABASE_URL=...`: latency, then throughput, then reminders
+	$(BIN)/python -m bench --scale $(SCALE) --budget $(BENCH_BUDGET)
+	$(BIN)/python -m bench.throughput --scale $(SCALE) --duration $(BENCH_SECONDS)
 	$(BIN)/python -m bench.reminders --pending $(SCALE)
+
+bench-throughput: install bench-tools  ## req/s of each list page and dashboard (gunicorn, 4 workers, wrk on 127.0.0.1) against the same-SQL floor
+	$(BIN)/python -m bench.throughput --scale $(SCALE) --duration $(BENCH_SECONDS)
+
+bench-tools:  ## Debian's wrk, the load tool of the throughput bench
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
 RELIABILITY_LONG := RELIABILITY_REMINDERS=2000 RELIABILITY_KILLS=6 RELIABILITY_TERMS=3
 

@@ -39,6 +39,9 @@ def label(value: object) -> str:
 
 
 def init_app(app: Flask) -> None:
+    from app import i18n
+
+    i18n.init_app(app)  # after Flask-Babel's own: template translations looked up once per locale
     app.jinja_env.filters.update(localtime=localtime, fmt_date=fmt_date, money=money, label=label,
                                  audit_label=audit_label, audit_value=audit_value)
     app.jinja_env.trim_blocks = True

@@ -1,7 +1,9 @@
 """`python -m bench --scale N`: migrate, fill the database with N people (once), time the pages.
 
-stdout carries only the result lines, `<name> p50_ms=<x> p95_ms=<y> n=<count>`; everything else goes to
-stderr. DATABASE_URL picks the database (default: instance/bench-N.sqlite3, never the development one).
+stdout carries only the result lines, `<name> p50_ms=<x> p95_ms=<y> n=<count>`, and at the end one summary
+table of them (Markdown); everything else goes to stderr. Each case is timed for at most ``--budget`` seconds
+(after its warm-up, itself bounded the same way), so a slow case cannot hold the run up.
+DATABASE_URL picks the database (default: instance/bench-N.sqlite3, never the development one).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--scale", type=int, default=10_000, help="number of people (default 10,000)")
     parser.add_argument("--requests", type=int, default=200, help="timed requests per case (default 200)")
     parser.add_argument("--warmup", type=int, default=20, help="untimed requests first (default 20)")
+    parser.add_argument("--budget", type=float, default=10.0,
+                        help="seconds of warm-up and of timing per case at most (default 10; 0: no limit)")
     parser.add_argument("--only", nargs="*", default=[], help="run only cases whose name contains a word")
     parser.add_argument("--generate-only", action="store_true", help="fill the database, time nothing")
     return parser.parse_args(argv)
@@ -45,15 +49,17 @@ def main(argv: list[str] | None = None) -> int:
     url = database_url(args.scale)
     create_database_if_missing(url)
     app = bench_app(url)
-    started = time.perf_counter()
+    began = started = time.perf_counter()
     migrate(app)
     print(f"schema migrated in {time.perf_counter() - started:.1f}s", file=sys.stderr)
     fill(app, args.scale)
     print(describe(app), file=sys.stderr, flush=True)
     if not args.generate_only:
         print(f"load average before timing: {load()}", file=sys.stderr, flush=True)
-        run(app, args.requests, args.warmup, args.only)
+        run(app, args.requests, args.warmup, args.only, args.budget or None)
         print(f"load average after timing: {load()}", file=sys.stderr, flush=True)
+    print(f"bench finished in {(time.perf_counter() - began) / 60:.1f} min (data generation included)",
+          file=sys.stderr, flush=True)
     return 0
 
 

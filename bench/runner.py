@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import sys
+import time
 from collections.abc import Callable, Iterator
 
 from flask import Flask
@@ -12,7 +13,7 @@ from flask.testing import FlaskClient
 from app.core.demo import DEMO_PASSWORD
 from app.extensions import db
 from bench.cases import REGISTRY, BenchContext, PageCase, TimedCase
-from bench.timing import Result, capture_sql, measure, replayer
+from bench.timing import Result, capture_sql, measure, replayer, summary_table
 
 OFFICIAL = "official"  # the demo municipal official (市人社局), made by the app's seed()
 
@@ -29,35 +30,46 @@ def signed_in_client(app: Flask) -> FlaskClient:
     return client
 
 
-def run(app: Flask, requests: int, warmup: int, only: list[str]) -> None:
+def run(app: Flask, requests: int, warmup: int, only: list[str], budget_s: float | None = None) -> list[Result]:
+    """Time every case (each at most ``budget_s`` seconds of warm-up and as much of timing), print each
+    result line as it comes and, at the end, one summary table."""
     ctx = BenchContext(app, signed_in_client(app))
     # As wsgi.py does once the app is built: the long-lived start-up objects are never collected again,
     # so a full collection does not pause a request (~55 ms with the app imported).
     gc.freeze()
+    results: list[Result] = []
     for case in REGISTRY:
         if only and not any(word in case.name for word in only):
             continue
-        for result in measure_case(ctx, case, requests, warmup):
+        for result in measure_case(ctx, case, requests, warmup, budget_s):
             print(result.line(), flush=True)
+            results.append(result)
+    print(f"\n{summary_table(results)}", flush=True)
+    return results
 
 
-def measure_case(ctx: BenchContext, case: PageCase | TimedCase, requests: int, warmup: int) -> Iterator[Result]:
+def measure_case(ctx: BenchContext, case: PageCase | TimedCase, requests: int, warmup: int,
+                 budget_s: float | None = None) -> Iterator[Result]:
     if isinstance(case, TimedCase):
         if case.at_most is not None:
             requests, warmup = min(requests, case.at_most), min(warmup, 1)
-        yield measure(case.name, case.make(ctx), requests, warmup)
+        call = case.make(ctx)
+        started = time.perf_counter()
+        log(f"{case.name}: set up")
+        yield measure(case.name, call, requests, warmup, budget_s)
+        log(f"{case.name}: timed in {time.perf_counter() - started:.1f}s")
         return
     url = case.url(ctx)
     get = page_getter(ctx.client, url, case.expect)
     with ctx.app.app_context(), capture_sql(db.engine) as captured:
         rows = get()
     log(f"{case.name}: GET {url} -> HTTP 200, {rows} x {case.expect!r}, {len(captured.statements)} SQL statements")
-    yield measure(case.name, get, requests, warmup)
+    yield measure(case.name, get, requests, warmup, budget_s)
     if case.sql_twin:
         with ctx.app.app_context():
             replay, release = replayer(db.engine, captured)
             try:
-                yield measure(f"{case.name}_sql", replay, requests, warmup)
+                yield measure(f"{case.name}_sql", replay, requests, warmup, budget_s)
             finally:
                 release()
 

@@ -27,16 +27,43 @@ class Result:
                 f"n={len(self.samples_ms)}")
 
 
-def measure(name: str, call: Callable[[], object], requests: int, warmup: int) -> Result:
-    """Run ``call`` ``warmup`` times untimed, then ``requests`` times timed one by one."""
+#: A case is timed at least this many times, whatever its budget (a p95 of fewer samples means little).
+MIN_SAMPLES = 5
+
+
+def measure(name: str, call: Callable[[], object], requests: int, warmup: int,
+            budget_s: float | None = None) -> Result:
+    """Run ``call`` ``warmup`` times untimed, then ``requests`` times timed one by one. With ``budget_s``
+    the warm-up and the timing each stop once that many seconds went by (after ``MIN_SAMPLES`` timed
+    calls), so a slow case costs a bounded time: the result line says how many samples it got."""
+    deadline = None if budget_s is None else time.perf_counter() + budget_s
     for _ in range(warmup):
         call()
-    samples = []
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+    deadline = None if budget_s is None else time.perf_counter() + budget_s
+    samples: list[float] = []
     for _ in range(requests):
         started = time.perf_counter_ns()
         call()
         samples.append((time.perf_counter_ns() - started) / 1e6)
+        if deadline is not None and len(samples) >= MIN_SAMPLES and time.perf_counter() > deadline:
+            break
     return Result(name, samples)
+
+
+def summary_table(results: list[Result]) -> str:
+    """One Markdown table of every result (a page beside its ``_sql`` twin), printed at the end of a run."""
+    by_name = {r.name: r for r in results}
+    lines = ["| measured | p50 ms | p95 ms | n | SQL p50 ms | SQL p95 ms |", "|---|---|---|---|---|---|"]
+    for r in results:
+        if r.name.endswith("_sql") and r.name[:-4] in by_name:
+            continue
+        twin = by_name.get(f"{r.name}_sql")
+        sql = f"{twin.percentile(0.5):.2f} | {twin.percentile(0.95):.2f}" if twin else "– | –"
+        lines.append(f"| {r.name} | {r.percentile(0.5):.2f} | {r.percentile(0.95):.2f} | {len(r.samples_ms)} "
+                     f"| {sql} |")
+    return "\n".join(lines)
 
 
 @dataclass

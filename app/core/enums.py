@@ -7,6 +7,8 @@ from functools import cache
 
 from flask_babel import lazy_gettext as _l
 
+from app.i18n import LocaleKey, locale_key
+
 
 class LabelledEnum(enum.StrEnum):
     """A string enum whose members carry a translated label (see ``labels()``)."""
@@ -17,8 +19,9 @@ class LabelledEnum(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        # The labels are lazy strings, translated when shown, so one dict per class serves every locale.
-        return str(_labels_of(type(self)).get(self.value, self.value))
+        # The labels are lazy strings; each is translated once per locale (not once per row: a list page
+        # shows ~100 labels, and each str() of a lazy string is a full Babel look-up).
+        return _translated(type(self), locale_key()).get(self.value, self.value)
 
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:
@@ -28,6 +31,13 @@ class LabelledEnum(enum.StrEnum):
 @cache
 def _labels_of(enum_cls: type[LabelledEnum]) -> dict[str, object]:
     return enum_cls.labels()
+
+
+@cache
+def _translated(enum_cls: type[LabelledEnum], locale: LocaleKey) -> dict[str, str]:
+    """The class's labels as plain strings in ``locale`` (made in a context of that locale: the first call
+    for a locale translates them, later calls only look them up)."""
+    return {value: str(text) for value, text in _labels_of(enum_cls).items()}
 
 
 class District(LabelledEnum):

@@ -170,6 +170,11 @@ def refresh(kinds: Iterable[str] | None = None, now: datetime | None = None,
             if commit:
                 db.session.rollback()  # (without commit the savepoint was rolled back)
             log.info("risk prompts of %s refreshed concurrently; left as the other refresh wrote them", kind)
+    from app.core.statistics import MIN_CHANGED_ROWS, analyze
+
+    changed = sum(sum(counts) for counts in done.values())
+    if commit and changed >= MIN_CHANGED_ROWS:
+        analyze("risk_prompts")  # the desk's plans follow the table's new shape at once
     return done
 
 

@@ -118,8 +118,11 @@ def rebuild(connection: sa.Connection | None = None) -> None:
 @bp.cli.command("rebuild-tallies")
 def rebuild_command() -> None:
     """Recount the registration tallies of the competitions dashboard (after bulk loads)."""
+    from app.core.statistics import analyze
+
     rebuild()
     db.session.commit()
+    analyze("registration_tallies")  # the whole table was rewritten
     click.echo("registration tallies rebuilt")
 
 

@@ -1,0 +1,38 @@
+"""The bench's timing loop stops a slow case at its budget, and the run ends with one summary table."""
+
+from __future__ import annotations
+
+import time
+
+from bench.throughput import Load, result_line
+from bench.timing import MIN_SAMPLES, Result, measure, summary_table
+
+
+def test_a_slow_case_is_timed_only_for_its_budget_but_at_least_a_few_times():
+    calls = []
+
+    def slow() -> None:
+        calls.append(1)
+        time.sleep(0.02)
+
+    result = measure("slow", slow, requests=1000, warmup=1000, budget_s=0.1)
+    assert MIN_SAMPLES <= len(result.samples_ms) < 20
+    assert len(calls) < 40  # the warm-up stopped at the budget too
+    assert len(measure("quick", lambda: None, requests=50, warmup=5, budget_s=10).samples_ms) == 50
+
+
+def test_the_summary_table_puts_each_page_beside_its_sql_twin():
+    table = summary_table([Result("people", [5.0, 7.0]), Result("people_sql", [1.0, 2.0]),
+                           Result("tick", [3.0])]).splitlines()
+    assert table[2] == "| people | 5.00 | 7.00 | 2 | 1.00 | 2.00 |"
+    assert table[3] == "| tick | 3.00 | 3.00 | 1 | – | – |"
+    assert len(table) == 4
+
+
+def test_the_throughput_line_gives_the_ratio_to_the_floor_and_the_target():
+    line = result_line("people_first_page", Load(600, 2.0, 10.0, 20.0, 0), Load(1000, 2.0, 5.0, 9.0, 0))
+    assert line.startswith("people_first_page req_s=300.0 floor_req_s=500.0 ratio=0.60 ")
+    assert line.endswith("target=ok(ratio>=0.5)")
+    slow_tab = result_line("supervision_mentor_hours_city", Load(100, 2.0, 10.0, 20.0, 0),
+                           Load(1000, 2.0, 5.0, 9.0, 0))
+    assert "target=MISS(>=100req_s)" in slow_tab
