@@ -17,7 +17,6 @@ from app.apprenticeships.imports import PLAN_HEADERS, PLAN_SHEET
 from app.apprenticeships.models import Enrollment
 from app.competitions.imports import HEADERS as ENTRANT_HEADERS
 from app.competitions.models import Registration
-from app.core.enums import District
 from app.core.imports import HEADERS as PEOPLE_HEADERS
 from app.core.models import Person, User
 from app.extensions import db
