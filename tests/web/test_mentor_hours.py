@@ -533,3 +533,21 @@ def test_the_quick_log_offers_no_withdrawn_apprentice_and_only_the_chosen_appren
                                        reason="离职", withdrawn_on=date(2026, 3, 10))
     page = web.get("/mentor-hours/log").get_data(as_text=True)
     assert "李小红" not in page
+
+
+def test_hours_after_a_withdrawal_are_flagged_on_the_approval_page_and_explained_on_the_statement(s, login_as):
+    from app.apprenticeships import services as apprenticeship_services
+
+    mf.rule(s.cast.enterprise.id, amount="50", since=date(2026, 1, 1))
+    mf.entry(s.assignment, date(2026, 3, 2), hours="2")
+    mf.entry(s.assignment, date(2026, 3, 12), hours="3")  # written before the withdrawal was recorded
+    apprenticeship_services.transition(s.cast.hr, s.enrollment, "withdraw", today=date(2026, 3, 20), now=af.NOW,
+                                       reason="离职", withdrawn_on=date(2026, 3, 10))
+    _approve(s, login_as)
+    hr = login_as(s.cast.hr)
+    page = hr.get(f"/mentor-hours/a/{s.assignment.id}/{MARCH}").get_data(as_text=True)
+    assert "王小明 已于 2026-03-10 退出学徒培训，退出后的学时不计发津贴。" in page
+    assert "本月有 1 条退出后的记录：2026-03-12" in page
+    statement = hr.get(f"/mentor-hours/statements?month={MARCH}").get_data(as_text=True)
+    assert "已于 2026-03-10 退出学徒培训，退出后的学时不计发" in statement
+    assert "培训期外的 3 小时不计发" in statement
