@@ -128,6 +128,10 @@ def create_class(actor: User, data: ClassData) -> ApprenticeClass:
     enterprise = _enterprise_of(actor)
     if not data.name.strip():
         raise DomainError(_("请填写班级名称"), "name")
+    same = db.session.scalar(sa.select(ApprenticeClass.id).where(ApprenticeClass.enterprise_id == enterprise.id,
+                                                                 ApprenticeClass.name == data.name.strip()))
+    if same is not None:
+        raise DomainError(_("本企业已有同名的学徒班：%(name)s", name=data.name.strip()), "name")
     institution = _institution(data.institution_id)
     if db.session.get(Occupation, data.occupation_code) is None:
         raise DomainError(_("职业编码不存在"), "occupation_code")
