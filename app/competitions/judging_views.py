@@ -83,7 +83,8 @@ def judging_settings(event_id: int) -> Response:
         due = form.scores_due_at.data.replace(tzinfo=_tz()) if form.scores_due_at.data else None
         judging.update_settings(current_user, event, judging.JudgingSettings(
             AwardRuleKind(form.award_rule.data), form.tie_break.data or "", form.medal_margin.data,
-            form.share_gold.data, form.share_silver.data, form.share_bronze.data, form.share_merit.data, due))
+            form.share_gold.data, form.share_silver.data, form.share_bronze.data, form.share_merit.data, due,
+            form.merit_rounding.data or "down"))
         return True
 
     if submit(form, write):
