@@ -219,6 +219,14 @@ def prorated(standard: Decimal, months: int) -> Decimal:
     return money(standard * min(months, 12) / 12)
 
 
+def months_trained(year: TrainingYear, until: date) -> int:
+    """Months of a training year actually trained by ``until`` (the assessment), counted as the advance is
+    prorated (a remainder of at least half a month is a month); 0 for a year not yet begun."""
+    if until <= year.starts_on:
+        return 0
+    return min(months_between(year.starts_on, min(until, year.ends_on)), year.months)
+
+
 def advance(amount: Decimal, ratio: Decimal) -> Decimal:
     """The advance paid after approval: at most ``ratio`` of the year's amount."""
     return money(amount * min(max(ratio, Decimal(0)), Decimal(1)))

@@ -129,6 +129,10 @@ def create_class(actor: User, data: ClassData) -> ApprenticeClass:
     enterprise = _enterprise_of(actor)
     if not data.name.strip():
         raise DomainError(_("请填写班级名称"), "name")
+    same = db.session.scalar(sa.select(ApprenticeClass.id).where(ApprenticeClass.enterprise_id == enterprise.id,
+                                                                 ApprenticeClass.name == data.name.strip()))
+    if same is not None:
+        raise DomainError(_("本企业已有同名的学徒班：%(name)s", name=data.name.strip()), "name")
     institution = _institution(data.institution_id)
     if db.session.get(Occupation, data.occupation_code) is None:
         raise DomainError(_("职业编码不存在"), "occupation_code")
@@ -524,7 +528,8 @@ class Assessment:
 
 
 def transition(actor: User, enrollment: Enrollment, action: str, *, today: date, now: datetime, reason: str = "",
-               assessment: Assessment | None = None, commit: bool = True) -> Enrollment:
+               assessment: Assessment | None = None, commit: bool = True,
+               withdrawn_on: date | None = None) -> Enrollment:
     """Move an enrollment along its lifecycle, after every check; audited, and visible in its timeline."""
     if action not in ACTION_PERMISSIONS:
         raise DomainError(_("未知的操作"))
@@ -541,6 +546,12 @@ def transition(actor: User, enrollment: Enrollment, action: str, *, today: date,
             raise DomainError(_("%(name)s：", name=name) + "；".join(problem_message(p) for p in problems))
     if action in ("return", "withdraw") and not reason.strip():
         raise DomainError(_("请填写原因"), "reason")
+    if action == "withdraw":
+        withdrawn_on = withdrawn_on or today
+        earliest, latest = min(enrollment.starts_on, today), min(today, enrollment.ends_on)
+        if not earliest <= withdrawn_on <= latest:
+            raise DomainError(_("退出日期须在 %(a)s 至 %(b)s 之间（培训期内，且不晚于今天）",
+                                a=earliest.isoformat(), b=latest.isoformat()), "withdrawn_on")
     before = audit.snapshot(enrollment, ENROLLMENT_FIELDS)
     enrollment.status = target
     if action in ("return", "withdraw"):
@@ -548,8 +559,9 @@ def transition(actor: User, enrollment: Enrollment, action: str, *, today: date,
     if action == "approve":
         enrollment.approved_at = now
     if action == "withdraw":
-        enrollment.withdrawn_on = today
-        _claw_back(actor, enrollment, now, _("学徒退出：%(r)s", r=reason.strip()))
+        enrollment.withdrawn_on = withdrawn_on
+        _claw_back(actor, enrollment, now, _("学徒于 %(d)s 退出：%(r)s", d=withdrawn_on.isoformat(),  # type: ignore[union-attr]
+                                             r=reason.strip()))
     if action == "assess":
         _record_assessment(actor, enrollment, assessment, today, now)
     from app.apprenticeships.reminders import after_transition
@@ -653,8 +665,12 @@ def eligible_on(enrollment: Enrollment, kind: SubsidyKind, year: rules.TrainingY
             return None
         if enrollment.assessment_passed is False:
             return None
+        if enrollment.assessed_on is not None and year.starts_on >= enrollment.assessed_on:
+            return None  # training ended (passed) before this year began: nothing to advance
         return max(enrollment.approved_at.date(), year.starts_on)
     if kind is SubsidyKind.BALANCE and enrollment.assessment_passed and enrollment.assessed_on:
+        if year.starts_on >= enrollment.assessed_on:
+            return None  # a training year that had not begun when the apprentice passed is never paid
         return enrollment.assessed_on
     return None
 
@@ -663,6 +679,10 @@ def eligible_on(enrollment: Enrollment, kind: SubsidyKind, year: rules.TrainingY
 class ClaimResult:
     created: list[SubsidyLine]
     skipped: list[str]
+    #: What an early pass pays and why (one sentence per apprentice whose balance is prorated).
+    notes: list[str] = field(default_factory=list)
+    #: Clawbacks of an advance larger than what the months trained earn (an early pass).
+    clawed: list[SubsidyLine] = field(default_factory=list)
 
 
 def claim(actor: User, klass: ApprenticeClass, kind: SubsidyKind, training_year: int, *, today: date,
@@ -691,6 +711,11 @@ def claim(actor: User, klass: ApprenticeClass, kind: SubsidyKind, training_year:
         state = rules.claim_window_state(since, today, window)
         name = enrollment.person.name
         if state == "not_yet":
+            if kind is SubsidyKind.BALANCE and enrollment.assessment_passed and enrollment.assessed_on \
+                    and year.starts_on >= enrollment.assessed_on:
+                result.skipped.append(_(
+                    "%(name)s：%(d)s 已通过认定，第%(y)d培训年度尚未开始，不支付该年度补贴",
+                    name=enrollment.person.name, d=enrollment.assessed_on.isoformat(), y=training_year))
             continue
         if state == "closed":
             result.skipped.append(_("%(name)s：已超过申领期限（%(d)s）", name=name,
@@ -699,22 +724,48 @@ def claim(actor: User, klass: ApprenticeClass, kind: SubsidyKind, training_year:
         yearly = standard(enrollment, year.starts_on)
         amount = rules.prorated(yearly, year.months)
         advanced = rules.advance(amount, ratio)
+        months, note = year.months, ""
         if kind is SubsidyKind.ADVANCE:
             value = advanced
         else:
+            # The balance pays for the months actually trained (an early pass ends the training).
+            months = rules.months_trained(year, enrollment.assessed_on)  # type: ignore[arg-type]
+            amount = rules.prorated(yearly, months)
             previous = existing.get((enrollment.id, training_year, SubsidyKind.ADVANCE))
-            value = rules.balance(amount, previous.amount if previous else Decimal(0))
+            paid = previous.amount if previous else Decimal(0)
+            value = rules.balance(amount, paid)
+            if months < year.months:
+                note = _("提前通过认定（%(d)s）：第%(y)d培训年度实际培训 %(m)d 个月，按 %(m)d/12 计 %(a)s 元，"
+                         "扣除已预支 %(p)s 元，尾款 %(v)s 元",
+                         d=enrollment.assessed_on.isoformat(), y=training_year,  # type: ignore[union-attr]
+                         m=months, a=f"{amount:,.2f}", p=f"{paid:,.2f}", v=f"{max(value, Decimal(0)):,.2f}")
+                if value < 0:
+                    note = _("提前通过认定（%(d)s）：第%(y)d培训年度实际培训 %(m)d 个月，按 %(m)d/12 计 %(a)s 元，"
+                             "已预支 %(p)s 元，多预支的 %(v)s 元追回",
+                             d=enrollment.assessed_on.isoformat(), y=training_year,  # type: ignore[union-attr]
+                             m=months, a=f"{amount:,.2f}", p=f"{paid:,.2f}", v=f"{-value:,.2f}")
+                (result.notes if value != 0 else result.skipped).append(f"{name}：{note}")
+            if value < 0 and (enrollment.id, training_year, SubsidyKind.CLAWBACK) not in existing:
+                # The advance paid for months never trained comes back.
+                back = SubsidyLine(enrollment_id=enrollment.id, enterprise_id=enrollment.enterprise_id,
+                                   district=enrollment.district, class_id=klass.id, training_year=training_year,
+                                   year=year.starts_on.year, kind=SubsidyKind.CLAWBACK, amount=value,
+                                   standard=yearly, months=months, status=SubsidyStatus.APPROVED, claimed_at=now,
+                                   claimed_by_id=actor.id, decided_at=now, note=note[:200])
+                db.session.add(back)
+                audit.record(actor, "clawback", back, after=audit.snapshot(back, LINE_FIELDS), summary=name)
+                result.clawed.append(back)
         if value <= 0:
             continue
         line = SubsidyLine(enrollment_id=enrollment.id, enterprise_id=enrollment.enterprise_id,
                            district=enrollment.district, class_id=klass.id, training_year=training_year,
-                           year=year.starts_on.year, kind=kind, amount=value, standard=yearly, months=year.months,
-                           status=SubsidyStatus.CLAIMED, claimed_at=now, claimed_by_id=actor.id)
+                           year=year.starts_on.year, kind=kind, amount=value, standard=yearly, months=months,
+                           status=SubsidyStatus.CLAIMED, claimed_at=now, claimed_by_id=actor.id, note=note[:200])
         db.session.add(line)
         audit.record(actor, "claim", line, after=audit.snapshot(line, LINE_FIELDS), summary=name)
         claimed(line)  # its claim window's reminders stop
         result.created.append(line)
-    if not result.created:
+    if not result.created and not result.clawed:
         db.session.rollback()
         message = _("没有可申领的学徒") if not result.skipped else "；".join(result.skipped)
         raise DomainError(message)

@@ -211,7 +211,7 @@ def class_claim(class_id: int) -> Response:
         flash(exc.message, "danger")
         return _class_page(klass, 422)
     flash(_("已申领 %(n)d 名学徒的%(kind)s", n=len(result.created), kind=SubsidyKind(kind).label)
-          + ("；" + "；".join(result.skipped) if result.skipped else ""), "success")
+          + ("；" + "；".join(result.notes + result.skipped) if result.notes or result.skipped else ""), "success")
     return redirect_after_post("apprenticeships.class_detail", class_id=klass.id)
 
 
@@ -330,8 +330,14 @@ def enrollment_transition(enrollment_id: int) -> Response:
         abort(400)
     try:
         assessment = _assessment() if action == "assess" else None
+        withdrawn_on = None
+        if action == "withdraw" and request.form.get("withdrawn_on"):
+            try:
+                withdrawn_on = date.fromisoformat(request.form["withdrawn_on"])
+            except ValueError:
+                raise DomainError(_("退出日期格式应为 YYYY-MM-DD"), "withdrawn_on") from None
         services.transition(current_user, enrollment, action, today=today_in_shanghai(), now=utcnow(),
-                            reason=request.form.get("reason", ""), assessment=assessment)
+                            reason=request.form.get("reason", ""), assessment=assessment, withdrawn_on=withdrawn_on)
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "danger")

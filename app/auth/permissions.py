@@ -25,6 +25,7 @@ ACTION_ROLES: dict[str, frozenset[Role]] = {
     "person.edit": frozenset({Role.OFFICIAL}) | STAFF_ROLES,
     "person.import": frozenset({Role.OFFICIAL}) | STAFF_ROLES,
     "person.reveal_id": frozenset({Role.OFFICIAL}),
+    "person.merge": frozenset({Role.OFFICIAL}),
     "policy.view": frozenset({Role.OFFICIAL}),
     "policy.edit": frozenset({Role.OFFICIAL}),
     "audit.view": frozenset({Role.OFFICIAL}),

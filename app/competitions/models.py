@@ -182,6 +182,8 @@ class Event(db.Model):
     tie_break: Mapped[str] = mapped_column(sa.String(100), default="")
     #: WorldSkills rule: scale scores within this many points of a medal group's best share its medal.
     medal_margin: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
+    #: National rule: 优胜奖 goes to "the top half"; an odd field's half rounds "down" (n // 2) or "up".
+    merit_rounding: Mapped[str] = mapped_column(sa.String(8), default="down", server_default="down")
     share_gold: Mapped[Decimal] = mapped_column(sa.Numeric(4, 3), default=Decimal("0.1"))
     share_silver: Mapped[Decimal] = mapped_column(sa.Numeric(4, 3), default=Decimal("0.2"))
     share_bronze: Mapped[Decimal] = mapped_column(sa.Numeric(4, 3), default=Decimal("0.3"))

@@ -165,6 +165,13 @@ class AwardRule:
     margin: Decimal = Decimal(0)
     #: Share rule: fractions of the field for gold, silver, bronze and 优胜奖 (cumulative, rounded half up).
     shares: tuple[Decimal, Decimal, Decimal, Decimal] = (Decimal("0.1"), Decimal("0.2"), Decimal("0.3"), Decimal(0))
+    #: National rule: half of an odd field rounds "down" (7 → 3) or "up" (7 → 4) for 优胜奖.
+    merit_rounding: str = "down"
+
+
+def merit_places(field_size: int, rounding: str) -> int:
+    """How many places "the top half" is: ``field_size // 2`` rounded down, or up."""
+    return (field_size + 1) // 2 if rounding == "up" else field_size // 2
 
 
 @dataclass(frozen=True)
@@ -253,7 +260,7 @@ def award(standings: list[Standing], rule: AwardRule) -> Outcome:
         for i, (_standing, rank) in enumerate(ranked):
             if rank <= 3:
                 medals[i] = [Medal.GOLD, Medal.SILVER, Medal.BRONZE][rank - 1]
-            elif rank <= n // 2:
+            elif rank <= merit_places(n, rule.merit_rounding):
                 medals[i] = Medal.MERIT
         by_rank: dict[int, list[int]] = {}
         for standing, rank in ranked:

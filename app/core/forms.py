@@ -10,7 +10,9 @@ from wtforms import (
     DateField,
     DecimalField,
     EmailField,
+    HiddenField,
     PasswordField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -93,3 +95,11 @@ class PolicyValueForm(FlaskForm):
     effective_from = DateField(_l("生效日期"), validators=[InputRequired(REQUIRED)])
     value = DecimalField(_l("数值"), places=2, validators=[InputRequired(REQUIRED)])
     note = StringField(_l("依据/备注"), validators=[Optional(), Length(max=200)])
+
+
+class PersonMergeForm(FlaskForm):
+    """合并重复人员: the other record, and which of the two is kept (the other one is merged into it)."""
+
+    other_id = HiddenField(validators=[DataRequired(REQUIRED)])
+    keep = RadioField(_l("保留哪一条记录"), choices=[("this", _l("本记录")), ("other", _l("另一条"))],
+                      validators=[InputRequired(REQUIRED)])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -31,25 +32,54 @@ MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 OTHER_DOC_RE = re.compile(r"^[A-Z0-9]{5,20}$")
 
 
+#: 劳动法: no one under 16 may be employed; nobody on the people roll is over 100 (a typo in the year).
+MIN_WORKING_AGE = 16
+MAX_AGE = 100
+
+
 def normalise_id_number(raw: str) -> str:
-    return re.sub(r"[\s-]", "", raw or "").upper()
+    """The one normal form of a document number: Unicode NFKC (full-width digits and letters become ASCII),
+    no spaces or hyphens, upper case (a trailing ``x`` becomes ``X``). Every lookup and every stored hash uses it."""
+    text = unicodedata.normalize("NFKC", raw or "")
+    return re.sub(r"[\s\-\u2010-\u2015\u2212]", "", text).upper()
 
 
-def check_id_number(doc_type: DocType, raw: str) -> IdentityFacts:
-    """Validate a document number; for a 居民身份证 also derive birth date and sex (GB 11643)."""
+def _age_on(birth: date, today: date) -> int:
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def check_id_number(doc_type: DocType, raw: str, today: date | None = None) -> IdentityFacts:
+    """Normalise, then validate a document number; for a 居民身份证 also derive birth date and sex (GB 11643).
+
+    The 居民身份证 rule: 18 characters (an old 15-digit number is refused: 18 digits are needed), a correct
+    check character, a real calendar date, a known region code, and — given ``today`` — a birth date not in
+    the future and an age a worker can have (16–100).
+    """
     number = normalise_id_number(raw)
     if not number:
         raise RuleError("id_required")
     if doc_type is DocType.RIC:
+        if len(number) == 15 and number.isascii() and number.isdigit():
+            raise RuleError("id_15_digits")
         if len(number) != 18:
             raise RuleError("id_length")
+        if not (number.isascii() and number[:17].isdigit() and (number[17].isdigit() or number[17] == "X")):
+            raise RuleError("id_format")
         try:
-            ric.validate(number)
-        except stdnum_exceptions.InvalidChecksum as exc:
-            raise RuleError("id_checksum") from exc
+            birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        except ValueError as exc:
+            raise RuleError("id_date") from exc
+        if number[17] != ric.calc_check_digit(number):
+            raise RuleError("id_checksum")
+        try:
+            ric.get_birth_place(number)
         except stdnum_exceptions.ValidationError as exc:
-            raise RuleError("id_invalid") from exc
-        birth = ric.get_birth_date(number)
+            raise RuleError("id_region") from exc
+        if today is not None:
+            if birth > today:
+                raise RuleError("id_birth_future")
+            if not MIN_WORKING_AGE <= _age_on(birth, today) <= MAX_AGE:
+                raise RuleError("id_age")
         sex = Sex.MALE if int(number[16]) % 2 else Sex.FEMALE
         return IdentityFacts(number, birth, sex)
     if not OTHER_DOC_RE.match(number):

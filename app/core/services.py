@@ -27,7 +27,7 @@ from app.auth.permissions import (
     require,
     user_scope,
 )
-from app.core import audit, rules
+from app.core import audit, clock, rules
 from app.core.crypto import cipher
 from app.core.enums import District, DocType, OrgKind, Role, Sex, SkillLevel
 from app.core.models import AuditEntry, Certificate, Occupation, Organisation, Person, PolicyValue, User
@@ -41,6 +41,12 @@ RULE_MESSAGES = {
     "id_length": lambda: _("身份证号应为18位"),
     "id_checksum": lambda: _("身份证号校验位不正确"),
     "id_invalid": lambda: _("身份证号格式不正确（出生日期或地区码无效）"),
+    "id_15_digits": lambda: _("这是15位旧身份证号，请填写18位身份证号"),
+    "id_format": lambda: _("身份证号前17位应为数字，最后一位为数字或X"),
+    "id_date": lambda: _("身份证号中的出生日期不是真实日期"),
+    "id_region": lambda: _("身份证号前6位不是有效的地区码"),
+    "id_birth_future": lambda: _("身份证号中的出生日期晚于今天"),
+    "id_age": lambda: _("按身份证号中的出生日期，年龄不在16–100周岁之间"),
     "doc_invalid": lambda: _("证件号码应为5–20位字母或数字"),
     "uscc_length": lambda: _("统一社会信用代码应为18位"),
     "uscc_checksum": lambda: _("统一社会信用代码校验位不正确"),
@@ -235,13 +241,25 @@ def _check_user_data(actor: User, data: UserData, creating: bool) -> Organisatio
 
 
 def _account_person(actor: User, data: UserData) -> int | None:
-    """The person a ``person``-role account belongs to, found by document number within the actor's scope."""
+    """The person a ``person``-role account belongs to, found by document number within the actor's scope.
+
+    The number goes through the same rule as every other entry point (normalised, then validated)."""
     number = rules.normalise_id_number(data.person_id_number)
     if not number:
         if Role.PERSON in data.roles:
             raise DomainError(_("个人角色须填写本人证件号码"), "person_id_number")
         return None
-    person = next((p for doc in DocType if (p := find_person_by_id_number(doc, number)) is not None), None)
+    person = None
+    for doc in DocType:
+        try:
+            facts = rules.check_id_number(doc, number, today=clock.today())
+        except rules.RuleError as exc:
+            if doc is DocType.RIC and (number[:6].isdigit() and len(number) >= 15):
+                raise DomainError(rule_message(exc), "person_id_number") from exc
+            continue
+        person = find_person_by_id_number(doc, facts.number)
+        if person is not None:
+            break
     if person is None or not can(actor, "person.view", person):
         raise DomainError(_("人员库中没有此证件号码，请先登记人员"), "person_id_number")
     return person.id
@@ -367,7 +385,8 @@ def get_person(actor: User, person_id: int) -> Person:
 
 
 def id_hash(doc_type: DocType, number: str) -> str:
-    return cipher().lookup_hash(doc_type.value, number)
+    """The blind index of a document number: always of its normal form, so 全角 and ASCII digits meet."""
+    return cipher().lookup_hash(doc_type.value, rules.normalise_id_number(number))
 
 
 def find_person_by_id_number(doc_type: DocType, number: str) -> Person | None:
@@ -398,7 +417,7 @@ def check_person_data(data: PersonData, keep_number: bool = False) -> PersonData
 
 def _check_number(data: PersonData) -> None:
     try:
-        facts = rules.check_id_number(data.doc_type, data.id_number)
+        facts = rules.check_id_number(data.doc_type, data.id_number, today=clock.today())
     except rules.RuleError as exc:
         raise DomainError(rule_message(exc), "id_number") from exc
     data.id_number = facts.number

@@ -18,12 +18,14 @@ from wtforms.validators import DataRequired
 
 from app.auth.permissions import can, require
 from app.core import audit, bp, clock, imports, record, services
+from app.core import person_merge as person_merge_service
 from app.core.enums import District, DocType, OrgKind, Role, Sex, SkillLevel
 from app.core.forms import (
     CertificateForm,
     OrganisationForm,
     PeopleImportForm,
     PersonForm,
+    PersonMergeForm,
     PolicyValueForm,
     UserForm,
 )
@@ -332,6 +334,37 @@ def person_reveal(person_id: int) -> Response:
     response = render("core/person_detail.html", block="id_number", person=person, revealed=number)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.route("/people/<int:person_id>/merge", methods=["GET", "POST"])
+@login_required
+def person_merge(person_id: int) -> Response:
+    """合并重复人员: find the other record, see what each holds, choose the one to keep, merge."""
+    this = services.get_person(current_user, person_id)
+    require(current_user, "person.merge", this)
+    form = PersonMergeForm()
+    other_id = request.values.get("other_id", type=int)
+    other = services.get_person(current_user, other_id) if other_id and other_id != this.id else None
+    if other is not None:
+        require(current_user, "person.merge", other)
+        form.other_id.data = str(other.id)
+    q = request.args.get("q", "").strip()[:50]
+    candidates = [p for p in services.list_people(current_user, services.PeopleFilter(q=q or this.name), None,
+                                                  20).items if p.id != this.id]
+
+    def merge() -> object:
+        if other is None:
+            raise DomainError(_("请先选择另一条记录"), "other_id")
+        keep, drop = (this, other) if form.keep.data == "this" else (other, this)
+        return person_merge_service.merge_people(current_user, keep, drop)
+
+    kept = submit(form, merge) if request.method == "POST" else None
+    if kept is not None:
+        flash(_("已合并：所有记录已归入 %(name)s", name=kept.name), "success")
+        return redirect_after_post("core.person_detail", person_id=kept.id)
+    return render("core/person_merge.html", this=this, other=other, form=form, q=q, candidates=candidates,
+                  holdings={p.id: person_merge_service.holdings(p) for p in (this, other) if p is not None},
+                  status=form_status())
 
 
 @bp.post("/people/<int:person_id>/certificates")

@@ -141,6 +141,10 @@ class Line:
     #: The base after the mentor's cap is shared out (proportionally).
     capped: Decimal = Decimal(0)
     rule: Rule | None = None
+    #: Approved hours of the month outside the enrollment (before it, after its end or the withdrawal): unpaid.
+    unpaid_hours: Decimal = Decimal(0)
+    #: The withdrawal date when the apprentice had withdrawn by the month's end (the reason hours go unpaid).
+    withdrawn_on: date | None = None
 
     @property
     def amount(self) -> Decimal:
@@ -198,9 +202,12 @@ def monthly_allowance(month: date, mentorships: Sequence[Mentorship], rules: Seq
     first, last = month_start(month), month_end(month)
     lines: list[Line] = []
     for m in mentorships:
-        hours = pay = flat = bonus = refund = Decimal(0)
+        hours = pay = flat = bonus = refund = unpaid = Decimal(0)
         for day, h in sorted(m.hours_by_day.items()):
-            if not (first <= day <= last) or not m.runs_on(day):
+            if not (first <= day <= last):
+                continue
+            if not m.runs_on(day):
+                unpaid += h
                 continue
             hours += h
             rule = rule_in_force(rules, day)
@@ -224,7 +231,9 @@ def monthly_allowance(month: date, mentorships: Sequence[Mentorship], rules: Seq
             if rule is not None and rule.completion_bonus:
                 bonus = rule.completion_bonus
         lines.append(Line(m.enrollment_id, m.label, hours, _money(pay + flat), flat, bonus, _money(refund),
-                          rule=rule_in_force(rules, min(last, m.last_day()))))
+                          rule=rule_in_force(rules, min(last, m.last_day())), unpaid_hours=unpaid,
+                          withdrawn_on=m.withdrawn_on if m.withdrawn_on is not None and m.withdrawn_on <= last
+                          else None))
     in_force = rule_in_force(rules, last)
     cap = in_force.monthly_cap if in_force is not None else None
     for line, capped in zip(lines, share_cap([ln.base for ln in lines], cap), strict=True):

@@ -139,6 +139,13 @@ def _check_entry(actor: User, data: EntryData, today: date) -> tuple[MentorAssig
         raise DomainError(_("请填写日期"), "worked_on")
     if data.worked_on > today:
         raise DomainError(_("不能登记将来的学时"), "worked_on")
+    e = a.enrollment
+    if e.withdrawn_on is not None and data.worked_on > e.withdrawn_on:
+        raise DomainError(_("%(name)s 已于 %(d)s 退出学徒培训，之后的学时不能登记",
+                            name=e.person.name, d=e.withdrawn_on.isoformat()), "worked_on")
+    if not e.starts_on <= data.worked_on <= e.ends_on:
+        raise DomainError(_("%(d)s 不在 %(name)s 的培训期（%(a)s 至 %(b)s）内，不能登记", d=data.worked_on.isoformat(),
+                            name=e.person.name, a=e.starts_on.isoformat(), b=e.ends_on.isoformat()), "worked_on")
     if (data.starts_at is None) != (data.ends_at is None):
         raise DomainError(_("请同时填写开始和结束时间"), "ends_at")
     if data.starts_at is not None and data.ends_at is not None:

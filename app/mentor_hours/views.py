@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Response, abort, redirect, request, send_file, url_for
 from flask_login import current_user, login_required
 
+from app.apprenticeships.enums import EnrollmentStatus
 from app.apprenticeships.models import MentorAssignment, PlanModule
 from app.auth.mentor_hours import is_apprentice_of, is_hr_of, is_mentor_of
 from app.auth.permissions import is_municipal_official, official_district, require
@@ -58,14 +59,32 @@ def index() -> Response:
 
 def _entry_form(data: dict | None = None, assignments: list[MentorAssignment] | None = None) -> EntryForm:
     form = EntryForm(data=data or {})
-    assignments = assignments if assignments is not None else services.my_assignments(current_user)
+    if assignments is None:  # the quick log offers only apprentices still in training (not withdrawn)
+        assignments = [a for a in services.my_assignments(current_user)
+                       if a.enrollment.status is not EnrollmentStatus.WITHDRAWN]
     form.assignment_id.choices = [(a.id, f"{a.enrollment.person.name} · {a.kind.label}") for a in assignments]
-    modules = db.session.execute(sa.select(PlanModule.id, PlanModule.name, PlanModule.enrollment_id).where(
-        PlanModule.enrollment_id.in_([a.enrollment_id for a in assignments])).order_by(
-        PlanModule.enrollment_id, PlanModule.position)).all() if assignments else []
-    names = {a.enrollment_id: a.enrollment.person.name for a in assignments}
-    form.module_id.choices = [(None, "—")] + [(m_id, f"{names.get(e_id, '')} · {name}") for m_id, name, e_id in modules]
+    form.module_id.choices = _module_choices(assignments, form.assignment_id.data)
     return form
+
+
+def _module_choices(assignments: list[MentorAssignment], chosen_id: object) -> list[tuple[object, str]]:
+    """The chosen apprentice's plan modules only (the first apprentice's when none is chosen yet)."""
+    chosen = next((a for a in assignments if a.id == chosen_id), assignments[0] if assignments else None)
+    if chosen is None:
+        return [(None, "—")]
+    modules = db.session.execute(sa.select(PlanModule.id, PlanModule.name)
+                                 .where(PlanModule.enrollment_id == chosen.enrollment_id)
+                                 .order_by(PlanModule.position)).all()
+    return [(None, "—")] + [(m_id, name) for m_id, name in modules]
+
+
+@bp.get("/log/modules")
+@login_required
+def log_modules() -> Response:
+    """The module list for the apprentice just chosen in the quick log (swapped in by htmx)."""
+    require(current_user, "mentor_hours.log")
+    form = _entry_form({"assignment_id": request.args.get("assignment_id", type=int)})
+    return render("mentor_hours/_module_field.html", form=form)
 
 
 def _entry_data(form: EntryForm) -> services.EntryData:

@@ -2,7 +2,7 @@
 the documents and submits; the district official approves; the advance is claimed; one apprentice withdraws (a
 clawback line), another passes the assessment (a balance line); the ledger's totals match."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from io import BytesIO
 
@@ -57,7 +57,8 @@ def row_status(page, name: str):
 
 
 @pytest.mark.long
-def test_a_class_goes_from_excel_to_approval_subsidies_clawback_balance_and_a_ledger_that_adds_up(app, ctx, page):
+def test_a_class_goes_from_excel_to_approval_subsidies_clawback_balance_and_a_ledger_that_adds_up(app, ctx, page,
+                                                                                                fixed_clock):
     af.policies()
     c = af.cast(District.HUANGPU)
     c.hr.username, c.official.username, c.college.username = "xu", "li", "zhao"
@@ -145,14 +146,18 @@ def test_a_class_goes_from_excel_to_approval_subsidies_clawback_balance_and_a_le
     # 林晓 withdraws: a clawback line for her advance.
     page.locator("#class-enrollments").get_by_role("link", name="林晓").click()
     page.get_by_label("退出原因").fill("个人原因离职")
+    page.get_by_label("退出日期").fill((starts + timedelta(days=5)).isoformat())  # she left last week
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="退出", exact=True).click()
     expect(page.locator("#enrollment-status")).to_have_text("已退出")
+    expect(page.locator("dl")).to_contain_text((starts + timedelta(days=5)).isoformat())
     expect(page.locator(".subsidy-lines tr.line-clawback .amount")).to_have_text("-4,000.00")
     expect(page.locator("#timeline")).to_contain_text("退出学徒培训")
     screenshot(page, "apprenticeships-withdrawn")
 
-    # The institution records 陈一鸣's pass; the enterprise claims the balance.
+    # At the end of the year the institution records 陈一鸣's pass; the enterprise claims the balance
+    # (a full year trained: the balance is the other half).
+    fixed_clock(datetime.combine(ends - timedelta(days=3), time(2, 0), tzinfo=UTC))
     switch_user(page, "zhao")
     page.goto(class_url)
     page.locator("#class-enrollments").get_by_role("link", name="陈一鸣").click()

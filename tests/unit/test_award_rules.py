@@ -132,3 +132,16 @@ def test_five_working_days_skip_the_weekend_and_holidays():
         return day in workdays or (day.weekday() < 5 and day not in holidays)
 
     assert add_working_days(date(2026, 9, 30), 5, is_workday) == date(2026, 10, 13)
+
+
+def test_the_top_half_of_an_odd_field_rounds_as_the_rule_says():
+    from decimal import Decimal as D
+
+    from app.competitions import rules as r
+
+    field = [r.Standing(key=i, total=D(100 - i)) for i in range(7)]
+    down = r.award(field, r.AwardRule("national", merit_rounding="down"))
+    up = r.award(field, r.AwardRule("national", merit_rounding="up"))
+    assert [p.medal for p in down.placings].count(r.Medal.MERIT) == 0  # 7 // 2 = 3: the medals fill it
+    assert [p.medal for p in up.placings][3] is r.Medal.MERIT  # (7 + 1) // 2 = 4: 4th place too
+    assert (r.merit_places(7, "down"), r.merit_places(7, "up"), r.merit_places(8, "up")) == (3, 4, 4)

@@ -23,11 +23,45 @@ def test_resident_id_with_wrong_check_digit_is_refused():
 
 
 @pytest.mark.parametrize("number, code", [("11010519491231002", "id_length"), ("", "id_required"),
-                                          ("110105194913310021", "id_invalid")])
+                                          ("110105194913310021", "id_date")])
 def test_resident_id_shape_errors_are_named(number, code):
     with pytest.raises(rules.RuleError) as err:
         rules.check_id_number(DocType.RIC, number)
     assert err.value.code == code
+
+
+def test_the_normal_form_is_nfkc_without_spaces_in_upper_case():
+    full_width = "１１０１０５　１９４９１２３１－００２ｘ"
+    assert rules.normalise_id_number(full_width) == VALID_ID
+    assert rules.check_id_number(DocType.RIC, full_width).number == VALID_ID
+
+
+def _checked(body17: str) -> str:
+    from stdnum.cn import ric
+
+    return body17 + ric.calc_check_digit(body17 + "0")
+
+
+@pytest.mark.parametrize("number, code", [
+    ("110105491231002", "id_15_digits"),
+    (_checked("11010519490229002"), "id_date"),  # 1949 was no leap year
+    (_checked("99000019491231002"), "id_region"),
+    (_checked("11010520270101002"), "id_birth_future"),
+    (_checked("11010520150101002"), "id_age"),  # 11 years old
+    (_checked("11010519200101002"), "id_age"),  # 106 years old
+    ("11010519491231002Y", "id_format"),
+])
+def test_resident_id_rule_with_today(number, code):
+    with pytest.raises(rules.RuleError) as err:
+        rules.check_id_number(DocType.RIC, number, today=date(2026, 12, 4))
+    assert err.value.code == code
+
+
+def test_a_sixteen_year_old_may_work_a_day_younger_may_not():
+    number = _checked("11010520101204002")
+    assert rules.check_id_number(DocType.RIC, number, today=date(2026, 12, 4)).birth_date == date(2010, 12, 4)
+    with pytest.raises(rules.RuleError):
+        rules.check_id_number(DocType.RIC, number, today=date(2026, 12, 3))
 
 
 def test_passport_numbers_are_accepted_without_derived_facts():

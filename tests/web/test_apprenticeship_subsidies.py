@@ -1,7 +1,7 @@
 """Training subsidies (先支后补) and the class import: advance after approval, balance after a pass, clawback on
 withdrawal or failure, the claim window, one subsidy per apprentice and training year, the ledger and its export."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from io import BytesIO
 
@@ -46,9 +46,10 @@ def _assess(c, e, passed, today=af.TODAY, number="S31000001"):
         passed, today, number if passed else "", SkillLevel.LEVEL_4 if passed else None))
 
 
-def test_advance_after_approval_then_balance_after_pass_and_clawback_on_withdrawal(cast, login_as):
+def test_advance_after_approval_then_balance_after_pass_and_clawback_on_withdrawal(cast, login_as, fixed_clock):
+    fixed_clock(datetime(2026, 3, 20, 2, 0, tzinfo=UTC))
     klass = af.klass(cast)
-    today = today_in_shanghai()  # the pages use the real date: the training began ten days ago
+    today = today_in_shanghai()  # the training began ten days ago
     starts = today - timedelta(days=10)
     period = {"starts": starts, "ends": add_years(starts, 1)}
     passes = af.approved(cast, af.apprentice(cast, "通过者"), klass.id, **period)
@@ -62,7 +63,8 @@ def test_advance_after_approval_then_balance_after_pass_and_clawback_on_withdraw
     assert response.status_code == 422 and "没有可申领的学徒" in response.get_data(as_text=True)
 
     services.transition(cast.hr, leaves, "withdraw", today=today, now=af.NOW, reason="离职")
-    _assess(cast, passes, True, today=today)
+    fixed_clock(datetime(2027, 3, 5, 2, 0, tzinfo=UTC))  # the passer is assessed at the end of the year
+    _assess(cast, passes, True, today=today_in_shanghai())
     assert web.post(f"/apprenticeships/classes/{klass.id}/claim", {"kind": "balance", "training_year": "1"}
                     ).status_code == 303
     assert _lines()[2:] == [("退出者", "clawback", Decimal("-4000.00")), ("通过者", "balance", Decimal("4000.00"))]
@@ -304,3 +306,71 @@ def test_the_ledger_page_query_count_is_constant(cast, login_as, app):
         html = web.get("/apprenticeships/ledger").get_data(as_text=True)
     assert html.count('class="line-advance"') == 11
     assert len(many) == len(few)
+
+
+# ---------------------------------------------------------------- the worked example (issue 19)
+
+def _two_year(cast, klass, name):
+    """A 2-year enrollment from 2026-03-01 (standard 5,000.00 元 per person-year in 徐汇, no top-up)."""
+    return af.approved(cast, af.apprentice(cast, name), klass.id, starts=date(2026, 3, 1), ends=date(2028, 3, 1),
+                       modules=af.modules(classroom=400, practical=900))
+
+
+def test_worked_example_advance_clawback_in_month_seven_and_balances_for_the_years_trained(app, ctx, login_as):
+    af.policies()
+    c = af.cast(District.XUHUI)
+    klass = af.klass(c)
+    leaves, passes = _two_year(c, klass, "退出者"), _two_year(c, klass, "通过者")
+    _claim(c, klass, SubsidyKind.ADVANCE)  # 50 % of year 1 after approval
+    assert _lines() == [("退出者", "advance", Decimal("2500.00")), ("通过者", "advance", Decimal("2500.00"))]
+
+    # The withdrawal is dated by the user: month 7 (recorded a few days later).
+    web = login_as(c.hr)
+    services.transition(c.college, leaves, "start", today=af.TODAY, now=af.NOW)
+    with_clock = web.post(f"/apprenticeships/{leaves.id}/transition",
+                          {"action": "withdraw", "reason": "离职", "withdrawn_on": "2099-01-01"})
+    assert with_clock.status_code == 422 and "退出日期须在" in with_clock.get_data(as_text=True)
+    services.transition(c.hr, leaves, "withdraw", today=date(2026, 9, 20), now=af.NOW, reason="离职",
+                        withdrawn_on=date(2026, 9, 15))
+    assert leaves.withdrawn_on == date(2026, 9, 15)
+    assert _lines()[2] == ("退出者", "clawback", Decimal("-2500.00"))
+    assert "2026-09-15" in db.session.scalars(sa.select(SubsidyLine.note)).all()[2]
+
+    # The other passes at the end: year 2's advance, then both balances.
+    _claim(c, klass, SubsidyKind.ADVANCE, year=2, today=date(2027, 3, 5))
+    _assess(c, passes, True, today=date(2028, 2, 26))
+    _claim(c, klass, SubsidyKind.BALANCE, year=1, today=date(2028, 2, 27))
+    _claim(c, klass, SubsidyKind.BALANCE, year=2, today=date(2028, 2, 27))
+    paid = [a for n, _k, a in _lines() if n == "通过者"]
+    assert paid == [Decimal("2500.00")] * 4 and sum(paid) == Decimal("10000.00")  # 5,000 × 2 years trained
+    assert sum(a for n, _k, a in _lines() if n == "退出者") == 0
+
+
+def test_a_pass_three_days_in_pays_only_for_the_time_trained_and_says_why(app, ctx):
+    af.policies()
+    c = af.cast(District.XUHUI)
+    klass = af.klass(c)
+    e = _two_year(c, klass, "早通过")
+    _claim(c, klass, SubsidyKind.ADVANCE)
+    with pytest.raises(DomainError, match="没有可申领的学徒"):
+        _claim(c, klass, SubsidyKind.ADVANCE, year=2)  # year 2 has not begun
+    _assess(c, e, True, today=date(2026, 3, 4))  # 3 days into the 2-year enrollment
+    result = _claim(c, klass, SubsidyKind.BALANCE, year=1)
+    assert not result.created
+    assert "实际培训 0 个月" in result.notes[0] and "多预支的 2,500.00 元追回" in result.notes[0]
+    with pytest.raises(DomainError, match="第2培训年度尚未开始，不支付该年度补贴"):
+        _claim(c, klass, SubsidyKind.BALANCE, year=2, today=date(2027, 3, 5))
+    with pytest.raises(DomainError, match="没有可申领的学徒"):
+        _claim(c, klass, SubsidyKind.ADVANCE, year=2, today=date(2027, 3, 5))  # training ended before year 2
+    assert _lines() == [("早通过", "advance", Decimal("2500.00")), ("早通过", "clawback", Decimal("-2500.00"))]
+
+
+def test_an_early_pass_after_three_months_pays_three_twelfths(app, ctx):
+    af.policies()
+    c = af.cast(District.XUHUI)
+    klass = af.klass(c)
+    e = _two_year(c, klass, "三个月")
+    _assess(c, e, True, today=date(2026, 6, 5))
+    result = _claim(c, klass, SubsidyKind.BALANCE, year=1, today=date(2026, 6, 6))
+    assert [(line.amount, line.months) for line in result.created] == [(Decimal("1250.00"), 3)]
+    assert "按 3/12 计 1,250.00 元" in result.notes[0]

@@ -410,3 +410,17 @@ def test_classes_are_listed_for_their_enterprise_institution_and_district_only(c
     for user in (other.hr, other.official, mentor_user):
         assert klass.name not in login_as(user).get("/apprenticeships/classes").get_data(as_text=True)
     assert login_as(other.hr).get(f"/apprenticeships/classes/{klass.id}").status_code == 403
+
+
+def test_two_classes_with_the_same_name_in_one_enterprise_are_refused(app, ctx, login_as):
+    af.policies()
+    c = af.cast()
+    af.klass(c, name="2026级数控车工学徒班")
+    web = login_as(c.hr)
+    response = web.post("/apprenticeships/classes/new", {
+        "name": " 2026级数控车工学徒班 ", "institution_id": c.institution.id, "occupation_code": "6-18-01-01",
+        "target_level": "level4"})
+    assert response.status_code == 422
+    assert "本企业已有同名的学徒班：2026级数控车工学徒班" in response.get_data(as_text=True)
+    other = af.cast(prefix="乙")
+    assert af.klass(other, name="2026级数控车工学徒班").id  # another enterprise may use the name

@@ -3,7 +3,7 @@ approval with promotions and honours, the ledger, payment batches."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from io import BytesIO
 
@@ -29,6 +29,13 @@ from app.errors import DomainError
 from app.extensions import db
 from tests import competition_factories as cf
 from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _monday_23_november(fixed_clock):
+    """Results are locked and the 公示 published on Monday 2026-11-23 (09:00 in Shanghai): a notice may not start
+    before the day it is published."""
+    fixed_clock(datetime(2026, 11, 23, 1, 0, tzinfo=UTC))
 
 
 def locked(n: int = 4, level=SkillLevel.LEVEL_3):
@@ -242,7 +249,8 @@ def test_results_can_be_unlocked_and_relocked_after_awards_were_generated(app, c
         awards.generate(official, ev)
 
 
-def test_a_notice_over_national_day_counts_working_days_by_the_chinese_calendar(app, ctx):
+def test_a_notice_over_national_day_counts_working_days_by_the_chinese_calendar(app, ctx, fixed_clock):
+    fixed_clock(datetime(2025, 9, 30, 1, 0, tzinfo=UTC))
     ev = locked(2)
     standard_rules()
     official = factories.municipal_official()
@@ -250,3 +258,45 @@ def test_a_notice_over_national_day_counts_working_days_by_the_chinese_calendar(
     notice = awards.publish_notice(official, ev, "国庆前公示", date(2025, 9, 30), utcnow())
     # 30 Sep (Tue) counts; 1–8 Oct are holidays; Thu 9, Fri 10, Sat 11 (调休 working day), Mon 13.
     assert notice.ends_on == date(2025, 10, 13)
+
+
+def test_a_notice_cannot_start_before_it_is_published_nor_before_the_result_was_locked(app, ctx, login_as,
+                                                                                        fixed_clock):
+    """The issue's example: published on 12-04 with 公示期 11-20 至 11-26 — refused; from 12-04 it runs five
+    working days, and the printed notice shows the day it was published."""
+    fixed_clock(datetime(2026, 12, 3, 1, 0, tzinfo=UTC))
+    ev = locked()  # locked on 12-03
+    standard_rules()
+    official = factories.municipal_official()
+    client = login_as(official)
+    client.post(f"/competitions/events/{ev.id}/awards/generate")
+    fixed_clock(datetime(2026, 12, 4, 1, 0, tzinfo=UTC))  # published on Friday 12-04
+    response = client.post(f"/competitions/events/{ev.id}/awards/notice",
+                           data={"notice-title": "市赛数控车奖励公示", "notice-starts_on": "2026-11-20"})
+    assert response.status_code == 422
+    assert "公示开始日期不能早于发布当天和成绩锁定日（2026-12-04）" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(AwardNotice)) is None
+    with pytest.raises(DomainError, match="不能早于"):
+        awards.publish_notice(official, ev, "公示", date(2026, 12, 3), utcnow())  # yesterday
+    db.session.rollback()
+    assert client.post(f"/competitions/events/{ev.id}/awards/notice",
+                       data={"notice-title": "市赛数控车奖励公示", "notice-starts_on": "2026-12-04"}
+                       ).status_code == 303
+    notice = db.session.scalar(sa.select(AwardNotice))
+    assert (notice.starts_on, notice.ends_on) == (date(2026, 12, 4), date(2026, 12, 10))  # Fri + Mon–Thu
+    printed = client.get(f"/competitions/awards/notices/{notice.id}").get_data(as_text=True)
+    assert "公示期：2026-12-04 至 2026-12-10" in printed and "发布日期：2026-12-04" in printed
+    line_id = db.session.scalar(sa.select(AwardLine.id))
+    awards.hold(official, line_id, "异议", today=date(2026, 12, 10))  # the last day of the period: in time
+    assert db.session.get(AwardLine, line_id).status is AwardLineStatus.ON_HOLD
+
+
+def test_a_notice_needs_a_locked_result(app, ctx):
+    ev = locked(2)
+    standard_rules()
+    official = factories.municipal_official()
+    awards.generate(official, ev)
+    ev.results_locked_at = None
+    db.session.commit()
+    with pytest.raises(DomainError, match="成绩锁定后才能公示"):
+        awards.publish_notice(official, ev, "公示", date(2026, 11, 23), utcnow())

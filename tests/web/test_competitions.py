@@ -1,3 +1,4 @@
+import re
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -452,3 +453,24 @@ def test_the_register_page_shows_the_places_left_and_a_closed_window(app, ctx, l
                       starts=date(2027, 3, 1))
     page = web.get(f"/competitions/events/{closed.id}/register").get_data(as_text=True)
     assert "只能为被退回修改的选手重新提交" in page
+
+
+def test_the_picker_marks_ineligible_people_with_the_reason_and_hides_submit_after_the_window(app, ctx, login_as):
+    unit, hr = _unit_hr()
+    ev = cf.event(born_on_or_after=date(2004, 1, 1), min_level=SkillLevel.LEVEL_4)
+    factories.person("年轻人", unit, factories.valid_ric(birth=date(2004, 1, 1)), level=SkillLevel.LEVEL_3)
+    factories.person("老师傅", unit, factories.valid_ric(birth=date(2003, 12, 31)), level=SkillLevel.LEVEL_5)
+    web = login_as(hr)
+    html = web.get(f"/competitions/events/{ev.id}/register").get_data(as_text=True)
+    options = {m.group(2).split()[0]: m.group(0) for m in re.finditer(r"<option([^>]*)>([^<]+)</option>", html)
+               if m.group(2).strip() != "—"}
+    assert "不符合报名条件" not in options["年轻人"]
+    assert "不符合报名条件：年龄不符：须在 2004-01-01 当天或之后出生；技能等级不足" in options["老师傅"]
+    assert 'data-ineligible="true"' in options["老师傅"]
+    assert "提交报名" in html
+
+    now = utcnow()
+    closed = cf.event(name="已截止", opens=now - timedelta(days=2), closes=now - timedelta(seconds=1),
+                      starts=date(2027, 2, 1))
+    html = web.get(f"/competitions/events/{closed.id}/register").get_data(as_text=True)
+    assert "报名已截止" in html and ">提交报名</button>" not in html

@@ -315,3 +315,29 @@ def test_top_n_of_a_qualifier_event_are_confirmed_into_the_upper_event(app, ctx,
     assert {r.person_id for r in registered} == {int(i) for i in ids}
     assert all(r.status is RegistrationStatus.APPROVED for r in registered)
     assert "已报名" in client.get(f"/competitions/events/{upper.id}/qualifiers").get_data(as_text=True)
+
+
+def test_the_rounding_of_the_top_half_is_part_of_the_rule_and_stated_on_judging_results_and_notice(app, ctx,
+                                                                                                  login_as):
+    ev, aspects, panel, organiser = cf.judged_event(n=5)
+    cf.score_all(ev, aspects, panel, {1: ["40", "3", "40"], 2: ["30", "3", "40"], 3: ["20", "3", "30"],
+                                      4: ["10", "2", "10"], 5: ["5", "0", "5"]})
+    client = login_as(organiser)
+    settings = {"settings-award_rule": "national", "settings-tie_break": "", "settings-medal_margin": "0",
+                "settings-share_gold": "0.1", "settings-share_silver": "0.2", "settings-share_bronze": "0.3",
+                "settings-share_merit": "0", "settings-merit_rounding": "up"}
+    assert client.post(f"/competitions/events/{ev.id}/judging/settings", data=settings).status_code == 303
+    assert "一半向上取整（如 7 人时前 4 名）" in client.get(f"/competitions/events/{ev.id}/judging").get_data(
+        as_text=True)
+    assert client.post(f"/competitions/events/{ev.id}/results/lock").status_code == 303
+    assert judging.results(ev)[2].medal is MedalKind.BRONZE  # 5 entrants: half rounded up is 3 — the medals
+    for url in (f"/competitions/events/{ev.id}/results", f"/competitions/events/{ev.id}/results/notice"):
+        page = client.get(url).get_data(as_text=True)
+        assert "排名在前一半的其余选手获优胜奖，参赛人数为奇数时一半向上取整" in page, url
+        assert "并列：总分相同按决胜顺序区分" in page
+
+
+def test_the_worldskills_tie_rule_is_stated(app, ctx, login_as):
+    ev, _aspects, _panel, organiser = cf.judged_event(n=2, award_rule=AwardRuleKind.WORLDSKILLS)
+    page = login_as(organiser).get(f"/competitions/events/{ev.id}/judging").get_data(as_text=True)
+    assert "全部选手成绩相同时全部为第 1 名、均获金牌" in page

@@ -484,3 +484,70 @@ def test_stored_prompts_are_in_chinese_even_when_an_english_page_found_them_firs
         core_risks.refresh(["mentor_hours_backfill"])  # e.g. a stale desk refreshed during an English request
     stored = db.session.scalars(sa.select(RiskPromptRow.title).where(RiskPromptRow.kind == "mentor_hours_backfill"))
     assert [t for t in stored if "补录" in t]
+
+
+# ---------------------------------------------------------------- the enrollment's bounds (issue 19)
+
+def test_entries_outside_the_enrollment_or_after_the_withdrawal_are_refused_with_the_reason(s, login_as):
+    from app.apprenticeships import services as apprenticeship_services
+
+    web = login_as(s.mentor)
+    response = _log(web, s, day="2025-12-30")  # the training starts on 2026-01-01
+    assert response.status_code == 422
+    assert "2025-12-30 不在 王小明 的培训期（2026-01-01 至 2027-01-01）内" in response.get_data(as_text=True)
+    apprenticeship_services.transition(s.cast.hr, s.enrollment, "withdraw", today=date(2026, 3, 20),
+                                       now=af.NOW, reason="离职", withdrawn_on=date(2026, 3, 10))
+    def week_row(day):
+        return web.post(f"/mentor-hours/week/{s.assignment.id}/{day}", {
+            "assignment_id": s.assignment.id, "worked_on": day, "starts_at": "09:00", "ends_at": "11:30",
+            "hours": "", "module_id": "", "content": "数控车床对刀", "place": "一车间"})
+
+    assert week_row("2026-03-09").status_code == 200  # before the withdrawal: back-filling is fine
+    response = week_row("2026-03-11")
+    assert response.status_code == 422
+    assert "王小明 已于 2026-03-10 退出学徒培训，之后的学时不能登记" in response.get_data(as_text=True)
+    assert _log(web, s, day="2026-03-11").status_code == 422  # nor offered in the quick log any more
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(HourEntry)) == 1
+
+
+def test_the_quick_log_offers_no_withdrawn_apprentice_and_only_the_chosen_apprentices_modules(s, login_as):
+    from app.apprenticeships import services as apprenticeship_services
+    from app.apprenticeships.enums import MentorKind
+
+    second = af.approved(s.cast, af.apprentice(s.cast, "李小红"), starts=date(2026, 1, 1), ends=date(2027, 1, 1),
+                         modules=[apprenticeship_services.ModuleData("钳工基础", af.ModuleKind.CLASSROOM, 200),
+                                  apprenticeship_services.ModuleData("装配实训", af.ModuleKind.PRACTICAL, 500)])
+    other = second.mentor(MentorKind.ENTERPRISE)
+    other.mentor_id = s.assignment.mentor_id
+    db.session.commit()
+    web = login_as(s.mentor)
+    page = web.get("/mentor-hours/log").get_data(as_text=True)
+    wang_modules = [m.name for m in s.enrollment.modules]
+    # 李小红 comes first (name order): her modules only, not 王小明's.
+    assert "李小红" in page and "王小明" in page and "钳工基础" in page and "装配实训" in page
+    assert not any(f">{name}<" in page for name in wang_modules)
+    swapped = web.get(f"/mentor-hours/log/modules?assignment_id={s.assignment.id}").get_data(as_text=True)
+    assert all(f">{name}<" in swapped for name in wang_modules) and "钳工基础" not in swapped
+
+    apprenticeship_services.transition(s.cast.hr, second, "withdraw", today=date(2026, 3, 20), now=af.NOW,
+                                       reason="离职", withdrawn_on=date(2026, 3, 10))
+    page = web.get("/mentor-hours/log").get_data(as_text=True)
+    assert "李小红" not in page
+
+
+def test_hours_after_a_withdrawal_are_flagged_on_the_approval_page_and_explained_on_the_statement(s, login_as):
+    from app.apprenticeships import services as apprenticeship_services
+
+    mf.rule(s.cast.enterprise.id, amount="50", since=date(2026, 1, 1))
+    mf.entry(s.assignment, date(2026, 3, 2), hours="2")
+    mf.entry(s.assignment, date(2026, 3, 12), hours="3")  # written before the withdrawal was recorded
+    apprenticeship_services.transition(s.cast.hr, s.enrollment, "withdraw", today=date(2026, 3, 20), now=af.NOW,
+                                       reason="离职", withdrawn_on=date(2026, 3, 10))
+    _approve(s, login_as)
+    hr = login_as(s.cast.hr)
+    page = hr.get(f"/mentor-hours/a/{s.assignment.id}/{MARCH}").get_data(as_text=True)
+    assert "王小明 已于 2026-03-10 退出学徒培训，退出后的学时不计发津贴。" in page
+    assert "本月有 1 条退出后的记录：2026-03-12" in page
+    statement = hr.get(f"/mentor-hours/statements?month={MARCH}").get_data(as_text=True)
+    assert "已于 2026-03-10 退出学徒培训，退出后的学时不计发" in statement
+    assert "培训期外的 3 小时不计发" in statement

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from io import BytesIO
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from openpyxl import load_workbook
@@ -35,8 +36,10 @@ def champion_with_history():
     cf.award_rule(band="gold", competitor_amount="10000", name="市赛金牌")
     official = factories.municipal_official()
     awards.generate(official, ev)
-    awards.publish_notice(official, ev, "公示", date(2026, 11, 2), utcnow())
-    awards.approve(official, ev, today=date(2026, 11, 20), now=utcnow())
+    published = utcnow()
+    starts = published.astimezone(ZoneInfo("Asia/Shanghai")).date()  # a notice starts no earlier than it is published
+    awards.publish_notice(official, ev, "公示", starts, published)
+    awards.approve(official, ev, today=starts + timedelta(days=18), now=utcnow())
     return person, ev, squad
 
 

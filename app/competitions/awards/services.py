@@ -251,6 +251,15 @@ def publish_notice(actor: User, event: Event, title: str, starts_on: date, now: 
         raise DomainError(_("没有待公示的奖励"), "title")
     if not title.strip():
         raise DomainError(_("请填写公示标题"), "title")
+    # The notice period starts no earlier than the day it is published (and the result was locked): a
+    # period in the past would refuse objections as late and let approval skip the five working days.
+    from app.core.clock import SHANGHAI
+
+    if event.results_locked_at is None:
+        raise DomainError(_("成绩锁定后才能公示"), "starts_on")
+    earliest = max(now.astimezone(SHANGHAI).date(), event.results_locked_at.astimezone(SHANGHAI).date())
+    if starts_on < earliest:
+        raise DomainError(_("公示开始日期不能早于发布当天和成绩锁定日（%(d)s）", d=earliest.isoformat()), "starts_on")
     first_counts = 1 if is_working_day(starts_on) else 0
     ends_on = rules.add_working_days(starts_on, NOTICE_WORKING_DAYS - first_counts, is_working_day)
     notice = AwardNotice(event_id=event.id, title=title.strip()[:200], starts_on=starts_on, ends_on=ends_on,

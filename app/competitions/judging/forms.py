@@ -19,6 +19,10 @@ class JudgingSettingsForm(FlaskForm):
                                            "time 表示用时少者胜"))
     medal_margin = IntegerField(_l("世赛分并列差值"), default=0,
                                 validators=[InputRequired(REQUIRED), NumberRange(0, 50, _l("应为 0–50 分"))])
+    merit_rounding = SelectField(_l("优胜奖“前一半”的取整（全国大赛规则）"),
+                                 choices=[("down", _l("向下取整（7 人取前 3 名）")),
+                                          ("up", _l("向上取整（7 人取前 4 名）"))],
+                                 default="down", validators=[DataRequired(REQUIRED)])
     share_gold = DecimalField(_l("金牌比例"), places=3, validators=[InputRequired(REQUIRED), NumberRange(0, 1)])
     share_silver = DecimalField(_l("银牌比例"), places=3, validators=[InputRequired(REQUIRED), NumberRange(0, 1)])
     share_bronze = DecimalField(_l("铜牌比例"), places=3, validators=[InputRequired(REQUIRED), NumberRange(0, 1)])

@@ -426,7 +426,23 @@ def award_rule(event: Event) -> rules.AwardRule:
     return rules.AwardRule(
         kind=event.award_rule.value, tie_break=event.tie_break_order, margin=Decimal(event.medal_margin),
         shares=(Decimal(event.share_gold), Decimal(event.share_silver), Decimal(event.share_bronze),
-                Decimal(event.share_merit)))
+                Decimal(event.share_merit)), merit_rounding=event.merit_rounding or "down")
+
+
+def rule_statement(event: Event) -> str:
+    """What the event's award rule does, including how it rounds and how it treats ties."""
+    kind = event.award_rule.value
+    if kind == "national":
+        rounding = _("向下取整") if (event.merit_rounding or "down") == "down" else _("向上取整")
+        return _("全国大赛规则：前三名分获金、银、铜牌；排名在前一半的其余选手获优胜奖，参赛人数为奇数时一半%(r)s"
+                 "（如 7 人时前 %(k)d 名）。并列：总分相同按决胜顺序区分，仍相同则名次并列、获同一奖项。",
+                 r=rounding, k=rules.merit_places(7, event.merit_rounding or "down"))
+    if kind == "worldskills":
+        return _("世赛规则：总分换算为世赛分（中位数 700 分）；按世赛分分组，"
+                 "与组内最高分相差不超过 %(m)d 分的选手获同一奖牌，"
+                 "依次为金、银、铜牌；其余 700 分及以上者获优胜奖。并列：世赛分在差值内即获同一奖牌，"
+                 "全部选手成绩相同时全部为第 1 名、均获金牌。", m=event.medal_margin)
+    return _("比例规则：金、银、铜牌和优胜奖名额按累计比例 × 参赛人数四舍五入取整；并列名次获得相同奖项。")
 
 
 #: Marks are compared at this precision: aggregated in SQL, a judgement mark such as 20 × 5 ÷ 9 is a repeating
@@ -661,10 +677,11 @@ class JudgingSettings:
     share_bronze: Decimal
     share_merit: Decimal
     scores_due_at: datetime | None
+    merit_rounding: str = "down"
 
 
 SETTINGS_FIELDS = ["award_rule", "tie_break", "medal_margin", "share_gold", "share_silver", "share_bronze",
-                   "share_merit", "scores_due_at"]
+                   "share_merit", "scores_due_at", "merit_rounding"]
 
 
 def update_settings(actor: User, event: Event, data: JudgingSettings) -> None:
@@ -681,7 +698,10 @@ def update_settings(actor: User, event: Event, data: JudgingSettings) -> None:
     if any(s < 0 for s in shares) or sum(shares, Decimal(0)) > 1:
         raise DomainError(_("各奖项比例之和不能超过 100%"), "share_merit")
     before = audit.snapshot(event, SETTINGS_FIELDS)
+    if data.merit_rounding not in ("down", "up"):
+        raise DomainError(_("请选择优胜奖人数的取整方式"), "merit_rounding")
     event.award_rule, event.medal_margin, event.scores_due_at = data.award_rule, data.medal_margin, data.scores_due_at
+    event.merit_rounding = data.merit_rounding
     event.tie_break = ",".join(i if i == "time" else "criterion:" + i.partition(":")[2].upper() for i in items)
     event.share_gold, event.share_silver, event.share_bronze, event.share_merit = shares
     from app.competitions.reminders import SCORES_DUE

@@ -31,6 +31,10 @@ from app.htmx import redirect_after_post, render
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+#: The award rule as applied, in a sentence or two (results, judging and 公示 pages: ``award_rule_statement(event)``).
+bp.add_app_template_global(judging.rule_statement, "award_rule_statement")
+
+
 def _tz() -> ZoneInfo:
     return ZoneInfo(current_app.config["TZ"])
 
@@ -82,7 +86,8 @@ def judging_settings(event_id: int) -> Response:
         due = form.scores_due_at.data.replace(tzinfo=_tz()) if form.scores_due_at.data else None
         judging.update_settings(current_user, event, judging.JudgingSettings(
             AwardRuleKind(form.award_rule.data), form.tie_break.data or "", form.medal_margin.data,
-            form.share_gold.data, form.share_silver.data, form.share_bronze.data, form.share_merit.data, due))
+            form.share_gold.data, form.share_silver.data, form.share_bronze.data, form.share_merit.data, due,
+            form.merit_rounding.data or "down"))
         return True
 
     if submit(form, write):

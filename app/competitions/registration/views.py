@@ -62,7 +62,7 @@ def register(event_id: int) -> Response:
     require(current_user, "registration.submit")
     form = RegisterForm()
     q = request.args.get("q", "").strip()[:50]
-    _person_choices(form, q)
+    _person_choices(form, q, event)
     if request.method == "GET" and request.args.get("person", type=int):
         form.person_id.data = request.args.get("person", type=int)  # "resubmit" from the entrant list
     status = 200
@@ -113,7 +113,7 @@ def registration_import(event_id: int) -> Response:
                 flash(_("已导入 %(n)d 名选手的报名", n=created), "success")
                 return redirect_after_post("competitions.event_detail", event_id=event.id)
     form = RegisterForm()
-    _person_choices(form, "")
+    _person_choices(form, "", event)
     return render("competitions/register.html", form=form, event=event, q="", status=422, import_form=import_form,
                   reports=reports, **_register_context(event))
 
@@ -125,10 +125,20 @@ def registration_import_page(event_id: int) -> Response:
     return redirect(url_for("competitions.register", event_id=event_id), code=303)
 
 
-def _person_choices(form: RegisterForm, q: str) -> None:
+def _person_choices(form: RegisterForm, q: str, event=None) -> None:  # noqa: ANN001
+    """The people the user may enter; those the event's rules exclude are marked with the reason."""
     people = services.registrable_people(current_user, q, limit=200)
-    form.person_id.choices = [("", "—")] + [
-        (p.id, f"{p.name}  {p.id_number_masked}  {p.employer.name if p.employer else ''}") for p in people]
+    problems = services.eligibility_by_person(people, event) if event is not None else {}
+    choices: list[tuple] = [("", "—")]
+    for p in people:
+        label = f"{p.name}  {p.id_number_masked}  {p.employer.name if p.employer else ''}"
+        why = problems.get(p.id)
+        if why:
+            choices.append((p.id, label + "  " + _("（不符合报名条件：%(why)s）", why="；".join(why)),
+                            {"data-ineligible": "true"}))
+        else:
+            choices.append((p.id, label))
+    form.person_id.choices = choices
 
 
 @bp.get("/events/<int:event_id>/import/template.xlsx")
