@@ -44,7 +44,7 @@ AUDIT_ACTIONS = {
     "review_risk": _l("核查风险提示"),
     "designate": _l("认定"), "delete": _l("删除"), "move": _l("调整时间"), "cancel": _l("取消"),
     "correct": _l("更正"),
-    "retry": _l("重发"),
+    "retry": _l("重发"), "end_sessions": _l("结束所有登录会话"),
     "submit": _l("提交备案"), "return": _l("退回修改"), "start": _l("开始培训"), "assess": _l("记录认定结果"),
     "complete": _l("结业"), "quit": _l("退出学徒培训"), "upload": _l("上传文件"), "claim": _l("申领补贴"),
     "clawback": _l("追回补贴"), "pay": _l("拨付"),
@@ -164,6 +164,13 @@ def audit_value(value: object, field: str) -> str:
     """An audit before/after value as a person reads it: enum labels, 是/否, — for nothing."""
     if value is None or value == "":
         return "—"
+    if field == "id_number_masked" and isinstance(value, str):
+        from app.core.rules import remask_id_number
+
+        return remask_id_number(value)  # rows written under the older, more generous mask
+    if field == "birth_date" and isinstance(value, str) and not (
+            current_user.is_authenticated and permissions.can(current_user, "person.reveal_id")):
+        return value[:4]  # the year only: with the masked number the full date would narrow the ID down
     if isinstance(value, bool):
         return str(_l("是") if value else _l("否"))
     enum_classes = _value_enums().get(field, ())

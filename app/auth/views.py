@@ -8,14 +8,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp, services
 from app.auth.forms import LoginForm
-from app.core.models import User
-from app.extensions import db, limiter, login_manager
+from app.extensions import limiter, login_manager
 from app.htmx import hx_redirect_or_redirect, page_url, render
-
-
-@login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
 
 
 @login_manager.unauthorized_handler
@@ -50,6 +44,8 @@ def login() -> Response:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
+    """Sign out: every session and remember cookie of this user ends, a copied one included."""
+    services.end_sessions(current_user)
     logout_user()
     session.pop("locale", None)
     flash(_("您已安全退出。"), "info")

@@ -81,13 +81,26 @@ def check_mobile(raw: str) -> str:
 
 
 def mask_id_number(number: str) -> str:
-    """310***********1234 for an 18-character 身份证号; other documents (shorter, so each visible character
-    says more) keep only their first and last two characters: E******78."""
+    """310*************34 for an 18-character 身份证号; other documents (shorter, so each visible character
+    says more) keep only their first and last two characters: E******78.
+
+    A 身份证号 keeps its province/city prefix and its last two characters (the sex digit and the check character)
+    only: with the birth year (all that a role without the reveal permission is shown), the month and day and
+    two order digits stay hidden, so even with the district known thousands of numbers fit what is shown
+    (tests/web/test_id_reconstruction.py counts them page by page).
+    """
     if len(number) == 18:
-        return number[:3] + "*" * 11 + number[-4:]
+        return number[:3] + "*" * 13 + number[-2:]
     if len(number) <= 3:
         return "*" * len(number)
     return number[0] + "*" * (len(number) - 3) + number[-2:]
+
+
+def remask_id_number(masked: str) -> str:
+    """Mask again a value masked by an older, more generous rule (kept 15–18): for audit rows written before."""
+    if len(masked) == 18:
+        return masked[:3] + "*" * 13 + masked[-2:]
+    return masked
 
 
 def mask_phone(phone: str) -> str:

@@ -234,6 +234,18 @@ def user_edit(user_id: int) -> Response:
                   history=audit.entries_for("users", user.id), status=form_status())
 
 
+@bp.post("/users/<int:user_id>/end-sessions")
+@login_required
+def user_end_sessions(user_id: int) -> Response:
+    """Sign a user out everywhere: every session and remember cookie of the account ends."""
+    user = services.get_user(current_user, user_id)
+    services.end_user_sessions(current_user, user)
+    if user.id == current_user.id:
+        return redirect(url_for("auth.login"), code=303)
+    flash(_("已结束该用户的所有登录会话"), "success")
+    return redirect_after_post("core.user_edit", user_id=user.id)
+
+
 # ---------------------------------------------------------------- people
 
 def _people_filter() -> services.PeopleFilter:
@@ -268,6 +280,10 @@ def _person_form(person=None) -> PersonForm:
         form.doc_type.data = person.doc_type.value
         form.id_number.data = ""
         form.sex.data = person.sex.value if person.sex else ""
+        if person.doc_type is DocType.RIC and not can(current_user, "person.reveal_id", person):
+            # The full birth date and the masked number would give the ID back; a 身份证号's birth date is
+            # derived from the number anyway, so the field is not needed here.
+            form.birth_date.data = None
     return form
 
 
