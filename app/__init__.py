@@ -46,6 +46,9 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     )
 
     _import_models()
+    from app.security import install_request_parsing
+
+    install_request_parsing(app)
     _register_blueprints(app)
     from app import cli, errors, security, templating
 

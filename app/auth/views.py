@@ -38,7 +38,7 @@ def login() -> Response:
             return redirect(_safe_next(request.args.get("next")), code=303)
         form.password.errors.append(_("用户名或密码不正确"))
     status = 422 if request.method == "POST" else 200
-    return render("auth/login.html", status=status, form=form)
+    return render("auth/login.html", http_status=status, form=form)
 
 
 @bp.post("/logout")

@@ -70,7 +70,7 @@ def award_rules() -> Response:
         flash(_("已新增奖励规则：%(name)s", name=rule.name), "success")
         return redirect_after_post("competitions.award_rules")
     return render("competitions/award_rules.html", form=form, rules=awards.list_rules(current_user),
-                  end_form=EndRuleForm(prefix="end"), today=today_in_shanghai(), status=form_status())
+                  end_form=EndRuleForm(prefix="end"), today=today_in_shanghai(), http_status=form_status())
 
 
 @bp.post("/awards/rules/<int:rule_id>/end")
@@ -87,7 +87,7 @@ def award_rule_end(rule_id: int) -> Response:
     for error in form.effective_to.errors or form.form_errors:
         flash(str(error), "danger")
     return render("competitions/award_rules.html", form=_rule_form(), rules=awards.list_rules(current_user),
-                  end_form=form, today=today_in_shanghai(), status=422)
+                  end_form=form, today=today_in_shanghai(), http_status=422)
 
 
 # ---------------------------------------------------------------- an event's awards
@@ -105,7 +105,7 @@ def _event_page(event, status: int = 200, notice_form: NoticeForm | None = None,
                                    event=event.name)
         notice_form.starts_on.data = today_in_shanghai()
     lines = awards.lines_for(event)
-    return render("competitions/event_awards.html", event=event, status=status, preview=shown, problem=problem,
+    return render("competitions/event_awards.html", event=event, http_status=status, preview=shown, problem=problem,
                   lines=lines, notices={n.id: n for n in awards.notices_for(event)}, notice_form=notice_form,
                   hold_form=HoldForm(prefix="hold"), hold_errors=hold_errors or {}, statuses=AwardLineStatus,
                   total=sum((ln.amount for ln in lines), Decimal(0)), today=today_in_shanghai(),

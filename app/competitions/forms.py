@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
@@ -11,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from app.competitions.models import CompetitionClass, CompetitionLevel, Locality
 from app.core import clock
 from app.core.enums import District, SkillLevel
+from app.core.form_base import AppForm
 
 REQUIRED = _l("此项为必填项")
 
@@ -23,7 +23,7 @@ def _levels() -> list[tuple[str, str]]:
     return [("", _l("不限"))] + SkillLevel.choices()
 
 
-class CompetitionForm(FlaskForm):
+class CompetitionForm(AppForm):
     name = StringField(_l("大赛名称"), validators=[DataRequired(REQUIRED), Length(max=100)])
     level = SelectField(_l("层级"), choices=CompetitionLevel.choices, validators=[DataRequired(REQUIRED)])
     klass = SelectField(_l("类别"), choices=CompetitionClass.choices, default=CompetitionClass.NONE.value)
@@ -34,7 +34,7 @@ class CompetitionForm(FlaskForm):
     description = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)])
 
 
-class EventForm(FlaskForm):
+class EventForm(AppForm):
     name = StringField(_l("赛项名称"), validators=[DataRequired(REQUIRED), Length(max=100)])
     occupation_code = SelectField(_l("对应职业（工种）"), validators=[DataRequired(REQUIRED)])
     worldskills_no = StringField(_l("世赛项目编号"), validators=[Optional(), Length(max=10)])
@@ -58,15 +58,15 @@ class EventForm(FlaskForm):
     feeds_top_n = IntegerField(_l("晋级名额（前 N 名）"), validators=[Optional(), NumberRange(1, 1000)])
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(AppForm):
     person_id = SelectField(_l("选手"), coerce=_int_or_none, validators=[InputRequired(REQUIRED)])
     team_name = StringField(_l("队名（团体赛项）"), validators=[Optional(), Length(max=100)])
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(AppForm):
     reason = StringField(_l("原因（退回或不通过时必填）"), validators=[Optional(), Length(max=300)])
 
 
-class RegistrationImportForm(FlaskForm):
+class RegistrationImportForm(AppForm):
     file = FileField(_l("Excel 文件（.xlsx）"), validators=[
         FileRequired(_l("请选择要上传的文件")), FileAllowed(["xlsx"], _l("只支持 .xlsx 文件"))])

@@ -58,7 +58,7 @@ def _desk(event, status: int = 200, **forms) -> Response:
     expert_form.user_id.choices = [(u.id, f"{u.display_name}（{u.organisation.name}）")
                                    for u in judging.expert_candidates(event)]
     conflicts = judging.conflicted_units(event)
-    return render("competitions/judging.html", event=event, status=status, criteria=judging.scheme(event),
+    return render("competitions/judging.html", event=event, http_status=status, criteria=judging.scheme(event),
                   experts=judging.experts(event), conflicts=conflicts, expert_form=expert_form,
                   import_form=forms.get("import_form") or SchemeImportForm(prefix="scheme"),
                   settings_form=forms.get("settings_form") or _settings_form(event),
@@ -214,7 +214,7 @@ def score_save(event_id: int) -> Response:
     aspect = db.session.get(judging.Aspect, aspect_id)
     contestant = db.session.get(judging.Contestant, contestant_id)
     done, total = judging.progress(current_user, event)
-    return render("competitions/_score_row.html", status=status, event=event, aspect=aspect, c=contestant,
+    return render("competitions/_score_row.html", http_status=status, event=event, aspect=aspect, c=contestant,
                   s=entry, error=error, done=done, total=total, oob=True,
                   judgement=aspect.kind is AspectKind.JUDGEMENT)
 
@@ -257,7 +257,7 @@ def results_lock(event_id: int) -> Response:
     event = _managed_event(event_id)
     done, _result = attempt(lambda: judging.lock_results(current_user, event, utcnow()))
     if not done:
-        return render("competitions/results.html", status=422, **_results_context(event))
+        return render("competitions/results.html", http_status=422, **_results_context(event))
     flash(_("成绩已锁定，名次和奖项已生成"), "success")
     return redirect_after_post("competitions.results", event_id=event.id)
 
@@ -273,7 +273,7 @@ def results_unlock(event_id: int) -> Response:
         return redirect_after_post("competitions.results", event_id=event.id)
     context = _results_context(event)
     context["unlock_form"] = form
-    return render("competitions/results.html", status=422, **context)
+    return render("competitions/results.html", http_status=422, **context)
 
 
 @bp.post("/events/<int:event_id>/contestants/<int:contestant_id>/time")
@@ -283,7 +283,7 @@ def contestant_time(event_id: int, contestant_id: int) -> Response:
     minutes = request.form.get("minutes", "")
     done, _result = attempt(lambda: judging.set_time(current_user, event, contestant_id, minutes))
     if not done:
-        return render("competitions/results.html", status=422, **_results_context(event))
+        return render("competitions/results.html", http_status=422, **_results_context(event))
     flash(_("用时已保存"), "success")
     return redirect_after_post("competitions.results", event_id=event.id)
 
@@ -322,13 +322,13 @@ def qualifiers(event_id: int) -> Response:
     event = _managed_event(event_id)
     status = 200
     if request.method == "POST":
-        ids = [int(v) for v in request.form.getlist("person_id") if v.isdigit()]
+        ids = request.form.getlist("person_id", type=int)
         done, n = attempt(lambda: judging.confirm_qualifiers(current_user, event, ids, utcnow()))
         if done:
             flash(_("已确认 %(n)d 名晋级选手报名", n=n), "success")
             return redirect_after_post("competitions.qualifiers", event_id=event.id)
         status = 422
-    return render("competitions/qualifiers.html", event=event, status=status,
+    return render("competitions/qualifiers.html", event=event, http_status=status,
                   candidates=judging.qualifier_candidates(current_user, event))
 
 
@@ -348,7 +348,7 @@ def squad_new(event_id: int) -> Response:
     if request.method == "GET" and event.feeds_event_id:
         form.target_event_id.data = event.feeds_event_id
     top_n = request.args.get("top", 5, type=int)
-    chosen = [int(v) for v in request.form.getlist("result_id") if v.isdigit()]
+    chosen = request.form.getlist("result_id", type=int)
     if request.method == "GET":
         chosen = judging_top(event, top_n)
     squad = submit(form, lambda: squads.create_squad(
@@ -358,7 +358,7 @@ def squad_new(event_id: int) -> Response:
         flash(_("已组建集训队：%(name)s（%(n)d 人）", name=squad.name, n=len(squad.members)), "success")
         return redirect_after_post("competitions.squad_detail", squad_id=squad.id)
     return render("competitions/squad_new.html", event=event, form=form, results=judging.results(event),
-                  chosen=set(chosen), top_n=top_n, status=form_status())
+                  chosen=set(chosen), top_n=top_n, http_status=form_status())
 
 
 def judging_top(event, n: int) -> list[int]:
@@ -374,7 +374,7 @@ def squad_detail(squad_id: int) -> Response:
 
 def _squad_page(squad, status: int = 200, stage_form: StageForm | None = None) -> Response:
     scores = {stage.id: squads.stage_scores(stage) for stage in squad.stages}
-    return render("competitions/squad.html", squad=squad, status=status, scores=scores,
+    return render("competitions/squad.html", squad=squad, http_status=status, scores=scores,
                   stage_form=stage_form or StageForm(prefix="stage"),
                   can_manage=can(current_user, "competition.manage", squad.source_event),
                   open_stage=next((s for s in squad.stages if s.decided_at is None), None),
@@ -430,7 +430,7 @@ def stage_record(stage_id: int) -> Response:
             flash(_("%(stage)s 结果已记录", stage=stage.name), "success")
             return redirect_after_post("competitions.squad_detail", squad_id=squad.id)
     return render("competitions/stage_record.html", stage=stage, squad=squad, members=members, values=values,
-                  continues=continues, reasons=reasons, error=error, status=status)
+                  continues=continues, reasons=reasons, error=error, http_status=status)
 
 
 @bp.post("/squads/<int:squad_id>/finalise")

@@ -87,7 +87,7 @@ def competition_new() -> Response:
         flash(_("已创建大赛：%(name)s", name=competition.name), "success")
         return redirect_after_post("competitions.competition_detail", competition_id=competition.id)
     return render("competitions/competition_form.html", form=form, competition=None,
-                  status=form_status())
+                  http_status=form_status())
 
 
 @bp.route("/<int:competition_id>/edit", methods=["GET", "POST"])
@@ -102,7 +102,7 @@ def competition_edit(competition_id: int) -> Response:
         flash(_("已保存"), "success")
         return redirect_after_post("competitions.competition_detail", competition_id=competition.id)
     return render("competitions/competition_form.html", form=form, competition=competition,
-                  status=form_status())
+                  http_status=form_status())
 
 
 @bp.get("/<int:competition_id>")
@@ -154,7 +154,7 @@ def event_new(competition_id: int) -> Response:
         flash(_("已添加赛项：%(name)s", name=event.name), "success")
         return redirect_after_post("competitions.competition_detail", competition_id=competition.id)
     return render("competitions/event_form.html", form=form, competition=competition, event=None,
-                  status=form_status())
+                  http_status=form_status())
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
@@ -168,7 +168,7 @@ def event_edit(event_id: int) -> Response:
         flash(_("已保存"), "success")
         return redirect_after_post("competitions.event_detail", event_id=event.id)
     return render("competitions/event_form.html", form=form, competition=event.competition, event=event,
-                  status=form_status())
+                  http_status=form_status())
 
 
 def _registration_filter() -> services.RegistrationFilter:
@@ -219,7 +219,7 @@ def register(event_id: int) -> Response:
                 return redirect_after_post("competitions.event_detail", event_id=event.id)
         elif not form.errors:
             form.person_id.errors = [_("请选择选手")]
-    return render("competitions/register.html", block="register_form", form=form, event=event, q=q, status=status,
+    return render("competitions/register.html", block="register_form", form=form, event=event, q=q, http_status=status,
                   import_form=RegistrationImportForm(prefix="import"), **_register_context(event))
 
 
@@ -253,7 +253,7 @@ def registration_import(event_id: int) -> Response:
                 return redirect_after_post("competitions.event_detail", event_id=event.id)
     form = RegisterForm()
     _person_choices(form, "")
-    return render("competitions/register.html", form=form, event=event, q="", status=422, import_form=import_form,
+    return render("competitions/register.html", form=form, event=event, q="", http_status=422, import_form=import_form,
                   reports=reports, **_register_context(event))
 
 
@@ -283,7 +283,7 @@ def registration_template(event_id: int) -> Response:
 def decide(event_id: int) -> Response:
     """Approve, reject or send back the selected registrations (one row's buttons, or the bulk bar)."""
     event = services.get_event(current_user, event_id)
-    ids = [int(v) for v in request.form.getlist("registration_id") if v.isdigit()]
+    ids = request.form.getlist("registration_id", type=int)
     decision = request.form.get("decision", "")
     one = request.form.get("decide_one", "")  # a row's own button: "<id>:<decision>"
     if one:
@@ -300,7 +300,7 @@ def _registration_rows(event, status: int) -> Response:
     flt = _registration_filter()
     page = services.list_registrations(current_user, event, flt, None, current_app.config["PAGE_SIZE"])
     window = services.rules.window_state(event.registration_opens_at, event.registration_closes_at, utcnow())
-    return render("competitions/event_detail.html", block="registration_results", status=status, event=event,
+    return render("competitions/event_detail.html", block="registration_results", http_status=status, event=event,
                   page=page, flt=flt, args=flt.as_args(), statuses=RegistrationStatus, window=window,
                   counts=services.status_counts(current_user, event), decision_form=DecisionForm(),
                   can_review=can(current_user, "competition.manage", event),

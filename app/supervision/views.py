@@ -169,7 +169,7 @@ def risk_review() -> Response:
         desk = services.risk_desk(scope, shown, "open")
         if not any((r.prompt.kind, r.prompt.subject_key) == (kind, subject) for r in desk.rows):
             flash(exc.message, "danger")  # no row to show the message beside
-        return render("supervision/risks.html", status=422, scope=scope, desk=desk, kind=shown,
+        return render("supervision/risks.html", http_status=422, scope=scope, desk=desk, kind=shown,
                       kinds=risks.labels(), districts=District, errors={(kind, subject): exc.message},
                       args=_desk_args(shown, "open", scope),
                       fixed_district=official_district(current_user) is not None, state="open")
