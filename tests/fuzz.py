@@ -145,7 +145,7 @@ def run(app: Flask, *, seconds: float, max_requests: int, seed: int = 1, progres
         except Exception:  # noqa: BLE001 — every exception is a finding
             status = "exception"
             report.failures.append(f"{role} {method} {url} {query} {data and {k: v[:40] for k, v in data.items()}}\n"
-                                   + traceback.format_exc(limit=6))
+                                   + traceback.format_exc(limit=-8))
         report.statuses[status] += 1
         if status == 500:
             report.failures.append(f"{role} {method} {url} {query} {data}: HTTP 500")

@@ -248,7 +248,9 @@ def results(event_id: int) -> Response:
     event = services.get_event(current_user, event_id)
     if not judging.can_see_results(current_user, event):
         raise Forbidden()
-    return render("competitions/results.html", block="results_list", **_results_context(event))
+    context = _results_context(event)
+    # Only locked results are paged (the list block); before that an htmx request gets the whole page.
+    return render("competitions/results.html", block="results_list" if "page" in context else None, **context)
 
 
 @bp.post("/events/<int:event_id>/results/lock")
