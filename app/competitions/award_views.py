@@ -8,7 +8,6 @@ from io import BytesIO
 from flask import Response, flash, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from openpyxl import Workbook
 
 from app.auth.permissions import can, require
 from app.competitions import awards, bp, services
@@ -26,6 +25,7 @@ from app.core.enums import SkillLevel
 from app.core.services import raise_not_found
 from app.core.types import utcnow
 from app.core.views import attempt, form_status, submit, today_in_shanghai
+from app.core.xlsx import export_workbook
 from app.errors import DomainError
 from app.extensions import db
 from app.htmx import redirect_after_post, render
@@ -230,7 +230,7 @@ def payment_batch_create() -> Response:
 @login_required
 def payment_file(batch_id: int) -> Response:
     batch = awards.get_batch(current_user, batch_id)
-    wb = Workbook(write_only=True)
+    wb = export_workbook(write_only=True)
     ws = wb.create_sheet("奖金发放")
     ws.append(["序号", "姓名/单位", "证件号码（脱敏）", "开户银行", "银行账号", "金额（元）", "奖励", "赛项"])
     for n, line in enumerate(awards.batch_lines(current_user, batch), start=1):
