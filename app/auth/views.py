@@ -14,7 +14,9 @@ from app.htmx import hx_redirect_or_redirect, page_url, render
 
 @login_manager.unauthorized_handler
 def unauthorized() -> Response:
-    return hx_redirect_or_redirect(url_for("auth.login", next=page_url()))
+    # The path only: a query string may hold search terms (an ID number) that would then sit in the sign-in
+    # page's address, the access log and the browser history.
+    return hx_redirect_or_redirect(url_for("auth.login", next=urlsplit(page_url()).path))
 
 
 def _safe_next(target: str | None) -> str:

@@ -133,9 +133,11 @@ def next_level(level: SkillLevel | None) -> SkillLevel:
     return ladder[min(level.rank + 1, len(ladder) - 1)]
 
 
-# A full ID number or mainland mobile anywhere in a text (used to scrub logs).
-FULL_ID_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[0-9Xx])(?![0-9A-Za-z])")
-FULL_PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+# A full ID number or mainland mobile anywhere in a text (used to scrub logs): wherever it stands — after a
+# letter ("q=ABC3101…"), after an encoded "=" ("q%3D3101…", "%2B86138…") or inside a word; only a digit next
+# to it makes it part of a longer number.
+FULL_ID_RE = re.compile(r"(?<!\d)(\d{6})(\d{8})(\d{3}[0-9Xx])(?!\d)")
+FULL_PHONE_RE = re.compile(r"(?:(?<=\+86)|(?<=%2[Bb]86)|(?<=0086)|(?<!\d))(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
 
 
 def scrub(text: str) -> str:
