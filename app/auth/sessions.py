@@ -30,6 +30,24 @@ def init_app(app: Flask) -> None:
         app.config["REMEMBER_COOKIE_DURATION"] = app.config["SESSION_MAX_AGE"]
     app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
     app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config.get("SESSION_COOKIE_SECURE", False))
+    check_limiter_storage(app)
+
+
+def check_limiter_storage(app: Flask) -> None:
+    """In production the sign-in limit must hold across worker processes: per-process storage is refused.
+
+    ``memory://`` keeps one count per process, so with ``gunicorn -w 4`` an attacker gets four times the
+    limit (and more as workers restart). Set ``RATELIMIT_STORAGE_URI`` to Redis (``redis://…``); only a
+    deployment that runs exactly one process may say so with ``RATELIMIT_SINGLE_PROCESS=1``.
+    """
+    import os
+
+    storage = str(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    single = os.environ.get("RATELIMIT_SINGLE_PROCESS", app.config.get("RATELIMIT_SINGLE_PROCESS", "0"))
+    if app.config.get("ENV_NAME") == "production" and storage.startswith("memory://") and str(single) != "1":
+        raise RuntimeError("RATELIMIT_STORAGE_URI is memory:// in production: the sign-in limit would be per "
+                           "worker process. Use shared storage (redis://…), or set RATELIMIT_SINGLE_PROCESS=1 "
+                           "if exactly one process serves the app.")
 
 
 def session_token(user: User) -> str:

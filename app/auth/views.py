@@ -25,8 +25,21 @@ def _safe_next(target: str | None) -> str:
     return url_for("core.home")
 
 
+def _username_tried() -> str:
+    return "login-user:" + (request.form.get("username") or "").strip().lower()[:50]
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code != 303  # a successful sign-in redirects; it is not counted
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+# Failed sign-ins are limited per client address and, separately, per username tried (so spreading the
+# guesses over many addresses does not help); the counts live in shared storage in production (see
+# app/auth/sessions.py: check_limiter_storage).
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_failed)
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], key_func=_username_tried,
+               deduct_when=_failed)
 def login() -> Response:
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
