@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import Response, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
@@ -14,9 +14,11 @@ from app.htmx import hx_redirect_or_redirect, page_url, render
 
 @login_manager.unauthorized_handler
 def unauthorized() -> Response:
-    # The path only: a query string may hold search terms (an ID number) that would then sit in the sign-in
-    # page's address, the access log and the browser history.
-    return hx_redirect_or_redirect(url_for("auth.login", next=urlsplit(page_url()).path))
+    # Search terms (q=, which may be an ID number or a phone) are left out: they would otherwise sit in the
+    # sign-in page's address, the access log and the browser history. Other filters are kept.
+    parts = urlsplit(page_url())
+    kept = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "q"])
+    return hx_redirect_or_redirect(url_for("auth.login", next=parts.path + (f"?{kept}" if kept else "")))
 
 
 def _safe_next(target: str | None) -> str:
