@@ -129,3 +129,7 @@ test-reliability: install  ## 3 scheduler processes, 2,000 reminders, 6 kill -9 
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance/*.sqlite3
+
+fuzz: install  ## a long run of the route fuzzer (tests/fuzz.py): `make fuzz FUZZ_REQUESTS=100000 FUZZ_SECONDS=7200`
+	FUZZ_REQUESTS=$${FUZZ_REQUESTS:-100000} FUZZ_SECONDS=$${FUZZ_SECONDS:-7200} FUZZ_PROGRESS=$${FUZZ_PROGRESS:-instance/fuzz-progress.txt} \
+	  $(BIN)/python -m pytest -q -s -p no:cacheprovider tests/web/test_route_fuzz.py 2>/dev/null | tail -3

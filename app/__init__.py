@@ -40,6 +40,9 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     login_manager.init_app(app)
+    from app.auth import sessions
+
+    sessions.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: app.config["TZ"])
     htmx.init_app(app)
     limiter.init_app(app)
@@ -49,6 +52,9 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     )
 
     _import_models()
+    from app.security import install_request_parsing
+
+    install_request_parsing(app)
     _register_blueprints(app)
     from app import cli, errors, security, templating
 

@@ -26,14 +26,14 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError) -> Response:
         """A refusal no view caught: shown once, on a whole page (never swapped into a fragment target)."""
-        response = render("error.html", status=422, code=422, title=_("无法完成操作"), message=exc.message)
+        response = render("error.html", http_status=422, code=422, title=_("无法完成操作"), message=exc.message)
         if is_htmx():
             response.headers["HX-Retarget"] = "body"
         return response
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> Response:
-        return render("error.html", status=400, code=400, title=_("页面已过期"),
+        return render("error.html", http_status=400, code=400, title=_("页面已过期"),
                       message=_("安全令牌无效或已过期，请刷新页面后重试。"))
 
     @app.errorhandler(HTTPException)
@@ -55,7 +55,7 @@ def init_app(app: Flask) -> None:
             return exc
         if request.path.startswith("/static/"):
             return exc
-        return render("error.html", status=code, code=code, title=titles[code],
+        return render("error.html", http_status=code, code=code, title=titles[code],
                       message=messages.get(code, ""))
 
     @app.errorhandler(500)

@@ -19,14 +19,18 @@ def wants_fragment() -> bool:
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
-def render(template: str, block: str | None = None, status: int = 200, **context: Any) -> Response:
-    """Render ``template`` whole, or only ``block`` of it when an htmx request asks for a part."""
+def render(template: str, block: str | None = None, *, http_status: int = 200, **context: Any) -> Response:
+    """Render ``template`` whole, or only ``block`` of it when an htmx request asks for a part.
+
+    The response's status is ``http_status`` (keyword only): every other keyword, ``status`` included, is a
+    template variable, so a list filtered by status can never become the HTTP status.
+    """
     if block and wants_fragment():
         body = render_block(template, block, **context)
         body += render_template("_flash_oob.html")
     else:
         body = render_template(template, **context)
-    response = make_response(body, status)
+    response = make_response(body, http_status)
     response.headers.add("Vary", "HX-Request")
     return response
 

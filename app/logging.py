@@ -73,7 +73,7 @@ def log_requests(app: Flask) -> None:
     @app.after_request
     def _log_request(response):  # noqa: ANN001, ANN202
         elapsed = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
-        user = current_user.get_id() if current_user and current_user.is_authenticated else "-"
+        user = current_user.id if current_user and current_user.is_authenticated else "-"
         logger.info("%s %s %s user=%s %.1fms", request.method, request.full_path.rstrip("?"),
                     response.status_code, user, elapsed)
         return response

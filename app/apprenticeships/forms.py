@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DateField, FieldList, Form, FormField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.apprenticeships.enums import DocumentKind, HireType, ModuleKind
 from app.apprenticeships.rules import TARGET_LEVELS
+from app.core.form_base import AppForm
 
 REQUIRED = _l("此项为必填项")
 
@@ -22,7 +22,7 @@ def _target_levels() -> list[tuple[str, str]]:
     return [(level.value, level.label) for level in TARGET_LEVELS]
 
 
-class ClassForm(FlaskForm):
+class ClassForm(AppForm):
     name = StringField(_l("班级名称"), validators=[DataRequired(REQUIRED), Length(max=100)])
     institution_id = SelectField(_l("培训机构"), coerce=_int_or_none, validators=[InputRequired(REQUIRED)])
     occupation_code = SelectField(_l("职业（工种）"), validators=[DataRequired(REQUIRED)])
@@ -37,7 +37,7 @@ class ModuleForm(Form):
     hours = IntegerField(_l("计划学时"), validators=[Optional(), NumberRange(1, 10000, _l("学时应为1–10000"))])
 
 
-class EnrollmentForm(FlaskForm):
+class EnrollmentForm(AppForm):
     person_id = SelectField(_l("学徒"), coerce=_int_or_none, validators=[InputRequired(REQUIRED)])
     hire_type = SelectField(_l("用工类型"), choices=HireType.choices, default=HireType.NEW_HIRE.value)
     institution_id = SelectField(_l("培训机构"), coerce=_int_or_none, validators=[InputRequired(REQUIRED)])
@@ -56,13 +56,13 @@ class EnrollmentForm(FlaskForm):
     modules = FieldList(FormField(ModuleForm), min_entries=4, max_entries=20)
 
 
-class DocumentForm(FlaskForm):
+class DocumentForm(AppForm):
     kind = SelectField(_l("文件类型"), choices=DocumentKind.choices, validators=[DataRequired(REQUIRED)])
     file = FileField(_l("文件（PDF、PNG 或 JPEG）"), validators=[
         FileRequired(_l("请选择要上传的文件")),
         FileAllowed(["pdf", "png", "jpg", "jpeg"], _l("只支持 PDF、PNG 或 JPEG 文件"))])
 
 
-class ClassImportForm(FlaskForm):
+class ClassImportForm(AppForm):
     file = FileField(_l("Excel 文件（.xlsx）"), validators=[
         FileRequired(_l("请选择要上传的文件")), FileAllowed(["xlsx"], _l("只支持 .xlsx 文件"))])

@@ -10,7 +10,7 @@ from zipfile import BadZipFile
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -23,6 +23,7 @@ from app.core import services as core_services
 from app.core.enums import DocType
 from app.core.imports import finish_import
 from app.core.models import Organisation, Person, User
+from app.core.xlsx import export_workbook
 from app.errors import DomainError
 from app.extensions import db
 
@@ -48,7 +49,7 @@ def _bold(ws) -> None:  # noqa: ANN001
 
 
 def template() -> bytes:
-    wb = Workbook()
+    wb = export_workbook()
     ws = wb.active
     ws.title = "学徒"
     ws.append(HEADERS)
@@ -228,7 +229,7 @@ def _mentor(value: object, organisation_id: int, kind: MentorKind) -> int:
 
 
 def export_enrollments(enrollments: list[Enrollment]) -> bytes:
-    wb = Workbook(write_only=True)
+    wb = export_workbook(write_only=True)
     ws = wb.create_sheet("学徒")
     ws.append(["序号", "姓名", "证件号码（脱敏）", "企业", "培训机构", "职业", "目标等级", "企业导师", "院校导师",
                "培训开始", "培训结束", "状态", "原因"])
@@ -245,7 +246,7 @@ def export_enrollments(enrollments: list[Enrollment]) -> bytes:
 
 def export_ledger(summary: list[tuple[str, rules.LedgerTotals]], total: rules.LedgerTotals,
                   lines: list[SubsidyLine]) -> bytes:
-    wb = Workbook(write_only=True)
+    wb = export_workbook(write_only=True)
     ws = wb.create_sheet("汇总")
     ws.append(["分组", "申领", "核准", "拨付", "追回", "净额"])
     for label, t in [*summary, ("合计", total)]:

@@ -10,6 +10,7 @@ from app.core.labels import register_audit_labels, register_nav, register_value_
 
 register_audit_labels(
     actions={
+        "remind": _l("发送提醒"),
         "submit": _l("提交备案"), "return": _l("退回修改"), "start": _l("开始培训"), "assess": _l("记录认定结果"),
         "complete": _l("结业"), "quit": _l("退出学徒培训"), "upload": _l("上传文件"), "claim": _l("申领补贴"),
         "clawback": _l("追回补贴"), "pay": _l("拨付"),

@@ -98,13 +98,13 @@ def class_new() -> Response:
     if klass is not None:
         flash(_("已创建班级：%(name)s", name=klass.name), "success")
         return redirect_after_post("apprenticeships.class_detail", class_id=klass.id)
-    return render("apprenticeships/class_form.html", form=form, status=form_status())
+    return render("apprenticeships/class_form.html", form=form, http_status=form_status())
 
 
 def _class_page(klass, status: int = 200, import_form=None, document_form=None, reports=None) -> Response:  # noqa: ANN001
     enrollments = services.class_enrollments(klass)
     years = max((len(services.rules.training_years(e.starts_on, e.ends_on)) for e in enrollments), default=1)
-    return render("apprenticeships/class_detail.html", status=status, klass=klass, enrollments=enrollments,
+    return render("apprenticeships/class_detail.html", http_status=status, klass=klass, enrollments=enrollments,
                   lines=services.class_lines(klass), import_form=import_form or ClassImportForm(prefix="import"),
                   document_form=document_form or DocumentForm(prefix="doc"), reports=reports or [],
                   may=lambda action: services.may(current_user, action, klass) and any(
@@ -204,6 +204,8 @@ def class_claim(class_id: int) -> Response:
     try:
         if kind not in (SubsidyKind.ADVANCE.value, SubsidyKind.BALANCE.value):
             raise DomainError(_("请选择申领预支或尾款"))
+        if not 1 <= year <= 3:
+            raise DomainError(_("培训年度应为第1–3年"))
         result = services.claim(current_user, klass, SubsidyKind(kind), year, today=today_in_shanghai(),
                                 now=utcnow())
     except DomainError as exc:
@@ -264,13 +266,13 @@ def enrollment_new() -> Response:
     if enrollment is not None:
         flash(_("已登记学徒（草稿）：%(name)s", name=enrollment.person.name), "success")
         return redirect_after_post("apprenticeships.enrollment_detail", enrollment_id=enrollment.id)
-    return render("apprenticeships/enrollment_form.html", form=form, status=form_status())
+    return render("apprenticeships/enrollment_form.html", form=form, http_status=form_status())
 
 
 def _detail(enrollment, status: int = 200, document_form=None) -> Response:  # noqa: ANN001
     actions = [a for a in services.rules.allowed_actions(enrollment.status)
                if services.may(current_user, a, enrollment)]
-    return render("apprenticeships/enrollment_detail.html", status=status, e=enrollment, actions=actions,
+    return render("apprenticeships/enrollment_detail.html", http_status=status, e=enrollment, actions=actions,
                   action_label=services.action_label, timeline=services.timeline(enrollment),
                   lines=services.enrollment_lines(enrollment), MentorKind=MentorKind, ModuleKind=ModuleKind,
                   problems=[services.problem_message(p) for p in services.readiness(enrollment, today_in_shanghai())]
@@ -379,7 +381,7 @@ def _ledger_page(status: int = 200) -> Response:
     flt, group = _ledger_filter(), _group()
     summary, total = services.ledger_summary(current_user, flt, group)
     page = services.ledger_lines(current_user, flt, request.args.get("after"), current_app.config["PAGE_SIZE"])
-    return render("apprenticeships/ledger.html", block="ledger_results", status=status, flt=flt,
+    return render("apprenticeships/ledger.html", block="ledger_results", http_status=status, flt=flt,
                   args=dict(flt.as_args(), group=group), group=group, summary=summary, total=total, page=page,
                   districts=District, kinds=SubsidyKind, line_statuses=SubsidyStatus,
                   can_review=can(current_user, "subsidy.review"))
@@ -395,7 +397,7 @@ def ledger() -> Response:
 @bp.post("/ledger/decide")
 @login_required
 def ledger_decide() -> Response:
-    ids = [int(v) for v in request.form.getlist("line_id") if v.isdigit()]
+    ids = request.form.getlist("line_id", type=int)
     decision = request.form.get("decision", "")
     try:
         n = services.decide_lines(current_user, ids, decision, utcnow())

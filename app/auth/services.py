@@ -25,3 +25,9 @@ def set_locale(user: User | None, locale: str) -> None:
     if user is not None:
         user.locale = locale
         db.session.commit()
+
+
+def end_sessions(user: User) -> None:
+    """End every session and remember cookie of ``user`` on the server side (sign-out, sign out everywhere)."""
+    user.end_sessions()
+    db.session.commit()

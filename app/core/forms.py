@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -21,6 +20,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.core.enums import District, DocType, OrgKind, Role, SkillLevel
+from app.core.form_base import AppForm
 from app.core.policy import POLICY_KEYS
 
 REQUIRED = _l("此项为必填项")
@@ -34,7 +34,7 @@ def _int_or_none(value):
     return int(value) if value not in (None, "", "None") else None
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(AppForm):
     name = StringField(_l("单位名称"), validators=[DataRequired(REQUIRED), Length(max=100)])
     kind = SelectField(_l("类型"), choices=OrgKind.choices, validators=[DataRequired(REQUIRED)])
     uscc = StringField(_l("统一社会信用代码"), validators=[Optional(), Length(max=24)])
@@ -50,7 +50,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class UserForm(FlaskForm):
+class UserForm(AppForm):
     username = StringField(_l("用户名"), validators=[DataRequired(REQUIRED), Length(min=3, max=50)])
     display_name = StringField(_l("姓名"), validators=[DataRequired(REQUIRED), Length(max=50)])
     email = EmailField(_l("电子邮箱"), validators=[Optional(), Email(message=_l("电子邮箱格式不正确"))])
@@ -61,7 +61,7 @@ class UserForm(FlaskForm):
     active = BooleanField(_l("启用"), default=True)
 
 
-class PersonForm(FlaskForm):
+class PersonForm(AppForm):
     name = StringField(_l("姓名"), validators=[DataRequired(REQUIRED), Length(max=50)])
     doc_type = SelectField(_l("证件类型"), choices=DocType.choices, default=DocType.RIC.value)
     id_number = StringField(_l("证件号码"), validators=[DataRequired(REQUIRED), Length(max=30)])
@@ -72,7 +72,7 @@ class PersonForm(FlaskForm):
                       validators=[Optional()])
 
 
-class CertificateForm(FlaskForm):
+class CertificateForm(AppForm):
     level = SelectField(_l("等级"), choices=SkillLevel.choices, validators=[DataRequired(REQUIRED)])
     occupation_code = SelectField(_l("职业（工种）"), validators=[DataRequired(REQUIRED)])
     issuer = StringField(_l("发证机构"), validators=[DataRequired(REQUIRED), Length(max=100)])
@@ -80,14 +80,14 @@ class CertificateForm(FlaskForm):
     issued_on = DateField(_l("发证日期"), validators=[InputRequired(REQUIRED)])
 
 
-class PeopleImportForm(FlaskForm):
+class PeopleImportForm(AppForm):
     file = FileField(_l("Excel 文件（.xlsx）"), validators=[
         FileRequired(_l("请选择要上传的文件")),
         FileAllowed(["xlsx"], _l("只支持 .xlsx 文件")),
     ])
 
 
-class PolicyValueForm(FlaskForm):
+class PolicyValueForm(AppForm):
     key = SelectField(_l("参数"), choices=lambda: [(k, str(v.label)) for k, v in POLICY_KEYS.items()],
                       validators=[DataRequired(REQUIRED)])
     qualifier = SelectField(_l("适用范围"), choices=[], validate_choice=False)
@@ -97,7 +97,7 @@ class PolicyValueForm(FlaskForm):
     note = StringField(_l("依据/备注"), validators=[Optional(), Length(max=200)])
 
 
-class PersonMergeForm(FlaskForm):
+class PersonMergeForm(AppForm):
     """合并重复人员: the other record, and which of the two is kept (the other one is merged into it)."""
 
     other_id = HiddenField(validators=[DataRequired(REQUIRED)])

@@ -24,6 +24,7 @@ from app.core.crypto import cipher
 from app.core.enums import DocType, Sex
 from app.core.labels import audit_label, audit_value
 from app.core.models import Organisation, Person, User
+from app.core.xlsx import export_workbook
 from app.errors import DomainError
 from app.extensions import db
 
@@ -68,7 +69,7 @@ class ImportPreview:
 
 
 def people_template() -> bytes:
-    wb = Workbook()
+    wb = export_workbook()
     ws = wb.active
     ws.title = "人员"
     ws.append(HEADERS)
@@ -295,7 +296,7 @@ def commit_import(actor: User, token: str, *, only_valid: bool) -> int:
 
 
 def export_people(people: list[Person]) -> bytes:
-    wb = Workbook(write_only=True)
+    wb = export_workbook(write_only=True)
     ws = wb.create_sheet("人员")
     ws.append(["姓名", "证件类型", "证件号码（脱敏）", "性别", "出生年份", "手机号（脱敏）", "工作单位", "技能等级"])
     for p in people:
@@ -308,7 +309,7 @@ def export_people(people: list[Person]) -> bytes:
 def export_audit(entries: list, tz) -> bytes:
     """The audit trail as a sheet: time (Beijing), user, action, record, summary, before and after."""
 
-    wb = Workbook(write_only=True)
+    wb = export_workbook(write_only=True)
     ws = wb.create_sheet("审计日志")
     ws.append(["时间", "操作人", "用户名", "操作", "记录类型", "记录编号", "摘要", "变更前", "变更后"])
 

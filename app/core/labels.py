@@ -72,7 +72,8 @@ register_audit_labels(
     actions={
         "create": _l("新增"), "update": _l("修改"), "import": _l("导入"), "login": _l("登录"),
         "reveal_id_number": _l("查看完整证件号"), "approve": _l("审核通过"), "reject": _l("不通过"),
-        "delete": _l("删除"),
+        "delete": _l("删除"), "end_sessions": _l("结束所有登录会话"), "merge": _l("合并人员记录"),
+        "rotate_key": _l("更换加密密钥"),
     },
     entities={
         "people": _l("人员"), "organisations": _l("组织机构"), "users": _l("用户"), "certificates": _l("证书"),

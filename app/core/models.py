@@ -59,6 +59,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Sessions and remember cookies carry the epoch they were signed in under; moving it on (sign-out, a new
+    #: password, deactivation, "sign out everywhere") ends every one of them on the server side.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     organisation: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -86,6 +89,20 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
+
+    #: The token this user's session was loaded with (see app/auth/sessions.py); None before sign-in.
+    session_token = None  # str | None, set per request; not a column
+
+    def get_id(self) -> str:  # Flask-Login: what the session and the remember cookie hold
+        if self.session_token is None:
+            from app.auth.sessions import session_token
+
+            self.session_token = session_token(self)
+        return self.session_token
+
+    def end_sessions(self) -> None:
+        """End every session and remember cookie of this user (they carry the old epoch)."""
+        self.session_epoch = (self.session_epoch or 0) + 1
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"

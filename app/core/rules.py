@@ -111,13 +111,26 @@ def check_mobile(raw: str) -> str:
 
 
 def mask_id_number(number: str) -> str:
-    """310***********1234 for an 18-character 身份证号; other documents (shorter, so each visible character
-    says more) keep only their first and last two characters: E******78."""
+    """310*************34 for an 18-character 身份证号; other documents (shorter, so each visible character
+    says more) keep only their first and last two characters: E******78.
+
+    A 身份证号 keeps its province/city prefix and its last two characters (the sex digit and the check character)
+    only: with the birth year (all that a role without the reveal permission is shown), the month and day and
+    two order digits stay hidden, so even with the district known thousands of numbers fit what is shown
+    (tests/web/test_id_reconstruction.py counts them page by page).
+    """
     if len(number) == 18:
-        return number[:3] + "*" * 11 + number[-4:]
+        return number[:3] + "*" * 13 + number[-2:]
     if len(number) <= 3:
         return "*" * len(number)
     return number[0] + "*" * (len(number) - 3) + number[-2:]
+
+
+def remask_id_number(masked: str) -> str:
+    """Mask again a value masked by an older, more generous rule (kept 15–18): for audit rows written before."""
+    if len(masked) == 18:
+        return masked[:3] + "*" * 13 + masked[-2:]
+    return masked
 
 
 def mask_phone(phone: str) -> str:
@@ -150,9 +163,11 @@ def next_level(level: SkillLevel | None) -> SkillLevel:
     return ladder[min(level.rank + 1, len(ladder) - 1)]
 
 
-# A full ID number or mainland mobile anywhere in a text (used to scrub logs).
-FULL_ID_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[0-9Xx])(?![0-9A-Za-z])")
-FULL_PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+# A full ID number or mainland mobile anywhere in a text (used to scrub logs): wherever it stands — after a
+# letter ("q=ABC3101…"), after an encoded "=" ("q%3D3101…", "%2B86138…") or inside a word; only a digit next
+# to it makes it part of a longer number.
+FULL_ID_RE = re.compile(r"(?<!\d)(\d{6})(\d{8})(\d{3}[0-9Xx])(?!\d)")
+FULL_PHONE_RE = re.compile(r"(?:(?<=\+86)|(?<=%2[Bb]86)|(?<=0086)|(?<!\d))(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
 
 
 def scrub(text: str) -> str:

@@ -298,12 +298,22 @@ def update_user(actor: User, user: User, data: UserData) -> User:
     user.set_roles(data.roles)
     if data.password:
         user.set_password(data.password)
+    if data.password or (before["active"] and not data.active):
+        user.end_sessions()  # a new password or a deactivation ends every session of the account
     after = audit.snapshot(user, USER_FIELDS) | {"roles": sorted(r.value for r in data.roles)}
     if data.password:
         after["password"] = "changed"
     audit.record(actor, "update", user, before=before, after=after, summary=user.username)
     db.session.commit()
     return user
+
+
+def end_user_sessions(actor: User, user: User) -> None:
+    """Sign ``user`` out everywhere (an official's action, audited)."""
+    require(actor, "user.manage", user)
+    user.end_sessions()
+    audit.record(actor, "end_sessions", user, summary=user.username)
+    db.session.commit()
 
 
 # ---------------------------------------------------------------- people

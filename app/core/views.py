@@ -152,7 +152,7 @@ def organisation_new() -> Response:
         flash(_("已添加单位：%(name)s", name=org.name), "success")
         return redirect_after_post("core.organisation_detail", org_id=org.id)
     return render("core/organisation_form.html", block="organisation_form", form=form, org=None,
-                  status=form_status())
+                  http_status=form_status())
 
 
 @bp.get("/organisations/<int:org_id>")
@@ -176,7 +176,7 @@ def organisation_edit(org_id: int) -> Response:
         flash(_("已保存"), "success")
         return redirect_after_post("core.organisation_detail", org_id=org.id)
     return render("core/organisation_form.html", block="organisation_form", form=form, org=org,
-                  status=form_status())
+                  http_status=form_status())
 
 
 # ---------------------------------------------------------------- users
@@ -218,7 +218,7 @@ def user_new() -> Response:
         flash(_("已创建用户"), "success")
         return redirect_after_post("core.users")
     return render("core/user_form.html", block="user_form", form=form, user=None,
-                  status=form_status())
+                  http_status=form_status())
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
@@ -233,7 +233,19 @@ def user_edit(user_id: int) -> Response:
         flash(_("已保存"), "success")
         return redirect_after_post("core.users")
     return render("core/user_form.html", block="user_form", form=form, user=user,
-                  history=audit.entries_for("users", user.id), status=form_status())
+                  history=audit.entries_for("users", user.id), http_status=form_status())
+
+
+@bp.post("/users/<int:user_id>/end-sessions")
+@login_required
+def user_end_sessions(user_id: int) -> Response:
+    """Sign a user out everywhere: every session and remember cookie of the account ends."""
+    user = services.get_user(current_user, user_id)
+    services.end_user_sessions(current_user, user)
+    if user.id == current_user.id:
+        return redirect(url_for("auth.login"), code=303)
+    flash(_("已结束该用户的所有登录会话"), "success")
+    return redirect_after_post("core.user_edit", user_id=user.id)
 
 
 # ---------------------------------------------------------------- people
@@ -270,6 +282,10 @@ def _person_form(person=None) -> PersonForm:
         form.doc_type.data = person.doc_type.value
         form.id_number.data = ""
         form.sex.data = person.sex.value if person.sex else ""
+        if person.doc_type is DocType.RIC and not can(current_user, "person.reveal_id", person):
+            # The full birth date and the masked number would give the ID back; a 身份证号's birth date is
+            # derived from the number anyway, so the field is not needed here.
+            form.birth_date.data = None
     return form
 
 
@@ -294,19 +310,22 @@ def person_new() -> Response:
         flash(_("已登记人员：%(name)s", name=person.name), "success")
         return redirect_after_post("core.person_detail", person_id=person.id)
     return render("core/person_form.html", block="person_form", form=form, person=None,
-                  status=form_status())
+                  http_status=form_status())
 
 
 @bp.get("/people/<int:person_id>")
 @login_required
 def person_detail(person_id: int) -> Response:
-    person = services.get_person(current_user, person_id)
+    return _person_page(services.get_person(current_user, person_id))
+
+
+def _person_page(person, block: str | None = None, **context) -> Response:
     form = CertificateForm()
     form.occupation_code.choices = services.occupation_choices()
-    return render("core/person_detail.html", person=person, cert_form=form,
+    return render("core/person_detail.html", block=block, person=person, cert_form=form,
                   history=audit.entries_for("people", person.id, limit=50),
                   record_sections=[(sec.title, Markup(render_template(sec.template, **sec.context)))
-                                   for sec in record.sections_for(current_user, person)])
+                                   for sec in record.sections_for(current_user, person)], **context)
 
 
 @bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
@@ -323,7 +342,7 @@ def person_edit(person_id: int) -> Response:
         flash(_("已保存"), "success")
         return redirect_after_post("core.person_detail", person_id=person.id)
     return render("core/person_form.html", block="person_form", form=form, person=person,
-                  status=form_status())
+                  http_status=form_status())
 
 
 @bp.post("/people/<int:person_id>/reveal")
@@ -331,7 +350,8 @@ def person_edit(person_id: int) -> Response:
 def person_reveal(person_id: int) -> Response:
     person = services.get_person(current_user, person_id)
     number = services.reveal_id_number(current_user, person)
-    response = render("core/person_detail.html", block="id_number", person=person, revealed=number)
+    # htmx swaps the number in; without JavaScript the whole page comes back with it shown.
+    response = _person_page(person, block="id_number", revealed=number)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -364,7 +384,7 @@ def person_merge(person_id: int) -> Response:
         return redirect_after_post("core.person_detail", person_id=kept.id)
     return render("core/person_merge.html", this=this, other=other, form=form, q=q, candidates=candidates,
                   holdings={p.id: person_merge_service.holdings(p) for p in (this, other) if p is not None},
-                  status=form_status())
+                  http_status=form_status())
 
 
 @bp.post("/people/<int:person_id>/certificates")
@@ -381,7 +401,7 @@ def certificate_add(person_id: int) -> Response:
         flash(_("已添加证书"), "success")
         return redirect_after_post("core.person_detail", person_id=person.id)
     return render("core/person_detail.html", block="certificate_form", person=person, cert_form=form,
-                  history=audit.entries_for("people", person.id, limit=50), status=422)
+                  history=audit.entries_for("people", person.id, limit=50), http_status=422)
 
 
 @bp.get("/people/import/template.xlsx")
@@ -422,7 +442,7 @@ def people_import() -> Response:
             status = 200 if preview.ok else 422
     elif request.method == "POST":
         status = 422
-    return render("core/people_import.html", block="import_panel", form=form, preview=preview, status=status)
+    return render("core/people_import.html", block="import_panel", form=form, preview=preview, http_status=status)
 
 
 # ---------------------------------------------------------------- policy table
@@ -457,7 +477,7 @@ def policies() -> Response:
         form.key.data = key
     rows = services.list_policy_values(current_user)
     return render("core/policies.html", block=request.args.get("block") == "form" and "policy_form" or None,
-                  form=form, rows=rows, keys=POLICY_KEYS, today=today_in_shanghai(), status=status)
+                  form=form, rows=rows, keys=POLICY_KEYS, today=today_in_shanghai(), http_status=status)
 
 
 # ---------------------------------------------------------------- audit trail

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from openpyxl import Workbook
+from app.core.xlsx import export_workbook
 
 
 def statement_xlsx(statements: list) -> bytes:  # list[services.MentorStatement]
-    wb = Workbook(write_only=True)
+    wb = export_workbook(write_only=True)
     ws = wb.create_sheet("带徒津贴")
     ws.append(["月份", "导师", "学徒", "已审批学时", "按学时/人月（元）", "其中按人月（元）", "封顶后（元）",
                "认定通过奖励（元）", "退回（元）", "应发（元）", "适用规则"])

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DecimalField, SelectField, StringField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from app.core.form_base import AppForm
 from app.mentor_hours.models import AllowanceKind
 
 REQUIRED = _l("此项为必填项")
@@ -16,7 +16,7 @@ def _int_or_none(value):  # noqa: ANN001, ANN202
     return int(value) if value not in (None, "", "None") else None
 
 
-class EntryForm(FlaskForm):
+class EntryForm(AppForm):
     assignment_id = SelectField(_l("学徒"), coerce=_int_or_none, validators=[InputRequired(REQUIRED)])
     worked_on = DateField(_l("日期"), validators=[InputRequired(REQUIRED)])
     starts_at = TimeField(_l("开始"), validators=[Optional()])
@@ -28,7 +28,7 @@ class EntryForm(FlaskForm):
     place = StringField(_l("地点"), validators=[Optional(), Length(max=100)])
 
 
-class RuleForm(FlaskForm):
+class RuleForm(AppForm):
     effective_from = DateField(_l("生效日期"), validators=[InputRequired(REQUIRED)])
     kind = SelectField(_l("计发方式"), choices=AllowanceKind.choices, validators=[DataRequired(REQUIRED)])
     amount = DecimalField(_l("标准（元/小时 或 元/人月）"), places=2, validators=[InputRequired(REQUIRED),

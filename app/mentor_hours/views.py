@@ -110,7 +110,7 @@ def log() -> Response:
                 attach_error(form, exc)
         if saved is not None:
             return redirect_after_post("mentor_hours.log", saved=saved.id)
-        return render("mentor_hours/log.html", status=422, form=form, saved=None)
+        return render("mentor_hours/log.html", http_status=422, form=form, saved=None)
     saved_id = request.args.get("saved", type=int)
     saved = services.get_entry(current_user, saved_id) if saved_id else None
     return render("mentor_hours/log.html", form=form, saved=saved)
@@ -159,7 +159,7 @@ def week_row(assignment_id: int, day: str) -> Response:
     else:
         error = "; ".join(str(e) for errs in form.errors.values() for e in errs)
     ctx = _week_context(a, worked_on)
-    return render("mentor_hours/week.html", block="week_row", status=422 if error else 200, **ctx, day=worked_on,
+    return render("mentor_hours/week.html", block="week_row", http_status=422 if error else 200, **ctx, day=worked_on,
                   error=error, saved=saved, form_data=request.form if error else None)
 
 
@@ -168,7 +168,7 @@ def week_row(assignment_id: int, day: str) -> Response:
 def _month_page(a: MentorAssignment, month: date, status: int = 200, error: str | None = None,
                 error_field: str | None = None) -> Response:
     view = services.month_view(current_user, a, month)
-    return render("mentor_hours/month.html", status=status, view=view, a=a, month=month, error=error,
+    return render("mentor_hours/month.html", http_status=status, view=view, a=a, month=month, error=error,
                   error_field=error_field, is_mentor=is_mentor_of(current_user, a),
                   is_apprentice=is_apprentice_of(current_user, a), is_hr=is_hr_of(current_user, a),
                   prev=rules.month_start(month - timedelta(days=1)), next=rules.next_month(month))
@@ -228,7 +228,7 @@ def entry_edit(entry_id: int) -> Response:
             except DomainError as exc:
                 db.session.rollback()
                 attach_error(form, exc)
-        return render("mentor_hours/entry_form.html", status=422, form=form, entry=entry)
+        return render("mentor_hours/entry_form.html", http_status=422, form=form, entry=entry)
     return render("mentor_hours/entry_form.html", form=form, entry=entry)
 
 
@@ -277,7 +277,7 @@ def allowance_rules() -> Response:
                 db.session.rollback()
                 attach_error(form, exc)
         status = 422
-    return render("mentor_hours/rules.html", status=status, form=form,
+    return render("mentor_hours/rules.html", http_status=status, form=form,
                   rows=services.rules_of(current_user.organisation_id))
 
 

@@ -100,7 +100,7 @@ def preferences() -> Response:
         except DomainError as exc:
             flash(exc.message, "danger")
             return render("reminders/preferences.html", kinds=KINDS,
-                          chosen=services.email_preferences(current_user), status=422)
+                          chosen=services.email_preferences(current_user), http_status=422)
         flash(_("已保存提醒设置"), "success")
         return redirect_after_post("reminders.preferences")
     return render("reminders/preferences.html", kinds=KINDS, chosen=services.email_preferences(current_user))

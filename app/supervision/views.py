@@ -9,7 +9,6 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from openpyxl import Workbook
 
 from app.auth.permissions import can, official_district
 from app.competitions import stats
@@ -17,6 +16,7 @@ from app.competitions.models import MedalKind
 from app.core import clock, risks
 from app.core.enums import District
 from app.core.views import today_in_shanghai
+from app.core.xlsx import export_workbook
 from app.errors import DomainError
 from app.extensions import db
 from app.htmx import redirect_after_post, render
@@ -115,7 +115,7 @@ def my_record() -> Response:
 def skills_record_export(person_id: int) -> Response:
     rec = services.skills_record(current_user, person_id)
     person = rec.person
-    wb = Workbook(write_only=True)
+    wb = export_workbook(write_only=True)
     ws = wb.create_sheet("技能档案")
     ws.append(["姓名", person.name])
     ws.append(["证件号码", person.id_number_masked])
@@ -167,7 +167,7 @@ def risk_review() -> Response:
         desk = services.risk_desk(scope, shown, "open")
         if not any((r.prompt.kind, r.prompt.subject_key) == (kind, subject) for r in desk.rows):
             flash(exc.message, "danger")  # no row to show the message beside
-        return render("supervision/risks.html", status=422, scope=scope, desk=desk, kind=shown,
+        return render("supervision/risks.html", http_status=422, scope=scope, desk=desk, kind=shown,
                       kinds=risks.labels(), districts=District, errors={(kind, subject): exc.message},
                       args=_desk_args(shown, "open", scope),
                       fixed_district=official_district(current_user) is not None, state="open")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -18,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from app.core.form_base import AppForm
 from app.core.forms import MultiCheckboxField
 from app.training_bases.models import Designation, FacilityKind, MemberRole
 
@@ -30,7 +30,7 @@ def _int_or_none(value):
     return int(value) if value not in (None, "", "None") else None
 
 
-class BaseForm(FlaskForm):
+class BaseForm(AppForm):
     organisation_id = SelectField(_l("承建单位（院校或企业）"), coerce=_int_or_none,
                                   validators=[InputRequired(REQUIRED)])
     name = StringField(_l("基地名称"), validators=[DataRequired(REQUIRED), Length(max=100)])
@@ -40,7 +40,7 @@ class BaseForm(FlaskForm):
     designated_until = DateField(_l("认定结束日期"), validators=[Optional()])
 
 
-class FacilityForm(FlaskForm):
+class FacilityForm(AppForm):
     name = StringField(_l("设施名称"), validators=[DataRequired(REQUIRED), Length(max=100)])
     kind = SelectField(_l("类型"), choices=FacilityKind.choices, validators=[DataRequired(REQUIRED)])
     capacity = IntegerField(_l("容量（同时可容纳选手数）"), default=1,
@@ -49,14 +49,14 @@ class FacilityForm(FlaskForm):
     active = BooleanField(_l("可用"), default=True)
 
 
-class MemberForm(FlaskForm):
+class MemberForm(AppForm):
     person_id = SelectField(_l("人员"), coerce=_int_or_none, validators=[InputRequired(REQUIRED)])
     role = SelectField(_l("身份"), choices=MemberRole.choices, validators=[DataRequired(REQUIRED)])
     occupation_code = SelectField(_l("负责项目"), validators=[Optional()])
     title = StringField(_l("职务/职称"), validators=[Optional(), Length(max=100)])
 
 
-class CampForm(FlaskForm):
+class CampForm(AppForm):
     name = StringField(_l("集训名称"), validators=[DataRequired(REQUIRED), Length(max=100)])
     occupation_code = SelectField(_l("集训项目"), validators=[Optional()])
     starts_on = DateField(_l("开始日期"), validators=[InputRequired(REQUIRED)])
@@ -67,14 +67,14 @@ class CampForm(FlaskForm):
                             validators=[Optional(), Length(max=4000)])
 
 
-class ModuleForm(FlaskForm):
+class ModuleForm(AppForm):
     name = StringField(_l("模块名称"), validators=[DataRequired(REQUIRED), Length(max=100)])
     criterion_code = StringField(_l("评分标准模块代码"), validators=[Optional(), Length(max=10)])
     planned_hours = DecimalField(_l("计划学时"), places=1, default=0,
                                  validators=[Optional(), NumberRange(0, 10000)])
 
 
-class SessionForm(FlaskForm):
+class SessionForm(AppForm):
     title = StringField(_l("课程内容"), validators=[Optional(), Length(max=100)])
     module_id = SelectField(_l("训练模块"), coerce=_int_or_none, validators=[Optional()])
     facility_id = SelectField(_l("设施"), coerce=_int_or_none, validators=[InputRequired(REQUIRED)])
@@ -88,12 +88,12 @@ class SessionForm(FlaskForm):
     end_time = TimeField(_l("结束时间（早于开始即次日结束）"), validators=[InputRequired(REQUIRED)])
 
 
-class MoveForm(FlaskForm):
+class MoveForm(AppForm):
     starts_at = DateTimeLocalField(_l("开始"), format="%Y-%m-%dT%H:%M", validators=[InputRequired(REQUIRED)])
     ends_at = DateTimeLocalField(_l("结束"), format="%Y-%m-%dT%H:%M", validators=[InputRequired(REQUIRED)])
 
 
-class LogForm(FlaskForm):
+class LogForm(AppForm):
     actual_hours = DecimalField(_l("实际学时"), places=2,
                                 validators=[InputRequired(REQUIRED), NumberRange(0, 24, _l("实际学时应在 0–24 之间"))])
     content = TextAreaField(_l("训练内容"), validators=[DataRequired(REQUIRED), Length(max=4000)])
@@ -103,7 +103,7 @@ class LogForm(FlaskForm):
     max_score = DecimalField(_l("满分"), places=2, default=100, validators=[Optional(), NumberRange(0.01, 1000)])
 
 
-class PeriodForm(FlaskForm):
+class PeriodForm(AppForm):
     class Meta:
         csrf = False
 

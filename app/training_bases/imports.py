@@ -8,8 +8,8 @@ from io import BytesIO
 from flask import current_app
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
-from openpyxl import Workbook
 
+from app.core.xlsx import export_workbook
 from app.training_bases.models import TrainingSession
 from app.training_bases.services import tz
 
@@ -20,7 +20,7 @@ def _local(at: datetime) -> str:
 
 def export_sessions(sessions: list[TrainingSession]) -> bytes:
     """Three sheets: sessions with their log summary, attendance per athlete, scores per athlete and criterion."""
-    wb = Workbook(write_only=True)
+    wb = export_workbook(write_only=True)
     ws = wb.create_sheet(_("课程"))
     ws.append([_("编号"), _("开始（北京时间）"), _("结束（北京时间）"), _("集训"), _("训练模块"), _("课程内容"),
                _("设施"), _("教练"), _("选手数"), _("已记录日志"), _("实际学时"), _("出勤人数"), _("训练内容")])

@@ -319,13 +319,13 @@ def person_choices(actor: User, base: TrainingBase, q: str = "", limit: int = 50
     """People a base manager may add as athletes or members: the host's people and anyone the actor may see."""
     from app.auth.permissions import people_scope
 
-    stmt = sa.select(Person.id, Person.name, Person.id_tail)
+    stmt = sa.select(Person.id, Person.name, Person.id_number_masked)
     if not is_municipal_official(actor):
         stmt = stmt.where(sa.or_(people_scope(actor), Person.employer_id == base.organisation_id))
     if q:
         stmt = stmt.where(Person.name.startswith(q, autoescape=True))
     rows = db.session.execute(stmt.order_by(Person.name, Person.id).limit(limit))
-    return [(r.id, f"{r.name}（…{r.id_tail}）") for r in rows]
+    return [(r.id, f"{r.name}（{r.id_number_masked}）") for r in rows]
 
 
 # ---------------------------------------------------------------- camps

@@ -101,7 +101,7 @@ def base_new() -> Response:
     if base is not None:
         flash(_("已认定集训基地：%(name)s", name=base.name), "success")
         return redirect_after_post("training_bases.base_detail", base_id=base.id)
-    return render("training_bases/base_form.html", form=form, base=None, status=form_status())
+    return render("training_bases/base_form.html", form=form, base=None, http_status=form_status())
 
 
 @bp.route("/<int:base_id>/edit", methods=["GET", "POST"])
@@ -114,7 +114,7 @@ def base_edit(base_id: int) -> Response:
     if saved is not None:
         flash(_("已保存"), "success")
         return redirect_after_post("training_bases.base_detail", base_id=base.id)
-    return render("training_bases/base_form.html", form=form, base=base, status=form_status())
+    return render("training_bases/base_form.html", form=form, base=base, http_status=form_status())
 
 
 def _facility_form(base) -> FacilityForm:
@@ -138,7 +138,7 @@ def _render_base(base, facility_form=None, member_form=None, block=None, status=
                   facility_form=facility_form or (_facility_form(base) if manager else None),
                   member_form=member_form or (_member_form(base) if manager else None),
                   history=audit.entries_for("training_bases", base.id, limit=20) if manager else [],
-                  status=status)
+                  http_status=status)
 
 
 @bp.get("/<int:base_id>")
@@ -209,6 +209,8 @@ def _parse_modules(text: str) -> list[services.ModuleData]:
             continue
         try:
             hours = Decimal(parts[2]) if len(parts) > 2 and parts[2] else Decimal("0")
+            if not hours.is_finite():
+                raise InvalidOperation
         except InvalidOperation as exc:
             raise DomainError(_("计划学时须为数字：%(line)s", line=line), "modules") from exc
         modules.append(services.ModuleData(parts[0], parts[1] if len(parts) > 1 else "", hours))
@@ -242,7 +244,7 @@ def camp_new(base_id: int) -> Response:
     if camp is not None:
         flash(_("已创建集训：%(name)s", name=camp.name), "success")
         return redirect_after_post("training_bases.camp_detail", camp_id=camp.id)
-    return render("training_bases/camp_form.html", form=form, base=base, camp=None, status=form_status())
+    return render("training_bases/camp_form.html", form=form, base=base, camp=None, http_status=form_status())
 
 
 @bp.route("/camps/<int:camp_id>/edit", methods=["GET", "POST"])
@@ -256,7 +258,7 @@ def camp_edit(camp_id: int) -> Response:
     if saved is not None:
         flash(_("已保存"), "success")
         return redirect_after_post("training_bases.camp_detail", camp_id=camp.id)
-    return render("training_bases/camp_form.html", form=form, base=camp.base, camp=camp, status=form_status())
+    return render("training_bases/camp_form.html", form=form, base=camp.base, camp=camp, http_status=form_status())
 
 
 def _session_form(camp) -> SessionForm:
@@ -280,7 +282,7 @@ def _render_camp(camp, session_form=None, clashes=None, status=200, block=None) 
                   manager=can(current_user, "training_base.manage", camp.base), may_schedule=may_schedule,
                   sessions=services.sessions_of_camp(camp),
                   session_form=session_form or (_session_form(camp) if may_schedule else None),
-                  module_form=ModuleForm(), clashes=clashes or [], status=status)
+                  module_form=ModuleForm(), clashes=clashes or [], http_status=status)
 
 
 @bp.get("/camps/<int:camp_id>")
@@ -300,7 +302,8 @@ def module_add(camp_id: int) -> Response:
     if saved is not None:
         flash(_("已添加模块"), "success")
     else:
-        flash("；".join(e for errs in form.errors.values() for e in errs) or _("无法添加模块"), "danger")
+        # Messages may be lazy strings (a field's own message); join their text.
+        flash("；".join(str(e) for errs in form.errors.values() for e in errs) or _("无法添加模块"), "danger")
     return redirect_after_post("training_bases.camp_detail", camp_id=camp.id)
 
 
@@ -435,7 +438,7 @@ def _render_session(session, form=None, status=200, errors=None) -> Response:
                   criteria=_criteria(session), attendance_choices=Attendance.choices(), errors=errors or [],
                   may_schedule=can(current_user, "training_session.schedule", session.camp.base),
                   history=audit.entries_for("session_logs", log.id, limit=20) if log else [],
-                  started=session.starts_at <= now, status=status)
+                  started=session.starts_at <= now, http_status=status)
 
 
 @bp.get("/sessions/<int:session_id>")
@@ -463,6 +466,8 @@ def _log_data(form: LogForm, session, criteria: list[str]) -> services.LogData:
                 value = Decimal(raw)
             except InvalidOperation as exc:
                 raise DomainError(_("成绩须为数字"), "max_score") from exc
+            if not value.is_finite():  # NaN / Infinity parse as decimals but are no score
+                raise DomainError(_("成绩须为数字"), "max_score")
             scores.append(services.ScoreData(person.id, criterion, value, kind, max_score))
     return services.LogData(actual_hours=form.actual_hours.data, content=form.content.data or "",
                             notes=form.notes.data or "", attendance=attendance, scores=scores)

@@ -160,7 +160,7 @@ def test_registering_a_person_with_a_bad_check_digit_shows_the_error_by_the_id_f
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="人员").click()
     page.wait_for_url("**/people")
     row = page.locator("#people-results tbody tr", has_text="李梅")
-    expect(row.locator("td").nth(1)).to_have_text(ric[:3] + "*" * 11 + ric[-4:])
+    expect(row.locator("td").nth(1)).to_have_text(ric[:3] + "*" * 13 + ric[-2:])
     expect(row.locator("td").nth(2)).to_have_text("女")
     expect(row.locator("td").nth(4)).to_have_text("139****5678")
     assert ric not in page.content()
@@ -276,7 +276,7 @@ def test_editing_a_person_keeps_the_id_left_blank_and_shows_the_new_masked_phone
     page.get_by_role("link", name="编辑").click()
     page.wait_for_url(f"**/people/{person_id}/edit")
     expect(page.get_by_label("证件号码")).to_have_value("")
-    expect(page.locator(".field-id_number .form-text")).to_contain_text(ric[:3] + "*" * 11 + ric[-4:])
+    expect(page.locator(".field-id_number .form-text")).to_contain_text(ric[:3] + "*" * 13 + ric[-2:])
     assert ric not in page.content()
     screenshot(page, "person-edit")
 
@@ -284,7 +284,7 @@ def test_editing_a_person_keeps_the_id_left_blank_and_shows_the_new_masked_phone
     page.get_by_role("button", name="保存").click()
     page.wait_for_url(f"**/people/{person_id}")
     expect(fact(page, "手机号")).to_have_text("137****1111")
-    expect(page.locator("#id-number")).to_have_text(ric[:3] + "*" * 11 + ric[-4:])
+    expect(page.locator("#id-number")).to_have_text(ric[:3] + "*" * 13 + ric[-2:])
     expect(page.locator(".history tbody tr").first.locator("td").nth(2)).to_have_text("修改")
 
 
@@ -304,7 +304,7 @@ def test_export_downloads_the_filtered_list_with_masked_numbers_only(app, ctx, p
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert rows[0][:3] == ["姓名", "证件类型", "证件号码（脱敏）"]
     assert [r[0] for r in rows[1:]] == ["褚红"]
-    assert rows[1][2] == ric[:3] + "*" * 11 + ric[-4:]
+    assert rows[1][2] == ric[:3] + "*" * 13 + ric[-2:]
     assert rows[1][5] == "138****5678"
 
 

@@ -11,7 +11,7 @@ def test_log_lines_are_json_and_mask_full_ids_and_phones(app, ctx, captured_logs
     entry = json.loads(line)
     assert entry["level"] == "WARNING" and entry["logger"] == "app.test"
     assert number not in line and "13812345678" not in line
-    assert number[:3] + "*" * 11 + number[-4:] in entry["msg"] and "138****5678" in entry["msg"]
+    assert number[:3] + "*" * 13 + number[-2:] in entry["msg"] and "138****5678" in entry["msg"]
 
 
 def test_each_request_is_logged_with_status_and_user(app, ctx, login_as, captured_logs):

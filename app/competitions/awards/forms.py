@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.competitions.events.forms import REQUIRED, _int_or_none
 from app.competitions.models import AwardBand, CompetitionClass, CompetitionLevel, PromotionMode
 from app.core.enums import SkillLevel
+from app.core.form_base import AppForm
 
 MONEY_RANGE = NumberRange(0, 99_999_999, _l("金额应在 0 到 99,999,999 元之间"))
 
@@ -18,7 +18,7 @@ def _optional_levels() -> list[tuple[str, object]]:
     return [("", _l("（无）"))] + SkillLevel.choices()
 
 
-class AwardRuleForm(FlaskForm):
+class AwardRuleForm(AppForm):
     name = StringField(_l("规则名称"), validators=[DataRequired(REQUIRED), Length(max=100)])
     level = SelectField(_l("竞赛层级"), choices=CompetitionLevel.choices, validators=[DataRequired(REQUIRED)])
     klass = SelectField(_l("类别"), choices=lambda: [("", _l("不限"))] + CompetitionClass.choices())
@@ -45,14 +45,14 @@ class AwardRuleForm(FlaskForm):
     effective_to = DateField(_l("失效日期"), validators=[Optional()])
 
 
-class NoticeForm(FlaskForm):
+class NoticeForm(AppForm):
     title = StringField(_l("公示标题"), validators=[DataRequired(REQUIRED), Length(max=200)])
     starts_on = DateField(_l("公示开始日期"), validators=[InputRequired(REQUIRED)])
 
 
-class HoldForm(FlaskForm):
+class HoldForm(AppForm):
     reason = StringField(_l("异议内容"), validators=[DataRequired(_l("请填写异议内容")), Length(max=300)])
 
 
-class EndRuleForm(FlaskForm):
+class EndRuleForm(AppForm):
     effective_to = DateField(_l("失效日期"), validators=[InputRequired(REQUIRED)])

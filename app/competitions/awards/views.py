@@ -8,7 +8,6 @@ from io import BytesIO
 from flask import Response, flash, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from openpyxl import Workbook
 
 from app.auth.permissions import can, require
 from app.competitions import bp
@@ -28,6 +27,7 @@ from app.core.enums import SkillLevel
 from app.core.services import raise_not_found
 from app.core.types import utcnow
 from app.core.views import attempt, form_status, submit, today_in_shanghai
+from app.core.xlsx import export_workbook
 from app.errors import DomainError
 from app.extensions import db
 from app.htmx import redirect_after_post, render
@@ -72,7 +72,7 @@ def award_rules() -> Response:
         flash(_("已新增奖励规则：%(name)s", name=rule.name), "success")
         return redirect_after_post("competitions.award_rules")
     return render("competitions/award_rules.html", form=form, rules=awards.list_rules(current_user),
-                  end_form=EndRuleForm(prefix="end"), today=today_in_shanghai(), status=form_status())
+                  end_form=EndRuleForm(prefix="end"), today=today_in_shanghai(), http_status=form_status())
 
 
 @bp.post("/awards/rules/<int:rule_id>/end")
@@ -89,7 +89,7 @@ def award_rule_end(rule_id: int) -> Response:
     for error in form.effective_to.errors or form.form_errors:
         flash(str(error), "danger")
     return render("competitions/award_rules.html", form=_rule_form(), rules=awards.list_rules(current_user),
-                  end_form=form, today=today_in_shanghai(), status=422)
+                  end_form=form, today=today_in_shanghai(), http_status=422)
 
 
 # ---------------------------------------------------------------- an event's awards
@@ -107,7 +107,7 @@ def _event_page(event, status: int = 200, notice_form: NoticeForm | None = None,
                                    event=event.name)
         notice_form.starts_on.data = today_in_shanghai()
     lines = awards.lines_for(event)
-    return render("competitions/event_awards.html", event=event, status=status, preview=shown, problem=problem,
+    return render("competitions/event_awards.html", event=event, http_status=status, preview=shown, problem=problem,
                   lines=lines, notices={n.id: n for n in awards.notices_for(event)}, notice_form=notice_form,
                   hold_form=HoldForm(prefix="hold"), hold_errors=hold_errors or {}, statuses=AwardLineStatus,
                   total=sum((ln.amount for ln in lines), Decimal(0)), today=today_in_shanghai(),
@@ -232,7 +232,7 @@ def payment_batch_create() -> Response:
 @login_required
 def payment_file(batch_id: int) -> Response:
     batch = awards.get_batch(current_user, batch_id)
-    wb = Workbook(write_only=True)
+    wb = export_workbook(write_only=True)
     ws = wb.create_sheet("奖金发放")
     ws.append(["序号", "姓名/单位", "证件号码（脱敏）", "开户银行", "银行账号", "金额（元）", "奖励", "赛项"])
     for n, line in enumerate(awards.batch_lines(current_user, batch), start=1):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.competitions.models import CompetitionClass, CompetitionLevel, Locality
 from app.core import clock
 from app.core.enums import District, SkillLevel
+from app.core.form_base import AppForm
 
 REQUIRED = _l("此项为必填项")
 
@@ -22,7 +22,7 @@ def _levels() -> list[tuple[str, str]]:
     return [("", _l("不限"))] + SkillLevel.choices()
 
 
-class CompetitionForm(FlaskForm):
+class CompetitionForm(AppForm):
     name = StringField(_l("大赛名称"), validators=[DataRequired(REQUIRED), Length(max=100)])
     level = SelectField(_l("层级"), choices=CompetitionLevel.choices, validators=[DataRequired(REQUIRED)])
     klass = SelectField(_l("类别"), choices=CompetitionClass.choices, default=CompetitionClass.NONE.value)
@@ -33,7 +33,7 @@ class CompetitionForm(FlaskForm):
     description = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)])
 
 
-class EventForm(FlaskForm):
+class EventForm(AppForm):
     name = StringField(_l("赛项名称"), validators=[DataRequired(REQUIRED), Length(max=100)])
     occupation_code = SelectField(_l("对应职业（工种）"), validators=[DataRequired(REQUIRED)])
     worldskills_no = StringField(_l("世赛项目编号"), validators=[Optional(), Length(max=10)])

@@ -83,7 +83,7 @@ def competition_new() -> Response:
         flash(_("已创建大赛：%(name)s", name=competition.name), "success")
         return redirect_after_post("competitions.competition_detail", competition_id=competition.id)
     return render("competitions/competition_form.html", form=form, competition=None,
-                  status=form_status())
+                  http_status=form_status())
 
 
 @bp.route("/<int:competition_id>/edit", methods=["GET", "POST"])
@@ -98,7 +98,7 @@ def competition_edit(competition_id: int) -> Response:
         flash(_("已保存"), "success")
         return redirect_after_post("competitions.competition_detail", competition_id=competition.id)
     return render("competitions/competition_form.html", form=form, competition=competition,
-                  status=form_status())
+                  http_status=form_status())
 
 
 @bp.get("/<int:competition_id>")
@@ -150,7 +150,7 @@ def event_new(competition_id: int) -> Response:
         flash(_("已添加赛项：%(name)s", name=event.name), "success")
         return redirect_after_post("competitions.competition_detail", competition_id=competition.id)
     return render("competitions/event_form.html", form=form, competition=competition, event=None,
-                  status=form_status())
+                  http_status=form_status())
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
@@ -164,4 +164,4 @@ def event_edit(event_id: int) -> Response:
         flash(_("已保存"), "success")
         return redirect_after_post("competitions.event_detail", event_id=event.id)
     return render("competitions/event_form.html", form=form, competition=event.competition, event=event,
-                  status=form_status())
+                  http_status=form_status())

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateTimeLocalField, DecimalField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.competitions.events.forms import REQUIRED, _int_or_none
 from app.competitions.models import AwardRuleKind
+from app.core.form_base import AppForm
 
 
-class JudgingSettingsForm(FlaskForm):
+class JudgingSettingsForm(AppForm):
     award_rule = SelectField(_l("评奖规则"), choices=AwardRuleKind.choices, validators=[DataRequired(REQUIRED)])
     tie_break = StringField(_l("决胜顺序"), validators=[Optional(), Length(max=100)],
                             description=_l("总分相同时依次比较，用逗号分隔：criterion:A 表示 A 模块得分高者胜，"
@@ -30,15 +30,15 @@ class JudgingSettingsForm(FlaskForm):
     scores_due_at = DateTimeLocalField(_l("评分截止（北京时间）"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
 
 
-class SchemeImportForm(FlaskForm):
+class SchemeImportForm(AppForm):
     file = FileField(_l("评分方案（.xlsx）"), validators=[
         FileRequired(_l("请选择要上传的文件")), FileAllowed(["xlsx"], _l("只支持 .xlsx 文件"))])
 
 
-class ExpertForm(FlaskForm):
+class ExpertForm(AppForm):
     user_id = SelectField(_l("裁判专家"), coerce=_int_or_none, validators=[InputRequired(REQUIRED)])
     is_chief = BooleanField(_l("裁判长"))
 
 
-class UnlockForm(FlaskForm):
+class UnlockForm(AppForm):
     reason = StringField(_l("解锁原因"), validators=[DataRequired(_l("请填写解锁原因")), Length(max=300)])

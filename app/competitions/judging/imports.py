@@ -8,12 +8,13 @@ from io import BytesIO
 from zipfile import BadZipFile
 
 from flask_babel import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 
 from app.competitions.judging.services import SchemeRow
 from app.competitions.models import AspectKind, Criterion, Result
+from app.core.xlsx import export_workbook
 from app.errors import DomainError
 
 HEADERS = ["模块代码*", "模块名称*", "子模块代码*", "子模块名称", "评分项描述*", "类型（M/J）*", "分值*",
@@ -34,7 +35,7 @@ def _text(value: object) -> str:
 
 def export_scheme(criteria: list[Criterion]) -> bytes:
     """The scheme as the import file (an empty scheme gives the template)."""
-    wb = Workbook()
+    wb = export_workbook()
     ws = wb.active
     ws.title = "评分方案"
     ws.append(HEADERS)
@@ -106,7 +107,7 @@ def read_scheme(content: bytes) -> tuple[list[SchemeRow], list[SchemeRowReport]]
 
 
 def export_results(event_name: str, codes: list[str], results: list[Result], show_scale: bool) -> bytes:
-    wb = Workbook(write_only=True)
+    wb = export_workbook(write_only=True)
     ws = wb.create_sheet("成绩")
     ws.append(["名次", "赛位号", "选手/队伍", "单位", "总分", *(["世赛分"] if show_scale else []), "奖项",
                *[f"模块 {c}" for c in codes]])

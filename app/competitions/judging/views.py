@@ -61,7 +61,7 @@ def _desk(event, status: int = 200, **forms) -> Response:
     expert_form.user_id.choices = [(u.id, f"{u.display_name}（{u.organisation.name}）")
                                    for u in judging.expert_candidates(event)]
     conflicts = judging.conflicted_units(event)
-    return render("competitions/judging.html", event=event, status=status, criteria=judging.scheme(event),
+    return render("competitions/judging.html", event=event, http_status=status, criteria=judging.scheme(event),
                   experts=judging.experts(event), conflicts=conflicts, expert_form=expert_form,
                   import_form=forms.get("import_form") or SchemeImportForm(prefix="scheme"),
                   settings_form=forms.get("settings_form") or _settings_form(event),
@@ -217,7 +217,7 @@ def score_save(event_id: int) -> Response:
     aspect = db.session.get(judging.Aspect, aspect_id)
     contestant = db.session.get(judging.Contestant, contestant_id)
     done, total = judging.progress(current_user, event)
-    return render("competitions/_score_row.html", status=status, event=event, aspect=aspect, c=contestant,
+    return render("competitions/_score_row.html", http_status=status, event=event, aspect=aspect, c=contestant,
                   s=entry, error=error, done=done, total=total, oob=True,
                   judgement=aspect.kind is AspectKind.JUDGEMENT)
 
@@ -249,7 +249,9 @@ def _results_context(event) -> dict[str, object]:
 @login_required
 def results(event_id: int) -> Response:
     event = judging.get_results_event(current_user, event_id)
-    return render("competitions/results.html", block="results_list", **_results_context(event))
+    context = _results_context(event)
+    # Only locked results are paged (the list block); before that an htmx request gets the whole page.
+    return render("competitions/results.html", block="results_list" if "page" in context else None, **context)
 
 
 @bp.post("/events/<int:event_id>/results/lock")
@@ -258,7 +260,7 @@ def results_lock(event_id: int) -> Response:
     event = _managed_event(event_id)
     done, _result = attempt(lambda: judging.lock_results(current_user, event, utcnow()))
     if not done:
-        return render("competitions/results.html", status=422, **_results_context(event))
+        return render("competitions/results.html", http_status=422, **_results_context(event))
     flash(_("成绩已锁定，名次和奖项已生成"), "success")
     return redirect_after_post("competitions.results", event_id=event.id)
 
@@ -274,7 +276,7 @@ def results_unlock(event_id: int) -> Response:
         return redirect_after_post("competitions.results", event_id=event.id)
     context = _results_context(event)
     context["unlock_form"] = form
-    return render("competitions/results.html", status=422, **context)
+    return render("competitions/results.html", http_status=422, **context)
 
 
 @bp.post("/events/<int:event_id>/contestants/<int:contestant_id>/time")
@@ -284,7 +286,7 @@ def contestant_time(event_id: int, contestant_id: int) -> Response:
     minutes = request.form.get("minutes", "")
     done, _result = attempt(lambda: judging.set_time(current_user, event, contestant_id, minutes))
     if not done:
-        return render("competitions/results.html", status=422, **_results_context(event))
+        return render("competitions/results.html", http_status=422, **_results_context(event))
     flash(_("用时已保存"), "success")
     return redirect_after_post("competitions.results", event_id=event.id)
 
@@ -319,11 +321,11 @@ def qualifiers(event_id: int) -> Response:
     event = _managed_event(event_id)
     status = 200
     if request.method == "POST":
-        ids = [int(v) for v in request.form.getlist("person_id") if v.isdigit()]
+        ids = request.form.getlist("person_id", type=int)
         done, n = attempt(lambda: judging.confirm_qualifiers(current_user, event, ids, utcnow()))
         if done:
             flash(_("已确认 %(n)d 名晋级选手报名", n=n), "success")
             return redirect_after_post("competitions.qualifiers", event_id=event.id)
         status = 422
-    return render("competitions/qualifiers.html", event=event, status=status,
+    return render("competitions/qualifiers.html", event=event, http_status=status,
                   candidates=judging.qualifier_candidates(current_user, event))

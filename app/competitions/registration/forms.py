@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from app.competitions.events.forms import REQUIRED, _int_or_none
+from app.core.form_base import AppForm
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(AppForm):
     person_id = SelectField(_l("选手"), coerce=_int_or_none, validators=[InputRequired(REQUIRED)])
     team_name = StringField(_l("队名（团体赛项）"), validators=[Optional(), Length(max=100)])
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(AppForm):
     reason = StringField(_l("原因（退回或不通过时必填）"), validators=[Optional(), Length(max=300)])
 
 
-class RegistrationImportForm(FlaskForm):
+class RegistrationImportForm(AppForm):
     file = FileField(_l("Excel 文件（.xlsx）"), validators=[
         FileRequired(_l("请选择要上传的文件")), FileAllowed(["xlsx"], _l("只支持 .xlsx 文件"))])

@@ -8,7 +8,7 @@ from io import BytesIO
 from zipfile import BadZipFile
 
 from flask_babel import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -20,6 +20,7 @@ from app.core import services as core_services
 from app.core.enums import DocType
 from app.core.imports import finish_import
 from app.core.models import Person, User
+from app.core.xlsx import export_workbook
 from app.errors import DomainError
 from app.extensions import db
 
@@ -36,7 +37,7 @@ class RowReport:
 
 
 def template() -> bytes:
-    wb = Workbook()
+    wb = export_workbook()
     ws = wb.active
     ws.title = "报名"
     ws.append(HEADERS)
@@ -124,7 +125,7 @@ def _person_for_row(actor: User, report: RowReport, values: tuple) -> Person:
 
 
 def export(registrations: list[Registration]) -> bytes:
-    wb = Workbook(write_only=True)
+    wb = export_workbook(write_only=True)
     ws = wb.create_sheet("参赛选手")
     ws.append(["序号", "姓名", "证件号码（脱敏）", "性别", "出生年份", "技能等级", "报名单位", "队名", "状态", "原因"])
     for n, r in enumerate(registrations, start=1):

@@ -80,7 +80,7 @@ def register(event_id: int) -> Response:
                 return redirect_after_post("competitions.event_detail", event_id=event.id)
         elif not form.errors:
             form.person_id.errors = [_("请选择选手")]
-    return render("competitions/register.html", block="register_form", form=form, event=event, q=q, status=status,
+    return render("competitions/register.html", block="register_form", form=form, event=event, q=q, http_status=status,
                   import_form=RegistrationImportForm(prefix="import"), **_register_context(event))
 
 
@@ -114,7 +114,7 @@ def registration_import(event_id: int) -> Response:
                 return redirect_after_post("competitions.event_detail", event_id=event.id)
     form = RegisterForm()
     _person_choices(form, "", event)
-    return render("competitions/register.html", form=form, event=event, q="", status=422, import_form=import_form,
+    return render("competitions/register.html", form=form, event=event, q="", http_status=422, import_form=import_form,
                   reports=reports, **_register_context(event))
 
 
@@ -171,7 +171,7 @@ def _registration_rows(event, status: int) -> Response:
     flt = _registration_filter()
     page = services.list_registrations(current_user, event, flt, None, current_app.config["PAGE_SIZE"])
     window = services.rules.window_state(event.registration_opens_at, event.registration_closes_at, utcnow())
-    return render("competitions/event_detail.html", block="registration_results", status=status, event=event,
+    return render("competitions/event_detail.html", block="registration_results", http_status=status, event=event,
                   page=page, flt=flt, args=flt.as_args(), statuses=RegistrationStatus, window=window,
                   counts=services.status_counts(current_user, event), decision_form=DecisionForm(),
                   can_review=can(current_user, "competition.manage", event),

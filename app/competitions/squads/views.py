@@ -53,7 +53,7 @@ def squad_new(event_id: int) -> Response:
         flash(_("已组建集训队：%(name)s（%(n)d 人）", name=squad.name, n=len(squad.members)), "success")
         return redirect_after_post("competitions.squad_detail", squad_id=squad.id)
     return render("competitions/squad_new.html", event=event, form=form, results=judging.results(event),
-                  chosen=set(chosen), top_n=top_n, status=form_status())
+                  chosen=set(chosen), top_n=top_n, http_status=form_status())
 
 
 def judging_top(event, n: int) -> list[int]:
@@ -69,7 +69,7 @@ def squad_detail(squad_id: int) -> Response:
 
 def _squad_page(squad, status: int = 200, stage_form: StageForm | None = None) -> Response:
     scores = {stage.id: squads.stage_scores(stage) for stage in squad.stages}
-    return render("competitions/squad.html", squad=squad, status=status, scores=scores,
+    return render("competitions/squad.html", squad=squad, http_status=status, scores=scores,
                   stage_form=stage_form or StageForm(prefix="stage"),
                   can_manage=can(current_user, "competition.manage", squad.source_event),
                   open_stage=next((s for s in squad.stages if s.decided_at is None), None),
@@ -125,7 +125,7 @@ def stage_record(stage_id: int) -> Response:
             flash(_("%(stage)s 结果已记录", stage=stage.name), "success")
             return redirect_after_post("competitions.squad_detail", squad_id=squad.id)
     return render("competitions/stage_record.html", stage=stage, squad=squad, members=members, values=values,
-                  continues=continues, reasons=reasons, error=error, status=status)
+                  continues=continues, reasons=reasons, error=error, http_status=status)
 
 
 @bp.post("/squads/<int:squad_id>/finalise")
