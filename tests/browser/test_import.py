@@ -84,7 +84,7 @@ def test_import_with_bad_rows_lists_each_with_its_reason_and_imports_only_the_va
     assert reasons["6"].startswith("缺少姓名")
     assert reasons["7"] == "工作单位不存在或不在您的管辖范围：不存在的公司"
     # Excel kept only 15 significant digits, so even the masked tail shows what was lost.
-    expect(rows.filter(has_text="杨三").locator("td").nth(2)).to_have_text(re.compile(r"^310\*{11}\d{4}$"))
+    expect(rows.filter(has_text="杨三").locator("td").nth(2)).to_have_text(re.compile(r"^310\*{13}\d{2}$"))
     expect(page.get_by_text("文件有误，整份文件不会导入")).to_be_visible()
     expect(page.get_by_role("button", name="确认导入")).to_have_count(0)
     page_text = page.content()

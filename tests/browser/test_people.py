@@ -25,7 +25,7 @@ from tests.browser.conftest import (
 
 pytestmark = pytest.mark.browser
 
-MASKED_ID = re.compile(r"^310\*{11}\d{3}[\dX]$")
+MASKED_ID = re.compile(r"^310\*{13}\d[\dX]$")
 
 
 def query_of(url: str) -> dict[str, list[str]]:

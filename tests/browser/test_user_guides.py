@@ -121,7 +121,7 @@ def test_every_demo_role_walks_its_guide(app, ctx, page, monkeypatch):
     page.get_by_label("日期").fill("2026-11-26")
     page.get_by_label("开始").fill("07:30")  # before the demo's own sessions of the day (09:00, 14:00)
     page.get_by_label("结束").fill("09:00")
-    page.get_by_label("培训计划模块").select_option(label="尹艳英 · 岗位技能实训")
+    page.get_by_label("培训计划模块").select_option(label="岗位技能实训")  # the chosen apprentice's modules only
     page.get_by_label("带教内容").fill("螺纹加工与测量")
     page.get_by_label("地点").fill("一车间")
     page.get_by_role("button", name="保存").click()

@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 OLD = TEST_KEYS["PERSONAL_DATA_KEYS"]
 NEW = "fDxQhOJpn6yBS2P2Q7h7xkWLz0bN7yfcdPhfqI8kXy0="
 STRONG = {"SECRET_KEY": "s" * 40, "PERSONAL_DATA_HASH_KEY": "h" * 40, "PERSONAL_DATA_KEYS": NEW}
+#: What production also needs to start: the sign-in limit's storage shared by every worker.
+PRODUCTION = {**STRONG, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/13"}
 
 
 @pytest.mark.parametrize("name", ["staging", "prod", ""])
@@ -43,7 +45,7 @@ def test_production_refuses_keys_that_cannot_be_real(app, setting, value, messag
 
 
 def test_production_starts_with_real_keys(app):
-    assert make_app(ENV_NAME="production", **STRONG).config["ENV_NAME"] == "production"
+    assert make_app(ENV_NAME="production", **PRODUCTION).config["ENV_NAME"] == "production"
 
 
 @pytest.mark.parametrize("name", ["SECRET_KEY", "PERSONAL_DATA_KEYS", "PERSONAL_DATA_HASH_KEY"])
@@ -51,7 +53,7 @@ def test_the_documented_command_prints_a_key_production_accepts(app, name):
     printed, again = (subprocess.run([sys.executable, "deploy/new-key", name], capture_output=True, text=True,
                                      check=True, cwd=ROOT).stdout.strip() for _ in range(2))
     assert printed != again
-    make_app(ENV_NAME="production", **{**STRONG, name: printed})
+    make_app(ENV_NAME="production", **{**PRODUCTION, name: printed})
     if name == "PERSONAL_DATA_KEYS":
         Fernet(printed.encode())
 

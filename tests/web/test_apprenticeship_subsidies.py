@@ -65,6 +65,7 @@ def test_advance_after_approval_then_balance_after_pass_and_clawback_on_withdraw
     services.transition(cast.hr, leaves, "withdraw", today=today, now=af.NOW, reason="离职")
     fixed_clock(datetime(2027, 3, 5, 2, 0, tzinfo=UTC))  # the passer is assessed at the end of the year
     _assess(cast, passes, True, today=today_in_shanghai())
+    web = login_as(cast.hr)  # a year on: yesterday's session has long expired
     assert web.post(f"/apprenticeships/classes/{klass.id}/claim", {"kind": "balance", "training_year": "1"}
                     ).status_code == 303
     assert _lines()[2:] == [("退出者", "clawback", Decimal("-4000.00")), ("通过者", "balance", Decimal("4000.00"))]

@@ -10,13 +10,13 @@ from io import BytesIO
 
 import pytest
 import sqlalchemy as sa
-from app.competitions.imports import HEADERS as ENTRANT_HEADERS
 from stdnum.cn import ric
 
 from app.apprenticeships.imports import HEADERS as CLASS_HEADERS
 from app.apprenticeships.imports import PLAN_HEADERS, PLAN_SHEET
 from app.apprenticeships.models import Enrollment
 from app.competitions.models import Registration
+from app.competitions.registration.imports import HEADERS as ENTRANT_HEADERS
 from app.core.imports import HEADERS as PEOPLE_HEADERS
 from app.core.models import Person, User
 from app.extensions import db

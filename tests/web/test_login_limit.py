@@ -17,7 +17,8 @@ import pytest
 
 from app.core.enums import Role
 from tests import factories
-from tests.conftest import TEST_KEYS, make_app
+from tests.conftest import make_app
+from tests.ops.test_keys import STRONG
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,8 +49,8 @@ def _redis_up() -> bool:
 
 def test_production_refuses_per_process_limiter_storage(app):
     with pytest.raises(RuntimeError, match="RATELIMIT_STORAGE_URI"):
-        make_app(ENV_NAME="production", RATELIMIT_STORAGE_URI="memory://")
-    make_app(ENV_NAME="production", RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/13")
+        make_app(ENV_NAME="production", **STRONG, RATELIMIT_STORAGE_URI="memory://")
+    make_app(ENV_NAME="production", **STRONG, RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/13")
 
 
 def test_the_limit_counts_the_username_tried_from_any_address(app, ctx, web):
@@ -69,7 +70,7 @@ def test_the_11th_failed_sign_in_gets_429_whichever_of_4_gunicorn_workers_answer
     user = factories.user(factories.org(), Role.ENTERPRISE_HR)
     port = _free_port()
     prefix = f"jt-security-test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, **TEST_KEYS, "APP_ENV": "production", "DATABASE_URL": os.environ["_TEST_DATABASE_URI"],
+    env = {**os.environ, **STRONG, "APP_ENV": "production", "DATABASE_URL": os.environ["_TEST_DATABASE_URI"],
            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/13", "RATELIMIT_KEY_PREFIX": prefix,
            "LOGIN_RATE_LIMIT": "10 per minute", "LOG_FORMAT": "text", "WTF_CSRF_ENABLED": "0"}
     server = subprocess.Popen(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -77,5 +77,5 @@ def seed(today: date) -> str:
             sa.select(AwardLine.id).where(AwardLine.event_id == district_event.id)) is None:
         awards.generate(official, district_event)
         awards.publish_notice(official, district_event, f"{district_event.competition.name}数控车奖励公示",
-                              today - timedelta(days=2), utcnow())
+                              today, utcnow())
     return f"demo awards: {made} rules"
