@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("apprenticeships", __name__, url_prefix="/apprenticeships", template_folder="templates")
 
-from app.apprenticeships import views  # noqa: E402,F401
+from app.apprenticeships import todos, views  # noqa: E402,F401
