@@ -14,7 +14,7 @@ from app.mentor_hours import rules
 from tests import competition_factories as cf
 from tests import factories
 from tests import mentor_hours_factories as mf
-from tests.browser.conftest import htmx_settled, signed_in_as
+from tests.browser.conftest import htmx_settled, screenshot, signed_in_as
 
 pytestmark = pytest.mark.browser
 
@@ -60,6 +60,7 @@ def test_an_expert_scores_with_the_keyboard_alone(app, ctx, page):
         htmx_settled(page)
         assert is_focused(pressed), "the focus left the score just given"
     expect(page.locator("#score-progress")).to_contain_text("已评 4 / 6")
+    screenshot(page, "phone-expert-score-sheet")
 
 
 def test_a_mentor_fills_the_week_with_the_keyboard_alone(app, ctx, page):
@@ -88,6 +89,8 @@ def test_a_mentor_fills_the_week_with_the_keyboard_alone(app, ctx, page):
         assert is_focused(page.get_by_role("button", name=f"保存 {day}")), "the focus left the day just saved"
     screenshot_day = (monday + timedelta(days=1)).isoformat()
     expect(page.locator(f"#day-{screenshot_day}")).to_contain_text("游标卡尺第2课")
+    page.locator(f"#day-{screenshot_day}").scroll_into_view_if_needed()
+    screenshot(page, "phone-mentor-week")
 
 
 def test_an_organiser_reviews_registrations_with_the_keyboard_alone(app, ctx, page):
@@ -114,3 +117,4 @@ def test_an_organiser_reviews_registrations_with_the_keyboard_alone(app, ctx, pa
     tab_to(page, page.get_by_role("button", name="通过 林二"))
     page.keyboard.press("Enter")
     expect(results.locator("tr", has_text="林二")).to_contain_text("已通过")
+    screenshot(page, "phone-organiser-registrations")
