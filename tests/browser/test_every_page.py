@@ -84,8 +84,8 @@ def test_every_page_fits_a_phone_and_has_no_serious_accessibility_violation_for_
             page.set_viewport_size(PHONE)
         context.close()
     seconds = time.perf_counter() - started
-    print(f"\n{group}: pages × roles checked: {sum(visited.values())} ({visited}), {len(checked_shapes)} page shapes through "
-          f"axe-core, in {seconds:.0f} s")
+    print(f"\n{group}: pages × roles checked: {sum(visited.values())} ({visited}), {len(checked_shapes)} page "
+          f"shapes through axe-core, in {seconds:.0f} s")
     assert min(visited.values()) >= 20, visited
     assert too_wide == [], "\n".join(too_wide)
     assert inaccessible == [], "\n".join(inaccessible)

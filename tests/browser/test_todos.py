@@ -67,7 +67,8 @@ def test_the_mentor_goes_from_his_to_do_list_to_the_week_missing_hours(app, ctx,
     expect(page.locator("#day-2026-03-17").get_by_role("status")).to_have_text("✓ 已保存")
     expect(page.locator("#day-2026-03-17")).to_contain_text("09:00–11:30")
     page.goto("/")
-    expect(page.locator("#todos").get_by_role("link", name="本周未登记学时的天数").locator(".todo-count")).to_have_text("1")
+    gaps = page.locator("#todos").get_by_role("link", name="本周未登记学时的天数")
+    expect(gaps.locator(".todo-count")).to_have_text("1")
 
 
 def test_the_expert_goes_from_the_to_do_list_to_the_score_sheet(app, ctx, page):
