@@ -171,4 +171,7 @@ def page_shape(page) -> str:
 
 
 def page_overflow(page) -> int:
+    """How many pixels the page is wider than the window, once the layout has caught up with a resize (charts
+    redraw on the window's resize event, a frame after the viewport changes)."""
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
     return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")

@@ -61,6 +61,8 @@ def test_every_page_fits_a_phone_and_has_no_serious_accessibility_violation_for_
     for username in ROLE_GROUPS[group]:
         context = browser.new_context(base_url=live_server, locale="zh-CN", viewport=PHONE)
         context.set_default_timeout(10_000)
+        # The risk desk recomputes its prompts on every view in tests; on a busy machine that can take a while.
+        context.set_default_navigation_timeout(60_000)
         page = context.new_page()
         page.on("pageerror", lambda exc, who=username: script_errors.append(f"{who}: {exc}"))
         page.on("console", lambda msg, who=username: script_errors.append(f"{who}: {msg.text}")
