@@ -11,4 +11,4 @@ from app.auth.permissions import register_object_rule  # noqa: E402
 register_object_rule(Enrollment, apprenticeship_rule)
 register_object_rule(ApprenticeClass, apprenticeship_rule)
 
-from app.apprenticeships import labels, reminders, views  # noqa: E402,F401
+from app.apprenticeships import labels, reminders, todos, views  # noqa: E402,F401

@@ -52,7 +52,7 @@ def check_limiter_storage(app: Flask) -> None:
 
 def session_token(user: User) -> str:
     """The token a new session of ``user`` carries (computed once, at sign-in)."""
-    return f"{user.id}.{user.session_epoch or 0}.{int(clock.now().timestamp())}"
+    return user.new_session_token()
 
 
 def _parse(token: str) -> tuple[int, int, int] | None:

@@ -11,6 +11,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.core import clock
 from app.core.enums import District, DocType, OrgKind, Role, Sex, SkillLevel
 from app.core.types import UTCDateTime, enum_type, utcnow
 from app.extensions import db
@@ -95,10 +96,13 @@ class User(UserMixin, db.Model):
 
     def get_id(self) -> str:  # Flask-Login: what the session and the remember cookie hold
         if self.session_token is None:
-            from app.auth.sessions import session_token
-
-            self.session_token = session_token(self)
+            self.session_token = self.new_session_token()
         return self.session_token
+
+    def new_session_token(self) -> str:
+        """The token a new session carries: id, session epoch and the instant of sign-in (app/auth/sessions.py
+        checks all three on every request)."""
+        return f"{self.id}.{self.session_epoch or 0}.{int(clock.now().timestamp())}"
 
     def end_sessions(self) -> None:
         """End every session and remember cookie of this user (they carry the old epoch)."""

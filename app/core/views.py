@@ -113,7 +113,9 @@ def healthz() -> tuple[dict[str, str], int]:
 @bp.get("/")
 @login_required
 def home() -> Response:
-    return render("core/home.html")
+    from app.core.todos import todos_for
+
+    return render("core/home.html", todos=todos_for(current_user, today_in_shanghai()))
 
 
 # ---------------------------------------------------------------- organisations

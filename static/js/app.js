@@ -24,6 +24,46 @@
     var button = event.target.closest && event.target.closest("[data-print]");
     if (button) window.print();
   });
+  // The 菜单 button below the desktop width opens and closes the navigation; Escape closes it again.
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest && event.target.closest(".nav-toggle");
+    if (!toggle) return;
+    toggle.setAttribute("aria-expanded", toggle.getAttribute("aria-expanded") === "true" ? "false" : "true");
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var toggle = document.querySelector(".nav-toggle[aria-expanded='true']");
+    if (!toggle) return;
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.focus();
+  });
+
+  // A table that scrolls sideways inside itself (phones) must be reachable with the keyboard (WCAG 2.1.1):
+  // it joins the tab order while, and only while, it has something to scroll to.
+  var SCROLLERS = ".data-table, .table, .table-responsive, .print-page table";
+  function markScrollers() {
+    document.querySelectorAll(SCROLLERS).forEach(function (el) {
+      var scrolls = el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== "visible";
+      if (scrolls && !el.hasAttribute("tabindex")) {
+        el.setAttribute("tabindex", "0");
+        el.setAttribute("data-scroller", "");
+      } else if (!scrolls && el.hasAttribute("data-scroller")) {
+        el.removeAttribute("tabindex");
+        el.removeAttribute("data-scroller");
+      }
+    });
+  }
+  var pending = false;
+  function markSoon() {
+    if (pending) return;
+    pending = true;
+    window.requestAnimationFrame(function () { pending = false; markScrollers(); });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", markScrollers);
+  else markScrollers();
+  document.addEventListener("htmx:afterSettle", markSoon);
+  window.addEventListener("resize", markSoon);
+
   document.addEventListener("htmx:sendError", function () {
     flash(zh ? "网络连接失败，请检查网络后重试。" : "Network error; check the connection and retry.");
   });

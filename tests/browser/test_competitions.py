@@ -393,7 +393,7 @@ def test_organizer_approves_in_bulk_and_one_by_one_and_rejects_with_a_reason_wit
     expect(status_of(page, "杨三")).to_have_text("待审核")
     htmx_settled(page)
 
-    registration_row(page, "杨三").get_by_role("button", name="通过", exact=True).click()
+    registration_row(page, "杨三").get_by_role("button", name="通过 杨三", exact=True).click()
     expect(status_of(page, "杨三")).to_have_text("已通过")
     expect(page.locator("#flash-messages")).to_contain_text("已处理 1 条报名")
     htmx_settled(page)

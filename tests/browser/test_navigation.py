@@ -84,14 +84,29 @@ def test_an_unknown_address_shows_a_translated_not_found_page(app, ctx, page, ex
     page.wait_for_url(lambda url: urlsplit(url).path == "/")
 
 
-def test_home_and_the_people_list_fit_a_phone_screen(app, ctx, page):
+def test_on_a_phone_the_navigation_folds_under_a_menu_button_and_the_pages_fit(app, ctx, page):
     factories.municipal_official(username="chen")
     factories.person("王小明", employer=factories.org(name="上海申港精密机械有限公司"))
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in(page, "chen")
-    expect(page.get_by_role("button", name="退出登录")).to_be_in_viewport()
+    # The links fold under the 菜单 button: the header is one short row, the page starts right under it.
+    menu = page.get_by_role("button", name="菜单")
+    nav = page.get_by_role("navigation", name="主导航")
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    expect(nav.get_by_role("link", name="人员", exact=True)).to_be_hidden()
+    assert page.locator(".app-header").bounding_box()["height"] < 70
     screenshot(page, "home-phone")
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name="人员", exact=True).click()
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    expect(page.get_by_role("button", name="退出登录")).to_be_visible()
+    screenshot(page, "home-phone-menu")
+    page.keyboard.press("Escape")  # closes the menu and gives the focus back to its button
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    expect(menu).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    nav.get_by_role("link", name="人员", exact=True).click()
     page.wait_for_url("**/people")
+    expect(page.get_by_role("button", name="菜单")).to_have_attribute("aria-expanded", "false")
     expect(page.locator("#people-results tbody tr td:first-child a")).to_have_text(["王小明"])
     screenshot(page, "people-phone")

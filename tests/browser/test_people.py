@@ -136,7 +136,9 @@ def test_registering_a_person_with_a_bad_check_digit_shows_the_error_by_the_id_f
     error = page.locator(".field-id_number .invalid-feedback")
     expect(error).to_have_text("身份证号校验位不正确")
     expect(page.get_by_label("证件号码")).to_have_class(re.compile(r"\bis-invalid\b"))
-    expect(page.get_by_label("证件号码")).to_have_attribute("aria-describedby", "id_number-error")
+    expect(page.get_by_label("证件号码")).to_have_attribute("aria-describedby", "id_number-help id_number-error")
+    expect(page.locator("#id_number-help")).to_have_count(1)
+    expect(page.locator("#id_number-error")).to_have_count(1)
     htmx_settled(page)
     assert page.url.endswith("/people/new")
     # What the person typed is kept, so only the wrong digit needs correcting.
