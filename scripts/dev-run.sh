@@ -24,7 +24,9 @@ trap 'stop 0' INT TERM HUP
 trap 'stop $?' EXIT
 
 "$BIN/python" -m app.devmail --host 127.0.0.1 --port "$DEV_MAIL_PORT" --dir "$MAIL_DIR" & children+=($!)
-"$BIN/flask" scheduler run & children+=($!)
+# The scheduler in a session of its own: a Ctrl-C in the terminal reaches only this script, which stops it with
+# SIGTERM (it then stops its risk-refresh child itself, instead of the child dying of the Ctrl-C mid-start).
+setsid "$BIN/flask" scheduler run & children+=($!)
 "$BIN/flask" run --host "$HOST" --port "$PORT" & children+=($!)
 # Whichever ends first (Ctrl-C, a crash, a port already in use) ends the others.
 wait -n

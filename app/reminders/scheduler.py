@@ -194,10 +194,6 @@ def risk_refresh_job(app: Flask, leadership: Leadership, stop: threading.Event |
                 return None
         child = multiprocessing.get_context("spawn").Process(
             target=refresh_in_child, args=(portable_config(app), os.getpid()), name="risk-refresh", daemon=True)
-        # A Ctrl-C in the terminal reaches the whole process group: the child must not die of it half-way (with a
-        # traceback); this process stops it. A signal blocked here stays blocked in the child it starts.
-        if threading.current_thread() is not threading.main_thread():
-            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         child.start()
         while child.exitcode is None:
             child.join(timeout=0.2)
