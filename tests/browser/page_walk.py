@@ -22,9 +22,10 @@ AXE_SOURCE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" /
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 NOT_PAGES = (".xlsx", ".ics", ".json")
 #: Endpoints that are not pages: a download, a redirect to what a delivery points at, a badge fragment.
-#: apprenticeships.summary is the status counts an htmx request loads into the apprenticeships page.
+#: apprenticeships.summary is the status counts an htmx request loads into the apprenticeships page;
+#: mentor_hours.log_modules the chosen apprentice's modules that the quick log loads into its select.
 SKIP_ENDPOINTS = {"static", "apprenticeships.document", "apprenticeships.summary", "reminders.open",
-                  "reminders.unread_badge", "auth.logout"}
+                  "reminders.unread_badge", "auth.logout", "mentor_hours.log_modules"}
 #: Pages that differ by the state of their event: the others are walked with the first sample event only.
 EVENT_STATE_PAGES = ("/results", "/awards", "/register", "/judging")
 
