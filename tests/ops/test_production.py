@@ -82,6 +82,8 @@ def test_gunicorn_with_four_workers_and_the_scheduler_serve_the_first_official(t
     env = {**os.environ, "APP_ENV": "production", "FLASK_APP": "wsgi.py", "DATABASE_URL": _fresh_database(),
            "SECRET_KEY": _new_key("SECRET_KEY"), "PERSONAL_DATA_KEYS": _new_key("PERSONAL_DATA_KEYS"),
            "PERSONAL_DATA_HASH_KEY": _new_key("PERSONAL_DATA_HASH_KEY"), "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+           # The sign-in limit shared by the 4 workers (production refuses per-process storage).
+           "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/13",
            "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": "9", "PROXY_FIX_HOPS": "1"}
     env.pop("_TEST_DATABASE_URI", None)
 
