@@ -13,9 +13,9 @@ SCALE ?= 10000
 #: pytest-xdist workers (each has its own SQLite file or PostgreSQL database and its own live server).
 WORKERS ?= 3
 
-.PHONY: run test test-shifted test-reliability test-sqlite test-pg install install-prod lock static translations system-deps postgres db demo bench bench-throughput bench-tools lint clean
+.PHONY: pdf-deps run test test-shifted test-reliability test-sqlite test-pg install install-prod lock static translations system-deps postgres db demo bench bench-throughput bench-tools lint clean
 
-run: install db demo  ## install everything, migrate, load demo data, serve on http://127.0.0.1:5000 (+ scheduler, mail catcher)
+run: install pdf-deps db demo  ## install everything, migrate, load demo data, serve on http://127.0.0.1:5000 (+ scheduler, mail catcher)
 	@echo ""
 	@echo "技能通 is running at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	@$(BIN)/python -c "from app.core.demo import DEMO_USERS, DEMO_PASSWORD, PERSON_USER; [print(f'  {u:<10} / {DEMO_PASSWORD}   {what}') for u, _, _, _, what in DEMO_USERS]; print(f'  {PERSON_USER[0]:<10} / {DEMO_PASSWORD}   {PERSON_USER[1]}')"
@@ -39,7 +39,7 @@ SHIFTED_KNOWN := tests/web/test_reminder_scheduler.py \
   tests/web/test_policy_and_audit.py::test_official_adds_values_over_time_and_history_is_kept
 SHIFT_SECONDS ?= $(shell $(PY) -c "import datetime as d; n = d.datetime.now(); t = n.date() + d.timedelta(days=366); y = t.year if t <= d.date(t.year, 10, 3) else t.year + 1; print(int((d.datetime(y, 10, 3, 10) - n).total_seconds()))")
 
-test: install system-deps postgres lint  ## the whole suite, on SQLite and on PostgreSQL (both run; fails if either failed)
+test: install pdf-deps system-deps postgres lint  ## the whole suite, on SQLite and on PostgreSQL (both run; fails if either failed)
 	@failed=""; \
 	$(BIN)/python -m pytest -q -n $(WORKERS) tests --ignore=tests/reliability || failed="$$failed sqlite"; \
 	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q -n $(WORKERS) tests --ignore=tests/browser \
@@ -100,6 +100,11 @@ translations: $(VENV)/.installed
 messages: $(VENV)/.installed  ## re-extract strings and update the English catalogue
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l --project jinengtong --version 0.1.0 -o app/translations/messages.pot .
 	$(BIN)/pybabel -q update -i app/translations/messages.pot -d app/translations
+
+pdf-deps:  ## Debian's Pango and Noto CJK fonts: the certificates' PDFs (WeasyPrint) need them at run time
+	@if ! ldconfig -p | grep -q libpangoft2-1.0 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk >/dev/null; \
+	fi
 
 system-deps:  ## Debian's Chromium and CJK fonts for the browser tests, faketime for the shifted-clock run
 	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/faketime ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
