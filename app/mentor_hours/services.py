@@ -118,6 +118,15 @@ def _open_sheet(a: MentorAssignment, month: date, now: datetime) -> HourMonth:
     return sheet
 
 
+def _retotal(sheet: HourMonth | None) -> None:
+    """A month's hours are the sum of its entries at every write, so an open month shows its running total."""
+    if sheet is None:
+        return
+    db.session.flush()
+    sheet.hours = Decimal(db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(HourEntry.hours), 0)).where(
+        HourEntry.assignment_id == sheet.assignment_id, HourEntry.month == sheet.month)))
+
+
 def schedule_submission_deadline(month: date, district: District | None, now: datetime) -> None:
     from app.reminders.services import schedule_deadline
 
@@ -189,6 +198,7 @@ def log_entry(actor: User, data: EntryData, today: date, now: datetime) -> HourE
     db.session.add(entry)
     audit.record(actor, "create", entry, after=audit.snapshot(entry, ENTRY_FIELDS),
                  summary=f"{a.enrollment.person.name} {data.worked_on.isoformat()} {hours}h")
+    _retotal(sheet)
     db.session.commit()
     return entry
 
@@ -210,6 +220,7 @@ def update_entry(actor: User, entry: HourEntry, data: EntryData, today: date, no
     entry.lag_days = (entry.logged_on - entry.worked_on).days
     audit.record(actor, "correct", entry, before=before, after=audit.snapshot(entry, ENTRY_FIELDS),
                  summary=f"{a.enrollment.person.name} {entry.worked_on.isoformat()}")
+    _retotal(sheet)
     db.session.commit()
     return entry
 
@@ -223,6 +234,7 @@ def delete_entry(actor: User, entry: HourEntry) -> None:
         raise DomainError(_locked_message(sheet), "worked_on")
     audit.record(actor, "delete", entry, before=audit.snapshot(entry, ENTRY_FIELDS))
     db.session.delete(entry)
+    _retotal(sheet)
     db.session.commit()
 
 
