@@ -832,6 +832,14 @@ def _day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     return datetime.combine(start, time(0), tz()), datetime.combine(end + timedelta(days=1), time(0), tz())
 
 
+def trains_as_athlete(actor: User) -> bool:
+    """Whether the signed-in user's person has ever been on a session's attendance list (one indexed EXISTS):
+    only athletes are offered "my training progress" (a coach or an expert is a person too)."""
+    if actor.person_id is None:
+        return False
+    return bool(db.session.scalar(sa.select(sa.exists().where(AttendanceRecord.person_id == actor.person_id))))
+
+
 def athlete_progress(actor: User, person: Person, start: date, end: date) -> AthleteProgress:
     """Hours per week and per module, attendance and scores over time, for one athlete (three queries)."""
     if not may_view_progress(actor, person):
