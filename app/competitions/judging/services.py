@@ -22,7 +22,7 @@ from app.auth.competitions import (
     require_scheme_reader,
 )
 from app.auth.permissions import require
-from app.competitions import rules
+from app.competitions import rules, signals
 from app.competitions.events.services import get_event
 from app.competitions.models import (
     Aspect,
@@ -658,6 +658,7 @@ def _approved_registration(actor: User, event: Event, person: Person, unit_id: i
     db.session.add(registration)
     audit.record(actor, "qualify", registration, after=audit.snapshot(registration, REGISTRATION_FIELDS),
                  summary=person.name)
+    signals.announce([(None, signals.place_of(registration))])
     return registration
 
 
