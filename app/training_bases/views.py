@@ -72,7 +72,8 @@ def index() -> Response:
     return render("training_bases/index.html", block="base_results", rows=rows, total=total, page=page,
                   per_page=per_page, args=args, skill=occupation, district=district, designation=designation,
                   occupations=core_services.occupation_choices(), mine=services.managed_bases(current_user),
-                  is_athlete=services.trains_as_athlete(current_user), district_choices=District.choices(), designation_choices=Designation.choices())
+                  is_athlete=services.trains_as_athlete(current_user), district_choices=District.choices(),
+                  designation_choices=Designation.choices())
 
 
 def _base_form(base=None) -> BaseForm:
