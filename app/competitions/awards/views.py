@@ -26,9 +26,8 @@ from app.competitions.models import (
 from app.core.enums import SkillLevel
 from app.core.services import raise_not_found
 from app.core.types import utcnow
-from app.core.views import attempt, form_status, submit, today_in_shanghai
+from app.core.views import attempt, form_status, submit, today_in_shanghai, try_write
 from app.core.xlsx import export_workbook
-from app.errors import DomainError
 from app.extensions import db
 from app.htmx import redirect_after_post, render
 
@@ -95,12 +94,8 @@ def award_rule_end(rule_id: int) -> Response:
 # ---------------------------------------------------------------- an event's awards
 
 def _event_page(event, status: int = 200, notice_form: NoticeForm | None = None, hold_errors=None) -> Response:
-    try:
-        shown = awards.preview(current_user, event)
-    except DomainError as exc:
-        shown, problem = None, exc.message
-    else:
-        problem = None
+    shown, refusal = try_write(lambda: awards.preview(current_user, event))
+    problem = refusal.message if refusal is not None else None
     if notice_form is None:
         notice_form = NoticeForm(prefix="notice")
         notice_form.title.data = _("%(competition)s %(event)s 奖励公示", competition=event.competition.name,
@@ -156,12 +151,10 @@ def awards_notice(event_id: int) -> Response:
 def award_hold(line_id: int) -> Response:
     form = HoldForm(prefix="hold")
     reason = form.reason.data or ""
-    try:
-        line = awards.hold(current_user, line_id, reason, today_in_shanghai())
-    except DomainError as exc:
-        db.session.rollback()
+    line, refusal = try_write(lambda: awards.hold(current_user, line_id, reason, today_in_shanghai()))
+    if refusal is not None or line is None:
         line = db.session.get(awards.AwardLine, line_id)
-        return _event_page(line.event, 422, hold_errors={line_id: exc.message})
+        return _event_page(line.event, 422, hold_errors={line_id: refusal.message if refusal else ""})
     flash(_("已登记异议，该项奖励暂缓"), "warning")
     return redirect_after_post("competitions.event_awards", event_id=line.event_id)
 
@@ -169,12 +162,10 @@ def award_hold(line_id: int) -> Response:
 @bp.post("/awards/lines/<int:line_id>/release")
 @login_required
 def award_release(line_id: int) -> Response:
-    try:
-        line = awards.release(current_user, line_id, request.form.get("hold-reason", ""))
-    except DomainError as exc:
-        db.session.rollback()
+    line, refusal = try_write(lambda: awards.release(current_user, line_id, request.form.get("hold-reason", "")))
+    if refusal is not None or line is None:
         line = db.session.get(awards.AwardLine, line_id)
-        return _event_page(line.event, 422, hold_errors={line_id: exc.message})
+        return _event_page(line.event, 422, hold_errors={line_id: refusal.message if refusal else ""})
     flash(_("异议已处理，该项奖励恢复公示"), "success")
     return redirect_after_post("competitions.event_awards", event_id=line.event_id)
 

@@ -23,7 +23,7 @@ from app.competitions.judging.forms import (
 from app.competitions.models import AspectKind, AwardRuleKind, JudgingState, MedalKind
 from app.core import clock
 from app.core.types import utcnow
-from app.core.views import attempt, submit
+from app.core.views import attempt, submit, try_write
 from app.errors import DomainError
 from app.extensions import db
 from app.htmx import redirect_after_post, render
@@ -204,15 +204,17 @@ def score_save(event_id: int) -> Response:
     contestant_id = request.form.get("contestant_id", type=int) or 0
     aspect_id = request.form.get("aspect_id", type=int) or 0
     error, status = None, 200
-    try:
+
+    def write() -> object:
         judging._require_expert(current_user, event)
-        entry = judging.save_score(current_user, event, contestant_id, aspect_id, request.form.get("value", ""))
-    except DomainError as exc:
-        db.session.rollback()
-        error, status = exc.message, 422
+        return judging.save_score(current_user, event, contestant_id, aspect_id, request.form.get("value", ""))
+
+    entry, refusal = try_write(write)
+    if refusal is not None:
+        error, status = refusal.message, 422
         aspect = db.session.get(judging.Aspect, aspect_id)
         if aspect is None or aspect.event_id != event.id:
-            raise
+            raise refusal
         entry = judging.aspect_scores(current_user, contestant_id, aspect)
     aspect = db.session.get(judging.Aspect, aspect_id)
     contestant = db.session.get(judging.Contestant, contestant_id)

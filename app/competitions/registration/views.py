@@ -22,8 +22,7 @@ from app.competitions.registration.forms import (
 from app.core import clock
 from app.core.models import Person
 from app.core.types import utcnow
-from app.core.views import attach_error, attempt
-from app.errors import DomainError
+from app.core.views import attach_error, attempt, submit, try_write
 from app.extensions import db
 from app.htmx import redirect_after_post, render
 
@@ -70,11 +69,10 @@ def register(event_id: int) -> Response:
         status = 422
         person = db.session.get(Person, form.person_id.data or 0) if form.validate_on_submit() else None
         if person is not None:
-            try:
-                services.register(current_user, event, person, utcnow(), team_name=form.team_name.data or "")
-            except DomainError as exc:
-                db.session.rollback()
-                attach_error(form, exc)
+            _entry, refusal = try_write(lambda: services.register(current_user, event, person, utcnow(),
+                                                                  team_name=form.team_name.data or ""))
+            if refusal is not None:
+                attach_error(form, refusal)
             else:
                 flash(_("已为 %(name)s 报名，等待组织方审核", name=person.name), "success")
                 return redirect_after_post("competitions.event_detail", event_id=event.id)
@@ -101,17 +99,13 @@ def registration_import(event_id: int) -> Response:
     require(current_user, "registration.submit")
     import_form = RegistrationImportForm(prefix="import")
     reports = []
-    if import_form.validate_on_submit():
-        try:
-            created, reports = imports.import_registrations(current_user, event, import_form.file.data.read(),
-                                                            utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(import_form, exc)
-        else:
-            if not reports:
-                flash(_("已导入 %(n)d 名选手的报名", n=created), "success")
-                return redirect_after_post("competitions.event_detail", event_id=event.id)
+    imported = submit(import_form, lambda: imports.import_registrations(current_user, event,
+                                                                        import_form.file.data.read(), utcnow()))
+    if imported is not None:
+        created, reports = imported
+        if not reports:
+            flash(_("已导入 %(n)d 名选手的报名", n=created), "success")
+            return redirect_after_post("competitions.event_detail", event_id=event.id)
     form = RegisterForm()
     _person_choices(form, "", event)
     return render("competitions/register.html", form=form, event=event, q="", http_status=422, import_form=import_form,
