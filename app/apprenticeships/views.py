@@ -9,7 +9,7 @@ from flask import Response, abort, current_app, flash, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.apprenticeships import bp, imports, services, uploads
+from app.apprenticeships import bp, imports, rules, services, uploads
 from app.apprenticeships.forms import ClassForm, ClassImportForm, DocumentForm, EnrollmentForm
 from app.apprenticeships.models import (
     DocumentKind,
@@ -102,12 +102,12 @@ def class_new() -> Response:
 
 def _class_page(klass, status: int = 200, import_form=None, document_form=None, reports=None) -> Response:  # noqa: ANN001
     enrollments = services.class_enrollments(klass)
-    years = max((len(services.rules.training_years(e.starts_on, e.ends_on)) for e in enrollments), default=1)
+    years = max((len(rules.training_years(e.starts_on, e.ends_on)) for e in enrollments), default=1)
     return render("apprenticeships/class_detail.html", http_status=status, klass=klass, enrollments=enrollments,
                   lines=services.class_lines(klass), import_form=import_form or ClassImportForm(prefix="import"),
                   document_form=document_form or DocumentForm(prefix="doc"), reports=reports or [],
                   may=lambda action: services.may(current_user, action, klass) and any(
-                      services.rules.next_status(e.status, action) for e in enrollments), MentorKind=MentorKind,
+                      rules.next_status(e.status, action) for e in enrollments), MentorKind=MentorKind,
                   training_years=range(1, years + 1), can_claim=can(current_user, "subsidy.claim", klass),
                   statuses=EnrollmentStatus)
 
@@ -131,7 +131,7 @@ def class_import(class_id: int) -> Response:
     klass = services.get_class(current_user, class_id)
     require(current_user, "apprenticeship.enroll", klass)
     form = ClassImportForm(prefix="import")
-    reports = []
+    reports: list[imports.RowReport] = []
     imported = submit(form, lambda: imports.import_class(current_user, klass, form.file.data.read(),
                                                          today_in_shanghai()))
     if imported is not None:
@@ -260,7 +260,7 @@ def enrollment_new() -> Response:
 
 
 def _detail(enrollment, status: int = 200, document_form=None) -> Response:  # noqa: ANN001
-    actions = [a for a in services.rules.allowed_actions(enrollment.status)
+    actions = [a for a in rules.allowed_actions(enrollment.status)
                if services.may(current_user, a, enrollment)]
     return render("apprenticeships/enrollment_detail.html", http_status=status, e=enrollment, actions=actions,
                   action_label=services.action_label, timeline=services.timeline(enrollment),
@@ -270,7 +270,7 @@ def _detail(enrollment, status: int = 200, document_form=None) -> Response:  # n
                   document_form=document_form or DocumentForm(prefix="doc"),
                   can_upload=can(current_user, "apprenticeship.enroll", enrollment)
                   and enrollment.status in (EnrollmentStatus.DRAFT, EnrollmentStatus.SUBMITTED),
-                  levels=services.rules.TARGET_LEVELS, today=today_in_shanghai(), status_label=_status_label,
+                  levels=rules.TARGET_LEVELS, today=today_in_shanghai(), status_label=_status_label,
                   mentor_load={m.mentor_id: services.mentor_load(m.mentor_id) for m in enrollment.mentors})
 
 

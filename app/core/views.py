@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from io import BytesIO
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Response, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -30,6 +31,7 @@ from app.core.forms import (
     UserForm,
 )
 from app.core.labels import AUDIT_ENTITIES
+from app.core.models import Person
 from app.core.policy import POLICY_KEYS
 from app.errors import DomainError
 from app.extensions import db
@@ -251,7 +253,7 @@ def user_edit(user_id: int) -> Response:
 
 @bp.post("/users/<int:user_id>/end-sessions")
 @login_required
-def user_end_sessions(user_id: int) -> Response:
+def user_end_sessions(user_id: int) -> ResponseReturnValue:
     """Sign a user out everywhere: every session and remember cookie of the account ends."""
     user = services.get_user(current_user, user_id)
     services.end_user_sessions(current_user, user)
@@ -385,7 +387,7 @@ def person_merge(person_id: int) -> Response:
     candidates = [p for p in services.list_people(current_user, services.PeopleFilter(q=q or this.name), None,
                                                   20).items if p.id != this.id]
 
-    def merge() -> object:
+    def merge() -> Person:
         if other is None:
             raise DomainError(_("请先选择另一条记录"), "other_id")
         keep, drop = (this, other) if form.keep.data == "this" else (other, this)
@@ -502,12 +504,13 @@ def audit_log() -> Response:
 
 @bp.get("/audit.xlsx")
 @login_required
-def audit_export() -> Response:
+def audit_export() -> ResponseReturnValue:
     flt = _audit_filter()
     done, rows = attempt(lambda: services.audit_for_export(current_user, flt, ZoneInfo(current_app.config["TZ"])),
                          "warning")
     if not done or rows is None:
-        return redirect(url_for("core.audit_log", **flt.as_args()))
+        args: dict[str, Any] = flt.as_args()
+        return redirect(url_for("core.audit_log", **args))
     return send_file(BytesIO(imports.export_audit(rows, ZoneInfo(current_app.config["TZ"]))), as_attachment=True,
                      download_name="audit-trail.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

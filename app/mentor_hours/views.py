@@ -7,6 +7,7 @@ from io import BytesIO
 
 import sqlalchemy as sa
 from flask import Response, abort, redirect, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from app.apprenticeships.enums import EnrollmentStatus
@@ -174,7 +175,7 @@ def month(assignment_id: int, ym: str) -> Response:
 
 @bp.get("/months/<int:sheet_id>")
 @login_required
-def month_by_id(sheet_id: int) -> Response:
+def month_by_id(sheet_id: int) -> ResponseReturnValue:
     sheet = db.session.get(HourMonth, sheet_id)
     if sheet is None:
         abort(404)

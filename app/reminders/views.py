@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Response, current_app, flash, redirect, request
+from flask.typing import ResponseReturnValue
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -84,7 +85,7 @@ def mark_all_read() -> Response:
 
 @bp.get("/<int:delivery_id>/open")
 @login_required
-def open_item(delivery_id: int) -> Response:
+def open_item(delivery_id: int) -> ResponseReturnValue:
     """Follow a reminder's link, marking it read on the way."""
     item = services.mark_read(current_user, delivery_id, utcnow())
     return redirect(item.reminder.link or "/", code=303)

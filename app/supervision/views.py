@@ -6,6 +6,7 @@ from io import BytesIO
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -102,7 +103,7 @@ def skills_record(person_id: int) -> Response:
 
 @bp.get("/my-record")
 @login_required
-def my_record() -> Response:
+def my_record() -> ResponseReturnValue:
     if current_user.person_id is None:
         return redirect(url_for("core.home"))
     return redirect(url_for("supervision.skills_record", person_id=current_user.person_id))

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from io import BytesIO
 
 from flask import Response, flash, jsonify, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -367,7 +368,7 @@ def _wall_time(value: str) -> datetime:
 
 @bp.get("/<int:base_id>/calendar.json")
 @login_required
-def calendar_events(base_id: int) -> Response:
+def calendar_events(base_id: int) -> ResponseReturnValue:
     """Sessions between ``start`` and ``end`` (Beijing wall-clock times, as the calendar shows them)."""
     base = services.get_base(current_user, base_id)
     try:
@@ -389,7 +390,7 @@ def calendar_events(base_id: int) -> Response:
 
 @bp.post("/sessions/<int:session_id>/move")
 @login_required
-def session_move(session_id: int) -> Response:
+def session_move(session_id: int) -> ResponseReturnValue:
     """A drag on the calendar: 200 with the new times, or 422 with the clash (the calendar reverts)."""
     session = services.get_session(current_user, session_id)
     try:

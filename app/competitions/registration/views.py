@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from io import BytesIO
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, flash, redirect, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.auth.permissions import can, require
-from app.competitions import bp
+from app.auth.permissions import STAFF_ROLES, can, require
+from app.competitions import bp, rules
 from app.competitions.events import services as event_services
 from app.competitions.models import RegistrationStatus
 from app.competitions.registration import imports, services
@@ -46,7 +48,7 @@ def event_detail(event_id: int) -> Response:
     flt = _registration_filter()
     page = services.list_registrations(current_user, event, flt, request.args.get("after"),
                                        current_app.config["PAGE_SIZE"])
-    window = services.rules.window_state(event.registration_opens_at, event.registration_closes_at, utcnow())
+    window = rules.window_state(event.registration_opens_at, event.registration_closes_at, utcnow())
     return render("competitions/event_detail.html", block="registration_results", event=event, page=page, flt=flt,
                   args=flt.as_args(), statuses=RegistrationStatus, window=window,
                   counts=services.status_counts(current_user, event), decision_form=DecisionForm(),
@@ -62,7 +64,7 @@ def register(event_id: int) -> Response:
     form = RegisterForm()
     q = request.args.get("q", "").strip()[:50]
     _person_choices(form, q, event)
-    if request.method == "GET" and request.args.get("person", type=int):
+    if request.method == "GET" and request.args.get("person", 0, type=int):
         form.person_id.data = request.args.get("person", type=int)  # "resubmit" from the entrant list
     status = 200
     if request.method == "POST":
@@ -82,13 +84,13 @@ def register(event_id: int) -> Response:
                   import_form=RegistrationImportForm(prefix="import"), **_register_context(event))
 
 
-def _register_context(event) -> dict[str, object]:
+def _register_context(event) -> dict[str, Any]:
     """The window's state and, for a unit's staff, the places their unit has left."""
-    window = services.rules.window_state(event.registration_opens_at, event.registration_closes_at, utcnow())
+    window = rules.window_state(event.registration_opens_at, event.registration_closes_at, utcnow())
     left = None
-    if current_user.roles & services.STAFF_ROLES:
+    if current_user.roles & STAFF_ROLES:
         held = services.places_held(event, current_user.organisation_id)
-        left = services.rules.quota_left(event.quota_per_unit, held)
+        left = rules.quota_left(event.quota_per_unit, held)
     return {"window": window, "places_left": left}
 
 
@@ -98,7 +100,7 @@ def registration_import(event_id: int) -> Response:
     event = event_services.get_event(current_user, event_id)
     require(current_user, "registration.submit")
     import_form = RegistrationImportForm(prefix="import")
-    reports = []
+    reports: list[imports.RowReport] = []
     imported = submit(import_form, lambda: imports.import_registrations(current_user, event,
                                                                         import_form.file.data.read(), utcnow()))
     if imported is not None:
@@ -114,7 +116,7 @@ def registration_import(event_id: int) -> Response:
 
 @bp.get("/events/<int:event_id>/import")
 @login_required
-def registration_import_page(event_id: int) -> Response:
+def registration_import_page(event_id: int) -> ResponseReturnValue:
     """A reload after a failed upload (htmx pushed this address) lands on the register page."""
     return redirect(url_for("competitions.register", event_id=event_id), code=303)
 
@@ -164,7 +166,7 @@ def decide(event_id: int) -> Response:
 def _registration_rows(event, status: int) -> Response:
     flt = _registration_filter()
     page = services.list_registrations(current_user, event, flt, None, current_app.config["PAGE_SIZE"])
-    window = services.rules.window_state(event.registration_opens_at, event.registration_closes_at, utcnow())
+    window = rules.window_state(event.registration_opens_at, event.registration_closes_at, utcnow())
     return render("competitions/event_detail.html", block="registration_results", http_status=status, event=event,
                   page=page, flt=flt, args=flt.as_args(), statuses=RegistrationStatus, window=window,
                   counts=services.status_counts(current_user, event), decision_form=DecisionForm(),

@@ -130,7 +130,7 @@ def stage_record(stage_id: int) -> Response:
 def squad_finalise(squad_id: int) -> Response:
     squad = squads.get_squad(current_user, squad_id)
     done, outcome = attempt(lambda: squads.finalise(current_user, squad, utcnow()))
-    if not done:
+    if not done or outcome is None:
         return _squad_page(squad, 422)
     if outcome.registered:
         flash(_("已入选并报名上一级赛项：%(names)s", names="、".join(outcome.registered)), "success")
