@@ -53,7 +53,7 @@ def _apply(connection: sa.Connection, deltas: dict[tuple[int, int], int]) -> Non
     if connection.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
-        from sqlalchemy.dialects.sqlite import insert
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]  # same API, its own class
     table = RegistrationTally.__table__
     for (event_id, district), n in sorted(by_key.items()):  # a fixed order: two writers lock rows alike
         stmt = insert(table).values(event_id=event_id, district=district, entries=n)

@@ -551,7 +551,7 @@ def clash_messages(clashes: Sequence[rules.Clash]) -> list[str]:
                          name=names.get(c.proposed.coach_id, ""), other=with_what))
         else:
             out.append(_("%(when)s 选手 %(name)s 已有安排：%(other)s", when=when,
-                         name=names.get(c.person_id, ""), other=with_what))
+                         name=names.get(c.person_id or 0, ""), other=with_what))
     return out
 
 

@@ -60,6 +60,8 @@ def seed(today: date) -> str:
     pudong = db.session.scalar(sa.select(Organisation).where(Organisation.kind == OrgKind.DISTRICT_BUREAU,
                                                              Organisation.district == District.PUDONG))
     enterprise = db.session.scalar(sa.select(Organisation).where(Organisation.name == "上海申港精密机械有限公司"))
+    if municipal is None:
+        return "no municipal bureau (run the core demo first)"
     year = today.year
     world = _competition(f"第48届世界技能大赛（{year}·上海）" if year == 2026 else f"{year}年世界技能大赛",
                          CompetitionLevel.WORLD, CompetitionClass.NONE, municipal, year, District.PUDONG,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -36,7 +37,7 @@ REGISTRATION_FIELDS = ["event_id", "person_id", "unit_id", "team_id", "status", 
 
 
 def problem_message(problem: rules.Problem) -> str:
-    p = problem.params
+    p: dict[str, Any] = problem.params
     messages = {
         "birth_date_unknown": lambda: _("缺少出生日期，无法核对年龄要求"),
         "too_old": lambda: _("年龄不符：须在 %(cutoff)s 当天或之后出生", cutoff=p["cutoff"]),
@@ -48,7 +49,7 @@ def problem_message(problem: rules.Problem) -> str:
         "past_worldskills": lambda: _("已参加过世界技能大赛，不能再次报名"),
         "date_clash": lambda: _("与已报名的赛项「%(event)s」比赛日期冲突", event=p["event"]),
     }
-    return messages[problem.code]()
+    return str(messages[problem.code]())
 
 
 # ---------------------------------------------------------------- registration
@@ -222,7 +223,7 @@ class RegistrationFilter:
         return {k: v for k, v in args.items() if v}
 
 
-def _registrations_query(actor: User, event: Event, flt: RegistrationFilter) -> sa.Select:
+def _registrations_query(actor: User, event: Event, flt: RegistrationFilter) -> sa.Select[tuple[Registration]]:
     stmt = (
         sa.select(Registration)
         .join(Registration.event).join(Event.competition)
