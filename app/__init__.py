@@ -69,7 +69,11 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
 def _import_models() -> None:
     """Import every area's models so Alembic and relationships see all tables."""
     import app.apprenticeships.models  # noqa: F401
-    import app.competitions.models  # noqa: F401
+    import app.competitions.awards.models  # noqa: F401
+    import app.competitions.events.models  # noqa: F401
+    import app.competitions.judging.models  # noqa: F401
+    import app.competitions.registration.models  # noqa: F401
+    import app.competitions.squads.models  # noqa: F401
     import app.core.models  # noqa: F401
     import app.mentor_hours.models  # noqa: F401
     import app.reminders.models  # noqa: F401

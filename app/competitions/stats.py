@@ -10,21 +10,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.competitions.models import (
-    ACTIVE_STATUSES,
-    Competition,
-    CompetitionLevel,
-    Contestant,
-    Event,
-    JudgingState,
-    MedalKind,
-    Registration,
-    Result,
-    Squad,
-    SquadMember,
-    SquadMemberStatus,
-    SquadStage,
-)
+from app.competitions.events.models import Competition, CompetitionLevel, Event, JudgingState
+from app.competitions.judging.models import Contestant, MedalKind, Result
+from app.competitions.registration.models import ACTIVE_STATUSES, Registration
+from app.competitions.squads.models import Squad, SquadMember, SquadMemberStatus, SquadStage
 from app.core.enums import District
 from app.core.models import Organisation
 from app.extensions import db

@@ -2,9 +2,10 @@
 
 The competitions dashboard's pyramid adds these up (a few thousand rows) instead of counting the year's
 registrations (hundreds of thousands) on every view. The table is kept by subscribing to the competitions
-area's ``places_changed`` signal (``app/competitions/signals.py``), which every service that makes an entry take
-or give back a place sends (form, Excel import, review, withdrawal, qualifiers), in the same transaction as the
-registration write, with an atomic ``n = n + delta`` upsert. Deleting an event deletes its rows (foreign key).
+area's ``places_changed`` signal (``app/competitions/registration/signals.py``), which every service that makes
+an entry take or give back a place sends (form, Excel import, review, withdrawal, qualifiers), in the same
+transaction as the registration write, with an atomic ``n = n + delta`` upsert. Deleting an event deletes its
+rows (foreign key).
 
 A write around the ORM (raw SQL, a bulk load, moving a unit to another district) must be followed by
 ``rebuild()`` (``flask supervision rebuild-tallies``); migration 0014 builds the table from the data present.
@@ -18,7 +19,7 @@ import click
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.competitions.signals import places_changed
+from app.competitions.registration.signals import places_changed
 from app.extensions import db
 from app.supervision import bp
 
@@ -92,7 +93,7 @@ def rebuild_command() -> None:
 def pyramid(year: int, district: Any) -> list[Any]:
     """Competitions, events and entries per level for the year (city-wide: every competition and event, with or
     without entries; for a district: those its units entered), from the tallies: one grouped query."""
-    from app.competitions.models import Competition, CompetitionLevel, Event
+    from app.competitions.events.models import Competition, CompetitionLevel, Event
     from app.competitions.stats import LevelCount
 
     tally = RegistrationTally

@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from app.auth.permissions import can, official_district
 from app.competitions import stats
-from app.competitions.models import MedalKind
+from app.competitions.judging.models import MedalKind
 from app.core import clock, risks
 from app.core.enums import District
 from app.core.views import today_in_shanghai, try_write

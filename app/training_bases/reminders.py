@@ -41,7 +41,7 @@ def camp_start_recipients(subject_key: str) -> list[User]:
         return []
     people = [sa.select(camp_athletes.c.person_id).where(camp_athletes.c.camp_id == camp.id)]
     if camp.squad_id is not None:
-        from app.competitions.models import SquadMember, SquadMemberStatus
+        from app.competitions.squads.models import SquadMember, SquadMemberStatus
 
         people.append(sa.select(SquadMember.person_id).where(SquadMember.squad_id == camp.squad_id,
                                                              SquadMember.status != SquadMemberStatus.LEFT))

@@ -6,8 +6,8 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from app.competitions.models import Registration, RegistrationStatus
 from app.competitions.registration import services
+from app.competitions.registration.models import Registration, RegistrationStatus
 from app.core.enums import District, OrgKind, Role
 from app.core.types import utcnow
 from app.extensions import db
@@ -99,8 +99,8 @@ def test_an_excel_import_counts_every_row_it_enters_and_a_refused_import_counts_
 
 
 def test_confirming_qualifiers_counts_them_in_the_upper_event(app, ctx):
+    from app.competitions.events.models import CompetitionLevel
     from app.competitions.judging import services as judging
-    from app.competitions.models import CompetitionLevel
 
     upper_comp = cf.competition(level=CompetitionLevel.NATIONAL, name="全国大赛")
     upper = cf.event(upper_comp, name="数控车（全国）", starts=date(2027, 6, 1))

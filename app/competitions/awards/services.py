@@ -16,27 +16,21 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.competitions import require_award_event
 from app.auth.permissions import is_municipal_official, require
-from app.competitions import rules
-from app.competitions.models import (
+from app.competitions.awards import rules
+from app.competitions.awards.models import (
     AwardBand,
     AwardLine,
     AwardLineStatus,
     AwardNotice,
     AwardRule,
-    Competition,
-    CompetitionClass,
-    CompetitionLevel,
-    Contestant,
-    ContestantMember,
-    Event,
     Honour,
-    JudgingState,
     PaymentBatch,
     PromotionMode,
     RecipientKind,
-    Result,
 )
-from app.competitions.rules import AwardLineSpec
+from app.competitions.awards.rules import AwardLineSpec
+from app.competitions.events.models import Competition, CompetitionClass, CompetitionLevel, Event, JudgingState
+from app.competitions.judging.models import Contestant, ContestantMember, Result
 from app.core import audit
 from app.core.enums import SkillLevel
 from app.core.models import Certificate, Organisation, Person, User

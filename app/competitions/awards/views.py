@@ -13,17 +13,9 @@ from app.auth.permissions import can, require
 from app.competitions import bp
 from app.competitions.awards import services as awards
 from app.competitions.awards.forms import AwardRuleForm, EndRuleForm, HoldForm, NoticeForm
+from app.competitions.awards.models import AwardBand, AwardLine, AwardLineStatus, AwardNotice, AwardRule, PromotionMode
 from app.competitions.events import services as event_services
-from app.competitions.models import (
-    AwardBand,
-    AwardLine,
-    AwardLineStatus,
-    AwardNotice,
-    AwardRule,
-    CompetitionClass,
-    CompetitionLevel,
-    PromotionMode,
-)
+from app.competitions.events.models import CompetitionClass, CompetitionLevel
 from app.core.enums import SkillLevel
 from app.core.services import raise_not_found
 from app.core.types import utcnow

@@ -10,17 +10,10 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from app.competitions import signals
-from app.competitions.models import (
-    Competition,
-    CompetitionClass,
-    CompetitionLevel,
-    Event,
-    Locality,
-    Registration,
-    RegistrationStatus,
-)
-from app.competitions.rules import worldskills_cutoff
+from app.competitions.events.models import Competition, CompetitionClass, CompetitionLevel, Event, Locality
+from app.competitions.registration import signals
+from app.competitions.registration.models import Registration, RegistrationStatus
+from app.competitions.registration.rules import worldskills_cutoff
 from app.core.demo import DEMO_PASSWORD
 from app.core.enums import District, OrgKind, Role, SkillLevel
 from app.core.models import Organisation, Person, User

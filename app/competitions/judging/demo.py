@@ -9,19 +9,13 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from app.competitions import signals
+from app.competitions.events.models import AwardRuleKind, CompetitionLevel, Event, JudgingState
 from app.competitions.judging import services as judging
-from app.competitions.models import (
-    AspectKind,
-    AwardRuleKind,
-    CompetitionLevel,
-    Event,
-    JudgingState,
-    Registration,
-    RegistrationStatus,
-    Squad,
-)
+from app.competitions.judging.models import AspectKind
+from app.competitions.registration import signals
+from app.competitions.registration.models import Registration, RegistrationStatus
 from app.competitions.squads import services as squads
+from app.competitions.squads.models import Squad
 from app.core.demo import DEMO_PASSWORD
 from app.core.enums import OrgKind, Role
 from app.core.models import Organisation, Person, User

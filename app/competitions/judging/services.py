@@ -22,25 +22,22 @@ from app.auth.competitions import (
     require_scheme_reader,
 )
 from app.auth.permissions import require
-from app.competitions import rules, signals
+from app.competitions.events.models import AwardRuleKind, Event, JudgingState
 from app.competitions.events.services import get_event
-from app.competitions.models import (
+from app.competitions.judging import rules
+from app.competitions.judging.models import (
     Aspect,
     AspectKind,
-    AwardRuleKind,
     Contestant,
     ContestantMember,
     Criterion,
-    Event,
     EventExpert,
-    JudgingState,
     MedalKind,
-    Registration,
-    RegistrationStatus,
     Result,
     Score,
-    Team,
 )
+from app.competitions.registration import signals
+from app.competitions.registration.models import Registration, RegistrationStatus, Team
 from app.competitions.registration.services import eligibility_messages
 from app.core import audit
 from app.core.enums import Role

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from app.auth.permissions import can, require
 from app.competitions import bp
 from app.competitions.events import services as event_services
+from app.competitions.events.models import AwardRuleKind, JudgingState
 from app.competitions.judging import imports as scheme_io
 from app.competitions.judging import services as judging
 from app.competitions.judging.forms import (
@@ -21,7 +22,7 @@ from app.competitions.judging.forms import (
     SchemeImportForm,
     UnlockForm,
 )
-from app.competitions.models import Aspect, AspectKind, AwardRuleKind, Contestant, JudgingState, MedalKind
+from app.competitions.judging.models import Aspect, AspectKind, Contestant, MedalKind
 from app.core import clock
 from app.core.types import utcnow
 from app.core.views import attempt, submit, try_write

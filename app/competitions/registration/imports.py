@@ -13,8 +13,9 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 
 from app.auth.permissions import STAFF_ROLES, can
-from app.competitions.models import Event, Registration
+from app.competitions.events.models import Event
 from app.competitions.registration import services
+from app.competitions.registration.models import Registration
 from app.core import audit, rules
 from app.core import services as core_services
 from app.core.enums import DocType

@@ -16,16 +16,9 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.competitions import registration_scope
 from app.auth.permissions import STAFF_ROLES, can, deny, require
-from app.competitions import rules, signals
-from app.competitions.models import (
-    ACTIVE_STATUSES,
-    Competition,
-    CompetitionLevel,
-    Event,
-    Registration,
-    RegistrationStatus,
-    Team,
-)
+from app.competitions.events.models import Competition, CompetitionLevel, Event
+from app.competitions.registration import rules, signals
+from app.competitions.registration.models import ACTIVE_STATUSES, Registration, RegistrationStatus, Team
 from app.core import audit
 from app.core.models import Organisation, Person, User
 from app.core.pagination import KeysetPage, keyset_page

@@ -12,15 +12,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.auth.permissions import STAFF_ROLES, can, require
-from app.competitions import bp, rules
+from app.competitions import bp
 from app.competitions.events import services as event_services
-from app.competitions.models import RegistrationStatus
-from app.competitions.registration import imports, services
+from app.competitions.registration import imports, rules, services
 from app.competitions.registration.forms import (
     DecisionForm,
     RegisterForm,
     RegistrationImportForm,
 )
+from app.competitions.registration.models import RegistrationStatus
 from app.core import clock
 from app.core.models import Person
 from app.core.types import utcnow

@@ -12,9 +12,9 @@ from app.auth.permissions import can, require
 from app.competitions import bp
 from app.competitions.events import services as event_services
 from app.competitions.judging import services as judging
-from app.competitions.models import SquadStage
 from app.competitions.squads import services as squads
 from app.competitions.squads.forms import SquadForm, StageForm
+from app.competitions.squads.models import SquadStage
 from app.core.types import utcnow
 from app.core.views import attempt, form_status, submit, try_write
 from app.extensions import db

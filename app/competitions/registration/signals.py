@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from blinker import Namespace
 
-from app.competitions.models import Registration, RegistrationStatus
+from app.competitions.registration.models import Registration, RegistrationStatus
 
 _signals = Namespace()
 
