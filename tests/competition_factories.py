@@ -38,8 +38,12 @@ def event(comp: Competition | None = None, name: str = "数控车", opens: datet
 
 
 def registration(ev: Event, person, unit: Organisation, **fields) -> Registration:
+    """An entry written as the registration services write one (its place announced to the tallies)."""
+    from app.competitions import signals
+
     row = Registration(event_id=ev.id, person_id=person.id, unit_id=unit.id, **fields)
     db.session.add(row)
+    signals.announce([(None, signals.place_of(row))])
     db.session.commit()
     return row
 

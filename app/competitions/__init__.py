@@ -18,7 +18,7 @@ class _AreaBlueprint(Blueprint):
     """A blueprint whose templates live in the area's folder and in each sub-package's folder."""
 
     @cached_property
-    def jinja_loader(self) -> BaseLoader | None:  # type: ignore[override]
+    def jinja_loader(self) -> BaseLoader | None:
         root = self.root_path
         folders = [f"{root}/templates"] + [f"{root}/{name}/templates" for name in SUB_PACKAGES]
         return ChoiceLoader([FileSystemLoader(folder) for folder in folders])

@@ -156,6 +156,8 @@ def notice_recipients(subject_key: str) -> list[User]:
     if pending is None:
         return []
     publisher = db.session.get(User, notice.published_by_id)
+    if publisher is None:
+        return []
     return _users_of(sa.select(sa.literal(publisher.organisation_id)), (Role.OFFICIAL,))
 
 

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -63,7 +64,7 @@ MEDALS = (MedalKind.GOLD, MedalKind.SILVER, MedalKind.BRONZE, MedalKind.MERIT, M
 
 @dataclass
 class MedalRow:
-    key: object  # a District (by district) or (unit id, unit name)
+    key: Any  # a District (by district) or (unit id, unit name)
     counts: dict[MedalKind, int] = field(default_factory=dict)
 
     @property
@@ -125,7 +126,7 @@ def medallists(year: int, district: District | None, unit_id: int | None, medal:
         stmt = stmt.where(Organisation.id == unit_id)
     if medal is not None:
         stmt = stmt.where(Result.medal == medal)
-    return [tuple(row) for row in db.session.execute(stmt)]  # type: ignore[misc]
+    return [tuple(row) for row in db.session.execute(stmt)]
 
 
 @dataclass

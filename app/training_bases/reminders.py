@@ -51,7 +51,7 @@ def camp_start_recipients(subject_key: str) -> list[User]:
         coaches = coaches.where(sa.or_(BaseMember.occupation_code == camp.occupation_code,
                                        BaseMember.occupation_code.is_(None)))
     people.append(coaches)
-    clauses = [User.person_id.in_(sa.select(sa.union(*people).subquery().c.person_id))]
+    clauses: list[sa.ColumnElement[bool]] = [User.person_id.in_(sa.select(sa.union(*people).subquery().c.person_id))]
     planned = db.session.scalar(sa.select(TrainingSession.id).where(TrainingSession.camp_id == camp.id).limit(1))
     if planned is None:
         clauses.append(sa.and_(User.organisation_id == camp.base.organisation_id,

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from app.competitions import signals
 from app.competitions.judging import services as judging
 from app.competitions.models import (
     AspectKind,
@@ -65,8 +66,10 @@ def _entrants(event: Event, people: list[Person], actor: User) -> None:
         exists = db.session.scalar(sa.select(Registration.id).where(Registration.event_id == event.id,
                                                                     Registration.person_id == person.id))
         if exists is None:
-            db.session.add(Registration(event_id=event.id, person_id=person.id, unit_id=person.employer_id,
-                                        status=RegistrationStatus.APPROVED, created_by_id=actor.id))
+            registration = Registration(event_id=event.id, person_id=person.id, unit_id=person.employer_id,
+                                        status=RegistrationStatus.APPROVED, created_by_id=actor.id)
+            db.session.add(registration)
+            signals.announce([(None, signals.place_of(registration))])
     db.session.commit()
 
 
