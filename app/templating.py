@@ -12,6 +12,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from app.auth import permissions
+from app.core.audit import references as audit_refs
 from app.core.labels import NAV, audit_label, audit_value
 
 MACROS = ("field", "form_errors", "keyset_nav", "offset_nav", "import_card")
@@ -44,6 +45,7 @@ def init_app(app: Flask) -> None:
     i18n.init_app(app)  # after Flask-Babel's own: template translations looked up once per locale
     app.jinja_env.filters.update(localtime=localtime, fmt_date=fmt_date, money=money, label=label,
                                  audit_label=audit_label, audit_value=audit_value)
+    app.jinja_env.globals.update(audit_refs=audit_refs)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

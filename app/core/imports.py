@@ -313,14 +313,17 @@ def export_audit(entries: list, tz) -> bytes:
     ws = wb.create_sheet("审计日志")
     ws.append(["时间", "操作人", "用户名", "操作", "记录类型", "记录编号", "摘要", "变更前", "变更后"])
 
-    def changes(values: dict | None) -> str:
-        return "；".join(f"{audit_label(k, 'field')}: {audit_value(v, k)}" for k, v in (values or {}).items())
+    refs = audit.references(entries)
+
+    def changes(values: dict | None, entity_type: str) -> str:
+        return "；".join(f"{audit_label(k, 'field')}: {audit_value(v, k, refs, entity_type)}"
+                        for k, v in (values or {}).items())
 
     for e in entries:
         ws.append([e.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"), e.actor.display_name if e.actor else "系统",
                    e.actor.username if e.actor else "", audit_label(e.action, "action"),
-                   audit_label(e.entity_type, "entity"), e.entity_id, e.summary, changes(e.before),
-                   changes(e.after)])
+                   audit_label(e.entity_type, "entity"), e.entity_id, e.summary, changes(e.before, e.entity_type),
+                   changes(e.after, e.entity_type)])
     return _save(wb)
 
 

@@ -67,7 +67,7 @@ from app.reminders.models import (
     ReminderStatus,
     SchedulerHeartbeat,
 )
-from app.reminders.registry import KINDS, Subject, get_kind
+from app.reminders.registry import KINDS, Subject, get_kind, has_deadline
 
 log = logging.getLogger(__name__)
 
@@ -577,8 +577,10 @@ class _Composer:
     def _reminder(self, reminder: Reminder) -> tuple[list[tuple[str, str]], dict[str, object]]:
         """The headers and template context shared by every delivery of one reminder."""
         if reminder.id not in self.subjects:
-            due = reminder.due_at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
-            subject = _("【技能通】提醒：%(title)s（%(due)s 截止）", title=reminder.title, due=due)
+            due = (reminder.due_at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M") if has_deadline(reminder.kind)
+                   else None)
+            subject = (_("【技能通】提醒：%(title)s（%(due)s 截止）", title=reminder.title, due=due) if due
+                       else _("【技能通】提醒：%(title)s", title=reminder.title))
             shared = [("Subject", subject), ("From", self.from_header),
                       ("Date", format_datetime(reminder.processed_at or utcnow())),
                       ("Auto-Submitted", "auto-generated")]
