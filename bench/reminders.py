@@ -64,18 +64,46 @@ def _subjects() -> list[int]:
 
 
 def _fill_pending(count: int, subject: int) -> None:
+    """Top the table up to ``count`` scheduled reminders that are not due yet (one a second, from 30 days
+    ahead): generated inside the database by one INSERT … SELECT per chunk (generate_series on PostgreSQL, a
+    recursive row counter on SQLite), so a million takes seconds, and only once per database."""
     have = db.session.scalar(sa.select(sa.func.count()).select_from(Reminder)
                              .where(Reminder.status == ReminderStatus.SCHEDULED)) or 0
-    now = datetime.now(UTC)
-    chunk = 50_000
+    if have >= count:
+        return
+    started = time.perf_counter()
+    base = datetime.now(UTC).replace(microsecond=0)
+    postgres = db.engine.dialect.name == "postgresql"
+    columns = "kind, subject_key, offset_days, due_at, send_at, status, title, link, created_at"
+    if postgres:
+        statement = sa.text(
+            f"INSERT INTO reminders ({columns}) SELECT :kind, :subject, 1, "
+            "CAST(:base AS timestamptz) + make_interval(days => 60, secs => i), "
+            "CAST(:base AS timestamptz) + make_interval(days => 30, secs => i), 'scheduled', '', '', "
+            "CAST(:base AS timestamptz) FROM generate_series(CAST(:start AS bigint), CAST(:stop AS bigint) - 1) AS i")
+        stamp: object = base
+    else:
+        # As SQLAlchemy stores an instant in SQLite: 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC), compared as text.
+        statement = sa.text(
+            "WITH RECURSIVE n(i) AS (SELECT :start UNION ALL SELECT i + 1 FROM n WHERE i + 1 < :stop) "
+            f"INSERT INTO reminders ({columns}) SELECT :kind, :subject, 1, "
+            "strftime('%Y-%m-%d %H:%M:%S', :base, '+' || (i + 60 * 86400) || ' seconds') || '.000000', "
+            "strftime('%Y-%m-%d %H:%M:%S', :base, '+' || (i + 30 * 86400) || ' seconds') || '.000000', "
+            "'scheduled', '', '', :base || '.000000' FROM n")
+        stamp = base.strftime("%Y-%m-%d %H:%M:%S")
+    chunk = 250_000
     for start in range(have, count, chunk):
-        rows = [{"kind": APPROVAL_DUE, "subject_key": str(subject), "offset_days": 1,
-                 "status": ReminderStatus.SCHEDULED, "due_at": now + timedelta(days=60, seconds=i),
-                 "send_at": now + timedelta(days=30, seconds=i), "title": "", "link": "", "created_at": now}
-                for i in range(start, min(start + chunk, count))]
-        db.session.execute(sa.insert(Reminder), rows)
+        db.session.execute(statement, {"kind": APPROVAL_DUE, "subject": str(subject), "base": stamp,
+                                       "start": start, "stop": min(start + chunk, count)})
         db.session.commit()
         print(f"pending reminders: {min(start + chunk, count)}", file=sys.stderr, flush=True)
+    if postgres:
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE reminders")
+    else:
+        db.session.execute(sa.text("ANALYZE reminders"))
+        db.session.commit()
+    print(f"pending reminders generated in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
 
 
 def _add_due(subjects: list[int], round_no: int) -> None:

@@ -67,6 +67,8 @@ class Sink:
     lock: threading.Lock = field(default_factory=threading.Lock)
     #: When each message arrived (time.monotonic(), before the server's 250 reply), in order.
     arrived_at: list[float] = field(default_factory=list)
+    #: Over which connection each message came, in order: the client's EHLO name and its port.
+    connections: list[tuple[str, int]] = field(default_factory=list)
 
     async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802 (aiosmtpd's hook name)
         for address in envelope.rcpt_tos:
@@ -76,7 +78,14 @@ class Sink:
         with self.lock:
             self.messages.append(message)
             self.arrived_at.append(time.monotonic())
+            self.connections.append((str(session.host_name), int(session.peer[1])))
         return "250 OK"
+
+    def sources(self) -> list[tuple[str, str, int]]:
+        """(Message-ID, EHLO name, client port) of each message received, in order."""
+        with self.lock:
+            return [(str(m["Message-ID"]), name, port)
+                    for m, (name, port) in zip(self.messages, self.connections, strict=True)]
 
     def first_arrivals(self) -> dict[str, float]:
         """Message-ID -> when its first copy arrived."""

@@ -283,7 +283,9 @@ def run() -> None:
         if stop.is_set():  # a Ctrl-C reaches the process group and `make run` also sends SIGTERM: stop once
             return
         stop.set()
-        scheduler.shutdown(wait=False)
+        # Not here: the handler runs on the main thread, possibly inside the scheduler's own loop (which would
+        # then find its jobs gone). Another thread waits for the loop's lock and stops it between two rounds.
+        threading.Thread(target=scheduler.shutdown, kwargs={"wait": False}, name="scheduler-stop").start()
 
     signal.signal(signal.SIGTERM, on_stop)
     signal.signal(signal.SIGINT, on_stop)
