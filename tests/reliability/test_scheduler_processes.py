@@ -27,6 +27,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -54,6 +55,8 @@ PROCESSES = 3
 CONNECTIONS = 4
 #: A stopped process must be gone within this.
 STOP_SECONDS = 10.0
+#: The run gives up when nothing has moved for this long (a loaded machine is slow; a stuck one is a failure).
+STALL_SECONDS = 120.0
 
 
 @dataclass
@@ -105,6 +108,24 @@ def _start(env: dict[str, str], log_dir: Path, n: int, generation: int) -> subpr
     with (log_dir / f"{name}.log").open("wb") as log:
         return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi.py", "scheduler", "run"], cwd=ROOT,
                                 env={**env, "MAIL_EHLO_HOSTNAME": name}, stdout=log, stderr=subprocess.STDOUT)
+
+
+def _ready(log_dir: Path, name: str) -> bool:
+    """The process has set its signal handlers (it says so, and that it ticks, just after)."""
+    path = log_dir / f"{name}.log"
+    return path.exists() and "ticking every" in path.read_text(errors="replace")
+
+
+def _wait(condition: Callable[[], bool], progress: Callable[[], int], pause: float = 0.01) -> bool:
+    """Wait until ``condition()``, as long as ``progress()`` keeps moving within STALL_SECONDS."""
+    seen, moved = progress(), time.monotonic()
+    while not condition():
+        if progress() != seen:
+            seen, moved = progress(), time.monotonic()
+        elif time.monotonic() - moved > STALL_SECONDS:
+            return False
+        time.sleep(pause)
+    return True
 
 
 def _counts() -> tuple[int, int, int]:
@@ -166,15 +187,15 @@ def test_schedulers_killed_and_stopped_mid_batch_send_at_most_one_duplicate_per_
         current = [_name(n, 0) for n in range(PROCESSES)]
         processes = [_start(env, tmp_path, n, 0) for n in range(PROCESSES)]
         started = time.monotonic()
-        budget = 60 + 0.1 * REMINDERS
         try:
             for number, sig in enumerate(plan, start=1):
                 # Spread the stops over the sending: the n-th when about n/(stops+1) of the e-mails are out.
                 mark = number * REMINDERS // (len(plan) + 1)
-                while len(sink.messages) < mark and time.monotonic() - started < budget:
-                    time.sleep(0.005)
+                _wait(lambda mark=mark: len(sink.messages) >= mark, lambda: len(sink.messages))
                 time.sleep(rng.uniform(0, 0.05))
                 victim, acting = _victim(sink, current, rng, sig)
+                # Only a process that has set its signal handlers (a SIGTERM before that is not a stop we test).
+                _wait(lambda victim=victim: _ready(tmp_path, current[victim]), lambda: len(sink.messages))
                 received, at = len(sink.messages), time.monotonic()
                 processes[victim].send_signal(sig)
                 try:
@@ -187,13 +208,14 @@ def test_schedulers_killed_and_stopped_mid_batch_send_at_most_one_duplicate_per_
                 current[victim] = _name(victim, number)
                 processes[victim] = _start(env, tmp_path, victim, number)
             stopping_took = time.monotonic() - started
-            deadline = time.monotonic() + budget
             with app.app_context():
-                while time.monotonic() < deadline:
-                    done, sent, emails = _counts()
-                    if done == REMINDERS and sent == emails == REMINDERS:
-                        break
-                    time.sleep(0.25)
+                latest = [_counts()]
+
+                def finished() -> bool:
+                    latest.append(_counts())
+                    return latest[-1] == (REMINDERS, REMINDERS, REMINDERS)
+
+                _wait(finished, lambda: hash(latest[-1]), pause=0.25)
         finally:
             for process in processes:
                 process.send_signal(signal.SIGTERM)
