@@ -184,9 +184,9 @@ def tick(now: datetime | None = None, batch: int | None = None, max_rounds: int 
             break
         if heartbeat is not None:
             heartbeat()
-        moment = now or utcnow()
+        moment, began = now or utcnow(), time.monotonic()
         result = expand_due(moment, batch)
-        result.add(send_due(moment, batch, stop))
+        result.add(send_due(moment, batch, stop, began=began))
         total.add(result)
         if result.work == 0:
             break
@@ -296,7 +296,8 @@ def _expand(reminder: Reminder, now: datetime, result: TickResult, audiences: di
     result.expanded += 1
 
 
-def send_due(now: datetime, batch: int | None = None, stop: threading.Event | None = None) -> TickResult:
+def send_due(now: datetime, batch: int | None = None, stop: threading.Event | None = None, *,
+             began: float | None = None) -> TickResult:
     """Claim up to ``batch`` due e-mails (pending, or sending with a lapsed lease) and send them.
 
     The messages are composed here (they need the app, its templates and translations) and handed to a few
@@ -308,6 +309,9 @@ def send_due(now: datetime, batch: int | None = None, stop: threading.Event | No
 
     ``stop`` (set on SIGTERM): each sender finishes the message in hand, records it, and stops; the e-mails not
     yet tried are given back at once, so a stop never leaves one to be sent twice.
+
+    ``began``: when (time.monotonic()) ``now`` was read, if earlier than this call (the tick reads it before
+    expanding): the lease is reckoned from then.
     """
     result = TickResult()
     config = current_app.config
@@ -332,7 +336,8 @@ def send_due(now: datetime, batch: int | None = None, stop: threading.Event | No
     # The lease is renewed while the senders work; a sender starts a message only while the lease still has
     # half its length to run (time to send and record it), so a scheduler that cannot renew (starved, its
     # database gone) stops sending before another one could take these e-mails.
-    lease = _Lease(db.engine, claimed, now, lease_until, config["REMINDER_LEASE_SECONDS"])
+    lease = _Lease(db.engine, claimed, now, lease_until, config["REMINDER_LEASE_SECONDS"],
+                   time.monotonic() if began is None else began)
     composer = _Composer()
     work: queue.SimpleQueue[_Outgoing | None] = queue.SimpleQueue()
     settings = _SmtpSettings.from_config(config)
@@ -442,9 +447,12 @@ class _Lease:
 
     Times stored are on the tick's clock (``now``, possibly a test's), moved on by the real time elapsed."""
 
-    def __init__(self, engine: sa.Engine, ids: list[int], now: datetime, until: datetime, seconds: float) -> None:
+    def __init__(self, engine: sa.Engine, ids: list[int], now: datetime, until: datetime, seconds: float,
+                 began: float) -> None:
         self.engine, self.ids, self.now, self.until, self.seconds = engine, ids, now, until, float(seconds)
-        self.started = time.monotonic()
+        #: When (time.monotonic()) ``now`` was read: the stored lease ends ``seconds`` after it, however long the
+        #: round took before the claim (expanding on a loaded machine can take seconds).
+        self.started = began
         #: Until when (time.monotonic()) the lease is surely ours: it was written before this moment.
         self.valid_until = self.started + self.seconds
         self.renewals = 0

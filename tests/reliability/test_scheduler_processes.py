@@ -179,7 +179,7 @@ def test_schedulers_killed_and_stopped_mid_batch_send_at_most_one_duplicate_per_
     plan = [signal.SIGKILL] * KILLS + [signal.SIGTERM] * TERMS
     rng.shuffle(plan)
     stops: list[Stop] = []
-    with smtp_server() as (sink, port):
+    with smtp_server(headers_only=True) as (sink, port):
         env = {**os.environ, **TEST_KEYS, "DATABASE_URL": os.environ["_TEST_DATABASE_URI"],
                "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(port), "REMINDER_INTERVAL_SECONDS": "0.2",
                "REMINDER_LEASE_SECONDS": "3", "REMINDER_BATCH": "50", "LOG_FORMAT": "text", "APP_ENV": "testing",
