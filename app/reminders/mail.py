@@ -88,5 +88,5 @@ def build(headers: list[tuple[str, str]], text: str, html: str, boundary: str) -
         part["Content-Type"] = content_type
         part["Content-Transfer-Encoding"] = "base64"
         part.set_payload(base64.encodebytes(content.encode()).decode("ascii"))  # lines of 76, as set_content
-        message.attach(part)
+        message.attach(part)  # type: ignore[arg-type]  # typeshed wants an EmailMessage; a MIMEPart is what attach() takes
     return message.as_bytes()

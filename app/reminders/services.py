@@ -33,12 +33,12 @@ import smtplib
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from email.utils import format_datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -138,7 +138,7 @@ def cancel_deadline(kind_key: str, subject_key: str | int) -> int:
                Reminder.status == ReminderStatus.SCHEDULED)
         .values(status=ReminderStatus.CANCELLED)
         .execution_options(synchronize_session="fetch"))
-    return result.rowcount or 0
+    return cast("sa.CursorResult[Any]", result).rowcount or 0  # an UPDATE's result
 
 
 def _same_instant(a: datetime, b: datetime) -> bool:
@@ -400,7 +400,7 @@ class _Sender:
     """One sender thread: one SMTP connection and one recording connection; takes a message, sends it, records
     the outcome, and only then takes the next (until a stop sign, a stop, a halt or the end of its time)."""
 
-    def __init__(self, settings: _SmtpSettings, recording: _Recording, work: queue.SimpleQueue,
+    def __init__(self, settings: _SmtpSettings, recording: _Recording, work: queue.SimpleQueue[_Outgoing | None],
                  stop: threading.Event, halt: threading.Event, lease: _Lease) -> None:
         self.smtp, self.recording, self.work = _Smtp(settings), recording, work
         self.stop, self.halt, self.lease = stop, halt, lease
@@ -415,6 +415,7 @@ class _Sender:
                 if self.halt.is_set() or self.stop.is_set() or not self.lease.usable():
                     continue  # not tried: given back by send_due
                 self.tried.add(item.claim.id)
+                error: str | None
                 if item.data is None:
                     error, permanent = item.refused, True
                 else:
@@ -447,7 +448,7 @@ class _Lease:
 
     Times stored are on the tick's clock (``now``, possibly a test's), moved on by the real time elapsed."""
 
-    def __init__(self, engine: sa.Engine, ids: list[int], now: datetime, until: datetime, seconds: float,
+    def __init__(self, engine: sa.Engine, ids: Sequence[int], now: datetime, until: datetime, seconds: float,
                  began: float) -> None:
         self.engine, self.ids, self.now, self.until, self.seconds = engine, ids, now, until, float(seconds)
         #: When (time.monotonic()) ``now`` was read: the stored lease ends ``seconds`` after it, however long the
@@ -493,7 +494,7 @@ class _Recording:
     scheduler.prepare_database) and this connection commits with ``synchronous = NORMAL``: no fsync per
     commit, the same trade."""
 
-    def __init__(self, engine: sa.Engine, now: datetime, config: dict) -> None:
+    def __init__(self, engine: sa.Engine, now: datetime, config: dict[str, Any]) -> None:
         self.engine, self.now = engine, now
         self.max_attempts, self.retry_seconds = config["REMINDER_MAX_ATTEMPTS"], config["REMINDER_RETRY_SECONDS"]
         self.connection: sa.Connection | None = None
@@ -504,7 +505,8 @@ class _Recording:
         # The three UPDATEs, written once in the driver's own terms (a message's outcome is the hot path of a
         # tick: SQLAlchemy would build, look up and process a statement for each). Instants go through the
         # column type's own bind processing, so they are stored exactly as everywhere else.
-        self.instant = UTCDateTime().bind_processor(dialect) or (lambda value: value)
+        processor = UTCDateTime().bind_processor(dialect)
+        self.instant: Callable[[datetime], Any] = processor if processor is not None else (lambda value: value)
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
         guard = f" WHERE id = {mark} AND attempts = {mark} AND status = '{DeliveryStatus.SENDING.value}'"
         table = Delivery.__table__.name
@@ -597,7 +599,7 @@ class _SmtpSettings:
     password: str
 
     @classmethod
-    def from_config(cls, config: dict) -> _SmtpSettings:
+    def from_config(cls, config: dict[str, Any]) -> _SmtpSettings:
         # The EHLO name is given: smtplib's default asks DNS for this host's full name on every connection.
         return cls(config["MAIL_SERVER"], config["MAIL_PORT"], config["MAIL_TIMEOUT"],
                    config["MAIL_EHLO_HOSTNAME"] or socket.gethostname(), config["MAIL_USE_TLS"],
@@ -737,7 +739,7 @@ def _catalogue_gettext(translations: object) -> Callable[..., str]:
         text = lookup(string)
         if context.eval_ctx.autoescape:  # type: ignore[attr-defined]
             text = Markup(text)
-        return text % variables if variables else text
+        return cast(str, text % variables if variables else text)  # Markup stays Markup
 
     return gettext
 
@@ -898,7 +900,7 @@ def mark_all_read(actor: User, now: datetime) -> int:
                                   Delivery.read_at.is_(None)).values(read_at=now)
         .execution_options(synchronize_session=False))
     db.session.commit()
-    return result.rowcount or 0
+    return cast("sa.CursorResult[Any]", result).rowcount or 0  # an UPDATE's result
 
 
 # ---------------------------------------------------------------- preferences
