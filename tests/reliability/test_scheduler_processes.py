@@ -13,7 +13,8 @@ copy before it, and the test fails unless that process was killed with `kill -9`
 message on its connection. Nothing depends on timing: a loaded machine makes the run slower, not different.
 
 Prints ``duplicates=<n> kills=<k> connections=<c>`` (and the detail). The everyday suite runs the short form
-(400 reminders, 3 kills, 1 SIGTERM: well under a minute per database); the long form, on both databases:
+(400 reminders, 3 kills, 1 SIGTERM: under a minute per database on a quiet machine, a few at load 20–30); the
+long form, on both databases:
 
     make test-reliability        # 2,000 reminders, 6 kills and 3 SIGTERMs each on SQLite and PostgreSQL
 """
