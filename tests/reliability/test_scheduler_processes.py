@@ -159,16 +159,24 @@ def _judge(sources: list[tuple[str, str, int]], stops: list[Stop]) -> Verdict:
     return Verdict(dict(owed), unexplained)
 
 
-def _victim(sink: Sink, current: list[str], rng: random.Random, sig: signal.Signals) -> tuple[int, bool]:
-    """The process that sent the last message (the acting one): always for a SIGTERM, most of the time for a
-    kill (now and then a spare, whose death must change nothing)."""
+def _last_sender(sink: Sink) -> str:
     with sink.lock:
-        sender = sink.connections[-1][0] if sink.connections else ""
+        return sink.connections[-1][0] if sink.connections else ""
+
+
+def _victim(sink: Sink, current: list[str], rng: random.Random, sig: signal.Signals,
+            ready: Callable[[str], bool]) -> tuple[int, bool]:
+    """The process that sent the last message (the acting one): always for a SIGTERM, most of the time for a
+    kill — now and then a spare that has started (its death must change nothing). After a stop, the acting one
+    is known again once a message comes from a process now running."""
+    _wait(lambda: _last_sender(sink) in current, lambda: len(sink.messages))
+    sender = _last_sender(sink)
     acting = current.index(sender) if sender in current else None
-    if acting is not None and (sig is signal.SIGTERM or rng.random() < 0.8):
+    spares = [n for n in range(PROCESSES) if n != acting and ready(current[n])]
+    if acting is not None and (sig is signal.SIGTERM or rng.random() < 0.8 or not spares):
         return acting, True
-    victim = rng.randrange(PROCESSES)
-    return victim, victim == acting
+    victim = rng.choice(spares) if spares else rng.randrange(PROCESSES)
+    return victim, False
 
 
 def test_schedulers_killed_and_stopped_mid_batch_send_at_most_one_duplicate_per_connection_per_kill(
@@ -194,7 +202,7 @@ def test_schedulers_killed_and_stopped_mid_batch_send_at_most_one_duplicate_per_
                 mark = number * REMINDERS // (len(plan) + 1)
                 _wait(lambda mark=mark: len(sink.messages) >= mark, lambda: len(sink.messages))
                 time.sleep(rng.uniform(0, 0.05))
-                victim, acting = _victim(sink, current, rng, sig)
+                victim, acting = _victim(sink, current, rng, sig, lambda name: _ready(tmp_path, name))
                 # Only a process that has set its signal handlers (a SIGTERM before that is not a stop we test).
                 _wait(lambda victim=victim: _ready(tmp_path, current[victim]), lambda: len(sink.messages))
                 received, at = len(sink.messages), time.monotonic()
