@@ -692,7 +692,7 @@ class _Composer:
         self.gettext = _catalogue_gettext(get_translations())
         self.boundary = f"=_jnt.{secrets.token_hex(12)}"
         self.subjects: dict[int, tuple[list[tuple[str, str]], tuple[str, str]]] = {}
-        self.bodies: dict[tuple[str, ...], tuple[str, str]] = {}
+        self.bodies: dict[tuple[str, str | None, str, str], tuple[str, str]] = {}
 
     def _reminder(self, reminder: Reminder) -> tuple[list[tuple[str, str]], tuple[str, str]]:
         """The headers and the two bodies (with the name slot) shared by every delivery of one reminder."""
@@ -704,7 +704,7 @@ class _Composer:
             shared = [("Subject", subject), ("From", self.from_header),
                       ("Date", format_datetime(reminder.processed_at or utcnow())),
                       ("Auto-Submitted", "auto-generated")]
-            key = (reminder.title, due, self.base + reminder.link, _kind_label(reminder.kind))
+            key = (reminder.title, due, self.base + reminder.link, str(_kind_label(reminder.kind)))
             if key not in self.bodies:
                 title, due, link, kind_label = key
                 context = {"reminder": _Only("reminder", title=title), "user": _Only("user", display_name=NAME_SLOT),
