@@ -16,6 +16,7 @@ from app.apprenticeships.models import Enrollment
 from app.core.enums import District
 from app.core.models import Organisation, Person
 from app.extensions import db
+from app.mentor_hours import tallies
 from app.mentor_hours.models import HourMonth, MonthStatus
 from app.mentor_hours.services import mentor_hours_by_month
 from app.supervision.dashboards import Chart, Series, dashboard, drill_down
@@ -50,7 +51,7 @@ def approved_months(year: int, month: int | None, district: District | None, lim
                                                                                           date(year, 12, 1))]
     if district is not None:
         where.append(HourMonth.district == district)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(HourMonth).where(*where)) or 0
+    total = tallies.sheets(year, month, district)  # a count of the sheets would grow with them
     rows = db.session.execute(
         sa.select(HourMonth.id, HourMonth.month, HourMonth.district, HourMonth.hours, HourMonth.allowance,
                   Person.id.label("mentor_id"), Person.name.label("mentor"),
