@@ -7,7 +7,7 @@ other sheets of that month — call :func:`approved_totals` before and after the
 difference, in the same transaction, as an atomic ``x = x + delta`` upsert (two approvals at once add up).
 
 A write around the services (raw SQL, a bulk load) must be followed by :func:`rebuild`
-(``flask mentor-hours rebuild-tallies``); migration 0024 builds the table from the sheets already there.
+(``flask mentor_hours rebuild-tallies``); migration 0024 builds the table from the sheets already there.
 """
 
 from __future__ import annotations
