@@ -3,11 +3,12 @@ entries in ``app.core.labels`` and their own filters on their blueprint."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -38,12 +39,25 @@ def label(value: object) -> str:
     return getattr(value, "label", str(value))
 
 
+#: A number no id reaches, put in place of a row's id to build its link once per page.
+_SLOT = 987_654_321_987_654
+
+
+def url_pattern(endpoint: str, key: str, **values: object) -> Callable[[object], str]:
+    """``url_for`` once per page for a link every row has: ``url_pattern('core.person_detail', 'person_id')``
+    gives a function of the row's id returning the same URL ``url_for`` would (``url_for`` per row is ~20 µs
+    of routing: a list page's fifty rows spend a millisecond on it)."""
+    before, _, after = url_for(endpoint, **{key: _SLOT}, **values).partition(str(_SLOT))
+    return lambda value: f"{before}{value}{after}"
+
+
 def init_app(app: Flask) -> None:
     from app import i18n
 
     i18n.init_app(app)  # after Flask-Babel's own: template translations looked up once per locale
     app.jinja_env.filters.update(localtime=localtime, fmt_date=fmt_date, money=money, label=label,
                                  audit_label=audit_label, audit_value=audit_value)
+    app.jinja_env.globals["url_pattern"] = url_pattern
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

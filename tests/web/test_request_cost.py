@@ -29,3 +29,23 @@ def test_a_signed_in_page_loads_user_organisation_and_roles_in_one_statement(app
     assert "organisations" in statements[0] and "user_roles" in statements[0]
     lines = [json.loads(ln) for ln in captured_logs.getvalue().splitlines() if '"app.request"' in ln]
     assert f"user={official.id}" in lines[-1]["msg"]
+
+
+def test_url_pattern_gives_the_url_url_for_gives(app):
+    from flask import url_for
+
+    from app.templating import url_pattern
+
+    with app.test_request_context("/"):
+        person = url_pattern("core.person_detail", "person_id")
+        withdraw = url_pattern("competitions.withdraw", "registration_id")
+        for n in (1, 42, 1_000_000):
+            assert person(n) == url_for("core.person_detail", person_id=n)
+            assert withdraw(n) == url_for("competitions.withdraw", registration_id=n)
+
+
+def test_the_people_page_links_each_row_to_its_person(app, ctx, login_as):
+    official = factories.municipal_official()
+    person = factories.person(name="王链接")
+    page = login_as(official).get("/people?q=王链接").get_data(as_text=True)
+    assert f'<a href="/people/{person.id}">王链接</a>' in page
