@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
+from app import i18n
 from app.auth import permissions
 from app.core.labels import NAV, audit_label, audit_value
 
@@ -51,8 +53,14 @@ def url_pattern(endpoint: str, key: str, **values: object) -> Callable[[object],
     return lambda value: f"{before}{value}{after}"
 
 
+@cache
+def _nav_labels(locale: object) -> dict[str, str]:
+    """The menu's labels as plain strings in ``locale`` (made in a context of that locale): translated once,
+    not as a dozen lazy strings on every page."""
+    return {ep: str(lbl) for _position, ep, lbl, _perm in NAV}
+
+
 def init_app(app: Flask) -> None:
-    from app import i18n
 
     i18n.init_app(app)  # after Flask-Babel's own: template translations looked up once per locale
     app.jinja_env.filters.update(localtime=localtime, fmt_date=fmt_date, money=money, label=label,
@@ -73,7 +81,9 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def inject() -> dict[str, object]:
         user = current_user if current_user.is_authenticated else None
-        nav = [(ep, lbl) for _position, ep, lbl, perm in NAV if user and (perm is None or permissions.can(user, perm))]
+        labels = _nav_labels(i18n.locale_key())
+        nav = [(ep, labels.get(ep) or str(lbl)) for _position, ep, lbl, perm in NAV
+               if user and (perm is None or permissions.can(user, perm))]
         return {
             "nav_items": nav,
             # Babel spells zh_CN as "zh_Hans_CN"; templates compare against our LANGUAGES keys.
