@@ -1,6 +1,8 @@
 """`python -m bench.memory --requests 10000`: the resident memory of one app process after N mixed requests.
 
-Builds the app as a worker does (``create_app``, ``gc.freeze()``), reads its RSS, then serves the list pages and
+Builds the app as a gunicorn worker does (bench/serve.py: ``create_app`` without Flask-Migrate, ``gc.freeze()``)
+on a bench database already filled by ``python -m bench --scale N`` (with its pages' data), reads its RSS, then
+serves the list pages and
 dashboards of the bench in turn through the test client (signed in as the municipal official) and reads the
 RSS again every 1,000 requests. Target (issue 21): ≤ 100 MB after 10,000 requests. Also lists the heavy
 modules loaded by then (a module only a download needs should be imported by that download)::
@@ -12,11 +14,12 @@ from __future__ import annotations
 
 import argparse
 import gc
+import logging
 import sys
 
+from app import create_app
 from bench.cases import REGISTRY, BenchContext, PageCase
-from bench.database import bench_app, create_database_if_missing, database_url, migrate
-from bench.generate import fill
+from bench.database import BENCH_CONFIG, database_url
 from bench.runner import page_getter, signed_in_client
 
 TARGET_MB = 100
@@ -40,11 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=10_000)
     parser.add_argument("--only", nargs="*", default=list(PAGES))
     args = parser.parse_args(argv)
-    url = database_url(args.scale)
-    create_database_if_missing(url)
-    app = bench_app(url)
-    migrate(app)
-    fill(app, args.scale)
+    app = create_app({**BENCH_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url(args.scale), "MIGRATIONS": False})
+    logging.getLogger("app.request").setLevel(logging.WARNING)
     ctx = BenchContext(app, signed_in_client(app))
     getters = [page_getter(ctx.client, case.url(ctx), case.expect) for case in REGISTRY
                if isinstance(case, PageCase) and case.name in args.only]

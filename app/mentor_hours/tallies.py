@@ -16,14 +16,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import click
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.enums import District
 from app.core.types import enum_type
 from app.extensions import db
-from app.mentor_hours import bp
 from app.mentor_hours.models import HourMonth, MonthStatus
 
 #: (hours, allowance, sheets) of the approved sheets of one district.
@@ -89,17 +87,6 @@ def rebuild(connection: sa.Connection | None = None) -> None:
     connection = connection or db.session.connection()
     connection.execute(sa.delete(MentorHourTally.__table__))
     connection.execute(sa.text(REBUILD_SQL))
-
-
-@bp.cli.command("rebuild-tallies")
-def rebuild_command() -> None:
-    """Recount the approved mentor hours per month and district of the officials' tab (after bulk loads)."""
-    from app.core.statistics import analyze
-
-    rebuild()
-    db.session.commit()
-    analyze("mentor_hour_tallies")
-    click.echo("mentor-hour tallies rebuilt")
 
 
 def by_month(year: int, district: District | None) -> dict[date, tuple[Any, Any, Any]]:
