@@ -36,8 +36,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--large", type=int, default=1_000_000, help="people in the large one (1,000,000)")
     parser.add_argument("--small-url", default=os.environ.get("BENCH_SMALL_URL", ""))
     parser.add_argument("--large-url", default=os.environ.get("BENCH_LARGE_URL", ""))
-    parser.add_argument("--rounds", type=int, default=6, help="alternating blocks per database (6)")
-    parser.add_argument("--block", type=int, default=10, help="requests per block (10)")
+    parser.add_argument("--rounds", type=int, default=40, help="alternating blocks per database (40)")
+    parser.add_argument("--block", type=int, default=2, help="requests per block (2)")
     parser.add_argument("--only", nargs="*", default=DEFAULT_CASES,
                         help="page cases whose name contains a word (default: the supervision tabs)")
     return parser.parse_args(argv)
