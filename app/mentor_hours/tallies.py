@@ -58,7 +58,7 @@ def apply(month: date, before: Totals, after: Totals) -> None:
     if connection.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
-        from sqlalchemy.dialects.sqlite import insert
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]  # same API, its own class
     zero = (Decimal(0), Decimal(0), 0)
     for district in sorted(set(before) | set(after), key=lambda d: d.value):  # a fixed order: writers lock alike
         old, new = before.get(district, zero), after.get(district, zero)

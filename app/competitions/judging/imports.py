@@ -9,8 +9,8 @@ from zipfile import BadZipFile
 
 from flask_babel import gettext as _
 
+from app.competitions.judging.models import AspectKind, Criterion, Result
 from app.competitions.judging.services import SchemeRow
-from app.competitions.models import AspectKind, Criterion, Result
 from app.core.xlsx import export_workbook
 from app.errors import DomainError
 
