@@ -9,14 +9,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 from zipfile import BadZipFile
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils.exceptions import InvalidFileException
 
 from app.auth.permissions import can, organisation_scope, people_scope, require
 from app.core import audit, rules, services
@@ -69,6 +67,7 @@ class ImportPreview:
 
 
 def people_template() -> bytes:
+    from openpyxl.styles import Font, PatternFill
     wb = export_workbook()
     ws = wb.active
     ws.title = "人员"
@@ -90,7 +89,7 @@ def people_template() -> bytes:
     return _save(wb)
 
 
-def _save(wb: Workbook) -> bytes:
+def _save(wb: Any) -> bytes:  # an openpyxl Workbook
     buf = BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -153,6 +152,8 @@ def _employers(actor: User) -> tuple[dict[str, int], dict[str, int]]:
 
 
 def _parse(actor: User, content: bytes) -> list[RowResult]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
     try:
         wb = load_workbook(BytesIO(content), read_only=True, data_only=True)
     except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:

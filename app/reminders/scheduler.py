@@ -34,17 +34,18 @@ import sys
 import threading
 import time
 from datetime import UTC
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 import sqlalchemy as sa
-from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from app.core import clock
 from app.extensions import db
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.blocking import BlockingScheduler
 
 log = logging.getLogger(__name__)
 
@@ -261,6 +262,11 @@ def build_scheduler(app: Flask, leadership: Leadership, stop: threading.Event | 
     ``coalesce=True``: several missed ticks run once, not in a burst (one tick catches up on everything).
     ``max_instances=1``: a tick never overlaps the previous one in the same process.
     """
+    # Imported here, not with the module: create_app registers this CLI in every web worker, which never runs a
+    # scheduler (APScheduler is ~14 MB of a worker's memory).
+    from apscheduler.executors.pool import ThreadPoolExecutor
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
     stop = stop or threading.Event()
     running = running or Running()
     scheduler = BlockingScheduler(timezone=UTC, executors={"default": ThreadPoolExecutor(1),
