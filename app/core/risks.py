@@ -382,3 +382,13 @@ def refresh_command(kinds: tuple[str, ...]) -> None:
         raise click.BadParameter(", ".join(unknown), param_hint="--kind")
     for kind, (inserted, updated, deleted) in refresh(kinds or None).items():
         click.echo(f"{kind}: +{inserted} ~{updated} -{deleted}")
+
+
+def open_count(district: District | None) -> int:
+    """Open stored prompts of the registered kinds in a district or the city: one SUM over the tallies."""
+    from app.core.models import RiskPromptTally
+    from app.extensions import db
+
+    scope = district.value if district is not None else CITY
+    return int(db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(RiskPromptTally.open), 0))
+                                 .where(RiskPromptTally.scope == scope, RiskPromptTally.kind.in_(list(RULES)))) or 0)
