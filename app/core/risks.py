@@ -267,9 +267,7 @@ def refresh(kinds: Iterable[str] | None = None, now: datetime | None = None,
 
     done: dict[str, tuple[int, int, int]] = {}
     if kinds is None:  # prompts of a rule no longer registered go with it
-        from app.core.models import RiskPromptRow
-
-        from app.core.models import RiskPromptTally
+        from app.core.models import RiskPromptRow, RiskPromptTally
 
         db.session.execute(sa.delete(RiskPromptRow).where(RiskPromptRow.kind.not_in(list(RULES))))
         db.session.execute(sa.delete(RiskPromptTally).where(RiskPromptTally.kind.not_in(list(RULES))))

@@ -77,6 +77,15 @@ class DeskRow:
     prompt: RiskPromptRow
     review: RiskReview | None
 
+    @property
+    def title(self) -> str:
+        """The prompt's title from its facts, in the reader's language."""
+        return risks.text(self.prompt.kind, self.prompt.facts)[0]
+
+    @property
+    def detail(self) -> str:
+        return risks.text(self.prompt.kind, self.prompt.facts)[1]
+
 
 @dataclass
 class DeskPage:

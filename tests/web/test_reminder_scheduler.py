@@ -28,7 +28,7 @@ def test_the_scheduler_refreshes_every_kind_in_a_child_process_of_its_own(app, c
     from app.reminders.scheduler import build_scheduler, risk_refresh_job
 
     kind = next(iter(risks.RULES))
-    db.session.add(RiskPromptRow(kind=kind, subject_key="vanished", title="t", detail="d", link=None,
+    db.session.add(RiskPromptRow(kind=kind, subject_key="vanished", facts={"t": 1}, link=None,
                                  district=District.PUDONG, refreshed_at=utcnow()))
     db.session.commit()
     db.session.remove()
