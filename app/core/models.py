@@ -272,7 +272,8 @@ class RiskPromptRow(db.Model):
     """A risk prompt as last found for the whole city (materialised by ``app.core.risks.refresh``): the desk
     pages through these rows instead of running every rule on every view. One row per district the prompt
     concerns (the first one the *lead*, which the city's desk lists); ``facts`` is what the rule found, rendered
-    in the reader's language by the kind's text (``app.core.risks.text``); a review sticks to (kind, subject_key), as before."""
+    in the reader's language by the kind's text (``app.core.risks.text``); a review sticks to (kind, subject_key),
+    as before."""
 
     __tablename__ = "risk_prompts"
 
