@@ -164,8 +164,8 @@ def _apply(kind: str, now: datetime) -> tuple[int, int, int]:
     subjects = set()
     for p in _found(fn):
         if p.subject_key in subjects:  # a rule naming a subject twice: the last one stands
-            for key in [k for k in found if k[0] == p.subject_key]:
-                del found[key]
+            for stale in [k for k in found if k[0] == p.subject_key]:
+                del found[stale]
         subjects.add(p.subject_key)
         for district, values in _rows(p).items():
             found[(p.subject_key, district)] = values
@@ -296,7 +296,7 @@ def _marks() -> dict[str, datetime]:
     from app.extensions import db
 
     return dict(db.session.execute(sa.select(RiskRefresh.kind, RiskRefresh.refreshed_at)
-                                   .where(RiskRefresh.kind.in_(list(RULES)))).all())
+                                   .where(RiskRefresh.kind.in_(list(RULES)))).tuples().all())
 
 
 def last_refreshed() -> datetime | None:

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask import url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import QueryableAttribute
 
 from app.apprenticeships.enums import OPEN_STATUSES
 from app.apprenticeships.models import Enrollment, MentorAssignment
@@ -142,7 +143,7 @@ class Limit:
     def none(self) -> bool:
         return self.city is None and not self.own
 
-    def sql(self, district: sa.ColumnElement) -> sa.ColumnElement:
+    def sql(self, district: sa.ColumnElement[Any] | QueryableAttribute[Any]) -> sa.ColumnElement[Any]:
         """The value for the district in ``district`` (a column, or an aggregate of one), in SQL."""
         city = sa.literal(self.city, NUMBER) if self.city is not None else sa.null()
         if not self.own:
@@ -190,7 +191,7 @@ def _ids(text: str | None) -> str:
     return ",".join(sorted(set((text or "").split(",")), key=lambda x: int(x) if x.isdigit() else 0)[:MAX_LINKED])
 
 
-def _agg_ids(column: sa.ColumnElement) -> sa.ColumnElement:
+def _agg_ids(column: sa.ColumnElement[Any] | QueryableAttribute[Any]) -> sa.ColumnElement[Any]:
     """The ids of a group as "1,2,3" (string_agg on PostgreSQL, group_concat on SQLite)."""
     if db.engine.dialect.name == "postgresql":
         return sa.func.string_agg(sa.cast(column, sa.String), sa.literal_column("','"))
@@ -231,6 +232,7 @@ def finder(kind: str) -> Callable[[Finder], Finder]:
 @finder("mentor_hours_daily")
 def daily(month: date, district: District | None, enterprise_id: int | None) -> list[risks.RiskPrompt]:
     limit = _policy("mentor.daily_hours_limit", month, district, Decimal(12))
+    assert limit is not None  # a default is given
     total = sa.func.sum(E.hours)
     where = sa.func.min(E.district)
     stmt = _named(_scope(sa.select(E.mentor_id, E.worked_on, where, total)
@@ -374,7 +376,7 @@ def over_cap(month: date, district: District | None, enterprise_id: int | None) 
     # (mentor_id, enrollment_id)); for those, their open enrollments, and whether one is in scope.
     candidates = (sa.select(MentorAssignment.mentor_id).group_by(MentorAssignment.mentor_id)
                   .having(sa.func.count() > lowest))
-    in_scope = sa.true()
+    in_scope: sa.ColumnElement[bool] = sa.true()
     if district is not None:
         in_scope = Enrollment.district == district
     if enterprise_id is not None:
@@ -390,17 +392,18 @@ def over_cap(month: date, district: District | None, enterprise_id: int | None) 
     for mentor, name, taught_in, count in db.session.execute(stmt):
         places = [district] if district is not None else sorted(
             {District(d) for d in (taught_in or "").split(",") if d}, key=list(District).index)
-        over = tuple(d for d in places if (cap.at(d) is not None and count > cap.at(d)))  # type: ignore[operator]
-        if not over:
+        caps = {d: c for d in places if (c := cap.at(d)) is not None and count > c}
+        if not caps:
             continue
+        over = tuple(caps)
         found.append(risks.RiskPrompt(
-            "mentor_hours_over_cap", f"{mentor}:{_ym(month)}", {"name": name, "n": count, "cap": _n(cap.at(over[0]))},
+            "mentor_hours_over_cap", f"{mentor}:{_ym(month)}", {"name": name, "n": count, "cap": _n(caps[over[0]])},
             _link(mentor=mentor, month=_ym(month)), over, rules.month_end(month),
-            {d: {"cap": _n(cap.at(d))} for d in over[1:]}))  # type: ignore[arg-type]
+            {d: {"cap": _n(caps[d])} for d in over[1:]}))
     return found
 
 
-def _agg_districts(column: sa.ColumnElement) -> sa.ColumnElement:
+def _agg_districts(column: sa.ColumnElement[Any] | QueryableAttribute[Any]) -> sa.ColumnElement[Any]:
     """The distinct districts of a group as "a,b" (string_agg on PostgreSQL, group_concat on SQLite)."""
     if db.engine.dialect.name == "postgresql":
         return sa.func.string_agg(sa.distinct(column), sa.literal_column("','"))

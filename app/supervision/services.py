@@ -124,7 +124,9 @@ def _status_filters(status: str) -> list[sa.ColumnElement[bool]]:
 def risk_counts(scope: Scope, status: str) -> dict[str, int]:
     """Stored prompts per kind in scope and status, from the tallies each refresh counts and each review moves:
     at most one row per kind, however many prompts there are (issue 21)."""
-    pick = {"open": lambda o, r: o, "reviewed": lambda o, r: r}.get(status, lambda o, r: o + r)
+    def pick(open_: int, reviewed: int) -> int:
+        return open_ if status == "open" else reviewed if status == "reviewed" else open_ + reviewed
+
     return {kind: n for kind, (o, r) in risks.tallies(scope.district).items() if (n := pick(o, r))}
 
 

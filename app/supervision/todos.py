@@ -21,5 +21,6 @@ def risk_prompts_to_review(user: User, today: date) -> list[Todo]:
     tally row per kind."""
     district = official_district(user)
     count = risks.open_count(district)
-    args = {"status": "open"} if district is None else {"status": "open", "district": district.value}
-    return [Todo(_("待核查的风险提示"), count, url_for("supervision.risk_desk", **args))]
+    link = (url_for("supervision.risk_desk", status="open") if district is None
+            else url_for("supervision.risk_desk", status="open", district=district.value))
+    return [Todo(_("待核查的风险提示"), count, link)]

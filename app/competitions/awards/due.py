@@ -10,7 +10,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from app.auth.permissions import is_municipal_official, require
-from app.competitions import rules
+from app.competitions.awards import rules
 from app.competitions.models import AwardLine, AwardLineStatus, AwardNotice, Competition, Event
 from app.core.models import User
 from app.extensions import db
