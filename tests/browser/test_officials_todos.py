@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.competitions.awards import services as awards
-from app.competitions.models import AwardLineStatus
+from app.competitions.awards.models import AwardLineStatus
 from app.core import risks
 from app.core.enums import District
 from tests import factories

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from app.competitions.awards import due
 from app.competitions.awards import services as awards
-from app.competitions.models import AwardLine, AwardLineStatus, AwardNotice
+from app.competitions.awards.models import AwardLine, AwardLineStatus, AwardNotice
 from app.core import risks
 from app.core.enums import District
 from app.core.todos import PROVIDERS

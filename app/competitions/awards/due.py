@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from app.auth.permissions import is_municipal_official, require
 from app.competitions.awards import rules
-from app.competitions.models import AwardLine, AwardLineStatus, AwardNotice, Competition, Event
+from app.competitions.awards.models import AwardLine, AwardLineStatus, AwardNotice
+from app.competitions.events.models import Competition, Event
 from app.core.models import User
 from app.extensions import db
 
