@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 
 from app.auth.permissions import can, require
 from app.competitions import bp
+from app.competitions.awards import payees
 from app.competitions.awards import services as awards
 from app.competitions.awards.forms import AwardRuleForm, EndRuleForm, HoldForm, NoticeForm
 from app.competitions.events import services as event_services
@@ -214,6 +215,7 @@ def award_ledger() -> Response:
     return render("competitions/award_ledger.html", rows=rows, total=total, count=count, status=status,
                   statuses=AwardLineStatus, competition_id=competition_id,
                   payable=db.session.scalar(awards.count_payable(current_user)),
+                  missing=awards.missing_accounts(current_user),
                   batches=awards.batches(current_user))
 
 
@@ -234,11 +236,14 @@ def payment_file(batch_id: int) -> Response:
     batch = awards.get_batch(current_user, batch_id)
     wb = export_workbook(write_only=True)
     ws = wb.create_sheet("奖金发放")
-    ws.append(["序号", "姓名/单位", "证件号码（脱敏）", "开户银行", "银行账号", "金额（元）", "奖励", "赛项"])
-    for n, line in enumerate(awards.batch_lines(current_user, batch), start=1):
+    ws.append(["序号", "姓名/单位", "证件号码（脱敏）", "开户银行", "银行账号（脱敏）", "金额（元）", "奖励", "赛项"])
+    lines = awards.batch_lines(current_user, batch)
+    accounts = payees.accounts_for(lines)
+    for n, line in enumerate(lines, start=1):
         who = line.person.name if line.person else f"{line.unit.name}（{line.recipient_kind.label}）"
-        ws.append([n, who, line.person.id_number_masked if line.person else "", "", "",
-                   float(line.amount), line.rule.name, line.event.name])
+        account = accounts.get(payees.payee_key(line))
+        ws.append([n, who, line.person.id_number_masked if line.person else "", account.bank if account else "",
+                   account.number_masked if account else "", float(line.amount), line.rule.name, line.event.name])
     ws.append(["", _("合计"), "", "", "", float(batch.total), "", ""])
     buf = BytesIO()
     wb.save(buf)
