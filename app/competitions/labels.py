@@ -70,3 +70,5 @@ register_value_enums({
 })
 register_nav(20, "competitions.index", _l("技能竞赛"))
 register_nav(130, "competitions.my_judging", _l("评分"), "judging.score")
+register_nav(140, "competitions.finance_payments", _l("奖金代发"), "payment.export")
+register_nav(150, "competitions.payee_list", _l("收款账户"), "payee_account.edit")

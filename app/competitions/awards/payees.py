@@ -176,3 +176,31 @@ def payment_rows(actor: User, batch: PaymentBatch) -> list[PaymentRow]:
                  summary=f"#{batch.id}")
     db.session.commit()
     return rows
+
+
+# ---------------------------------------------------------------- who needs an account
+
+@dataclass
+class Payee:
+    person: Person
+    account: PayeeAccount | None
+    amount: Decimal
+
+
+def unit_payees(actor: User) -> tuple[list[Payee], PayeeAccount | None]:
+    """For a unit's staff: the unit's people with prize money (under notice, approved or paid) and their accounts,
+    and the unit's own account (unit and expert-team lines)."""
+    from app.auth.permissions import STAFF_ROLES
+    from app.competitions.models import AwardLineStatus
+
+    if not (actor.roles & STAFF_ROLES):
+        deny()
+    rows = db.session.execute(
+        sa.select(Person, sa.func.sum(AwardLine.amount)).join(AwardLine, AwardLine.person_id == Person.id)
+        .where(Person.employer_id == actor.organisation_id, AwardLine.amount > 0,
+               AwardLine.status.in_([AwardLineStatus.NOTICE, AwardLineStatus.APPROVED, AwardLineStatus.PAID]))
+        .group_by(Person.id).order_by(Person.name, Person.id)).all()
+    accounts = {a.person_id: a for a in db.session.scalars(sa.select(PayeeAccount).where(
+        PayeeAccount.person_id.in_([p.id for p, _total in rows])))} if rows else {}
+    own = db.session.scalar(sa.select(PayeeAccount).where(PayeeAccount.organisation_id == actor.organisation_id))
+    return [Payee(p, accounts.get(p.id), Decimal(total or 0)) for p, total in rows], own

@@ -5,15 +5,15 @@ from __future__ import annotations
 from decimal import Decimal
 from io import BytesIO
 
-from flask import Response, flash, request, send_file
+from flask import Response, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.auth.permissions import can, require
+from app.auth.permissions import STAFF_ROLES, can, require
 from app.competitions import bp
 from app.competitions.awards import payees
 from app.competitions.awards import services as awards
-from app.competitions.awards.forms import AwardRuleForm, EndRuleForm, HoldForm, NoticeForm
+from app.competitions.awards.forms import AwardRuleForm, EndRuleForm, HoldForm, NoticeForm, PayeeAccountForm
 from app.competitions.events import services as event_services
 from app.competitions.models import (
     AwardBand,
@@ -25,6 +25,7 @@ from app.competitions.models import (
     PromotionMode,
 )
 from app.core.enums import SkillLevel
+from app.core.models import Organisation, Person
 from app.core.services import raise_not_found
 from app.core.types import utcnow
 from app.core.views import attempt, form_status, submit, today_in_shanghai
@@ -260,3 +261,102 @@ def payment_batch_paid(batch_id: int) -> Response:
         return redirect_after_post("competitions.award_ledger")
     flash(_("支付批次 #%(id)d 的 %(n)d 笔奖励已标记为已发放", id=batch.id, n=n), "success")
     return redirect_after_post("competitions.award_ledger")
+
+
+# ---------------------------------------------------------------- prize-money accounts and the finance file
+
+def _account_page(form: PayeeAccountForm, account, who: str, status: int) -> Response:
+    return render("competitions/payee_account.html", form=form, account=account, who=who, http_status=status)
+
+
+def _account_data(form: PayeeAccountForm) -> payees.AccountData:
+    return payees.AccountData(form.holder.data or "", form.bank.data or "", form.branch.data or "",
+                              form.number.data or "")
+
+
+@bp.get("/awards/payees")
+@login_required
+def payee_list() -> Response:
+    """The winner goes to their own account; a unit's staff see their people with prize money."""
+    if current_user.person_id is not None and not (current_user.roles & STAFF_ROLES):
+        return redirect(url_for("competitions.person_account", person_id=current_user.person_id))
+    people, own = payees.unit_payees(current_user)
+    return render("competitions/payees.html", people=people, own=own)
+
+
+@bp.route("/awards/payees/people/<int:person_id>/account", methods=["GET", "POST"])
+@login_required
+def person_account(person_id: int) -> Response:
+    person = db.session.get(Person, person_id)
+    if person is None:
+        raise_not_found()
+    account = payees.person_account(current_user, person)
+    form = PayeeAccountForm(prefix="account")
+    if request.method == "GET" and account is not None:
+        form.holder.data, form.bank.data, form.branch.data = account.holder, account.bank, account.branch
+    elif request.method == "GET":
+        form.holder.data = person.name
+    saved = submit(form, lambda: payees.save_person_account(current_user, person, _account_data(form))) \
+        if request.method == "POST" else None
+    if saved is not None:
+        flash(_("收款账户已保存：%(number)s", number=saved.number_masked), "success")
+        return redirect_after_post("competitions.person_account", person_id=person.id)
+    return _account_page(form, account, person.name, form_status())
+
+
+@bp.route("/awards/payees/units/<int:organisation_id>/account", methods=["GET", "POST"])
+@login_required
+def unit_account(organisation_id: int) -> Response:
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise_not_found()
+    account = payees.unit_account(current_user, organisation)
+    form = PayeeAccountForm(prefix="account")
+    if request.method == "GET":
+        form.holder.data = account.holder if account else organisation.name
+        if account is not None:
+            form.bank.data, form.branch.data = account.bank, account.branch
+    saved = submit(form, lambda: payees.save_unit_account(current_user, organisation, _account_data(form))) \
+        if request.method == "POST" else None
+    if saved is not None:
+        flash(_("收款账户已保存：%(number)s", number=saved.number_masked), "success")
+        return redirect_after_post("competitions.unit_account", organisation_id=organisation.id)
+    return _account_page(form, account, organisation.name, form_status())
+
+
+@bp.get("/finance/payments")
+@login_required
+def finance_payments() -> Response:
+    return render("competitions/finance_payments.html", batches=payees.finance_batches(current_user))
+
+
+@bp.get("/finance/payments/<int:batch_id>.xlsx")
+@login_required
+def finance_payment_file(batch_id: int) -> Response:
+    """The bank batch-payment (代发) file: a header with the batch's count and total, then one row per payee with
+    the full account number. Audited; refused while a payee has no account."""
+    batch = payees.finance_batch(current_user, batch_id)
+    done, rows = attempt(lambda: payees.payment_rows(current_user, batch))
+    if not done:
+        return redirect_after_post("competitions.finance_payments")
+    wb = export_workbook()
+    ws = wb.active
+    ws.title = "代发明细"
+    ws.append(["批次号", f"JNT-{batch.id:06d}", "总笔数", batch.line_count, "总金额（元）", batch.total])
+    ws.append(["付款用途", "技能竞赛奖金"])
+    ws.append([])
+    ws.append(["序号", "收款人户名", "收款账号", "开户银行", "开户网点", "金额（元）", "用途", "备注"])
+    for n, row in enumerate(rows, start=1):
+        ws.append([n, row.holder, row.number, row.bank, row.branch, row.amount, "技能竞赛奖金",
+                   f"{row.line.event.name} · {row.line.rule.name}"])
+    for sheet_row in ws.iter_rows(min_row=5, min_col=3, max_col=3):
+        for cell in sheet_row:
+            cell.number_format = "@"  # the account number is text: a bank's 19 digits are not a number
+    for sheet_row in ws.iter_rows(min_row=5, min_col=6, max_col=6):
+        for cell in sheet_row:
+            cell.number_format = "#,##0.00"
+    ws["F1"].number_format = "#,##0.00"
+    buf = BytesIO()
+    wb.save(buf)
+    return send_file(BytesIO(buf.getvalue()), as_attachment=True, mimetype=XLSX,
+                     download_name=f"daifa-batch-{batch.id}.xlsx")
