@@ -82,3 +82,32 @@ def result_of(ev: Event, rank: int) -> Result:
 def pdf_text(data: bytes) -> list[str]:
     """The text of each page, as a PDF reader extracts it."""
     return [page.extract_text().replace("\n", "") for page in PdfReader(BytesIO(data)).pages]
+
+
+def card(prefix: str = "62220212345678901") -> str:
+    """A card number with a correct Luhn check digit."""
+    from stdnum import luhn
+
+    return prefix + luhn.calc_check_digit(prefix)
+
+
+def account(person=None, organisation=None, number: str | None = None, holder: str = "户名"):
+    """A prize-money account stored as the service stores it."""
+    from app.competitions.models import PayeeAccount
+    from app.core import rules
+    from app.core.crypto import cipher
+
+    digits = number or card()
+    row = PayeeAccount(person_id=person.id if person else None,
+                       organisation_id=organisation.id if organisation else None, holder=holder, bank="中国工商银行",
+                       branch="上海浦东支行", number_encrypted=cipher().encrypt(digits),
+                       number_masked=rules.mask_card_number(digits))
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def cipher_number(row) -> str:
+    from app.core.crypto import cipher
+
+    return cipher().decrypt(row.number_encrypted)
