@@ -31,7 +31,8 @@ def verify_url(base_url: str, code: str) -> str:
 def _printed(certificate: IssuedCertificate, base_url: str) -> Printed:
     code = code_of(certificate)
     url = verify_url(base_url, code)
-    qr = segno.make(url, error="m").png_data_uri(scale=3, border=2)
+    # A fixed mask and version range: choosing the best of eight masks per code costs more than the page's layout.
+    qr = segno.make_qr(url, error="m", mask=0, boost_error=False).png_data_uri(scale=3, border=2)
     return Printed(certificate, rules.grouped(code), url, qr)
 
 
