@@ -16,7 +16,7 @@ from app.certificates.models import IssuedCertificate
 from app.competitions.awards import services as awards
 from app.competitions.judging import services as judging
 from app.competitions.models import AwardLine, RecipientKind
-from app.core.enums import Role, SkillLevel
+from app.core.enums import Role
 from app.core.models import AuditEntry, Person
 from app.core.types import utcnow
 from app.extensions import db, limiter
@@ -25,6 +25,7 @@ from tests import certificate_factories as certf
 from tests import competition_factories as cf
 from tests import factories
 from tests.conftest import WebClient
+
 
 def anonymous(app) -> WebClient:
     return WebClient(app.test_client())
@@ -223,3 +224,20 @@ def test_codes_are_80_random_bits_not_derived_from_ids_and_stored_hashed(app, ct
     assert len(set(codes)) == len(codes) == len(rows)
     stored = " ".join(f"{r.code_hash} {r.code_encrypted} {r.number}" for r in rows)
     assert not any(code in stored for code in codes)
+
+
+def test_an_official_withdraws_an_approved_award_with_a_reason_from_the_awards_page(app, ctx, login_as):
+    ev, organiser, official = certf.individual_event()
+    issue_and_print(login_as(organiser), ev)
+    line = db.session.scalar(sa.select(AwardLine).where(AwardLine.amount == 6000))
+    client = login_as(official)
+    assert f"/competitions/awards/lines/{line.id}/withdraw" in client.get(
+        f"/competitions/events/{ev.id}/awards").get_data(as_text=True)
+    refused = client.post(f"/competitions/awards/lines/{line.id}/withdraw", data={"hold-reason": " "})
+    assert refused.status_code == 422 and "请填写撤销原因" in refused.get_data(as_text=True)
+    assert client.post(f"/competitions/awards/lines/{line.id}/withdraw",
+                       data={"hold-reason": "冒名顶替"}).status_code == 303
+    certificate = db.session.scalar(sa.select(IssuedCertificate).where(IssuedCertificate.award_line_id == line.id))
+    assert certificate.revoked_at is not None and "冒名顶替" in certificate.revoke_reason
+    assert login_as(organiser).post(f"/competitions/awards/lines/{line.id}/withdraw",
+                                    data={"hold-reason": "x"}).status_code == 403

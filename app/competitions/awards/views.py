@@ -181,6 +181,20 @@ def award_release(line_id: int) -> Response:
     return redirect_after_post("competitions.event_awards", event_id=line.event_id)
 
 
+@bp.post("/awards/lines/<int:line_id>/withdraw")
+@login_required
+def award_withdraw(line_id: int) -> Response:
+    """Withdraw an approved award with a reason; its certificate is revoked."""
+    try:
+        line = awards.withdraw(current_user, line_id, request.form.get("hold-reason", ""), utcnow())
+    except DomainError as exc:
+        db.session.rollback()
+        line = db.session.get(awards.AwardLine, line_id)
+        return _event_page(line.event, 422, hold_errors={line_id: exc.message})
+    flash(_("奖励已撤销，相关证书已作废"), "warning")
+    return redirect_after_post("competitions.event_awards", event_id=line.event_id)
+
+
 @bp.post("/events/<int:event_id>/awards/approve")
 @login_required
 def awards_approve(event_id: int) -> Response:
