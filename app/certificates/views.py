@@ -3,6 +3,7 @@ one certificate's PDF, and the public verification page."""
 
 from __future__ import annotations
 
+import time
 from io import BytesIO
 
 from flask import Response, current_app, flash, request, send_file
@@ -115,8 +116,13 @@ def download(certificate_id: int) -> Response:
 @bp.get("/verify/<code>")
 @limiter.limit(lambda: current_app.config["VERIFY_RATE_LIMIT"])
 def verify(code: str) -> Response:
-    """No sign-in. Shows only: valid or revoked, the masked name, what was awarded, the issue date and issuer."""
+    """No sign-in. Shows only: valid or revoked, the masked name, what was awarded, the issue date and issuer.
+
+    Every answer takes at least VERIFY_MIN_SECONDS: a wrong code, a revoked and a valid one do the same look-up
+    and render the same page, and the floor evens out what is left (fewer labels to fill in for a wrong code)."""
+    started = time.perf_counter()
     response = render("certificates/verify.html", result=services.verify(code))
+    time.sleep(max(0.0, float(current_app.config["VERIFY_MIN_SECONDS"]) - (time.perf_counter() - started)))
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
