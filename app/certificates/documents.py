@@ -4,6 +4,7 @@ verification URL, which is also printed as text."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import segno
@@ -14,6 +15,10 @@ from weasyprint import HTML
 from app.certificates import rules
 from app.certificates.models import IssuedCertificate
 from app.certificates.services import code_of
+
+
+# WeasyPrint logs every step of every page at INFO (500 lines for an event's print): not for the app's log.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 @dataclass
