@@ -70,7 +70,11 @@ def _import_models() -> None:
     """Import every area's models so Alembic and relationships see all tables."""
     import app.apprenticeships.models  # noqa: F401
     import app.certificates.models  # noqa: F401
-    import app.competitions.models  # noqa: F401
+    import app.competitions.awards.models  # noqa: F401
+    import app.competitions.events.models  # noqa: F401
+    import app.competitions.judging.models  # noqa: F401
+    import app.competitions.registration.models  # noqa: F401
+    import app.competitions.squads.models  # noqa: F401
     import app.core.models  # noqa: F401
     import app.mentor_hours.models  # noqa: F401
     import app.reminders.models  # noqa: F401
@@ -102,10 +106,10 @@ def _select_locale() -> str:
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     asked = request.args.get("lang", "")  # a shared link in a language (the public verification page)
     if asked in languages:
-        return asked
+        return str(asked)
     chosen = session.get("locale")
     if chosen in languages:
-        return chosen
+        return str(chosen)
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     return current_app.config["BABEL_DEFAULT_LOCALE"]

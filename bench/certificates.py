@@ -24,19 +24,9 @@ import sqlalchemy as sa
 
 from app.certificates import documents, services
 from app.certificates.models import IssuedCertificate
-from app.competitions.models import (
-    AwardBand,
-    AwardLine,
-    AwardLineStatus,
-    AwardRule,
-    Competition,
-    CompetitionLevel,
-    Contestant,
-    Event,
-    MedalKind,
-    RecipientKind,
-    Result,
-)
+from app.competitions.awards.models import AwardBand, AwardLine, AwardLineStatus, AwardRule, RecipientKind
+from app.competitions.events.models import Competition, CompetitionLevel, Event
+from app.competitions.judging.models import Contestant, MedalKind, Result
 from app.core.enums import OrgKind, Role
 from app.core.models import Occupation, Organisation, Person, User, UserRole
 from app.extensions import db

@@ -9,8 +9,10 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from app.competitions.awards import services as awards
+from app.competitions.events.models import AwardRuleKind, Event
 from app.competitions.judging import services as judging
-from app.competitions.models import AwardRuleKind, Contestant, Event, RegistrationStatus, Result, Team
+from app.competitions.judging.models import Contestant, Result
+from app.competitions.registration.models import RegistrationStatus, Team
 from app.core.enums import Role
 from app.core.models import User
 from app.core.types import utcnow
@@ -93,7 +95,7 @@ def card(prefix: str = "62220212345678901") -> str:
 
 def account(person=None, organisation=None, number: str | None = None, holder: str = "户名"):
     """A prize-money account stored as the service stores it."""
-    from app.competitions.models import PayeeAccount
+    from app.competitions.awards.models import PayeeAccount
     from app.core import rules
     from app.core.crypto import cipher
 

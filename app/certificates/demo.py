@@ -11,7 +11,8 @@ from app.apprenticeships.models import Enrollment
 from app.certificates import services
 from app.certificates.models import IssuedCertificate
 from app.competitions.awards import payees
-from app.competitions.models import AwardLine, Event, PayeeAccount
+from app.competitions.awards.models import AwardLine, PayeeAccount
+from app.competitions.events.models import Event
 from app.core.clock import now
 from app.core.models import Person, User
 from app.extensions import db
@@ -39,7 +40,7 @@ def seed(today: date) -> str:
     athlete = db.session.scalar(sa.select(User).where(User.username == "athlete"))
     if athlete is not None and athlete.person_id is not None and db.session.scalar(
             sa.select(PayeeAccount.id).where(PayeeAccount.person_id == athlete.person_id)) is None:
-        person = db.session.get(Person, athlete.person_id)
+        person = db.session.get_one(Person, athlete.person_id)
         payees.save_person_account(athlete, person, payees.AccountData(person.name, "中国工商银行",
                                                                        "上海张江支行", DEMO_CARD))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(IssuedCertificate))

@@ -16,7 +16,6 @@ from app.certificates import rules
 from app.certificates.models import IssuedCertificate
 from app.certificates.services import code_of
 
-
 # WeasyPrint logs every step of every page at INFO (500 lines for an event's print): not for the app's log.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
@@ -45,4 +44,4 @@ def render_pdf(certificates: list[IssuedCertificate], base_url: str) -> bytes:
     """One PDF, one page per certificate, always in Chinese (the certificate is an official document)."""
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         html = render_template("certificates/pdf.html", items=[_printed(c, base_url) for c in certificates])
-    return HTML(string=html).write_pdf()  # type: ignore[no-any-return]
+    return HTML(string=html).write_pdf()

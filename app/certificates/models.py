@@ -88,13 +88,13 @@ class IssuedCertificate(db.Model):
 
     @property
     def medal_label(self) -> str:
-        from app.competitions.models import MedalKind
+        from app.competitions.judging.models import MedalKind
 
         return MedalKind(self.medal).label if self.medal else ""
 
     @property
     def level_label(self) -> str:
-        from app.competitions.models import CompetitionLevel
+        from app.competitions.events.models import CompetitionLevel
 
         return CompetitionLevel(self.competition_level).label if self.competition_level else ""
 

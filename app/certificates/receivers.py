@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.certificates import services
-from app.competitions.models import AwardLine
+from app.competitions.awards.models import AwardLine
 from app.core.models import User
 from app.core.signals import award_line_withdrawn, results_changed
 from app.extensions import db

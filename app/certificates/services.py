@@ -21,7 +21,9 @@ from app.auth.certificates import may_download, may_issue_for_enrollment, may_is
 from app.auth.permissions import can, deny
 from app.certificates import rules
 from app.certificates.models import CertificateKind, IssuedCertificate
-from app.competitions.models import AwardLine, AwardLineStatus, Event, RecipientKind, Result
+from app.competitions.awards.models import AwardLine, AwardLineStatus, RecipientKind
+from app.competitions.events.models import Event
+from app.competitions.judging.models import Result
 from app.core import audit
 from app.core.crypto import cipher
 from app.core.models import Person, User
@@ -179,7 +181,7 @@ def get(certificate_id: int) -> IssuedCertificate:
 
 def _require_manage(actor: User, certificate: IssuedCertificate) -> None:
     if certificate.kind is CertificateKind.AWARD:
-        _require_event(actor, db.session.get(Event, certificate.event_id))
+        _require_event(actor, db.session.get_one(Event, certificate.event_id))
     elif not may_issue_for_enrollment(actor, _enrollment(certificate.enrollment_id or 0)):
         deny()
 

@@ -81,7 +81,7 @@ def revoke(certificate_id: int) -> Response:
 def reissue(certificate_id: int) -> Response:
     certificate = services.get(certificate_id)
     done, new = attempt(lambda: services.reissue(current_user, certificate_id, today_in_shanghai(), utcnow()))
-    if done:
+    if done and new is not None:
         flash(_("已重新签发，新证书编号 %(number)s", number=new.number), "success")
     return _back(certificate)
 
@@ -99,7 +99,7 @@ def _back(certificate) -> Response:
 def enrollment_issue(enrollment_id: int) -> Response:
     done, certificate = attempt(lambda: services.issue_for_enrollment(current_user, enrollment_id,
                                                                       today_in_shanghai(), utcnow()))
-    if done:
+    if done and certificate is not None:
         flash(_("已签发学徒培训合格证明 %(number)s", number=certificate.number), "success")
     return redirect_after_post("apprenticeships.enrollment_detail", enrollment_id=enrollment_id)
 

@@ -14,8 +14,8 @@ from app.apprenticeships.enums import EnrollmentStatus
 from app.certificates import services as certificates
 from app.certificates.models import IssuedCertificate
 from app.competitions.awards import services as awards
+from app.competitions.awards.models import AwardLine, RecipientKind
 from app.competitions.judging import services as judging
-from app.competitions.models import AwardLine, RecipientKind
 from app.core.enums import Role
 from app.core.models import AuditEntry, Person
 from app.core.types import utcnow

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from app.competitions.awards import services as awards
-from app.competitions.models import AwardLine, PayeeAccount, PaymentBatch
+from app.competitions.awards.models import AwardLine, PayeeAccount, PaymentBatch
 from app.core.enums import District, Role
 from app.core.models import AuditEntry, Person
 from app.core.types import utcnow
