@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet
-from flask import Flask, session
+from flask import Flask, request, session
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -78,6 +78,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
 def _import_models() -> None:
     """Import every area's models so Alembic and relationships see all tables."""
     import app.apprenticeships.models  # noqa: F401
+    import app.certificates.models  # noqa: F401
     import app.competitions.awards.models  # noqa: F401
     import app.competitions.events.models  # noqa: F401
     import app.competitions.judging.models  # noqa: F401
@@ -93,6 +94,7 @@ def _import_models() -> None:
 def _register_blueprints(app: Flask) -> None:
     from app.apprenticeships import bp as apprenticeships_bp
     from app.auth import bp as auth_bp
+    from app.certificates import bp as certificates_bp
     from app.competitions import bp as competitions_bp
     from app.core import bp as core_bp
     from app.mentor_hours import bp as mentor_hours_bp
@@ -101,7 +103,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.training_bases import bp as training_bases_bp
 
     for bp in (core_bp, auth_bp, competitions_bp, training_bases_bp, apprenticeships_bp, reminders_bp,
-               supervision_bp, mentor_hours_bp):
+               supervision_bp, mentor_hours_bp, certificates_bp):
         app.register_blueprint(bp)
 
 
@@ -111,6 +113,9 @@ def _select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI, scheduler, tests calling services: the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    asked = request.args.get("lang", "")  # a shared link in a language (the public verification page)
+    if asked in languages:
+        return str(asked)
     chosen = session.get("locale")
     if chosen in languages:
         return str(chosen)

@@ -69,6 +69,13 @@ class Config:
     MAIL_EHLO_HOSTNAME = os.environ.get("MAIL_EHLO_HOSTNAME", "")
     #: The site's public address, for links in e-mails (the scheduler has no request to take it from).
     APP_BASE_URL = os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000")
+    #: The public address printed (and QR-coded) on certificates for /verify/<code>; unset: the address the
+    #: certificate was printed from.
+    CERTIFICATE_BASE_URL = os.environ.get("CERTIFICATE_BASE_URL", "")
+    #: Public look-ups of certificate codes, per client address (Flask-Limiter; shared storage in production).
+    VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")
+    #: Every verification answer takes at least this long (seconds), so timing does not tell a wrong code apart.
+    VERIFY_MIN_SECONDS = float(os.environ.get("VERIFY_MIN_SECONDS", "0.1"))
 
     #: Reminders (see app/reminders/services.py): how often the scheduler ticks, how long a claimed e-mail
     #: is ours before another scheduler may send it again, how many rows a tick claims at once, retries.

@@ -9,6 +9,7 @@ from datetime import date, datetime
 def seed_all(today: date, now: datetime, people: int = 240) -> Iterator[str]:
     """Load each area's demo (idempotent) and yield what each loaded, area by area."""
     from app.apprenticeships import demo as apprenticeships_demo
+    from app.certificates import demo as certificates_demo
     from app.competitions.awards import demo as awards_demo
     from app.competitions.events import demo as competitions_demo
     from app.competitions.judging import demo as judging_demo
@@ -25,3 +26,4 @@ def seed_all(today: date, now: datetime, people: int = 240) -> Iterator[str]:
     yield reminders_demo.seed(now)
     yield apprenticeships_demo.seed(today)
     yield mentor_hours_demo.seed(today)  # after the apprenticeships: hours of their classes
+    yield certificates_demo.seed(today)  # after awards and apprenticeships: their certificates

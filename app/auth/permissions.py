@@ -57,6 +57,11 @@ ACTION_ROLES: dict[str, frozenset[Role]] = {
     "mentor_hours.log": frozenset({Role.MENTOR}),
     "mentor_hours.approve": frozenset({Role.ENTERPRISE_HR}),
     "mentor_hours.risks": frozenset({Role.ENTERPRISE_HR, Role.OFFICIAL}),
+    # Certificates and prize-money accounts (rules in app/auth/certificates.py).
+    "certificate.issue": frozenset({Role.ORGANIZER, Role.OFFICIAL}),
+    "certificate.issue_apprentice": frozenset({Role.OFFICIAL, Role.COLLEGE_STAFF}),
+    "payee_account.edit": frozenset({Role.PERSON}) | STAFF_ROLES,
+    "payment.export": frozenset({Role.FINANCE}),
 }
 
 

@@ -33,14 +33,17 @@ register_audit_labels(
         "unlock_results": _l("解锁成绩"), "qualify": _l("晋级报名"), "decide_stage": _l("阶段考核定去留"),
         "finalise": _l("确定最终人选"), "generate_awards": _l("生成奖励"), "publish_notice": _l("发布公示"),
         "hold": _l("登记异议"), "release": _l("异议已处理"), "promote": _l("技能等级晋升"),
-        "mark_paid": _l("标记已发放"),
+        "mark_paid": _l("标记已发放"), "withdraw_award": _l("撤销奖励"),
+        "export_payment_file": _l("导出代发文件（完整账号）"),
     },
     entities={
         "competitions": _l("大赛"), "events": _l("赛项"), "registrations": _l("报名"), "contestants": _l("赛位"),
         "squads": _l("集训队"), "squad_stages": _l("阶段考核"), "award_rules": _l("奖励规则"),
         "award_lines": _l("奖励"), "award_notices": _l("奖励公示"), "payment_batches": _l("支付批次"),
+        "payee_accounts": _l("收款账户"),
     },
     fields={
+        "holder": _l("户名"), "bank": _l("开户银行"), "branch": _l("开户网点"), "number_masked": _l("银行卡号"),
         "event_id": _l("赛项"), "unit_id": _l("报名单位"), "team_id": _l("队伍"), "starts_on": _l("比赛开始日期"),
         "ends_on": _l("比赛结束日期"), "registration_opens_at": _l("报名开始"),
         "registration_closes_at": _l("报名截止"), "quota_per_unit": _l("每单位名额"),
@@ -95,3 +98,6 @@ register_reference_fields({
     "event_id": "events", "source_event_id": "events", "target_event_id": "events", "feeds_event_id": "events",
     "competition_id": "competitions", "team_id": "teams", "aspect_id": "aspects",
 })
+
+register_nav(140, "competitions.finance_payments", _l("奖金代发"), "payment.export")
+register_nav(150, "competitions.payee_list", _l("收款账户"), "payee_account.edit")

@@ -163,6 +163,7 @@ DEMO_USERS = [
     ("organizer", "周处长", "municipal", {Role.ORGANIZER}, "赛事组织者"),
     ("expert", "吴专家", "college", {Role.EXPERT}, "裁判专家"),
     ("mentor", "孙师傅", "enterprise", {Role.MENTOR}, "企业导师"),
+    ("finance", "钱会计", "municipal", {Role.FINANCE}, "市人社局财务（导出奖金代发文件）"),
 ]
 #: Made by the competitions demo, linked to a registered athlete.
 PERSON_USER = ("athlete", "选手本人（查看自己的报名）")

@@ -119,6 +119,7 @@ class Role(LabelledEnum):
     EXPERT = "expert"
     MENTOR = "mentor"
     PERSON = "person"
+    FINANCE = "finance"
 
     @classmethod
     def labels(cls) -> dict[str, object]:
@@ -126,7 +127,7 @@ class Role(LabelledEnum):
             "official": _l("人社工作人员"), "organizer": _l("赛事组织者"),
             "enterprise_hr": _l("企业人事"), "college_staff": _l("院校工作人员"),
             "coach": _l("教练"), "expert": _l("裁判专家"), "mentor": _l("导师"),
-            "person": _l("个人（选手/学徒）"),
+            "person": _l("个人（选手/学徒）"), "finance": _l("财务"),
         }
 
 

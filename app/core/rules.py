@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from stdnum import exceptions as stdnum_exceptions
+from stdnum import luhn
 from stdnum.cn import ric, uscc
 
 from app.core.enums import DocType, Sex, SkillLevel
@@ -174,3 +175,32 @@ def scrub(text: str) -> str:
     """Mask every full ID number and mobile number in free text."""
     text = FULL_ID_RE.sub(lambda m: mask_id_number(m.group(0)), text)
     return FULL_PHONE_RE.sub(lambda m: mask_phone(m.group(0)), text)
+
+
+# ---------------------------------------------------------------- bank card numbers (prize money)
+
+class CardNumberError(ValueError):
+    """A card number that cannot be right; ``reason`` is "digits", "length" or "check" (services translate it)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def check_card_number(raw: str) -> str:
+    """The number's digits, checked: 12–19 digits with a correct Luhn check digit (python-stdnum)."""
+    digits = "".join(ch for ch in raw if ch not in " -")
+    if not digits.isdigit():
+        raise CardNumberError("digits")
+    if not 12 <= len(digits) <= 19:
+        raise CardNumberError("length")
+    try:
+        luhn.validate(digits)
+    except stdnum_exceptions.ValidationError as exc:
+        raise CardNumberError("check") from exc
+    return digits
+
+
+def mask_card_number(digits: str) -> str:
+    """6222 **** **** 1234: the bank's prefix and the last four digits."""
+    return f"{digits[:4]} **** **** {digits[-4:]}"

@@ -3,7 +3,7 @@ write (mentor_hour_tallies, filled here from the sheets already there), and the 
 covering index (the competitions tab's medal tables read the medals only, not every result of the year).
 
 Revision ID: 0024
-Revises: 0022
+Revises: 0023
 Create Date: 2026-12-04 03:20:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0024'
-down_revision = '0022'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 

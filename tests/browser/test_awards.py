@@ -15,6 +15,7 @@ from app.core.enums import SkillLevel
 from app.core.models import Person
 from app.core.types import utcnow
 from app.extensions import db
+from tests import certificate_factories as certf
 from tests import competition_factories as cf
 from tests import factories
 from tests.browser.conftest import screenshot, signed_in_as
@@ -72,6 +73,12 @@ def test_official_takes_awards_from_results_through_notice_objection_approval_an
     page.get_by_role("link", name="技能竞赛", exact=True).click()
     page.get_by_role("link", name="奖励台账").click()
     expect(page.locator("#ledger-total")).to_have_text("21,000.00")
+    expect(page.locator("#missing-accounts")).to_contain_text(champion.name)  # no account yet: not in a batch
+    certf.account(person=champion)  # entered by the winner …
+    certf.account(organisation=champion.employer)  # … and by the unit's HR (the expert team's prize)
+    page.goto("/competitions/awards/ledger")
+    expect(page.locator("#ledger-total")).to_have_text("21,000.00")
+    expect(page.locator("#missing-accounts")).to_have_count(0)
     page.get_by_role("button", name="生成支付批次（待支付 2 笔）").click()
     with page.expect_download() as download:
         page.get_by_role("link", name="下载支付文件").click()

@@ -21,6 +21,7 @@ from app.core.models import Certificate, Person
 from app.core.types import utcnow
 from app.errors import DomainError
 from app.extensions import db
+from tests import certificate_factories as certf
 from tests import competition_factories as cf
 from tests import factories
 
@@ -176,6 +177,8 @@ def test_a_payment_batch_exports_masked_ids_and_is_marked_paid_all_or_nothing(ap
     awards.generate(official, ev)
     awards.publish_notice(official, ev, "公示", date(2026, 11, 23), utcnow())
     awards.approve(official, ev, today=date(2026, 12, 1), now=utcnow())
+    for line in db.session.scalars(sa.select(AwardLine).where(AwardLine.amount > 0)):  # every payee has an account
+        certf.account(person=line.person) if line.person else certf.account(organisation=line.unit)
     client = login_as(official)
     assert client.post("/competitions/awards/payments").status_code == 303
     batch = db.session.scalar(sa.select(PaymentBatch))

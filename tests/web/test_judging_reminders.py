@@ -8,11 +8,13 @@ import sqlalchemy as sa
 
 from app.competitions import reminders as deadlines
 from app.competitions.awards import services as awards
+from app.competitions.awards.models import AwardLine
 from app.competitions.judging import services as judging
 from app.competitions.squads import services as squads
 from app.core.types import utcnow
 from app.extensions import db
 from app.reminders.models import Reminder, ReminderStatus
+from tests import certificate_factories as certf
 from tests import competition_factories as cf
 from tests import factories
 
@@ -71,6 +73,8 @@ def test_notice_end_and_payment_due_remind_officials_while_work_remains(app, ctx
         assert deadlines.notice_recipients(str(notice.id)) == []  # nothing left to approve
         assert official.id in {u.id for u in deadlines.payment_recipients(str(ev.id))}
     assert len(scheduled(deadlines.PAYMENT_DUE)) == 2
+    for line in db.session.scalars(sa.select(AwardLine).where(AwardLine.amount > 0)):  # a batch needs accounts
+        certf.account(person=line.person)
     batch = awards.create_batch(official, utcnow())
     awards.mark_paid(official, batch, utcnow())
     with app.test_request_context():

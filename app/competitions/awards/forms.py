@@ -57,3 +57,11 @@ class HoldForm(AppForm):
 
 class EndRuleForm(AppForm):
     effective_to = DateField(_l("失效日期"), validators=[InputRequired(REQUIRED)])
+
+
+class PayeeAccountForm(AppForm):
+    holder = StringField(_l("户名"), validators=[DataRequired(REQUIRED), Length(max=100)])
+    bank = StringField(_l("开户银行"), validators=[DataRequired(REQUIRED), Length(max=100)])
+    branch = StringField(_l("开户网点（支行）"), validators=[Optional(), Length(max=100)])
+    number = StringField(_l("银行卡号"), validators=[DataRequired(REQUIRED), Length(max=30)],
+                         render_kw={"autocomplete": "off", "inputmode": "numeric"})

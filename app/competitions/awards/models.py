@@ -59,11 +59,12 @@ class AwardLineStatus(LabelledEnum):
     ON_HOLD = "on_hold"
     APPROVED = "approved"
     PAID = "paid"
+    WITHDRAWN = "withdrawn"
 
     @classmethod
     def labels(cls) -> dict[str, object]:
         return {"draft": _l("草稿"), "notice": _l("公示中"), "on_hold": _l("异议暂缓"), "approved": _l("已批准"),
-                "paid": _l("已发放")}
+                "paid": _l("已发放"), "withdrawn": _l("已撤销")}
 
 
 class AwardRule(db.Model):
@@ -196,3 +197,30 @@ class Honour(db.Model):
     body: Mapped[str] = mapped_column(sa.String(100), default="")
     conferred_on: Mapped[date] = mapped_column(sa.Date)
     award_line_id: Mapped[int | None] = mapped_column(sa.ForeignKey("award_lines.id"), unique=True)
+
+
+class PayeeAccount(db.Model):
+    """The bank account prize money is paid into: a person's (a winner) or a unit's (unit and expert-team lines).
+    The card number is stored encrypted (like the ID number) and shown masked everywhere except the finance
+    payment file."""
+
+    __tablename__ = "payee_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"), unique=True)
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"),
+                                                        unique=True)
+    #: 户名: the account holder as the bank knows them.
+    holder: Mapped[str] = mapped_column(sa.String(100))
+    bank: Mapped[str] = mapped_column(sa.String(100))
+    branch: Mapped[str] = mapped_column(sa.String(100), default="")
+    #: Fernet token of the card/account number (digits only); the key lives in configuration.
+    number_encrypted: Mapped[str] = mapped_column(sa.Text)
+    #: e.g. 6222 **** **** 1234, computed at write time so lists never decrypt.
+    number_masked: Mapped[str] = mapped_column(sa.String(40))
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        sa.CheckConstraint("(person_id IS NULL) <> (organisation_id IS NULL)", name="one_payee"),
+    )

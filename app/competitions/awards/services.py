@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.competitions import require_award_event
 from app.auth.permissions import is_municipal_official, require
-from app.competitions.awards import rules
+from app.competitions.awards import payees, rules
 from app.competitions.awards.models import (
     AwardBand,
     AwardLine,
@@ -347,6 +347,25 @@ def approve(actor: User, event: Event, today: date, now: datetime) -> int:
     return len(lines)
 
 
+def withdraw(actor: User, line_id: int, reason: str, now: datetime) -> AwardLine:
+    """Withdraw an approved award (e.g. a breach found after approval), with a reason; paid or batched money is
+    not touched here. Its certificate is revoked (``award_line_withdrawn``)."""
+    from app.core.signals import award_line_withdrawn
+
+    line = _line(actor, line_id)
+    require(actor, "award.approve")
+    if line.status is not AwardLineStatus.APPROVED or line.batch_id is not None:
+        raise DomainError(_("只有已批准且未纳入支付批次的奖励可以撤销"), "reason")
+    if not reason.strip():
+        raise DomainError(_("请填写撤销原因"), "reason")
+    line.status, line.hold_reason = AwardLineStatus.WITHDRAWN, reason.strip()[:300]
+    audit.record(actor, "withdraw_award", line, before={"status": "approved"},
+                 after={"status": "withdrawn", "reason": line.hold_reason}, summary=_line_summary(line))
+    award_line_withdrawn.send(line, reason=line.hold_reason, actor=actor, now=now)
+    db.session.commit()
+    return line
+
+
 def _promote(actor: User, line: AwardLine, today: date) -> None:
     person = line.person
     target = line.promotion_to
@@ -401,6 +420,12 @@ def payable_lines() -> sa.Select[tuple[AwardLine]]:
             .order_by(AwardLine.id).options(selectinload(AwardLine.person), selectinload(AwardLine.unit)))
 
 
+def missing_accounts(actor: User) -> list[AwardLine]:
+    """Approved, unpaid money lines whose payee has entered no account yet (kept out of new batches)."""
+    require(actor, "award.manage")
+    return payees.missing_accounts(list(db.session.scalars(payable_lines().where(_scope(actor)))))
+
+
 def count_payable(actor: User) -> sa.Select[tuple[int]]:
     return sa.select(sa.func.count()).select_from(payable_lines().where(_scope(actor)).subquery())
 
@@ -409,8 +434,12 @@ def create_batch(actor: User, now: datetime) -> PaymentBatch:
     """Gather every approved, unpaid line with money into a payment batch for the finance file."""
     require(actor, "award.approve")
     lines = list(db.session.scalars(payable_lines().where(_scope(actor)).with_for_update(of=AwardLine)))
+    # A payee without an account is listed on the ledger as missing and waits for the next batch.
+    missing = {ln.id for ln in payees.missing_accounts(lines)}
+    lines = [ln for ln in lines if ln.id not in missing]
     if not lines:
-        raise DomainError(_("没有待支付的已批准奖励"))
+        raise DomainError(_("没有可支付的已批准奖励：%(n)d 条缺少收款账户", n=len(missing)) if missing
+                          else _("没有待支付的已批准奖励"))
     batch = PaymentBatch(total=sum((ln.amount for ln in lines), Decimal(0)), line_count=len(lines),
                          created_by_id=actor.id, created_at=now)
     db.session.add(batch)

@@ -5,18 +5,21 @@ from __future__ import annotations
 from decimal import Decimal
 from io import BytesIO
 
-from flask import Response, flash, request, send_file
+from flask import Response, flash, redirect, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.auth.permissions import can, require
+from app.auth.permissions import STAFF_ROLES, can, require
 from app.competitions import bp
+from app.competitions.awards import payees
 from app.competitions.awards import services as awards
-from app.competitions.awards.forms import AwardRuleForm, EndRuleForm, HoldForm, NoticeForm
+from app.competitions.awards.forms import AwardRuleForm, EndRuleForm, HoldForm, NoticeForm, PayeeAccountForm
 from app.competitions.awards.models import AwardBand, AwardLine, AwardLineStatus, AwardNotice, AwardRule, PromotionMode
 from app.competitions.events import services as event_services
 from app.competitions.events.models import CompetitionClass, CompetitionLevel
 from app.core.enums import SkillLevel
+from app.core.models import Organisation, Person
 from app.core.services import raise_not_found
 from app.core.types import utcnow
 from app.core.views import attempt, form_status, submit, today_in_shanghai, try_write
@@ -168,6 +171,19 @@ def award_release(line_id: int) -> Response:
     return redirect_after_post("competitions.event_awards", event_id=line.event_id)
 
 
+@bp.post("/awards/lines/<int:line_id>/withdraw")
+@login_required
+def award_withdraw(line_id: int) -> Response:
+    """Withdraw an approved award with a reason; its certificate is revoked."""
+    line, refusal = try_write(lambda: awards.withdraw(current_user, line_id, request.form.get("hold-reason", ""),
+                                                      utcnow()))
+    if refusal is not None or line is None:
+        line = db.session.get_one(AwardLine, line_id)
+        return _event_page(line.event, 422, hold_errors={line_id: refusal.message if refusal else ""})
+    flash(_("奖励已撤销，相关证书已作废"), "warning")
+    return redirect_after_post("competitions.event_awards", event_id=line.event_id)
+
+
 @bp.post("/events/<int:event_id>/awards/approve")
 @login_required
 def awards_approve(event_id: int) -> Response:
@@ -203,6 +219,7 @@ def award_ledger() -> Response:
     return render("competitions/award_ledger.html", rows=rows, total=total, count=count, status=status,
                   statuses=AwardLineStatus, competition_id=competition_id,
                   payable=db.session.scalar(awards.count_payable(current_user)),
+                  missing=awards.missing_accounts(current_user),
                   batches=awards.batches(current_user))
 
 
@@ -223,11 +240,14 @@ def payment_file(batch_id: int) -> Response:
     batch = awards.get_batch(current_user, batch_id)
     wb = export_workbook(write_only=True)
     ws = wb.create_sheet("奖金发放")
-    ws.append(["序号", "姓名/单位", "证件号码（脱敏）", "开户银行", "银行账号", "金额（元）", "奖励", "赛项"])
-    for n, line in enumerate(awards.batch_lines(current_user, batch), start=1):
+    ws.append(["序号", "姓名/单位", "证件号码（脱敏）", "开户银行", "银行账号（脱敏）", "金额（元）", "奖励", "赛项"])
+    lines = awards.batch_lines(current_user, batch)
+    accounts = payees.accounts_for(lines)
+    for n, line in enumerate(lines, start=1):
         who = line.person.name if line.person else f"{line.unit.name}（{line.recipient_kind.label}）"
-        ws.append([n, who, line.person.id_number_masked if line.person else "", "", "",
-                   float(line.amount), line.rule.name, line.event.name])
+        account = accounts.get(payees.payee_key(line))
+        ws.append([n, who, line.person.id_number_masked if line.person else "", account.bank if account else "",
+                   account.number_masked if account else "", float(line.amount), line.rule.name, line.event.name])
     ws.append(["", _("合计"), "", "", "", float(batch.total), "", ""])
     buf = BytesIO()
     wb.save(buf)
@@ -257,3 +277,101 @@ def award_notices_due() -> Response:
     today = today_in_shanghai()
     return render("competitions/award_notices_due.html", notices=due.due_notices(current_user, today),
                   horizon=due.horizon(today), today=today)
+
+# ---------------------------------------------------------------- prize-money accounts and the finance file
+
+def _account_page(form: PayeeAccountForm, account, who: str, status: int) -> Response:
+    return render("competitions/payee_account.html", form=form, account=account, who=who, http_status=status)
+
+
+def _account_data(form: PayeeAccountForm) -> payees.AccountData:
+    return payees.AccountData(form.holder.data or "", form.bank.data or "", form.branch.data or "",
+                              form.number.data or "")
+
+
+@bp.get("/awards/payees")
+@login_required
+def payee_list() -> ResponseReturnValue:
+    """The winner goes to their own account; a unit's staff see their people with prize money."""
+    if current_user.person_id is not None and not (current_user.roles & STAFF_ROLES):
+        return redirect(url_for("competitions.person_account", person_id=current_user.person_id))
+    people, own = payees.unit_payees(current_user)
+    return render("competitions/payees.html", people=people, own=own)
+
+
+@bp.route("/awards/payees/people/<int:person_id>/account", methods=["GET", "POST"])
+@login_required
+def person_account(person_id: int) -> Response:
+    person = db.session.get(Person, person_id)
+    if person is None:
+        raise_not_found()
+    account = payees.person_account(current_user, person)
+    form = PayeeAccountForm(prefix="account")
+    if request.method == "GET" and account is not None:
+        form.holder.data, form.bank.data, form.branch.data = account.holder, account.bank, account.branch
+    elif request.method == "GET":
+        form.holder.data = person.name
+    saved = submit(form, lambda: payees.save_person_account(current_user, person, _account_data(form))) \
+        if request.method == "POST" else None
+    if saved is not None:
+        flash(_("收款账户已保存：%(number)s", number=saved.number_masked), "success")
+        return redirect_after_post("competitions.person_account", person_id=person.id)
+    return _account_page(form, account, person.name, form_status())
+
+
+@bp.route("/awards/payees/units/<int:organisation_id>/account", methods=["GET", "POST"])
+@login_required
+def unit_account(organisation_id: int) -> Response:
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise_not_found()
+    account = payees.unit_account(current_user, organisation)
+    form = PayeeAccountForm(prefix="account")
+    if request.method == "GET":
+        form.holder.data = account.holder if account else organisation.name
+        if account is not None:
+            form.bank.data, form.branch.data = account.bank, account.branch
+    saved = submit(form, lambda: payees.save_unit_account(current_user, organisation, _account_data(form))) \
+        if request.method == "POST" else None
+    if saved is not None:
+        flash(_("收款账户已保存：%(number)s", number=saved.number_masked), "success")
+        return redirect_after_post("competitions.unit_account", organisation_id=organisation.id)
+    return _account_page(form, account, organisation.name, form_status())
+
+
+@bp.get("/finance/payments")
+@login_required
+def finance_payments() -> Response:
+    return render("competitions/finance_payments.html", batches=payees.finance_batches(current_user))
+
+
+@bp.get("/finance/payments/<int:batch_id>.xlsx")
+@login_required
+def finance_payment_file(batch_id: int) -> Response:
+    """The bank batch-payment (代发) file: a header with the batch's count and total, then one row per payee with
+    the full account number. Audited; refused while a payee has no account."""
+    batch = payees.finance_batch(current_user, batch_id)
+    done, rows = attempt(lambda: payees.payment_rows(current_user, batch))
+    if not done or rows is None:
+        return redirect_after_post("competitions.finance_payments")
+    wb = export_workbook()
+    ws = wb.active
+    ws.title = "代发明细"
+    ws.append(["批次号", f"JNT-{batch.id:06d}", "总笔数", batch.line_count, "总金额（元）", batch.total])
+    ws.append(["付款用途", "技能竞赛奖金"])
+    ws.append([])
+    ws.append(["序号", "收款人户名", "收款账号", "开户银行", "开户网点", "金额（元）", "用途", "备注"])
+    for n, row in enumerate(rows, start=1):
+        ws.append([n, row.holder, row.number, row.bank, row.branch, row.amount, "技能竞赛奖金",
+                   f"{row.line.event.name} · {row.line.rule.name}"])
+    for sheet_row in ws.iter_rows(min_row=5, min_col=3, max_col=3):
+        for cell in sheet_row:
+            cell.number_format = "@"  # the account number is text: a bank's 19 digits are not a number
+    for sheet_row in ws.iter_rows(min_row=5, min_col=6, max_col=6):
+        for cell in sheet_row:
+            cell.number_format = "#,##0.00"
+    ws["F1"].number_format = "#,##0.00"
+    buf = BytesIO()
+    wb.save(buf)
+    return send_file(BytesIO(buf.getvalue()), as_attachment=True, mimetype=XLSX,
+                     download_name=f"daifa-batch-{batch.id}.xlsx")

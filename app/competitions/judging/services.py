@@ -614,6 +614,7 @@ def lock_results(actor: User, event: Event, now: datetime) -> int:
     by_key = {s.key: s for s in all_standings}
     # Results are updated in place on a re-lock: award lines and squads refer to them.
     existing = {r.contestant_id: r for r in db.session.scalars(sa.select(Result).where(Result.event_id == event.id))}
+    before_relock = {r.id: (r.rank, r.medal) for r in existing.values()}
     for p in outcome.placings:
         result = existing.get(p.key) or Result(event_id=event.id, contestant_id=p.key)
         result.rank, result.total, result.scale_score = p.rank, p.total.quantize(MARK_PLACES), p.scale
@@ -626,6 +627,11 @@ def lock_results(actor: User, event: Event, now: datetime) -> int:
     from app.reminders.services import cancel_deadline
 
     cancel_deadline(SCORES_DUE, event.id)  # the task is done
+    changed = [r.id for r in existing.values() if before_relock[r.id] != (r.rank, r.medal)]
+    if changed:  # a re-lock after an unlock changed these placings: their certificates no longer hold
+        from app.core.signals import results_changed
+
+        results_changed.send(event, result_ids=changed, actor=actor, now=now)
     audit.record(actor, "lock_results", event, before=before, after=audit.snapshot(event, EVENT_RESULT_FIELDS),
                  summary=event.name)
     db.session.commit()

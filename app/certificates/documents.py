@@ -1,0 +1,47 @@
+"""Certificates as printable PDF: A4 landscape HTML (templates/certificates/pdf.html) rendered by WeasyPrint with
+the Noto CJK fonts Debian installs (fonts-noto-cjk; nothing is downloaded), a QR code (segno) of the public
+verification URL, which is also printed as text."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import segno
+from flask import current_app, render_template
+from flask_babel import force_locale
+from weasyprint import HTML
+
+from app.certificates import rules
+from app.certificates.models import IssuedCertificate
+from app.certificates.services import code_of
+
+# WeasyPrint logs every step of every page at INFO (500 lines for an event's print): not for the app's log.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+
+@dataclass
+class Printed:
+    certificate: IssuedCertificate
+    code: str
+    url: str
+    qr: str
+
+
+def verify_url(base_url: str, code: str) -> str:
+    return f"{base_url.rstrip('/')}/verify/{code}"
+
+
+def _printed(certificate: IssuedCertificate, base_url: str) -> Printed:
+    code = code_of(certificate)
+    url = verify_url(base_url, code)
+    # A fixed mask and version range: choosing the best of eight masks per code costs more than the page's layout.
+    qr = segno.make_qr(url, error="m", mask=0, boost_error=False).png_data_uri(scale=3, border=2)
+    return Printed(certificate, rules.grouped(code), url, qr)
+
+
+def render_pdf(certificates: list[IssuedCertificate], base_url: str) -> bytes:
+    """One PDF, one page per certificate, always in Chinese (the certificate is an official document)."""
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        html = render_template("certificates/pdf.html", items=[_printed(c, base_url) for c in certificates])
+    return HTML(string=html).write_pdf()
