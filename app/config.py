@@ -73,6 +73,9 @@ class Config:
     #: certificate was printed from.
     CERTIFICATE_BASE_URL = os.environ.get("CERTIFICATE_BASE_URL", "")
     #: Public look-ups of certificate codes, per client address (Flask-Limiter; shared storage in production).
+    # A large print (an event's certificates) is laid out in this many processes at once and joined: WeasyPrint's
+    # layout is single-threaded CPU work of ~20 ms a page. 1 renders in the request's own process.
+    CERTIFICATE_PDF_PROCESSES = int(os.environ.get("CERTIFICATE_PDF_PROCESSES", str(min(os.cpu_count() or 1, 4))))
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")
     #: Every verification answer takes at least this long (seconds), so timing does not tell a wrong code apart.
     VERIFY_MIN_SECONDS = float(os.environ.get("VERIFY_MIN_SECONDS", "0.1"))

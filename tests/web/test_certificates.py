@@ -69,6 +69,20 @@ def test_the_organiser_prints_a_medal_certificate_that_anyone_can_verify(app, ct
     assert person.id_number_masked not in html and str(person.birth_date) not in html
 
 
+def test_a_large_print_is_laid_out_in_parallel_and_joined_in_order(app, ctx, login_as, monkeypatch):
+    """Above PARALLEL_FROM pages the print is cut into one run per process; the joined PDF keeps every page once,
+    in the order a single process would print them."""
+    from app.certificates import documents
+
+    ev, organiser, _official = certf.individual_event()
+    single = issue_and_print(login_as(organiser), ev)
+    monkeypatch.setattr(documents, "PARALLEL_FROM", 1)
+    app.config["CERTIFICATE_PDF_PROCESSES"] = 2
+    assert len(single) >= 2
+    response = login_as(organiser).get(f"/certificates/events/{ev.id}/certificates.pdf")
+    assert response.status_code == 200 and certf.pdf_text(response.data) == single
+
+
 def test_each_member_of_a_team_gets_a_certificate_naming_the_team(app, ctx, login_as):
     ev, organiser, _official = certf.team_event()
     pages = issue_and_print(login_as(organiser), ev)
