@@ -17,7 +17,6 @@ from app.reminders.models import Reminder, ReminderStatus
 from tests import competition_factories as cf
 from tests import factories
 
-
 #: Before every deadline below: a reminder is scheduled only for a deadline still ahead.
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
 
