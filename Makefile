@@ -39,11 +39,13 @@ SHIFTED = shift=$${SHIFT_SECONDS:-$$($(PY) -c "$(SHIFT_AT)")}; \
 #: tests/reliability (kill -9 and SIGTERM of real scheduler processes) runs in `make test-reliability`.
 
 test: install pdf-deps system-deps postgres lint  ## the whole suite on SQLite, on PostgreSQL, and on SQLite under a clock a year ahead (all three run; fails if any failed)
-	@failed=""; \
-	$(BIN)/python -m pytest -q -n $(WORKERS) tests --ignore=tests/reliability || failed="$$failed sqlite"; \
-	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q -n $(WORKERS) tests --ignore=tests/browser \
-	  --ignore=tests/reliability || failed="$$failed postgresql"; \
-	( $(SHIFTED) ) || failed="$$failed shifted-clock"; \
+	@failed=""; took=""; \
+	t=$$(date +%s); $(BIN)/python -m pytest -q -n $(WORKERS) tests --ignore=tests/reliability \
+	  || failed="$$failed sqlite"; took="$$took sqlite=$$(( $$(date +%s) - t ))s"; \
+	t=$$(date +%s); DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q -n $(WORKERS) tests --ignore=tests/browser \
+	  --ignore=tests/reliability || failed="$$failed postgresql"; took="$$took postgresql=$$(( $$(date +%s) - t ))s"; \
+	t=$$(date +%s); ( $(SHIFTED) ) || failed="$$failed shifted-clock"; took="$$took shifted-clock=$$(( $$(date +%s) - t ))s"; \
+	echo "make test:$$took"; \
 	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; echo "passed: sqlite postgresql shifted-clock"
 
 test-shifted: install system-deps  ## SQLite unit + web tests with every process's clock a year ahead (libfaketime)
