@@ -293,6 +293,14 @@ def captured_logs() -> io.StringIO:
     return _LOG_BUFFER
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """pytest-xdist hands out the tests one at a time, in the order below (``--maxschedchunk=1``). By default it
+    first gives each worker a quarter of its share as one consecutive block: the first worker then got every long
+    journey and the page walks, one after the other, while the others ran out of work and waited for it."""
+    if config.getoption("maxschedchunk", None) is None and hasattr(config.option, "maxschedchunk"):
+        config.option.maxschedchunk = 1
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Long journeys first, then the other browser tests, then the rest: xdist workers then finish together
     instead of two idling while a third runs a long journey it picked up last."""
