@@ -134,6 +134,8 @@ def test_submit_dispute_correct_confirm_approve_lock_and_reopen(s, login_as):
     assert mentor.post(f"{url}/submit").status_code == 303
     assert hr.post(f"{url}/approve").status_code == 422  # the apprentice has not confirmed
     assert apprentice.post(f"{url}/confirm").status_code == 303
+    # no empty 办理 card: the apprentice reads who acts next
+    assert "学徒已确认，等待企业审批。" in apprentice.get(url).get_data(as_text=True)
     assert mentor.post(f"{url}/approve").status_code == 403
     assert hr.post(f"{url}/approve").status_code == 303
     db.session.refresh(sheet)
@@ -150,6 +152,19 @@ def test_submit_dispute_correct_confirm_approve_lock_and_reopen(s, login_as):
         AuditEntry.entity_type == "mentor_hour_months")))
     assert actions == {"submit_hours", "dispute_hours", "confirm_hours", "approve_hours",
                        "reopen_hours"}
+
+
+def test_an_open_month_shows_its_running_total_to_the_apprentice(s, login_as):
+    """The apprentice's list of months shows the hours logged so far in a month not yet submitted (not 0)."""
+    mentor, apprentice = login_as(s.mentor), login_as(s.apprentice)
+    _log(mentor, s, "2026-03-02")
+    _log(mentor, s, "2026-03-03", starts_at="14:00", ends_at="20:00")
+    rows = cells(apprentice.get("/mentor-hours/").get_data(as_text=True), "to-confirm")
+    assert rows[1][0] == MARCH and rows[1][2] == "8.5"
+    first = db.session.scalar(sa.select(HourEntry).where(HourEntry.worked_on == date(2026, 3, 2)))
+    assert mentor.post(f"/mentor-hours/entries/{first.id}/delete").status_code in (200, 303)
+    rows = cells(apprentice.get("/mentor-hours/").get_data(as_text=True), "to-confirm")
+    assert rows[1][2] == "6"
 
 
 def test_the_month_page_shows_progress_against_the_plan_to_mentor_apprentice_and_enterprise(s, login_as):

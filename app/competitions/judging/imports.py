@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 
+from app.competitions.judging.models import AspectKind, Criterion, Result
 from app.competitions.judging.services import SchemeRow
-from app.competitions.models import AspectKind, Criterion, Result
 from app.core.xlsx import export_workbook
 from app.errors import DomainError
 
