@@ -303,10 +303,23 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Long journeys first, then the other browser tests, then the rest: xdist workers then finish together
-    instead of two idling while a third runs a long journey it picked up last."""
+    instead of two idling while a third runs a long journey it picked up last.
+
+    The longest (``@pytest.mark.long(minutes=n)``, n > 1) alternate with the other long ones: xdist starts each
+    worker with two tests, and two page walks on one worker would leave the others idle at the end."""
     def weight(item: pytest.Item) -> int:
         if item.get_closest_marker("long"):
             return 0
         return 1 if "/browser/" in str(item.path) else 2
 
+    def minutes(item: pytest.Item) -> float:
+        mark = item.get_closest_marker("long")
+        return float(mark.kwargs.get("minutes", 1)) if mark else 0.0
+
     items.sort(key=weight)
+    longs = [item for item in items if weight(item) == 0]
+    longest = [item for item in longs if minutes(item) > 1]
+    others = [item for item in longs if minutes(item) <= 1]
+    paired = [item for pair in zip(longest, others, strict=False) for item in pair]
+    n = min(len(longest), len(others))
+    items[:len(longs)] = paired + longest[n:] + others[n:]

@@ -3,8 +3,8 @@ no serious or critical WCAG 2.1 A/AA violation. One browser context per role, on
 checks each page shape once (see page_walk.SHAPE_JS: a page of the same markup as one already checked, rows aside,
 gets the same verdict).
 
-Each role's walk loads the demo data, then opens each page the role may see (a 403 or 404 for a role is skipped:
-that role has no such page).
+The demo data is loaded once (it takes most of the test's time); the walk then opens each page the role may
+see (a 403 or 404 for a role is skipped: that role has no such page).
 """
 
 from __future__ import annotations
@@ -35,13 +35,22 @@ PHONE = {"width": 390, "height": 844}
 SMALL_PHONE = {"width": 360, "height": 780}
 
 
-#: One test per role, so that pytest-xdist walks them side by side (each loads the demo, a few seconds): the walks
-#: differ in length by role, and with one test per role no worker is left with most of them (in three groups of
-#: roles, one group's walk was the suite's longest test by far).
-@pytest.mark.long  # each walk takes a minute or more: started first, one at a time per worker (tests/conftest.py)
-@pytest.mark.parametrize("username", ROLES)
+#: The roles in three groups, one test each, so that pytest-xdist walks them side by side (each loads the demo).
+ROLE_GROUPS = {"officials": ("official", "pudong"), "enterprise": ("hr", "college", "mentor", "apprentice"),
+               "competitions": ("organizer", "expert", "athlete")}
+
+
+def test_the_role_groups_cover_every_demo_role():
+    assert sorted(r for group in ROLE_GROUPS.values() for r in group) == sorted(ROLES)
+
+
+#: A walk takes minutes: marked long, the three start first, one per worker (tests/conftest.py). One test per role
+#: would spread them finer but cost more in all: each test loads the demo again, and a role group checks a page
+#: shape that two of its roles share once.
+@pytest.mark.long(minutes=3)
+@pytest.mark.parametrize("group", sorted(ROLE_GROUPS))
 def test_every_page_fits_a_phone_and_has_no_serious_accessibility_violation_for_every_role(
-        username, app, ctx, browser, live_server, fixed_clock):
+        group, app, ctx, browser, live_server, fixed_clock):
     fixed_clock(NOW)
     today = NOW.date()
     seed_demo(today, NOW)
@@ -53,36 +62,37 @@ def test_every_page_fits_a_phone_and_has_no_serious_accessibility_violation_for_
     visited: dict[str, int] = {}
     checked_shapes: set[str] = set()
     started = time.perf_counter()
-    context = browser.new_context(base_url=live_server, locale="zh-CN", viewport=PHONE)
-    context.set_default_timeout(10_000)
-    # The risk desk recomputes its prompts on every view in tests; on a busy machine that can take a while.
-    context.set_default_navigation_timeout(60_000)
-    page = context.new_page()
-    page.on("pageerror", lambda exc, who=username: script_errors.append(f"{who}: {exc}"))
-    page.on("console", lambda msg, who=username: script_errors.append(f"{who}: {msg.text}")
-            if msg.type == "error" and "Content Security Policy" in msg.text else None)
-    signed_in_as(page, username, DEMO_PASSWORD)
-    visited[username] = 0
-    for url in urls:
-        answer = page.goto(url)
-        if answer is None or answer.status != 200 or "text/html" not in answer.headers.get("content-type", ""):
-            continue  # not this role's page (403, 404) or not a page
-        visited[username] += 1
-        where = f"{username} {url}"
-        if (overflow := page_overflow(page)) > 0:
-            too_wide.append(f"{where} at 390 px: {overflow}px too wide")
-        if (shape := page_shape(page)) not in checked_shapes:
-            checked_shapes.add(shape)
-            inaccessible += [f"{where}: {v}" for v in axe_violations(page, axe)]
-        page.set_viewport_size(SMALL_PHONE)
-        if (overflow := page_overflow(page)) > 0:
-            too_wide.append(f"{where} at 360 px: {overflow}px too wide")
-        page.set_viewport_size(PHONE)
-    context.close()
+    for username in ROLE_GROUPS[group]:
+        context = browser.new_context(base_url=live_server, locale="zh-CN", viewport=PHONE)
+        context.set_default_timeout(10_000)
+        # The risk desk recomputes its prompts on every view in tests; on a busy machine that can take a while.
+        context.set_default_navigation_timeout(60_000)
+        page = context.new_page()
+        page.on("pageerror", lambda exc, who=username: script_errors.append(f"{who}: {exc}"))
+        page.on("console", lambda msg, who=username: script_errors.append(f"{who}: {msg.text}")
+                if msg.type == "error" and "Content Security Policy" in msg.text else None)
+        signed_in_as(page, username, DEMO_PASSWORD)
+        visited[username] = 0
+        for url in urls:
+            answer = page.goto(url)
+            if answer is None or answer.status != 200 or "text/html" not in answer.headers.get("content-type", ""):
+                continue  # not this role's page (403, 404) or not a page
+            visited[username] += 1
+            where = f"{username} {url}"
+            if (overflow := page_overflow(page)) > 0:
+                too_wide.append(f"{where} at 390 px: {overflow}px too wide")
+            if (shape := page_shape(page)) not in checked_shapes:
+                checked_shapes.add(shape)
+                inaccessible += [f"{where}: {v}" for v in axe_violations(page, axe)]
+            page.set_viewport_size(SMALL_PHONE)
+            if (overflow := page_overflow(page)) > 0:
+                too_wide.append(f"{where} at 360 px: {overflow}px too wide")
+            page.set_viewport_size(PHONE)
+        context.close()
     seconds = time.perf_counter() - started
-    print(f"\n{username}: pages checked: {visited[username]}, {len(checked_shapes)} page shapes through axe-core, "
-          f"in {seconds:.0f} s")
-    assert visited[username] >= 20, visited
+    print(f"\n{group}: pages × roles checked: {sum(visited.values())} ({visited}), {len(checked_shapes)} page "
+          f"shapes through axe-core, in {seconds:.0f} s")
+    assert min(visited.values()) >= 20, visited
     assert too_wide == [], "\n".join(too_wide)
     assert inaccessible == [], "\n".join(inaccessible)
     assert script_errors == [], "\n".join(script_errors)
