@@ -13,7 +13,7 @@ SCALE ?= 10000
 #: pytest-xdist workers (each has its own SQLite file or PostgreSQL database and its own live server).
 WORKERS ?= 3
 
-.PHONY: pdf-deps run test test-shifted test-reliability test-sqlite test-pg install install-prod lock static translations system-deps postgres db demo bench bench-throughput bench-tools lint clean
+.PHONY: pdf-deps run test test-shifted test-reliability test-sqlite test-pg install install-prod lock static translations system-deps postgres db demo bench bench-throughput bench-growth bench-profile bench-tools lint clean
 
 run: install pdf-deps db demo  ## install everything, migrate, load demo data, serve on http://127.0.0.1:5000 (+ scheduler, mail catcher)
 	@echo ""
@@ -137,6 +137,12 @@ bench: install bench-tools  ## `make bench SCALE=1000000 DATABASE_URL=...`: late
 
 bench-throughput: install bench-tools  ## req/s of each list page and dashboard (gunicorn, 4 workers, wrk on 127.0.0.1) against the same-SQL floor
 	$(BIN)/python -m bench.throughput --scale $(SCALE) --duration $(BENCH_SECONDS)
+
+bench-growth: install  ## each supervision tab at 100,000 and 1,000,000 people: ratio of medians (BENCH_SMALL_URL, BENCH_LARGE_URL)
+	$(BIN)/python -m bench.growth --small 100000 --large 1000000
+
+bench-profile: install  ## Python function calls, SQL statements and CPU ms per request of the list pages (deterministic)
+	$(BIN)/python -m bench.profile --scale $(SCALE)
 
 bench-tools:  ## Debian's wrk, the load tool of the throughput bench
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }

@@ -58,11 +58,11 @@ def configure_logging(app: Flask) -> None:
 
 
 def log_requests(app: Flask) -> None:
-    """One structured line per request: method, path with query, status, user, duration."""
+    """One structured line per request: method, path with query, status, user (if the request loaded them),
+    duration."""
     import time
 
     from flask import g
-    from flask_login import current_user
 
     logger = logging.getLogger("app.request")
 
@@ -73,7 +73,10 @@ def log_requests(app: Flask) -> None:
     @app.after_request
     def _log_request(response):  # noqa: ANN001, ANN202
         elapsed = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
-        user = current_user.id if current_user and current_user.is_authenticated else "-"
+        # The user the request loaded (Flask-Login keeps it in g): a page that never asked who is signed in
+        # (/healthz, static files) is not made to load them just for this line.
+        loaded = g.get("_login_user")
+        user = loaded.id if loaded is not None and loaded.is_authenticated else "-"
         logger.info("%s %s %s user=%s %.1fms", request.method, request.full_path.rstrip("?"),
                     response.status_code, user, elapsed)
         return response

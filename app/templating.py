@@ -3,15 +3,20 @@ entries in ``app.core.labels`` and their own filters on their blueprint."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
+from app import i18n
 from app.auth import permissions
+from app.core.audit import references as audit_refs
 from app.core.labels import NAV, audit_label, audit_value
 
 MACROS = ("field", "form_errors", "keyset_nav", "offset_nav", "import_card")
@@ -38,12 +43,32 @@ def label(value: object) -> str:
     return getattr(value, "label", str(value))
 
 
+#: A number no id reaches, put in place of a row's id to build its link once per page.
+_SLOT = 987_654_321_987_654
+
+
+def url_pattern(endpoint: str, key: str, **values: object) -> Callable[[object], str]:
+    """``url_for`` once per page for a link every row has: ``url_pattern('core.person_detail', 'person_id')``
+    gives a function of the row's id returning the same URL ``url_for`` would (``url_for`` per row is ~20 µs
+    of routing: a list page's fifty rows spend a millisecond on it)."""
+    arguments: dict[str, Any] = {**values, key: _SLOT}
+    before, _, after = url_for(endpoint, **arguments).partition(str(_SLOT))
+    return lambda value: f"{before}{value}{after}"
+
+
+@cache
+def _nav_labels(locale: object) -> dict[str, str]:
+    """The menu's labels as plain strings in ``locale`` (made in a context of that locale): translated once,
+    not as a dozen lazy strings on every page."""
+    return {ep: str(lbl) for _position, ep, lbl, _perm in NAV}
+
+
 def init_app(app: Flask) -> None:
-    from app import i18n
 
     i18n.init_app(app)  # after Flask-Babel's own: template translations looked up once per locale
     app.jinja_env.filters.update(localtime=localtime, fmt_date=fmt_date, money=money, label=label,
                                  audit_label=audit_label, audit_value=audit_value)
+    app.jinja_env.globals.update(audit_refs=audit_refs, url_pattern=url_pattern)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
@@ -59,7 +84,9 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def inject() -> dict[str, object]:
         user = current_user if current_user.is_authenticated else None
-        nav = [(ep, lbl) for _position, ep, lbl, perm in NAV if user and (perm is None or permissions.can(user, perm))]
+        labels = _nav_labels(i18n.locale_key())
+        nav = [(ep, labels.get(ep) or str(lbl)) for _position, ep, lbl, perm in NAV
+               if user and (perm is None or permissions.can(user, perm))]
         return {
             "nav_items": nav,
             # Babel spells zh_CN as "zh_Hans_CN"; templates compare against our LANGUAGES keys.

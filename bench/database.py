@@ -8,7 +8,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
-from flask_migrate import upgrade
 
 from app import create_app
 from app.config import INSTANCE_DIR
@@ -66,5 +65,7 @@ def bench_app(url: str) -> Flask:
 
 def migrate(app: Flask) -> None:
     """Bring the schema up with the Alembic migrations, the only way the schema is made."""
+    from flask_migrate import upgrade
+
     with app.app_context():
         upgrade()

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from app.core.enums import District
 from app.extensions import db
-from app.mentor_hours import risks, rules
+from app.mentor_hours import risks, rules, tallies
 from app.mentor_hours.models import HourEntry
 from bench.apprenticeships import ENROLLMENTS, bench_enrollments
 from bench.cases import BenchContext, page, timed
@@ -123,11 +123,13 @@ def _fill(per: int, limit: int) -> None:
                                           "two_years": first.replace(year=first.year + 2)})
     db.session.execute(sa.text(PG_ENTRIES if postgres else SQLITE_ENTRIES), params)
     db.session.execute(sa.text(SHEETS), params)
+    tallies.rebuild()  # the sheets were written around the services: the officials' tab reads the tallies
     db.session.commit()
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         if postgres:
             conn.exec_driver_sql("VACUUM ANALYZE mentor_hour_entries")
             conn.exec_driver_sql("VACUUM ANALYZE mentor_hour_months")
+            conn.exec_driver_sql("VACUUM ANALYZE mentor_hour_tallies")
             conn.exec_driver_sql("VACUUM ANALYZE enrollments")
     print("mentor hours: loaded", file=sys.stderr, flush=True)
 

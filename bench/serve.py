@@ -13,5 +13,5 @@ import os
 from app import create_app
 from bench.database import BENCH_CONFIG
 
-app = create_app({**BENCH_CONFIG, "SQLALCHEMY_DATABASE_URI": os.environ["BENCH_DATABASE_URL"]})
+app = create_app({**BENCH_CONFIG, "SQLALCHEMY_DATABASE_URI": os.environ["BENCH_DATABASE_URL"], "MIGRATIONS": False})
 gc.freeze()

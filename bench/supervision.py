@@ -218,3 +218,24 @@ def supervision_risks_refresh_city(ctx: BenchContext) -> Callable[[], object]:
         with ctx.app.app_context():
             return risks.refresh()
     return refresh
+
+
+@timed("supervision_risk_counts_district")
+def supervision_risk_counts_district(ctx: BenchContext) -> Callable[[], object]:
+    """The risk desk's counts by kind in one district, open and all, and the official's to-do count (issue 21
+    growth): read from risk_prompt_tallies, at most one row per kind — the same cost at 100k and 1M people
+    whatever the number of stored prompts (printed, so the two scales can be compared)."""
+    from app.core import risks
+    from app.core.enums import District
+    from app.supervision import services
+
+    _risks_refreshed(ctx)
+    prompts = ctx.scalar("SELECT count(*) FROM risk_prompts WHERE district = 'pudong'")
+    print(f"supervision_risk_counts_district: {prompts} stored prompt rows in pudong", file=sys.stderr)
+    scope = services.Scope(_year(), District.PUDONG)
+
+    def counts() -> object:
+        with ctx.app.app_context():
+            return (services.risk_counts(scope, "open"), services.risk_counts(scope, "all"),
+                    risks.open_count(District.PUDONG))
+    return counts

@@ -9,8 +9,10 @@ from alembic import context
 # access to the values within the .ini file in use.
 config = context.config
 
-# The app configures logging (JSON, personal data scrubbed); keep its loggers enabled.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# The app configures logging (JSON, personal data scrubbed): alembic.ini's handlers only when nothing has, since
+# fileConfig replaces the root logger's handlers (the app's scrubbing handler, a test run's capture).
+if not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import email.parser
 import email.policy
 import logging
 import socket
@@ -67,16 +68,28 @@ class Sink:
     lock: threading.Lock = field(default_factory=threading.Lock)
     #: When each message arrived (time.monotonic(), before the server's 250 reply), in order.
     arrived_at: list[float] = field(default_factory=list)
+    #: Over which connection each message came, in order: the client's EHLO name and its port.
+    connections: list[tuple[str, int]] = field(default_factory=list)
+    #: Parse the headers only (a test that counts thousands of messages by Message-ID: far less work per message).
+    headers_only: bool = False
 
     async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802 (aiosmtpd's hook name)
         for address in envelope.rcpt_tos:
             if address in self.refuse:
                 return self.refuse[address]
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        parse = email.parser.BytesHeaderParser if self.headers_only else email.parser.BytesParser
+        message = parse(policy=email.policy.default).parsebytes(envelope.content)
         with self.lock:
             self.messages.append(message)
             self.arrived_at.append(time.monotonic())
+            self.connections.append((str(session.host_name), int(session.peer[1])))
         return "250 OK"
+
+    def sources(self) -> list[tuple[str, str, int]]:
+        """(Message-ID, EHLO name, client port) of each message received, in order."""
+        with self.lock:
+            return [(str(m["Message-ID"]), name, port)
+                    for m, (name, port) in zip(self.messages, self.connections, strict=True)]
 
     def first_arrivals(self) -> dict[str, float]:
         """Message-ID -> when its first copy arrived."""
@@ -92,10 +105,10 @@ class Sink:
 
 
 @contextmanager
-def smtp_server() -> Iterator[tuple[Sink, int]]:
+def smtp_server(*, headers_only: bool = False) -> Iterator[tuple[Sink, int]]:
     # aiosmtpd logs every protocol line at INFO; in our process that would cost more than the sending.
     logging.getLogger("mail.log").setLevel(logging.WARNING)
-    sink = Sink()
+    sink = Sink(headers_only=headers_only)
     port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()

@@ -10,9 +10,6 @@ from zipfile import BadZipFile
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from openpyxl import load_workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils.exceptions import InvalidFileException
 
 from app.apprenticeships import rules, services
 from app.apprenticeships.models import ApprenticeClass, Enrollment, HireType, MentorKind, ModuleKind, SubsidyLine
@@ -43,6 +40,7 @@ class RowReport:
 
 
 def _bold(ws) -> None:  # noqa: ANN001
+    from openpyxl.styles import Font, PatternFill
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
@@ -110,6 +108,8 @@ def _module_kind(text: str) -> ModuleKind | None:
 
 
 def _workbook(content: bytes):  # noqa: ANN202
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
     try:
         return load_workbook(BytesIO(content), read_only=True, data_only=True)
     except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from typing import Any
+
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import aliased
 
 from app.apprenticeships.enums import HireType
+from app.apprenticeships.models import ApprenticeClass, Enrollment, MentorAssignment, PlanModule
+from app.core.audit import names_of, register_resolver
 from app.core.enums import SkillLevel
-from app.core.labels import register_audit_labels, register_nav, register_value_enums
+from app.core.labels import register_audit_labels, register_nav, register_reference_fields, register_value_enums
+from app.core.models import Person
+from app.extensions import db
 
 register_audit_labels(
     actions={
@@ -31,3 +40,28 @@ register_value_enums({
     "target_level": SkillLevel, "certificate_level": SkillLevel, "hire_type": HireType,
 })
 register_nav(40, "apprenticeships.index", _l("新型学徒制"))
+
+
+def _enrollments(keys: Collection[Any]) -> dict[Any, str]:
+    return {i: f"{name}（{code}）" for i, name, code in db.session.execute(
+        sa.select(Enrollment.id, Person.name, Enrollment.occupation_code)
+        .join(Person, Person.id == Enrollment.person_id).where(Enrollment.id.in_(list(keys))))}
+
+
+def _assignments(keys: Collection[Any]) -> dict[Any, str]:
+    apprentice = aliased(Person)
+    return {i: f"{mentor} → {learner}" for i, mentor, learner in db.session.execute(
+        sa.select(MentorAssignment.id, Person.name, apprentice.name)
+        .join(Person, Person.id == MentorAssignment.mentor_id)
+        .join(Enrollment, Enrollment.id == MentorAssignment.enrollment_id)
+        .join(apprentice, apprentice.id == Enrollment.person_id)
+        .where(MentorAssignment.id.in_(list(keys))))}
+
+
+register_resolver("apprentice_classes", names_of(ApprenticeClass.id, ApprenticeClass.name))
+register_resolver("enrollments", _enrollments)
+register_resolver("mentor_assignments", _assignments)
+register_resolver("plan_modules", names_of(PlanModule.id, PlanModule.name))
+register_reference_fields({"class_id": "apprentice_classes", "enrollment_id": "enrollments",
+                           "assignment_id": "mentor_assignments", "mentor_id": "people"},
+                          {("mentor_hour_entries", "module_id"): "plan_modules"})

@@ -257,7 +257,7 @@ def describe_class(subject_key: str) -> Subject | None:
                    link=url_for("apprenticeships.class_detail", class_id=klass.id))
 
 
-register_kind(DeadlineKind(CLASS_NOTICE, _l("学徒班提醒"), class_recipients, describe_class, (0,)))
+register_kind(DeadlineKind(CLASS_NOTICE, _l("学徒班提醒"), class_recipients, describe_class, (0,), has_deadline=False))
 register_kind(DeadlineKind(APPROVAL_DUE, _l("学徒备案审核截止"), approval_recipients, describe_approval))
 register_kind(DeadlineKind(MIDTERM, _l("学徒中期考核"), midterm_recipients, _describe_enrollment(_midterm_title)))
 register_kind(DeadlineKind(TRAINING_ENDS, _l("学徒培训期满"), end_recipients, _describe_enrollment(_end_title)))

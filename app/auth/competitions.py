@@ -84,6 +84,12 @@ def require_results_published(event: Any) -> None:
         deny()
 
 
+def require_marking_progress_reader(user: User, event: Any, is_chief_expert: bool) -> None:
+    """Who has saved which scores, and the disagreements: the event's managers and its chief expert (裁判长)."""
+    if not (is_chief_expert or can(user, "competition.manage", event)):
+        deny()
+
+
 def require_scheme_reader(user: User, event: Any) -> None:
     """The event's managers and experts may download its marking scheme."""
     if not (can(user, "competition.manage", event) or can(user, "judging.score")):

@@ -36,6 +36,7 @@ register_object_rule(Event, competition_rules.event_rule)
 register_object_rule(Registration, competition_rules.registration_rule)
 
 from app.competitions import labels, record, reminders, todos  # noqa: E402,F401
+from app.competitions.awards import todos as award_todos  # noqa: E402,F401
 from app.competitions.awards import views as award_views  # noqa: E402,F401
 from app.competitions.events import views as event_views  # noqa: E402,F401
 from app.competitions.judging import views as judging_views  # noqa: E402,F401

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from typing import Any
+
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app.competitions.awards.models import AwardBand, AwardLineStatus, PromotionMode
-from app.competitions.events.models import AwardRuleKind, CompetitionClass, CompetitionLevel, JudgingState, Locality
-from app.competitions.registration.models import RegistrationStatus
+from app.competitions.events.models import (
+    AwardRuleKind,
+    Competition,
+    CompetitionClass,
+    CompetitionLevel,
+    Event,
+    JudgingState,
+    Locality,
+)
+from app.competitions.judging.models import Aspect
+from app.competitions.registration.models import RegistrationStatus, Team
+from app.core.audit import names_of, register_resolver
 from app.core.enums import District, SkillLevel
-from app.core.labels import register_audit_labels, register_nav, register_value_enums
+from app.core.labels import register_audit_labels, register_nav, register_reference_fields, register_value_enums
+from app.extensions import db
 
 register_audit_labels(
     actions={
@@ -59,3 +74,24 @@ register_value_enums({
 })
 register_nav(20, "competitions.index", _l("技能竞赛"))
 register_nav(130, "competitions.my_judging", _l("评分"), "judging.score")
+
+
+def _events(keys: Collection[Any]) -> dict[Any, str]:
+    return {i: f"{competition} · {name}" for i, name, competition in db.session.execute(
+        sa.select(Event.id, Event.name, Competition.name).join(Competition, Competition.id == Event.competition_id)
+        .where(Event.id.in_(list(keys))))}
+
+
+def _aspects(keys: Collection[Any]) -> dict[Any, str]:
+    return {i: f"{code} {text[:40]}" for i, code, text in db.session.execute(
+        sa.select(Aspect.id, Aspect.sub_code, Aspect.description).where(Aspect.id.in_(list(keys))))}
+
+
+register_resolver("events", _events)
+register_resolver("competitions", names_of(Competition.id, Competition.name))
+register_resolver("teams", names_of(Team.id, Team.name))
+register_resolver("aspects", _aspects)
+register_reference_fields({
+    "event_id": "events", "source_event_id": "events", "target_event_id": "events", "feeds_event_id": "events",
+    "competition_id": "competitions", "team_id": "teams", "aspect_id": "aspects",
+})

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from flask import render_template
@@ -132,7 +135,12 @@ def competition_items(person: Person) -> list[record.TimelineItem]:
     return items
 
 
-@risks.rule("award_unlocked_result", _l("奖励对应的成绩已解锁"))
+def _unlocked_text(facts: Mapping[str, Any]) -> tuple[str, str]:
+    return (_("%(event)s：成绩已解锁，但已生成 %(n)d 条奖励", event=facts["event"], n=facts["n"]),
+            _("涉及金额 %(amount)s 元", amount=f"{Decimal(facts['amount']):,.2f}"))
+
+
+@risks.rule("award_unlocked_result", _l("奖励对应的成绩已解锁"), text=_unlocked_text)
 def awards_for_unlocked_results(district: District | None) -> list[risks.RiskPrompt]:
     """Award lines whose event's results were unlocked after the awards were generated."""
     from flask import url_for
@@ -149,7 +157,6 @@ def awards_for_unlocked_results(district: District | None) -> list[risks.RiskPro
     if district is not None:
         stmt = stmt.where(Organisation.district == district)
     return [risks.RiskPrompt("award_unlocked_result", f"event:{event_id}:{where.value if where else '-'}",
-                             _("%(event)s：成绩已解锁，但已生成 %(n)d 条奖励", event=name, n=n),
-                             _("涉及金额 %(amount)s 元", amount=f"{amount or 0:,.2f}"),
-                             url_for("competitions.event_awards", event_id=event_id), where)
+                             {"event": name, "n": n, "amount": f"{amount or 0:.2f}"},
+                             url_for("competitions.event_awards", event_id=event_id), (where,) if where else ())
             for event_id, name, where, n, amount in db.session.execute(stmt)]

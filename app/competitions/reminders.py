@@ -15,10 +15,10 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.competitions.events.models import Event
+from app.competitions.events.models import Event, JudgingState
 from app.competitions.registration.models import ACTIVE_STATUSES, Registration, RegistrationStatus
-from app.core.enums import Role
-from app.core.models import User, UserRole
+from app.core.enums import OrgKind, Role
+from app.core.models import Organisation, User, UserRole
 from app.extensions import db
 from app.reminders.registry import DeadlineKind, Subject, register_kind
 from app.reminders.services import schedule_deadline
@@ -62,7 +62,15 @@ def units_with_unfinished_entries(event_id: int) -> sa.Select:
 
 
 def registration_closes_recipients(subject_key: str) -> list[User]:
-    return _users_of(units_with_unfinished_entries(int(subject_key)), UNIT_ROLES)
+    """The HR, college staff and officials of units with unfinished entries, and the officials of those units'
+    district bureaus (a district official may act for every unit of the district)."""
+    units = units_with_unfinished_entries(int(subject_key))
+    districts = sa.select(Organisation.district).where(Organisation.id.in_(units.scalar_subquery()),
+                                                       Organisation.district.is_not(None))
+    bureaus = sa.select(Organisation.id).where(Organisation.kind == OrgKind.DISTRICT_BUREAU,
+                                               Organisation.district.in_(districts.scalar_subquery()))
+    chosen = {u.id: u for u in _users_of(units, UNIT_ROLES) + _users_of(bureaus, (Role.OFFICIAL,))}
+    return [chosen[i] for i in sorted(chosen)]
 
 
 def approval_due_recipients(subject_key: str) -> list[User]:
@@ -109,8 +117,8 @@ def _at(day, hour: int = 9) -> datetime:  # noqa: ANN001
 
 
 def scores_due_recipients(subject_key: str) -> list[User]:
-    """The event's experts who still have aspects to mark, while scoring is open."""
-    from app.competitions.events.models import JudgingState
+    """The event's experts who still have aspects to mark, and the organiser's organizers (who chase them and
+    lock the results), while scoring is open and marks are missing."""
     from app.competitions.judging import services as judging
     from app.competitions.judging.models import EventExpert
 
@@ -118,7 +126,12 @@ def scores_due_recipients(subject_key: str) -> list[User]:
     if event is None or event.judging_state is not JudgingState.SCORING:
         return []
     experts = [x.user for x in db.session.scalars(sa.select(EventExpert).where(EventExpert.event_id == event.id))]
-    return [u for u in experts if u.active and (lambda p: p[0] < p[1])(judging.progress(u, event))]
+    behind = [u for u in experts if u.active and (lambda p: p[0] < p[1])(judging.progress(u, event))]
+    if not judging.scoring_status(event).missing:
+        return behind
+    organisers = _users_of(sa.select(sa.literal(event.competition.organiser_id)), (Role.ORGANIZER,))
+    chosen = {u.id: u for u in behind + organisers}
+    return [chosen[i] for i in sorted(chosen)]
 
 
 def stage_recipients(subject_key: str) -> list[User]:
@@ -152,8 +165,6 @@ def notice_recipients(subject_key: str) -> list[User]:
 def payment_recipients(subject_key: str) -> list[User]:
     """Officials of the organising bureau (and the city), while approved prize money of the event is unpaid."""
     from app.competitions.awards.models import AwardLine, AwardLineStatus
-    from app.core.enums import OrgKind
-    from app.core.models import Organisation
 
     event = db.session.get(Event, int(subject_key))
     if event is None:

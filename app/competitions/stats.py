@@ -73,7 +73,10 @@ def _medal_base(year: int, district: District | None) -> sa.Select:
             .join(Organisation, Organisation.id == Contestant.unit_id)
             .where(Competition.year == year, Event.judging_state == JudgingState.LOCKED, Result.medal.is_not(None)))
     if district is not None:
-        stmt = stmt.where(Organisation.district == district)
+        # Compared through lower() (the values are lower case) so that no database starts from the district's
+        # units and walks all their contestants: the plan starts from the year's events and their few medalled
+        # results (ix_results_medalled). SQLite, without statistics, would otherwise take the district index.
+        stmt = stmt.where(sa.func.lower(Organisation.district) == district.value)
     return stmt
 
 
@@ -84,17 +87,20 @@ def _rank(rows: dict[object, MedalRow]) -> list[MedalRow]:
 def medals_by_district(year: int, district: District | None = None) -> list[MedalRow]:
     """Medals per district of the contestants' units (a unit outside every district, e.g. the municipal
     bureau entering someone without an employer, is in no district's row)."""
-    stmt = _medal_base(year, district).add_columns(Organisation.district, sa.func.count()).where(
-        Organisation.district.is_not(None)).group_by(Organisation.district, Result.medal)
+    stmt = _medal_base(year, district).add_columns(Organisation.district, sa.func.count()).group_by(
+        Organisation.district, Result.medal)
     rows: dict[object, MedalRow] = {}
     for medal, where, n in db.session.execute(stmt):
-        rows.setdefault(where, MedalRow(where)).counts[medal] = n
+        if where is not None:  # in Python, not SQL: a test on the units would lead the plan (see _medal_base)
+            rows.setdefault(where, MedalRow(where)).counts[medal] = n
     return _rank(rows)
 
 
 def medals_by_unit(year: int, district: District | None = None, limit: int = 20) -> list[MedalRow]:
-    stmt = _medal_base(year, district).add_columns(Organisation.id, Organisation.name, sa.func.count()).group_by(
-        Organisation.id, Organisation.name, Result.medal)
+    # Grouped by medal, then the contestant's unit id, the name aggregated: grouped by the unit (id, name),
+    # SQLite would walk every unit in index order (and all their contestants) to save a sort.
+    stmt = _medal_base(year, district).add_columns(Contestant.unit_id, sa.func.max(Organisation.name),
+                                                   sa.func.count()).group_by(Result.medal, Contestant.unit_id)
     rows: dict[object, MedalRow] = {}
     for medal, unit_id, name, n in db.session.execute(stmt):
         rows.setdefault((unit_id, name), MedalRow((unit_id, name))).counts[medal] = n

@@ -25,7 +25,8 @@ class LabelledEnum(enum.StrEnum):
 
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:
-        return [(m.value, m.label) for m in cls]
+        labels = _translated(cls, locale_key())
+        return [(m.value, labels.get(m.value, m.value)) for m in cls]
 
 
 @cache

@@ -8,14 +8,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 from zipfile import BadZipFile
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils.exceptions import InvalidFileException
 
 from app.auth.permissions import can, organisation_scope, people_scope, require
 from app.core import audit, rules, services
@@ -68,6 +66,7 @@ class ImportPreview:
 
 
 def people_template() -> bytes:
+    from openpyxl.styles import Font, PatternFill
     wb = export_workbook()
     ws = wb.active
     ws.title = "人员"
@@ -89,7 +88,7 @@ def people_template() -> bytes:
     return _save(wb)
 
 
-def _save(wb: Workbook) -> bytes:
+def _save(wb: Any) -> bytes:  # an openpyxl Workbook
     buf = BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -154,6 +153,8 @@ def _employers(actor: User) -> tuple[dict[str, int], dict[str, int]]:
 
 
 def _parse(actor: User, content: bytes) -> list[RowResult]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
     try:
         wb = load_workbook(BytesIO(content), read_only=True, data_only=True)
     except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -314,14 +315,17 @@ def export_audit(entries: list, tz) -> bytes:
     ws = wb.create_sheet("审计日志")
     ws.append(["时间", "操作人", "用户名", "操作", "记录类型", "记录编号", "摘要", "变更前", "变更后"])
 
-    def changes(values: dict | None) -> str:
-        return "；".join(f"{audit_label(k, 'field')}: {audit_value(v, k)}" for k, v in (values or {}).items())
+    refs = audit.references(entries)
+
+    def changes(values: dict | None, entity_type: str) -> str:
+        return "；".join(f"{audit_label(k, 'field')}: {audit_value(v, k, refs, entity_type)}"
+                        for k, v in (values or {}).items())
 
     for e in entries:
         ws.append([e.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"), e.actor.display_name if e.actor else "系统",
                    e.actor.username if e.actor else "", audit_label(e.action, "action"),
-                   audit_label(e.entity_type, "entity"), e.entity_id, e.summary, changes(e.before),
-                   changes(e.after)])
+                   audit_label(e.entity_type, "entity"), e.entity_id, e.summary, changes(e.before, e.entity_type),
+                   changes(e.after, e.entity_type)])
     return _save(wb)
 
 

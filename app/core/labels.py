@@ -6,6 +6,8 @@ a field's stored value) and ``register_nav`` (its menu entries) from its package
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from flask_babel import lazy_gettext as _l
 
 from app.core.enums import District, DocType, LabelledEnum, OrgKind, Role, Sex, SkillLevel
@@ -17,6 +19,16 @@ AUDIT_FIELDS: dict[str, object] = {}
 VALUE_ENUMS: dict[str, tuple[type[LabelledEnum], ...]] = {}
 #: (position, endpoint, label, permission needed or None); the menu shows them by position.
 NAV: list[tuple[int, str, object, str | None]] = []
+#: field -> the kind of record its audit values refer to ("organisations", "people"…; resolved by
+#: ``app.core.audit.references``), and (entity type, field) for a field whose meaning depends on the record.
+REFERENCE_FIELDS: dict[str, str] = {}
+ENTITY_REFERENCE_FIELDS: dict[tuple[str, str], str] = {}
+
+
+class ReferenceLabels(Protocol):
+    """The labels of the records a page's audit values refer to, looked up in bulk (``app.core.audit``)."""
+
+    def label(self, entity_type: str, field: str, value: object) -> str | None: ...
 
 
 def register_audit_labels(*, actions: dict[str, object] | None = None, entities: dict[str, object] | None = None,
@@ -33,6 +45,17 @@ def register_value_enums(enums: dict[str, type[LabelledEnum] | tuple[type[Labell
                                            if c not in known)
 
 
+def register_reference_fields(fields: dict[str, str] | None = None,
+                              entity_fields: dict[tuple[str, str], str] | None = None) -> None:
+    """Declare which audit fields hold a reference (an id or code), and to what kind of record."""
+    REFERENCE_FIELDS.update(fields or {})
+    ENTITY_REFERENCE_FIELDS.update(entity_fields or {})
+
+
+def reference_kind(entity_type: str, field: str) -> str | None:
+    return ENTITY_REFERENCE_FIELDS.get((entity_type, field)) or REFERENCE_FIELDS.get(field)
+
+
 def register_nav(position: int, endpoint: str, label: object, permission: str | None = None) -> None:
     if all(entry[1] != endpoint for entry in NAV):
         NAV.append((position, endpoint, label, permission))
@@ -45,19 +68,27 @@ def audit_label(value: str, kind: str) -> str:
     return str(table.get(value, value))
 
 
-def audit_value(value: object, field: str) -> str:
-    """An audit before/after value as a person reads it: enum labels, 是/否, — for nothing."""
+def audit_value(value: object, field: str, refs: ReferenceLabels | None = None, entity_type: str = "") -> str:
+    """An audit before/after value as a person reads it: the label of a referenced record (``refs``, looked up in
+    bulk for the page), enum labels, 是/否, — for nothing."""
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return str(_l("是") if value else _l("否"))
+    if isinstance(value, dict):
+        return "；".join(f"{audit_label(k, 'field')}: {audit_value(v, k, refs, entity_type)}"
+                        for k, v in value.items())
+    if refs is not None and not isinstance(value, list):
+        label = refs.label(entity_type, field, value)
+        if label is not None:
+            return label
     for enum_cls in VALUE_ENUMS.get(field, ()):
         try:
             return enum_cls(str(value)).label
         except ValueError:
             continue
     if isinstance(value, list):
-        return "、".join(audit_value(v, "role" if field == "roles" else field) for v in value)
+        return "、".join(audit_value(v, "role" if field == "roles" else field, refs, entity_type) for v in value)
     if field == "role":
         try:
             return Role(str(value)).label
@@ -92,6 +123,11 @@ register_audit_labels(
         "status": _l("状态"), "reason": _l("原因"),
     },
 )
+register_reference_fields({
+    "organisation_id": "organisations", "employer_id": "organisations", "unit_id": "organisations",
+    "enterprise_id": "organisations", "institution_id": "organisations", "organiser_id": "organisations",
+    "person_id": "people", "user_id": "users", "expert_id": "users", "occupation_code": "occupations",
+})
 register_value_enums({
     "kind": OrgKind, "district": District, "doc_type": DocType, "sex": Sex, "current_level": SkillLevel,
     "level": SkillLevel,

@@ -270,31 +270,47 @@ class RiskReview(db.Model):
 
 class RiskPromptRow(db.Model):
     """A risk prompt as last found for the whole city (materialised by ``app.core.risks.refresh``): the desk
-    pages through these rows instead of running every rule on every view. Title, detail and link are the
-    rendered strings (in the default language); a review sticks to (kind, subject_key), as before."""
+    pages through these rows instead of running every rule on every view. One row per district the prompt
+    concerns (the first one the *lead*, which the city's desk lists); ``facts`` is what the rule found, rendered
+    in the reader's language by the kind's text (``app.core.risks.text``); a review sticks to (kind, subject_key),
+    as before."""
 
     __tablename__ = "risk_prompts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(40))
     subject_key: Mapped[str] = mapped_column(sa.String(80))
+    #: A district the prompt concerns (None: a prompt of no district, on the city's desk only).
     district: Mapped[District | None] = mapped_column(enum_type(District))
-    #: A second district the prompt concerns (listed on both districts' desks).
-    also_district: Mapped[District | None] = mapped_column(enum_type(District))
-    title: Mapped[str] = mapped_column(sa.Text)
-    detail: Mapped[str] = mapped_column(sa.Text)
+    #: The prompt's first row: the one the city's desk lists.
+    lead: Mapped[bool] = mapped_column(default=True)
+    facts: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     link: Mapped[str | None] = mapped_column(sa.Text)
     found_on: Mapped[date | None] = mapped_column(sa.Date)
     refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (
-        sa.UniqueConstraint("kind", "subject_key", name="uq_risk_prompts_kind_subject"),
-        # The desk's filters, each a range ordered by id (keyset pages): district + kind, district, kind.
+        sa.UniqueConstraint("kind", "subject_key", "district", name="uq_risk_prompts_kind_subject_district"),
+        # The desk's filters, each a range ordered by id (keyset pages): district + kind, district, city + kind
+        # (kind, lead filtered), city.
         sa.Index("ix_risk_prompts_district_kind_id", "district", "kind", "id"),
         sa.Index("ix_risk_prompts_district_id", "district", "id"),
         sa.Index("ix_risk_prompts_kind_id", "kind", "id"),
-        sa.Index("ix_risk_prompts_also_district_id", "also_district", "id"),
+        sa.Index("ix_risk_prompts_lead_id", "lead", "id"),
     )
+
+
+class RiskPromptTally(db.Model):
+    """How many stored prompts of a kind are open and reviewed in a district (``scope`` its value) or the city
+    (``scope`` "city"): counted again by each refresh of the kind and moved by each review, so the desk's counts
+    read at most one row per kind however many prompts there are."""
+
+    __tablename__ = "risk_prompt_tallies"
+
+    scope: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    open: Mapped[int] = mapped_column(default=0)
+    reviewed: Mapped[int] = mapped_column(default=0)
 
 
 class RiskRefresh(db.Model):

@@ -80,3 +80,18 @@ def value_in_force(key: str, on: date, qualifier: str = "", district: District |
     if own is not None:
         return own
     return next((value for d, value in rows if d is None), None)
+
+
+def values_by_district(key: str, on: date, qualifier: str = "") -> tuple[Decimal | None, dict[District, Decimal]]:
+    """The city-wide value of ``key`` in force on ``on`` and each district's own value where it has one (which
+    beats the city's there, as in ``value_in_force``): one query for every district."""
+    if key not in POLICY_KEYS:
+        raise KeyError(f"unknown policy key {key!r}")
+    newest: dict[District | None, Decimal] = {}
+    for district, value in db.session.execute(
+            sa.select(PolicyValue.district, PolicyValue.value)
+            .where(PolicyValue.key == key, PolicyValue.qualifier == qualifier, PolicyValue.effective_from <= on)
+            .order_by(PolicyValue.effective_from.desc(), PolicyValue.id.desc())):
+        newest.setdefault(district, value)
+    city = newest.pop(None, None)
+    return city, {d: v for d, v in newest.items() if d is not None}

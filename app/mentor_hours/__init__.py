@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("mentor_hours", __name__, url_prefix="/mentor-hours", template_folder="templates")
 
-from app.mentor_hours import dashboard, labels, record, reminders, risks, todos, views  # noqa: E402,F401
+from app.mentor_hours import dashboard, labels, record, reminders, risks, tallies, todos, views  # noqa: E402,F401

@@ -18,7 +18,7 @@ from app.core.demo import DEMO_PASSWORD
 from app.core.enums import Role
 from app.core.models import PolicyValue, User
 from app.extensions import db
-from app.mentor_hours import rules, services
+from app.mentor_hours import rules, services, tallies
 from app.mentor_hours.models import AllowanceKind, AllowanceRule, HourEntry, HourMonth, MonthStatus
 
 CLASS_NAME = "2025级数控车工学徒班"
@@ -101,6 +101,8 @@ def seed(today: date) -> str:
     db.session.flush()
     # Months: the two oldest approved (allowance computed), last month submitted for the first apprentice.
     now = clock.now()
+    before = {month: tallies.approved_totals(mentor_user.person_id, klass.enterprise_id, month)
+              for month in months[:2]}
     for n, a in enumerate(assignments):
         e = a.enrollment
         for month in months[:-1]:
@@ -120,7 +122,8 @@ def seed(today: date) -> str:
             db.session.add(sheet)
     db.session.flush()
     for month in months[:2]:
-        services._refresh_allowances(mentor_user.person_id, klass.enterprise_id, month)  # noqa: SLF001
+        services._refresh_allowances(mentor_user.person_id, klass.enterprise_id, month,  # noqa: SLF001
+                                     before[month])
     _apprentice_user(assignments)
     db.session.commit()
     return f"demo mentor hours ready ({made} new entries)"

@@ -28,7 +28,7 @@ from app.core.policy import value_in_force
 from app.core.services import raise_not_found, unique_or_domain_error
 from app.errors import DomainError
 from app.extensions import db
-from app.mentor_hours import rules
+from app.mentor_hours import rules, tallies
 from app.mentor_hours.models import AllowanceKind, AllowanceRule, HourEntry, HourMonth, MonthStatus
 
 ENTRY_FIELDS = ["assignment_id", "worked_on", "starts_at", "ends_at", "hours", "module_id", "content", "place",
@@ -409,10 +409,11 @@ def approve_month(actor: User, a: MentorAssignment, month: date, now: datetime) 
     sheet = _sheet(a.id, month)
     if sheet is None or sheet.status is not MonthStatus.CONFIRMED:
         raise DomainError(_("只能审批学徒已确认的月份"), "month")
+    before = tallies.approved_totals(a.mentor_id, a.enrollment.enterprise_id, month)
     sheet.approved_at, sheet.approved_by_id = now, actor.id
     _transition(actor, sheet, MonthStatus.APPROVED, "approve_hours")
     db.session.flush()
-    _refresh_allowances(a.mentor_id, a.enrollment.enterprise_id, month)
+    _refresh_allowances(a.mentor_id, a.enrollment.enterprise_id, month, before)
     db.session.commit()
     return sheet
 
@@ -426,11 +427,12 @@ def reopen_month(actor: User, a: MentorAssignment, month: date, reason: str) -> 
         raise DomainError(_("只能重新打开已审批的月份"), "reason")
     if not reason.strip():
         raise DomainError(_("请填写重新打开的原因"), "reason")
+    before = tallies.approved_totals(a.mentor_id, a.enrollment.enterprise_id, month)
     sheet.approved_at = sheet.approved_by_id = sheet.confirmed_at = sheet.confirmed_by_id = None
     sheet.allowance = sheet.flat = sheet.rule_id = None
     _transition(actor, sheet, MonthStatus.OPEN, "reopen_hours", note=reason.strip())
     db.session.flush()
-    _refresh_allowances(a.mentor_id, a.enrollment.enterprise_id, month)
+    _refresh_allowances(a.mentor_id, a.enrollment.enterprise_id, month, before)
     db.session.commit()
     return sheet
 
@@ -528,8 +530,10 @@ def _statements(where: list[sa.ColumnElement[bool]], month: date) -> dict[tuple[
             for key, lines in mentorships.items()}
 
 
-def _refresh_allowances(mentor_id: int, enterprise_id: int, month: date) -> None:
-    """Write each approved month's share of the mentor's (capped) allowance, for payroll and the city's figures."""
+def _refresh_allowances(mentor_id: int, enterprise_id: int, month: date, before: tallies.Totals) -> None:
+    """Write each approved month's share of the mentor's (capped) allowance, for payroll and the city's figures,
+    and move the officials' tallies (app/mentor_hours/tallies.py) by what these sheets add up to now against
+    ``before`` (their totals before the approval or reopening)."""
     st = statement(mentor_id, enterprise_id, month)
     by_assignment = {line.enrollment_id: line for line in st.lines}
     for sheet in db.session.scalars(sa.select(HourMonth).where(
@@ -539,6 +543,8 @@ def _refresh_allowances(mentor_id: int, enterprise_id: int, month: date) -> None
         if line is not None:
             sheet.allowance, sheet.flat = line.amount, line.flat
             sheet.rule_id = line.rule.id if line.rule else None
+    db.session.flush()
+    tallies.apply(month, before, tallies.approved_totals(mentor_id, enterprise_id, month))
 
 
 def statements(actor: User, month: date) -> list[MentorStatement]:
@@ -620,18 +626,11 @@ def mentor_names(ids: set[int]) -> dict[int, str]:
 
 def mentor_hours_by_month(session: sa.orm.Session | sa.orm.scoped_session[Any], year: int,
                           district_id: District | str | None = None) -> list[dict[str, Any]]:
-    """Approved 带徒 hours and allowances per month of ``year`` (one grouped query over the month sheets, answered
-    from the partial index ix_mentor_hour_months_approved): ``[{"month": 1..12, "hours": Decimal,
-    "allowance": Decimal, "sheets": int}]`` for every month, zero where nothing was approved. ``sheets`` counts
-    approved mentor-apprentice months (带徒人月): sums, unlike distinct counts of people, come from the index."""
-    stmt = (sa.select(HourMonth.month, sa.func.sum(HourMonth.hours), sa.func.sum(HourMonth.allowance),
-                      sa.func.count())
-            .where(HourMonth.status == MonthStatus.APPROVED, HourMonth.month >= date(year, 1, 1),
-                   HourMonth.month <= date(year, 12, 1))
-            .group_by(HourMonth.month))
-    if district_id is not None:
-        stmt = stmt.where(HourMonth.district == District(district_id))
-    found = {m.month: (h, a, n) for m, h, a, n in session.execute(stmt)}
+    """Approved 带徒 hours and allowances per month of ``year``, from the tallies kept on approval and reopening
+    (app/mentor_hours/tallies.py: at most 12 × 16 rows, whatever the number of month sheets):
+    ``[{"month": 1..12, "hours": Decimal, "allowance": Decimal, "sheets": int}]`` for every month, zero where
+    nothing was approved. ``sheets`` counts approved mentor-apprentice months (带徒人月)."""
+    found = {m.month: row for m, row in tallies.by_month(year, District(district_id) if district_id else None).items()}
     empty = (0, 0, 0)
     return [{"month": n, "hours": Decimal(found.get(n, empty)[0] or 0),
              "allowance": Decimal(found.get(n, empty)[1] or 0), "sheets": int(found.get(n, empty)[2] or 0)}

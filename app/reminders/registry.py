@@ -44,6 +44,9 @@ class DeadlineKind:
     describe: Callable[[str], Subject | None]
     #: Days before the deadline, used when the policy table has no ``reminder.offset_days`` rows.
     default_offsets: tuple[int, ...] = (7, 1)
+    #: False for a notice sent at once (a class reminded by its enterprise): it has no deadline, and its e-mail,
+    #: inbox item and outbox row show none (its ``due_at`` only bounds how late it may still go out).
+    has_deadline: bool = True
 
 
 KINDS: dict[str, DeadlineKind] = {}
@@ -64,3 +67,8 @@ def get_kind(key: str) -> DeadlineKind:
 def kind_label(key: str) -> str:
     kind = KINDS.get(key)
     return str(kind.label) if kind else key
+
+
+def has_deadline(key: str) -> bool:
+    kind = KINDS.get(key)
+    return kind.has_deadline if kind else True

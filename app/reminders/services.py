@@ -33,7 +33,7 @@ import smtplib
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -46,7 +46,7 @@ from flask import current_app
 from flask_babel import get_translations
 from flask_babel import gettext as _
 from jinja2 import pass_context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from app.auth.permissions import require
 from app.core import audit
@@ -54,7 +54,7 @@ from app.core.models import User
 from app.core.pagination import KeysetPage, keyset_page
 from app.core.policy import value_in_force
 from app.core.services import raise_not_found
-from app.core.types import utcnow
+from app.core.types import UTCDateTime, utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.reminders import mail, rules
@@ -67,7 +67,7 @@ from app.reminders.models import (
     ReminderStatus,
     SchedulerHeartbeat,
 )
-from app.reminders.registry import KINDS, Subject, get_kind
+from app.reminders.registry import KINDS, Subject, get_kind, has_deadline
 
 log = logging.getLogger(__name__)
 
@@ -184,13 +184,24 @@ def tick(now: datetime | None = None, batch: int | None = None, max_rounds: int 
             break
         if heartbeat is not None:
             heartbeat()
-        moment = now or utcnow()
+        moment, began = now or utcnow(), time.monotonic()
         result = expand_due(moment, batch)
-        result.add(send_due(moment, batch, stop))
+        result.add(send_due(moment, batch, stop, began=began))
         total.add(result)
         if result.work == 0:
             break
     return total
+
+
+def _commit_without_waiting_for_disk() -> None:
+    """PostgreSQL: this transaction's commit does not wait for its WAL to reach the disk (``SET LOCAL``: this
+    transaction only). Safe for the tick's claims and expansions: a scheduler killed at any moment loses nothing
+    by it (the server has the commit); only a crash of the database server itself can lose the last fraction of
+    a second of commits, each whole — reminders then are simply still due and expanded again (their in-app
+    deliveries with them), and an e-mail claimed and sent is sent once more with its Message-ID, as after a
+    `kill -9`. SQLite: WAL with ``synchronous = NORMAL`` (scheduler.prepare_database) is the same trade."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SET LOCAL synchronous_commit = off"))
 
 
 def _batch(batch: int | None) -> int:
@@ -204,6 +215,7 @@ def expand_due(now: datetime, batch: int | None = None) -> TickResult:
            .where(Reminder.status == ReminderStatus.SCHEDULED, Reminder.send_at <= now)
            .order_by(Reminder.send_at, Reminder.id).limit(_batch(batch))
            .with_for_update(skip_locked=True))
+    _commit_without_waiting_for_disk()
     # One statement claims the rows (on SQLite it takes the write lock first, so two schedulers cannot
     # both read them as due); if this process dies before the commit, they are simply still scheduled.
     claimed = db.session.scalars(
@@ -284,7 +296,8 @@ def _expand(reminder: Reminder, now: datetime, result: TickResult, audiences: di
     result.expanded += 1
 
 
-def send_due(now: datetime, batch: int | None = None, stop: threading.Event | None = None) -> TickResult:
+def send_due(now: datetime, batch: int | None = None, stop: threading.Event | None = None, *,
+             began: float | None = None) -> TickResult:
     """Claim up to ``batch`` due e-mails (pending, or sending with a lapsed lease) and send them.
 
     The messages are composed here (they need the app, its templates and translations) and handed to a few
@@ -296,6 +309,9 @@ def send_due(now: datetime, batch: int | None = None, stop: threading.Event | No
 
     ``stop`` (set on SIGTERM): each sender finishes the message in hand, records it, and stops; the e-mails not
     yet tried are given back at once, so a stop never leaves one to be sent twice.
+
+    ``began``: when (time.monotonic()) ``now`` was read, if earlier than this call (the tick reads it before
+    expanding): the lease is reckoned from then.
     """
     result = TickResult()
     config = current_app.config
@@ -306,6 +322,7 @@ def send_due(now: datetime, batch: int | None = None, stop: threading.Event | No
                   Delivery.next_attempt_at <= now)
            .order_by(Delivery.next_attempt_at, Delivery.id).limit(_batch(batch))
            .with_for_update(skip_locked=True))
+    _commit_without_waiting_for_disk()
     claimed = db.session.scalars(
         sa.update(Delivery).where(Delivery.id.in_(due.scalar_subquery()))
         .values(status=DeliveryStatus.SENDING, next_attempt_at=lease_until, attempts=Delivery.attempts + 1)
@@ -316,16 +333,20 @@ def send_due(now: datetime, batch: int | None = None, stop: threading.Event | No
     deliveries = list(db.session.scalars(
         sa.select(Delivery).where(Delivery.id.in_(claimed)).order_by(Delivery.id)
         .options(sa.orm.joinedload(Delivery.user))))
-    # Stop well inside the lease: after it, another scheduler may take these e-mails and send them too.
-    stop_at = time.monotonic() + 0.5 * config["REMINDER_LEASE_SECONDS"]
+    # The lease is renewed while the senders work; a sender starts a message only while the lease still has
+    # half its length to run (time to send and record it), so a scheduler that cannot renew (starved, its
+    # database gone) stops sending before another one could take these e-mails.
+    lease = _Lease(db.engine, claimed, now, lease_until, config["REMINDER_LEASE_SECONDS"],
+                   time.monotonic() if began is None else began)
     composer = _Composer()
     work: queue.SimpleQueue[_Outgoing | None] = queue.SimpleQueue()
     settings = _SmtpSettings.from_config(config)
     halt = threading.Event()  # set when composing or recording fails: the senders stop taking messages
-    senders = [_Sender(settings, _Recording(db.engine, now, config), work, stop, halt, stop_at)
+    senders = [_Sender(settings, _Recording(db.engine, now, config), work, stop, halt, lease)
                for _n in range(max(1, min(config["REMINDER_SMTP_CONNECTIONS"], len(deliveries))))]
     threads = [threading.Thread(target=sender.run, daemon=True, name=f"reminder-smtp-{n}")
                for n, sender in enumerate(senders)]
+    threads.append(threading.Thread(target=lease.keep, daemon=True, name="reminder-lease"))
     for thread in threads:
         thread.start()
     try:
@@ -340,10 +361,12 @@ def send_due(now: datetime, batch: int | None = None, stop: threading.Event | No
         halt.set()
         raise
     finally:
-        for _thread in threads:
-            work.put(None)  # one stop sign per thread
-        for thread in threads:
+        for _sender in senders:
+            work.put(None)  # one stop sign per sender
+        for thread in threads[:-1]:
             thread.join()
+        lease.done.set()
+        threads[-1].join()
     tried: set[int] = set()
     for sender in senders:
         result.add(sender.result)
@@ -378,9 +401,9 @@ class _Sender:
     the outcome, and only then takes the next (until a stop sign, a stop, a halt or the end of its time)."""
 
     def __init__(self, settings: _SmtpSettings, recording: _Recording, work: queue.SimpleQueue[_Outgoing | None],
-                 stop: threading.Event, halt: threading.Event, stop_at: float) -> None:
+                 stop: threading.Event, halt: threading.Event, lease: _Lease) -> None:
         self.smtp, self.recording, self.work = _Smtp(settings), recording, work
-        self.stop, self.halt, self.stop_at = stop, halt, stop_at
+        self.stop, self.halt, self.lease = stop, halt, lease
         self.result = TickResult()
         #: The deliveries this sender tried (the others are given back).
         self.tried: set[int] = set()
@@ -389,7 +412,7 @@ class _Sender:
     def run(self) -> None:
         try:
             while (item := self.work.get()) is not None:
-                if self.halt.is_set() or self.stop.is_set() or time.monotonic() > self.stop_at:
+                if self.halt.is_set() or self.stop.is_set() or not self.lease.usable():
                     continue  # not tried: given back by send_due
                 self.tried.add(item.claim.id)
                 error: str | None
@@ -410,6 +433,57 @@ class _Sender:
             self.recording.close()
 
 
+#: How long a sender keeps trying to record an outcome while SQLite stays locked by other writers.
+RECORD_PATIENCE_SECONDS = 30.0
+
+
+class _Lease:
+    """A batch's claim on its e-mails: ``next_attempt_at`` of the rows still ``sending`` is the end of the lease,
+    after which another scheduler may send them again. While the senders work, a thread of its own moves it
+    on every quarter lease (only rows that still carry this claim's lease: a row someone else has claimed keeps
+    theirs). ``usable()`` is what the senders ask before each message: true while the lease, as last renewed,
+    has at least half its length to run — time to send the message and record it. A scheduler starved of CPU or
+    cut off from its database therefore stops sending before its lease can run out, and the untried e-mails are
+    given back; a sender never sends one whose lease may have passed to someone else.
+
+    Times stored are on the tick's clock (``now``, possibly a test's), moved on by the real time elapsed."""
+
+    def __init__(self, engine: sa.Engine, ids: Sequence[int], now: datetime, until: datetime, seconds: float,
+                 began: float) -> None:
+        self.engine, self.ids, self.now, self.until, self.seconds = engine, ids, now, until, float(seconds)
+        #: When (time.monotonic()) ``now`` was read: the stored lease ends ``seconds`` after it, however long the
+        #: round took before the claim (expanding on a loaded machine can take seconds).
+        self.started = began
+        #: Until when (time.monotonic()) the lease is surely ours: it was written before this moment.
+        self.valid_until = self.started + self.seconds
+        self.renewals = 0
+        self.done = threading.Event()
+
+    def usable(self) -> bool:
+        return time.monotonic() < self.valid_until - self.seconds / 2
+
+    def renew(self) -> None:
+        asked = time.monotonic()
+        until = self.now + timedelta(seconds=asked - self.started + self.seconds)
+        table = Delivery.__table__
+        with self.engine.begin() as connection:
+            connection.execute(sa.update(table).where(
+                table.c.id.in_(self.ids), table.c.status == DeliveryStatus.SENDING,
+                table.c.next_attempt_at == self.until).values(next_attempt_at=until))
+        self.until, self.valid_until = until, asked + self.seconds
+        self.renewals += 1
+
+    def keep(self) -> None:
+        """Renew every quarter lease until the batch is done; a failed renewal ends the renewing (the senders
+        then stop when the lease has half its length left)."""
+        while not self.done.wait(self.seconds / 4):
+            try:
+                self.renew()
+            except sa.exc.DBAPIError:
+                log.warning("reminder lease: renewal failed; the senders stop before it runs out", exc_info=True)
+                return
+
+
 class _Recording:
     """A sender's database connection: each outcome is one UPDATE of one row, committed at once.
 
@@ -424,9 +498,29 @@ class _Recording:
         self.engine, self.now = engine, now
         self.max_attempts, self.retry_seconds = config["REMINDER_MAX_ATTEMPTS"], config["REMINDER_RETRY_SECONDS"]
         self.connection: sa.Connection | None = None
+        self.cursor: Any = None
         self.restore: str | None = None
+        dialect = engine.dialect
+        self.dbapi: Any = dialect.loaded_dbapi
+        # The three UPDATEs, written once in the driver's own terms (a message's outcome is the hot path of a
+        # tick: SQLAlchemy would build, look up and process a statement for each). Instants go through the
+        # column type's own bind processing, so they are stored exactly as everywhere else.
+        processor = UTCDateTime().bind_processor(dialect)
+        self.instant: Callable[[datetime], Any] = processor if processor is not None else (lambda value: value)
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        guard = f" WHERE id = {mark} AND attempts = {mark} AND status = '{DeliveryStatus.SENDING.value}'"
+        table = Delivery.__table__.name
+        self.sql = {
+            DeliveryStatus.SENT: f"UPDATE {table} SET status = '{DeliveryStatus.SENT.value}', sent_at = {mark}, "
+                                 f"error = '', next_attempt_at = NULL" + guard,
+            DeliveryStatus.FAILED: f"UPDATE {table} SET status = '{DeliveryStatus.FAILED.value}', error = {mark}, "
+                                   f"next_attempt_at = NULL" + guard,
+            DeliveryStatus.PENDING: f"UPDATE {table} SET status = '{DeliveryStatus.PENDING.value}', "
+                                    f"error = {mark}, next_attempt_at = {mark}" + guard,
+        }
+        self.sent_at = self.instant(now)
 
-    def _connect(self) -> sa.Connection:
+    def _connect(self) -> Any:
         connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql("SET synchronous_commit TO OFF")
@@ -436,49 +530,54 @@ class _Recording:
             connection.exec_driver_sql("PRAGMA synchronous = NORMAL")
             self.restore = f"PRAGMA synchronous = {int(before or 2)}"
         self.connection = connection
-        return connection
+        self.cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        return self.cursor
 
     def record(self, claim: _Claim, error: str | None, permanent: bool, result: TickResult) -> None:
         """Mark the outcome, if the delivery is still ours (still ``sending`` with our attempt)."""
-        connection = self.connection or self._connect()
-        table = Delivery.__table__
-        values: dict[str, object]
+        cursor = self.cursor or self._connect()
+        params: tuple[object, ...]
         if error is None:
-            values = {"status": DeliveryStatus.SENT, "sent_at": self.now, "error": "", "next_attempt_at": None}
+            status, params = DeliveryStatus.SENT, (self.sent_at,)
             result.sent += 1
         elif permanent or rules.gives_up(claim.attempts, self.max_attempts):
-            values = {"status": DeliveryStatus.FAILED, "error": error[:500], "next_attempt_at": None}
+            status, params = DeliveryStatus.FAILED, (error[:500],)
             result.failed += 1
         else:
-            values = {"status": DeliveryStatus.PENDING, "error": error[:500],
-                      "next_attempt_at": self.now + rules.retry_delay(claim.attempts, self.retry_seconds)}
+            retry_at = self.now + rules.retry_delay(claim.attempts, self.retry_seconds)
+            status, params = DeliveryStatus.PENDING, (error[:500], self.instant(retry_at))
             result.retried += 1
         if error is not None:
             result.errors.append(error)
-        statement = sa.update(table).where(table.c.id == claim.id, table.c.attempts == claim.attempts,
-                                           table.c.status == DeliveryStatus.SENDING).values(**values)
-        for attempt in range(5):
+        sql, params = self.sql[status], (*params, claim.id, claim.attempts)
+        give_up = time.monotonic() + RECORD_PATIENCE_SECONDS
+        attempt = 0
+        while True:
             try:
-                connection.execute(statement)
+                cursor.execute(sql, params)  # autocommit: committed when it returns
                 return
-            except sa.exc.OperationalError:
+            except self.dbapi.OperationalError as exc:
                 # SQLite: another writer kept the lock past busy_timeout (several schedulers' senders at once on
                 # a loaded machine). Try again: giving up would leave a sent e-mail to be sent a second time.
-                if connection.dialect.name != "sqlite" or attempt == 4:
-                    raise
-                time.sleep(0.1 * (attempt + 1))
+                attempt += 1
+                if self.engine.dialect.name != "sqlite" or time.monotonic() > give_up:
+                    raise sa.exc.OperationalError(sql, params, exc) from exc
+                time.sleep(min(0.1 * attempt, 1.0))
+            except self.dbapi.Error as exc:
+                raise sa.exc.DBAPIError(sql, params, exc) from exc
 
     def close(self) -> None:
         if self.connection is None:
             return
         try:
+            self.cursor.close()
             if self.restore:  # the connection goes back to the pool as it came
                 self.connection.exec_driver_sql(self.restore)
         except sa.exc.DBAPIError:
             self.connection.invalidate()
         finally:
             self.connection.close()
-            self.connection = None
+            self.connection, self.cursor = None, None
 
 
 def _release(ids: list[int], now: datetime) -> None:
@@ -555,9 +654,29 @@ def _sender_domain() -> str:
     return sender.rsplit("@", 1)[-1] if "@" in sender else "jinengtong.example"
 
 
+#: Where the recipient's name goes in a body rendered once for all its recipients (no template or value holds it).
+NAME_SLOT = "\x00recipient-name\x00"
+
+
+class _Only:
+    """What the e-mail templates may read of an object: the attributes given, and a loud error for any other —
+    a template that starts to use more must add it here (and so to the bodies' cache key), or the bodies
+    rendered once per content would be shared by recipients they do not fit."""
+
+    def __init__(self, what: str, **attributes: object) -> None:
+        self.__dict__.update(attributes, _what=what)
+
+    def __getattr__(self, name: str) -> object:
+        raise RuntimeError(f"reminder e-mail templates: {self.__dict__['_what']}.{name} is not given to them")
+
+
 class _Composer:
-    """Composes the e-mails of a batch (app/reminders/mail.py builds each with the email package): the
-    headers and template context a reminder's e-mails share are made once per reminder."""
+    """Composes the e-mails of a batch (app/reminders/mail.py builds each with the email package).
+
+    What recipients share is made once: a reminder's headers and template context, and the two bodies of each
+    distinct content (title, deadline, link, kind) — rendered from the compiled templates with a slot for the
+    recipient's name, which is all that is per recipient in them (``_Only`` keeps it so). Per message there
+    remains the name put in, the To and Message-ID headers, and the message built."""
 
     def __init__(self) -> None:
         config = current_app.config
@@ -572,33 +691,40 @@ class _Composer:
         # The templates' _() looked up the locale's catalogue on every call; here it is looked up once.
         self.gettext = _catalogue_gettext(get_translations())
         self.boundary = f"=_jnt.{secrets.token_hex(12)}"
-        self.subjects: dict[int, tuple[list[tuple[str, str]], dict[str, object]]] = {}
+        self.subjects: dict[int, tuple[list[tuple[str, str]], tuple[str, str]]] = {}
+        self.bodies: dict[tuple[str, str | None, str, str], tuple[str, str]] = {}
 
-    def _reminder(self, reminder: Reminder) -> tuple[list[tuple[str, str]], dict[str, object]]:
-        """The headers and template context shared by every delivery of one reminder."""
+    def _reminder(self, reminder: Reminder) -> tuple[list[tuple[str, str]], tuple[str, str]]:
+        """The headers and the two bodies (with the name slot) shared by every delivery of one reminder."""
         if reminder.id not in self.subjects:
-            due = reminder.due_at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
-            subject = _("【技能通】提醒：%(title)s（%(due)s 截止）", title=reminder.title, due=due)
+            due = (reminder.due_at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M") if has_deadline(reminder.kind)
+                   else None)
+            subject = (_("【技能通】提醒：%(title)s（%(due)s 截止）", title=reminder.title, due=due) if due
+                       else _("【技能通】提醒：%(title)s", title=reminder.title))
             shared = [("Subject", subject), ("From", self.from_header),
                       ("Date", format_datetime(reminder.processed_at or utcnow())),
                       ("Auto-Submitted", "auto-generated")]
-            context = {"reminder": reminder, "kind_label": _kind_label(reminder.kind), "due": due,
-                       "link": self.base + reminder.link, "settings_link": self.base + "/reminders/preferences"}
-            self.subjects[reminder.id] = (shared, context)
+            key = (reminder.title, due, self.base + reminder.link, str(_kind_label(reminder.kind)))
+            if key not in self.bodies:
+                title, due, link, kind_label = key
+                context = {"reminder": _Only("reminder", title=title), "user": _Only("user", display_name=NAME_SLOT),
+                           "kind_label": kind_label, "due": due, "link": link,
+                           "settings_link": self.base + "/reminders/preferences", "gettext": self.gettext}
+                self.bodies[key] = (self.text.render(context), self.html.render(context))
+            self.subjects[reminder.id] = (shared, self.bodies[key])
         return self.subjects[reminder.id]
 
     def compose(self, delivery: Delivery) -> _Outgoing:
         """The delivery's message; one whose headers would carry a line break (or an address that does not
         parse) is refused — its _Outgoing has no data and says why, and it is recorded as failed."""
         claim = _Claim(delivery.id, delivery.attempts)
-        shared, context = self._reminder(delivery.reminder)
-        user = delivery.user
+        shared, (text, html) = self._reminder(delivery.reminder)
+        name = delivery.user.display_name
         try:
-            headers = [*shared, ("To", mail.mailbox(user.display_name, delivery.address)),
+            headers = [*shared, ("To", mail.mailbox(name, delivery.address)),
                        ("Message-ID", delivery.message_id(self.domain))]
-            text = self.text.render(user=user, gettext=self.gettext, **context)
-            html = self.html.render(user=user, gettext=self.gettext, **context)
-            data = mail.build(headers, text, html, self.boundary)
+            data = mail.build(headers, text.replace(NAME_SLOT, name), html.replace(NAME_SLOT, str(escape(name))),
+                              self.boundary)
         except (ValueError, email.errors.HeaderParseError) as exc:
             log.warning("reminder e-mail %s refused: %s", delivery.id, exc)
             return _Outgoing(claim, self.sender, delivery.address, None,

@@ -1,8 +1,9 @@
 """Risk rules that look across areas (registered in app.core.risks; imported by the supervision blueprint).
 
-Each rule is one grouped SQL query; ``district`` narrows to prompts that concern that district (a prompt that
-spans two districts shows in both: run for the whole city, as the stored prompts are, it names the second
-district in ``also``). The prompt's ``subject_key`` names what it is about, so a review sticks.
+Each rule is one grouped SQL query; ``district`` narrows to prompts that concern that district. A prompt names
+every district it concerns (a duplicate subsidy claimed in three districts shows on each of the three desks).
+The prompt's ``subject_key`` names what it is about, so a review sticks; its facts are rendered in the reader's
+language by the kind's ``*_text`` function.
 
 The fourth rule of the issue, awards generated for a result that was later unlocked, lives with the awards
 (app/competitions/record.py: ``award_unlocked_result``).
@@ -10,6 +11,8 @@ The fourth rule of the issue, awards generated for a result that was later unloc
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,10 +30,34 @@ OVERLAPPING_ENROLLMENTS = "overlapping_enrollments"
 ELIGIBILITY_BYPASSED = "eligibility_bypassed"
 
 
-@risks.rule(DUPLICATE_SUBSIDY, _l("重复申领补贴"))
+def duplicate_subsidy_text(facts: Mapping[str, Any]) -> tuple[str, str]:
+    return (_("%(name)s 在 %(year)d 年有 %(n)d 个学徒培训项目申领补贴", name=facts["name"], year=facts["year"],
+              n=facts["enrollments"]),
+            _("共 %(lines)d 笔，%(amount)s 元", lines=facts["lines"], amount=f"{Decimal(facts['amount']):,.2f}"))
+
+
+def _districts_agg(column: Any) -> Any:
+    """The distinct districts of a group as "a,b,c" (string_agg on PostgreSQL, group_concat on SQLite)."""
+    if db.engine.dialect.name == "postgresql":
+        return sa.func.string_agg(sa.distinct(column), sa.literal_column("','"))
+    return sa.func.group_concat(sa.distinct(column))
+
+
+def _districts(text: str | None, first: District | None = None) -> tuple[District, ...]:
+    """The districts of "a,b,c" in District order (``first`` first: the desk it was asked for)."""
+    found = {District(value) for value in (text or "").split(",") if value}
+    ordered = [d for d in District if d in found]
+    if first is not None and first in found:
+        ordered.remove(first)
+        ordered.insert(0, first)
+    return tuple(ordered)
+
+
+@risks.rule(DUPLICATE_SUBSIDY, _l("重复申领补贴"), text=duplicate_subsidy_text)
 def duplicate_subsidies(district: District | None) -> list[risks.RiskPrompt]:
     """One apprentice with advances or balances of more than one enrollment counting in the same year (one
-    enrollment cannot claim twice for a training year: the ledger's unique key stops that)."""
+    enrollment cannot claim twice for a training year: the ledger's unique key stops that). The prompt concerns
+    every district the lines were paid in."""
     from app.apprenticeships.enums import SubsidyKind
     from app.apprenticeships.models import Enrollment, SubsidyLine
     from app.core.models import Person
@@ -42,32 +69,30 @@ def duplicate_subsidies(district: District | None) -> list[risks.RiskPrompt]:
     groups = (sa.select(Enrollment.person_id.label("person_id"), SubsidyLine.year.label("year"),
                         sa.func.count(sa.distinct(SubsidyLine.enrollment_id)).label("enrollments"),
                         sa.func.count(SubsidyLine.id).label("lines"), sa.func.sum(SubsidyLine.amount).label("amount"),
-                        sa.func.min(SubsidyLine.district).label("district"),
-                        sa.func.max(SubsidyLine.district).label("other"),
+                        _districts_agg(SubsidyLine.district).label("districts"),
                         sa.func.max(SubsidyLine.enrollment_id).label("latest"))
               .join(Enrollment, Enrollment.id == SubsidyLine.enrollment_id)
               .where(SubsidyLine.kind != SubsidyKind.CLAWBACK)
               .group_by(Enrollment.person_id, SubsidyLine.year)
               .having(sa.func.count(sa.distinct(SubsidyLine.enrollment_id)) > 1, in_district > 0)).subquery()
     stmt = (sa.select(groups.c.person_id, Person.name, groups.c.year, groups.c.enrollments, groups.c.lines,
-                      groups.c.amount, groups.c.district, groups.c.latest, groups.c.other)
+                      groups.c.amount, groups.c.districts, groups.c.latest)
             .join(Person, Person.id == groups.c.person_id)
             .order_by(groups.c.year.desc(), groups.c.person_id))
     return [risks.RiskPrompt(
         DUPLICATE_SUBSIDY, f"subsidy:{person_id}:{year}",
-        _("%(name)s 在 %(year)d 年有 %(n)d 个学徒培训项目申领补贴", name=name, year=year, n=enrollments),
-        _("共 %(lines)d 笔，%(amount)s 元", lines=lines, amount=f"{amount:,.2f}"),
-        url_for("apprenticeships.enrollment_detail", enrollment_id=latest),
-        _district(first_district), also=_district(other) if district is None else None)
-        for person_id, name, year, enrollments, lines, amount, first_district, latest, other
-        in db.session.execute(stmt)]
+        {"name": name, "year": year, "enrollments": enrollments, "lines": lines, "amount": f"{amount:.2f}"},
+        url_for("apprenticeships.enrollment_detail", enrollment_id=latest), _districts(districts, district))
+        for person_id, name, year, enrollments, lines, amount, districts, latest in db.session.execute(stmt)]
 
 
-def _district(value: object) -> District | None:
-    return District(value) if isinstance(value, str) else value  # type: ignore[return-value]
+def overlapping_text(facts: Mapping[str, Any]) -> tuple[str, str]:
+    return (_("%(name)s 同时在两个学徒培训项目中", name=facts["name"]),
+            _("%(a1)s 至 %(a2)s 与 %(b1)s 至 %(b2)s 重叠", a1=facts["a1"], a2=facts["a2"], b1=facts["b1"],
+              b2=facts["b2"]))
 
 
-@risks.rule(OVERLAPPING_ENROLLMENTS, _l("同时参加两个补贴项目"))
+@risks.rule(OVERLAPPING_ENROLLMENTS, _l("同时参加两个补贴项目"), text=overlapping_text)
 def overlapping_enrollments(district: District | None) -> list[risks.RiskPrompt]:
     """One person in two approved (so subsidised) apprenticeships whose periods overlap: each runs from its
     start to its end, or to the day the apprentice withdrew."""
@@ -88,11 +113,18 @@ def overlapping_enrollments(district: District | None) -> list[risks.RiskPrompt]
         stmt = stmt.where(sa.or_(a.district == district, b.district == district))
     return [risks.RiskPrompt(
         OVERLAPPING_ENROLLMENTS, f"overlap:{first}:{second}",
-        _("%(name)s 同时在两个学徒培训项目中", name=name),
-        _("%(a1)s 至 %(a2)s 与 %(b1)s 至 %(b2)s 重叠", a1=s1, a2=e1, b1=s2, b2=e2),
+        {"name": name, "a1": _iso(s1), "a2": _iso(e1), "b1": _iso(s2), "b2": _iso(e2)},
         url_for("apprenticeships.enrollment_detail", enrollment_id=second),
-        d2 if district is not None and d2 == district else d1, also=d2 if district is None else None)
+        _districts(",".join(str(_district_value(d)) for d in (d1, d2) if d is not None), district))
         for first, second, _pid, name, s1, e1, s2, e2, d1, d2 in db.session.execute(stmt)]
+
+
+def _iso(value: object) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _district_value(value: object) -> str:
+    return value.value if isinstance(value, District) else str(value)
 
 
 def _rank(column: Any) -> Any:
@@ -100,7 +132,17 @@ def _rank(column: Any) -> Any:
     return sa.case({level.value: level.rank for level in SkillLevel}, value=sa.cast(column, sa.String))
 
 
-@risks.rule(ELIGIBILITY_BYPASSED, _l("报名未满足参赛资格"))
+#: Why an entry fails its event's rule, as stored in the facts.
+_WHY = {"age": _l("年龄不符合"), "level_low": _l("技能等级低于要求"), "level_high": _l("技能等级高于上限")}
+
+
+def eligibility_text(facts: Mapping[str, Any]) -> tuple[str, str]:
+    return (_("%(name)s 报名 %(competition)s · %(event)s", name=facts["name"], competition=facts["competition"],
+              event=facts["event"]),
+            _("；").join(str(_WHY[why]) for why in facts["why"] if why in _WHY))
+
+
+@risks.rule(ELIGIBILITY_BYPASSED, _l("报名未满足参赛资格"), text=eligibility_text)
 def eligibility_bypassed(district: District | None) -> list[risks.RiskPrompt]:
     """Entries holding a place although the entrant fails the event's age or level rule as the records stand.
 
@@ -133,10 +175,10 @@ def eligibility_bypassed(district: District | None) -> list[risks.RiskPrompt]:
         stmt = stmt.where(Organisation.district == district)
     prompts = []
     for reg_id, event_id, event, competition, name, unit_district, old, low, high in db.session.execute(stmt):
-        why = [text for failed, text in ((old, _("年龄不符合")), (low, _("技能等级低于要求")),
-                                         (high, _("技能等级高于上限"))) if failed]
+        why = [code for failed, code in ((old, "age"), (low, "level_low"), (high, "level_high")) if failed]
         prompts.append(risks.RiskPrompt(
             ELIGIBILITY_BYPASSED, f"registration:{reg_id}",
-            _("%(name)s 报名 %(competition)s · %(event)s", name=name, competition=competition, event=event),
-            "；".join(why), url_for("competitions.event_detail", event_id=event_id, q=name), unit_district))
+            {"name": name, "competition": competition, "event": event, "why": why},
+            url_for("competitions.event_detail", event_id=event_id, q=name),
+            (unit_district,) if unit_district is not None else ()))
     return prompts

@@ -77,6 +77,15 @@ class DeskRow:
     prompt: RiskPromptRow
     review: RiskReview | None
 
+    @property
+    def title(self) -> str:
+        """The prompt's title from its facts, in the reader's language."""
+        return risks.text(self.prompt.kind, self.prompt.facts)[0]
+
+    @property
+    def detail(self) -> str:
+        return risks.text(self.prompt.kind, self.prompt.facts)[1]
+
 
 @dataclass
 class DeskPage:
@@ -97,8 +106,11 @@ def _reviewed() -> sa.ColumnElement[bool]:
     return sa.and_(RiskReview.kind == RiskPromptRow.kind, RiskReview.subject_key == RiskPromptRow.subject_key)
 
 
-def _in_district(district: District) -> sa.ColumnElement[bool]:
-    return sa.or_(RiskPromptRow.district == district, RiskPromptRow.also_district == district)
+def _in_scope(scope: Scope) -> sa.ColumnElement[bool]:
+    """A district's rows (one per prompt concerning it), or the city's (each prompt's lead row)."""
+    if scope.district is None:
+        return RiskPromptRow.lead == sa.true()
+    return RiskPromptRow.district == scope.district
 
 
 def _status_filters(status: str) -> list[sa.ColumnElement[bool]]:
@@ -110,24 +122,22 @@ def _status_filters(status: str) -> list[sa.ColumnElement[bool]]:
 
 
 def risk_counts(scope: Scope, status: str) -> dict[str, int]:
-    """Stored prompts per kind in scope and status: one GROUP BY over the table (LEFT JOIN to the reviews)."""
-    stmt = (sa.select(RiskPromptRow.kind, sa.func.count()).select_from(RiskPromptRow)
-            .outerjoin(RiskReview, _reviewed()).where(*_status_filters(status)).group_by(RiskPromptRow.kind))
-    if scope.district is not None:
-        stmt = stmt.where(_in_district(scope.district))
-    return {kind: n for kind, n in db.session.execute(stmt).all() if kind in risks.RULES}
+    """Stored prompts per kind in scope and status, from the tallies each refresh counts and each review moves:
+    at most one row per kind, however many prompts there are (issue 21)."""
+    def pick(open_: int, reviewed: int) -> int:
+        return open_ if status == "open" else reviewed if status == "reviewed" else open_ + reviewed
+
+    return {kind: n for kind, (o, r) in risks.tallies(scope.district).items() if (n := pick(o, r))}
 
 
 def risk_desk(scope: Scope, kind: str | None, status: str, after: str | None = None,
               per_page: int | None = None) -> DeskPage:
     """One page of the stored prompts in scope (newest first), with their reviews; ``status`` is "open",
     "reviewed" or "all" (a LEFT JOIN to the reviews, in SQL). Stale stored prompts are found again first.
-
-    In a district, the page's ids come from two index ranges — the prompts of the district, and those that
-    also concern it — each at most a page long, merged (an OR of the two would sort the district's rows)."""
+    A district pages through its own rows (one per prompt concerning it), the city through the lead rows."""
     risks.fresh_within(current_app.config.get("RISK_PROMPTS_WAIT_SECONDS", 1.0))
     per_page = per_page or current_app.config["PAGE_SIZE"]
-    filters = _status_filters(status)
+    filters = [_in_scope(scope), *_status_filters(status)]
     if kind is not None:
         filters.append(RiskPromptRow.kind == kind)
     bound = decode_cursor(after, 1)
@@ -135,20 +145,8 @@ def risk_desk(scope: Scope, kind: str | None, status: str, after: str | None = N
         filters.insert(0, RiskPromptRow.id < bound[0])
     else:
         bound = None
-
-    def ids(*where: sa.ColumnElement[bool]) -> sa.Select[tuple[int]]:
-        return (sa.select(RiskPromptRow.id).outerjoin(RiskReview, _reviewed()).where(*where, *filters)
-                .order_by(RiskPromptRow.id.desc()).limit(per_page + 1))
-
-    stmt = sa.select(RiskPromptRow, RiskReview).outerjoin(RiskReview, _reviewed())
-    if scope.district is None:
-        stmt = stmt.where(*filters)
-    else:
-        parts = [ids(RiskPromptRow.district == scope.district).subquery(),
-                 ids(RiskPromptRow.also_district == scope.district).subquery()]
-        merged = sa.union_all(*[sa.select(part.c.id) for part in parts]).subquery()
-        stmt = stmt.where(RiskPromptRow.id.in_(sa.select(merged.c.id)))
-    stmt = stmt.order_by(RiskPromptRow.id.desc()).limit(per_page + 1)
+    stmt = (sa.select(RiskPromptRow, RiskReview).outerjoin(RiskReview, _reviewed()).where(*filters)
+            .order_by(RiskPromptRow.id.desc()).limit(per_page + 1))
     rows = [DeskRow(p, r) for p, r in db.session.execute(stmt).all()]
     more = len(rows) > per_page
     rows = rows[:per_page]
@@ -157,12 +155,18 @@ def risk_desk(scope: Scope, kind: str | None, status: str, after: str | None = N
                     counts, sum(counts.values()), risks.last_refreshed())
 
 
+def _concerned(scope: Scope, kind: str, subject_key: str) -> list[District | None]:
+    """The districts of the stored prompt (empty: it does not exist, or not in the official's scope)."""
+    districts = list(db.session.scalars(sa.select(RiskPromptRow.district).where(
+        RiskPromptRow.kind == kind, RiskPromptRow.subject_key == subject_key)))
+    if scope.district is not None and scope.district not in districts:
+        return []
+    return districts
+
+
 def in_scope(scope: Scope, kind: str, subject_key: str) -> bool:
     """Whether the stored prompt exists and is in the official's scope."""
-    stmt = sa.select(RiskPromptRow.id).where(RiskPromptRow.kind == kind, RiskPromptRow.subject_key == subject_key)
-    if scope.district is not None:
-        stmt = stmt.where(_in_district(scope.district))
-    return db.session.scalar(stmt) is not None
+    return bool(_concerned(scope, kind, subject_key))
 
 
 def review_risk(actor: User, scope: Scope, kind: str, subject_key: str, note: str) -> RiskReview:
@@ -170,7 +174,8 @@ def review_risk(actor: User, scope: Scope, kind: str, subject_key: str, note: st
     if kind not in risks.RULES:
         raise DomainError(_("未知的风险类型"), "note")
     risks.fresh_within(current_app.config.get("RISK_PROMPTS_WAIT_SECONDS", 1.0))
-    if not in_scope(scope, kind, subject_key):
+    districts = _concerned(scope, kind, subject_key)
+    if not districts:
         raise DomainError(_("该风险提示已不存在或不在您的范围内"), "note")
     if not note.strip():
         raise DomainError(_("请填写核查说明"), "note")
@@ -179,5 +184,6 @@ def review_risk(actor: User, scope: Scope, kind: str, subject_key: str, note: st
         db.session.add(review)
         audit.record(actor, "review_risk", review, after={"kind": kind, "subject_key": subject_key,
                                                           "note": review.note}, summary=subject_key)
+        risks.count_review(kind, districts)
     db.session.commit()
     return review

@@ -84,6 +84,7 @@ class SessionForm(AppForm):
     first_day = DateField(_l("日期（重复时为首日）"), validators=[InputRequired(REQUIRED)])
     last_day = DateField(_l("重复至（含）"), validators=[Optional()])
     weekdays = MultiCheckboxField(_l("重复的星期"), choices=WEEKDAYS, validators=[Optional()])
+    keep_holidays = BooleanField(_l("节假日照常安排"))
     start_time = TimeField(_l("开始时间（北京时间）"), validators=[InputRequired(REQUIRED)])
     end_time = TimeField(_l("结束时间（早于开始即次日结束）"), validators=[InputRequired(REQUIRED)])
 

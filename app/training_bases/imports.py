@@ -7,7 +7,6 @@ from io import BytesIO
 
 from flask import current_app
 from flask_babel import gettext as _
-from icalendar import Calendar, Event
 
 from app.core.xlsx import export_workbook
 from app.training_bases.models import TrainingSession
@@ -48,6 +47,8 @@ def export_sessions(sessions: list[TrainingSession]) -> bytes:
 
 def sessions_ics(sessions: list[TrainingSession], calendar_name: str) -> bytes:
     """An iCalendar file (RFC 5545) with one VEVENT per session, times in UTC."""
+    from icalendar import Calendar, Event  # only this download needs it (80 modules a worker need not hold)
+
     cal = Calendar()
     cal.add("prodid", "-//jinengtong//training sessions//ZH")
     cal.add("version", "2.0")

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from app.core.labels import register_audit_labels, register_nav, register_value_enums
-from app.training_bases.models import Designation, FacilityKind, MemberRole
+from app.core.audit import names_of, register_resolver
+from app.core.labels import register_audit_labels, register_nav, register_reference_fields, register_value_enums
+from app.training_bases.models import (
+    CampModule,
+    Designation,
+    Facility,
+    FacilityKind,
+    MemberRole,
+    TrainingBase,
+    TrainingCamp,
+)
 
 register_audit_labels(
     actions={
@@ -29,3 +38,10 @@ register_value_enums({
     "designation": Designation, "kind": FacilityKind, "role": MemberRole,
 })
 register_nav(30, "training_bases.index", _l("集训基地"))
+register_resolver("training_bases", names_of(TrainingBase.id, TrainingBase.name))
+register_resolver("facilities", names_of(Facility.id, Facility.name))
+register_resolver("training_camps", names_of(TrainingCamp.id, TrainingCamp.name))
+register_resolver("camp_modules", names_of(CampModule.id, CampModule.name))
+register_reference_fields({"base_id": "training_bases", "facility_id": "facilities", "camp_id": "training_camps",
+                           "coach_id": "people"},
+                          {("training_sessions", "module_id"): "camp_modules"})

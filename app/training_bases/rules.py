@@ -6,7 +6,7 @@ No Flask, no database: instants are aware datetimes, the clock is passed in as `
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -159,6 +159,74 @@ def expand(rec: Recurrence) -> list[tuple[datetime, datetime]]:
                 raise ValueError("too many")
         day += timedelta(days=1)
     return out
+
+
+# ---------------------------------------------------------------- public holidays and clash summaries
+
+#: day -> (is a day off, the holiday's name or None for an ordinary weekend), as ``chinesecalendar`` answers;
+#: raises NotImplementedError for a year it does not cover.
+HolidayLookup = Callable[[date], tuple[bool, str | None]]
+
+
+def _chinese_calendar(day: date) -> tuple[bool, str | None]:
+    from chinese_calendar import get_holiday_detail
+
+    on_holiday, name = get_holiday_detail(day)
+    return bool(on_holiday), name
+
+
+@dataclass(frozen=True)
+class HolidayCheck:
+    """Which of some days are statutory public holidays (法定节假日, not ordinary weekends)."""
+
+    #: (day, the holiday's name in ``chinesecalendar``, e.g. "New Year's Day"), in date order.
+    holidays: tuple[tuple[date, str], ...]
+    #: Years the holiday table does not cover: their days were not checked.
+    unknown_years: tuple[int, ...]
+
+    @property
+    def days(self) -> frozenset[date]:
+        return frozenset(day for day, _name in self.holidays)
+
+
+def public_holidays(days: Iterable[date], lookup: HolidayLookup = _chinese_calendar) -> HolidayCheck:
+    """The statutory public holidays among ``days``; a year the table does not know is reported, not guessed."""
+    found: list[tuple[date, str]] = []
+    unknown: set[int] = set()
+    for day in sorted(set(days)):
+        if day.year in unknown:
+            continue
+        try:
+            on_holiday, name = lookup(day)
+        except NotImplementedError:
+            unknown.add(day.year)
+            continue
+        if on_holiday and name:
+            found.append((day, name))
+    return HolidayCheck(tuple(found), tuple(sorted(unknown)))
+
+
+@dataclass(frozen=True)
+class ClashSummary:
+    """What a clash headline says: on how many (local) days, and which resources, in the order first met."""
+
+    days: tuple[date, ...]
+    #: ("facility", facility id) / ("coach", person id) / ("athlete", person id), without repeats.
+    resources: tuple[tuple[str, int], ...]
+
+
+def summarise_clashes(clashes: Sequence[Clash], tz: ZoneInfo) -> ClashSummary:
+    """Count the days, not the clash lines: one day with a full facility, a busy coach and three busy athletes is
+    one day and five resources."""
+    days = sorted({c.proposed.starts_at.astimezone(tz).date() for c in clashes})
+    resources: list[tuple[str, int]] = []
+    order = {"facility": 0, "coach": 1, "athlete": 2}
+    for c in sorted(clashes, key=lambda c: order[c.kind]):
+        key = (c.kind, c.proposed.facility_id if c.kind == "facility"
+               else c.proposed.coach_id if c.kind == "coach" else c.person_id or 0)
+        if key not in resources:
+            resources.append(key)
+    return ClashSummary(tuple(days), tuple(resources))
 
 
 # ---------------------------------------------------------------- coach logs

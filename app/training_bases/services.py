@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from app.auth.permissions import (
@@ -446,13 +447,15 @@ class SessionData:
 
 
 class ClashError(DomainError):
-    """The booking clashes; ``messages`` says with what, one line per clash."""
+    """The booking clashes; ``messages`` says with what, one line per clash; ``headline`` how many days clash and
+    which resources."""
 
-    def __init__(self, messages: list[str]):
+    def __init__(self, messages: list[str], headline: str = ""):
         super().__init__(_("与已有安排冲突，未保存：") + "；".join(messages[:3])
                          + (_("（另有 %(n)d 处冲突）", n=len(messages) - 3) if len(messages) > 3 else ""),
                          "starts_at")
         self.messages = messages
+        self.headline = headline
 
 
 def _check_session(camp: TrainingCamp, data: SessionData) -> Facility:
@@ -555,6 +558,18 @@ def clash_messages(clashes: Sequence[rules.Clash]) -> list[str]:
     return out
 
 
+def clash_headline(clashes: Sequence[rules.Clash], facility: Facility) -> str:
+    """"2 天冲突（2027-01-06、2027-01-13）：数控车实训车间、陈教练": the days, then the resources that clash."""
+    summary = rules.summarise_clashes(clashes, tz())
+    ids = {rid for kind, rid in summary.resources if kind != "facility"}
+    names = dict(db.session.execute(sa.select(Person.id, Person.name).where(Person.id.in_(ids))).tuples().all()) \
+        if ids else {}
+    resources = [facility.name if kind == "facility" else names.get(rid, "") for kind, rid in summary.resources]
+    shown = "、".join(day.isoformat() for day in summary.days[:5]) + (_(" 等") if len(summary.days) > 5 else "")
+    return str(_("%(n)d 天冲突（%(days)s）：%(resources)s", n=len(summary.days), days=shown,
+                 resources="、".join(r for r in resources if r)))
+
+
 def _book(actor: User, camp: TrainingCamp, data: SessionData, intervals: list[tuple[datetime, datetime]],
           series_key: str | None, moving: TrainingSession | None = None) -> list[TrainingSession]:
     """Check every interval for clashes under the locks and save all of them, or none."""
@@ -568,7 +583,7 @@ def _book(actor: User, camp: TrainingCamp, data: SessionData, intervals: list[tu
     clashes = rules.find_clashes(proposed, existing, {facility.id: facility.capacity})
     if clashes:
         db.session.rollback()
-        raise ClashError(clash_messages(clashes))
+        raise ClashError(clash_messages(clashes), clash_headline(clashes, facility))
     if moving is not None:
         moving.starts_at, moving.ends_at = intervals[0]
         return [moving]
@@ -594,9 +609,36 @@ def schedule_session(actor: User, camp: TrainingCamp, data: SessionData) -> Trai
     return session
 
 
-def schedule_series(actor: User, camp: TrainingCamp, data: SessionData, recurrence: rules.Recurrence
-                    ) -> list[TrainingSession]:
-    """All occurrences in one transaction, or none; a ClashError lists every clash."""
+#: chinesecalendar's holiday names, as the pages say them.
+HOLIDAY_NAMES = {
+    "New Year's Day": _l("元旦"), "Spring Festival": _l("春节"), "Tomb-sweeping Day": _l("清明节"),
+    "Labour Day": _l("劳动节"), "Dragon Boat Festival": _l("端午节"), "National Day": _l("国庆节"),
+    "Mid-autumn Festival": _l("中秋节"), "Anti-Fascist 70th Day": _l("中国人民抗日战争胜利纪念日"),
+}
+
+
+@dataclass
+class SeriesOutcome:
+    """A saved series, and the public holidays among its dates: skipped, or kept when the scheduler asked to."""
+
+    sessions: list[TrainingSession]
+    #: (day, holiday name as shown) of the series' dates that are statutory public holidays.
+    holidays: list[tuple[date, str]]
+    holidays_kept: bool
+    #: Years whose holidays the table does not know yet: their dates were not checked.
+    unknown_years: tuple[int, ...]
+
+
+def holidays_among(days: Iterable[date]) -> tuple[list[tuple[date, str]], tuple[int, ...]]:
+    """The statutory public holidays among ``days`` with their names, and the years that could not be checked."""
+    check = rules.public_holidays(days)
+    return [(day, str(HOLIDAY_NAMES.get(name, name))) for day, name in check.holidays], check.unknown_years
+
+
+def schedule_series(actor: User, camp: TrainingCamp, data: SessionData, recurrence: rules.Recurrence,
+                    keep_holidays: bool = False) -> SeriesOutcome:
+    """All occurrences in one transaction, or none; a ClashError lists every clash. Dates that are statutory
+    public holidays (元旦, 国庆…) are skipped unless ``keep_holidays``; either way the outcome names them."""
     _require_schedule(actor, camp)
     try:
         intervals = rules.expand(recurrence)
@@ -605,6 +647,13 @@ def schedule_series(actor: User, camp: TrainingCamp, data: SessionData, recurren
                           "weekdays") from exc
     if not intervals:
         raise DomainError(_("所选日期范围内没有符合的星期"), "weekdays")
+    holidays, unknown_years = holidays_among(s.astimezone(tz()).date() for s, _e in intervals)
+    if holidays and not keep_holidays:
+        off = {day for day, _name in holidays}
+        intervals = [(s, e) for s, e in intervals if s.astimezone(tz()).date() not in off]
+        if not intervals:
+            raise DomainError(_("所选日期都是法定节假日：%(days)s。如确需安排，请勾选“节假日照常安排”。",
+                                days=holiday_list(holidays)), "weekdays")
     data = SessionData(**{**data.__dict__, "starts_at": intervals[0][0], "ends_at": intervals[0][1]})
     for s, e in intervals[1:]:
         _check_times(camp, s, e)
@@ -614,7 +663,12 @@ def schedule_series(actor: User, camp: TrainingCamp, data: SessionData, recurren
         audit.record(actor, "create", session, after=audit.snapshot(session, SESSION_FIELDS),
                      summary=f"{camp.name} · {_local(session.starts_at)}")
     db.session.commit()
-    return sessions
+    return SeriesOutcome(sessions, holidays, keep_holidays, unknown_years)
+
+
+def holiday_list(holidays: list[tuple[date, str]]) -> str:
+    """"2026-10-01（国庆节）、2026-10-02（国庆节）"."""
+    return "、".join(f"{day.isoformat()}（{name}）" for day, name in holidays)
 
 
 def move_session(actor: User, session: TrainingSession, starts_at: datetime, ends_at: datetime) -> TrainingSession:

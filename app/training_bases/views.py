@@ -329,23 +329,41 @@ def session_new(camp_id: int) -> Response:
             recurrence = rules.Recurrence(first_day=form.first_day.data, last_day=form.last_day.data,
                                           weekdays=frozenset(int(d) for d in form.weekdays.data or []),
                                           start=form.start_time.data, end=form.end_time.data, tz=str(tz()))
-            return services.schedule_series(current_user, camp, data, recurrence)
+            return services.schedule_series(current_user, camp, data, recurrence, bool(form.keep_holidays.data))
         starts, ends = rules.local_interval(form.first_day.data, form.start_time.data, form.end_time.data, tz())
         data.starts_at, data.ends_at = starts, ends
-        return [services.schedule_session(current_user, camp, data)]
+        session = services.schedule_session(current_user, camp, data)
+        holidays, _unknown = services.holidays_among([form.first_day.data])
+        return services.SeriesOutcome([session], holidays, True, ())
 
     if form.validate_on_submit():
         saved, refusal = try_write(write)
         if isinstance(refusal, services.ClashError):
             clashes = refusal.messages
-            refusal = DomainError(_("有 %(n)d 处冲突，整组课程均未保存。请调整后重试。", n=len(clashes)))
+            refusal = DomainError(
+                _("%(headline)s。整组课程均未保存，请调整后重试。", headline=refusal.headline) if form.repeat.data
+                else _("%(headline)s。课程未保存，请调整后重试。", headline=refusal.headline))
         if refusal is not None:
             attach_error(form, refusal)
         if saved:
-            flash(_("已安排 %(n)d 次课程", n=len(saved)), "success")
+            _flash_series(saved)
             return redirect_after_post("training_bases.camp_detail", camp_id=camp.id)
     camp = services.get_camp(current_user, camp_id)
     return _render_camp(camp, session_form=form, clashes=clashes, status=422, block="session_panel")
+
+
+def _flash_series(outcome: services.SeriesOutcome) -> None:
+    """What was saved, and the public holidays among its dates: skipped, or kept (named either way)."""
+    flash(_("已安排 %(n)d 次课程", n=len(outcome.sessions)), "success")
+    if outcome.holidays and outcome.holidays_kept:
+        flash(_("以下课程安排在法定节假日：%(days)s。请确认设施开放，教练和选手已知悉。",
+                days=services.holiday_list(outcome.holidays)), "warning")
+    elif outcome.holidays:
+        flash(_("以下日期是法定节假日，已跳过，未安排课程：%(days)s。如确需在节假日训练，请勾选“节假日照常安排”后单独安排。",
+                days=services.holiday_list(outcome.holidays)), "warning")
+    if outcome.unknown_years:
+        flash(_("系统的节假日表尚未收录 %(years)s 年的放假安排，这些日期未检查是否为法定节假日。",
+                years="、".join(str(y) for y in outcome.unknown_years)), "warning")
 
 
 # ---------------------------------------------------------------- calendar

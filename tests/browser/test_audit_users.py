@@ -150,6 +150,9 @@ def test_audit_log_lists_the_writes_just_made_and_filters_by_record(app, ctx, pa
         [f"人员 #{person_id}", f"人员 #{person_id}", f"组织机构 #{org_id}", re.compile(r"^用户 #\d+$")])
     expect(rows.locator("td:nth-child(2)")).to_have_text(["陈主任"] * 4)
     expect(rows.nth(1).locator("td:nth-child(7)")).to_contain_text("证件号码: " + ric[:3] + "*" * 13 + ric[-2:])
+    # A reference reads as the record's name, not its id.
+    expect(rows.nth(1).locator("td:nth-child(7)")).to_contain_text("工作单位: 上海静禾养老服务有限公司")
+    expect(rows.nth(1).locator("td:nth-child(7)")).not_to_contain_text(f"工作单位: {org_id}")
     expect(rows.nth(2)).to_contain_text("上海静禾养老服务有限公司")
     assert ric not in page.content(), "the audit log must show only the masked ID number"
     screenshot(page, "audit")

@@ -9,7 +9,7 @@ from app.core import risks
 from app.core.enums import District
 from tests import factories
 from tests.browser.conftest import screenshot, signed_in_as
-from tests.web.test_risk_prompts_table import KIND, FakeRule
+from tests.web.test_risk_prompts_table import KIND, FakeRule, fake_text
 
 pytestmark = pytest.mark.browser
 
@@ -17,6 +17,7 @@ pytestmark = pytest.mark.browser
 def test_a_district_official_pages_through_stored_prompts_and_filters_by_kind(app, ctx, page, monkeypatch):
     fake = FakeRule()
     monkeypatch.setitem(risks.RULES, KIND, ("测试风险", fake))
+    monkeypatch.setitem(risks.TEXTS, KIND, fake_text)
     monkeypatch.setitem(app.config, "RISK_PROMPTS_MAX_AGE_SECONDS", 3600)
     monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
     fake.found = [(f"k{i}", District.PUDONG) for i in range(3)] + [("x", District.XUHUI)]

@@ -5,12 +5,13 @@ the athlete's progress chart shows the hours."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from app.core import clock
 from app.core.enums import District, OrgKind, Role
 from app.core.types import utcnow
 from app.extensions import db
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.browser
 
 
 def _today() -> date:
-    return datetime.now(tf.BEIJING).date()
+    return clock.today()
 
 
 def test_an_official_designates_a_base_and_its_manager_adds_a_facility_and_a_camp(app, ctx, page):
@@ -86,8 +87,9 @@ def _drag(page, session_id: int, day: date, hh_mm: str) -> None:
 
 
 @pytest.mark.long
-def test_a_coach_schedules_a_series_fixes_a_clash_moves_a_session_and_logs_one(app, ctx, page):
-    s = tf.setup(n_athletes=2, capacity=4)
+def test_a_coach_schedules_a_series_fixes_a_clash_moves_a_session_and_logs_one(app, ctx, page, fixed_clock):
+    fixed_clock(datetime(2026, 11, 4, 2, tzinfo=UTC))  # the series runs 2026-11-09 to 12-04: no public holiday
+    s = tf.setup(n_athletes=2, capacity=4, camp_start=date(2026, 10, 15))
     athlete = s.athletes[0]
     factories.user(s.base.organisation, Role.PERSON, username="liming", person_id=athlete.id)
     s.coach_user.username = "chen"
@@ -117,7 +119,8 @@ def test_a_coach_schedules_a_series_fixes_a_clash_moves_a_session_and_logs_one(a
     page.get_by_role("button", name="安排").click()
     clash = page.locator(".clash-list")
     expect(clash).to_contain_text("闵行带训")
-    expect(page.locator("#session-form")).to_contain_text("有 1 处冲突，整组课程均未保存")
+    expect(page.locator("#session-form")).to_contain_text(
+        f"1 天冲突（{(monday + timedelta(days=9)).isoformat()}）：陈教练。整组课程均未保存")
     htmx_settled(page)
     screenshot(page, "training-bases-series-clash")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(TrainingSession)
@@ -169,3 +172,34 @@ def test_a_coach_schedules_a_series_fixes_a_clash_moves_a_session_and_logs_one(a
     expect(page.locator("#chart-weeks canvas")).to_be_visible()
     expect(page.locator("#score-rows")).to_contain_text("86.00 / 100.00")
     screenshot(page, "training-bases-athlete-progress")
+
+
+def test_a_series_over_national_day_skips_the_holidays_and_the_page_names_them(app, ctx, page, fixed_clock):
+    fixed_clock(datetime(2026, 9, 20, 2, tzinfo=UTC))
+    s = tf.setup(n_athletes=2, capacity=4, camp_start=date(2026, 9, 21))
+    s.coach_user.username = "chen"
+    db.session.commit()
+    signed_in_as(page, "chen")
+    page.goto(f"/training-bases/camps/{s.camp.id}")
+    page.get_by_text("＋ 安排课程（可每周重复）").click()
+    expect(page.locator("#session-form")).to_contain_text("法定节假日（元旦、春节、国庆等）默认跳过")
+    page.get_by_label("课程内容").fill("数控车削加工")
+    page.get_by_label("设施").select_option(label="数控车实训车间（4）")
+    page.get_by_label("日期（重复时为首日）").fill("2026-09-28")
+    page.get_by_label("开始时间（北京时间）").fill("08:30")
+    page.get_by_label("结束时间（早于开始即次日结束）").fill("11:30")
+    page.get_by_label("每周重复").check()
+    page.get_by_label("重复至（含）").fill("2026-10-09")
+    for day in ("周一", "周三", "周五"):
+        page.get_by_label(day, exact=True).check()
+    page.get_by_role("button", name="安排").click()
+    expect(page.get_by_text("已安排 3 次课程")).to_be_visible()
+    warning = page.locator(".alert-warning").filter(has_text="法定节假日")
+    expect(warning).to_contain_text("已跳过，未安排课程：2026-10-02（国庆节）、2026-10-05（国庆节）、2026-10-07（国庆节）")
+    screenshot(page, "training-bases-series-holidays-skipped")
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(warning).to_be_visible()
+    screenshot(page, "training-bases-series-holidays-skipped-phone")
+    rows = page.locator("#session-rows tbody tr")
+    expect(rows).to_have_count(3)
+    expect(page.locator("#session-rows")).not_to_contain_text("10-02")

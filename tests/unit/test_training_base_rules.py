@@ -198,3 +198,52 @@ def test_utilisation_is_a_share_capped_at_one():
     assert rules.utilisation(Decimal("15"), Decimal("60")) == Decimal("0.250")
     assert rules.utilisation(Decimal("90"), Decimal("60")) == Decimal("1")
     assert rules.utilisation(Decimal("5"), Decimal("0")) == Decimal("0")
+
+
+# ---------------------------------------------------------------- public holidays and clash summaries
+
+def test_the_public_holidays_of_a_series_are_named_and_ordinary_weekends_are_not():
+    days = [date(2025, 12, 29) + timedelta(days=n) for n in range(7)]
+    check = rules.public_holidays(days)
+    assert check.holidays == ((date(2026, 1, 1), "New Year's Day"), (date(2026, 1, 2), "New Year's Day"),
+                              (date(2026, 1, 3), "New Year's Day"))
+    assert check.unknown_years == ()
+    national = rules.public_holidays([date(2026, 10, 1), date(2026, 10, 10), date(2026, 10, 11)])
+    # 10-10 is a working Saturday (调休), 10-11 an ordinary Sunday: neither is a public holiday.
+    assert national.days == {date(2026, 10, 1)}
+
+
+def test_a_year_the_holiday_table_does_not_cover_is_reported_not_guessed():
+    check = rules.public_holidays([date(2099, 1, 1), date(2099, 5, 1), date(2026, 10, 1)])
+    assert check.holidays == ((date(2026, 10, 1), "National Day"),)
+    assert check.unknown_years == (2099,)
+
+
+def test_the_holiday_lookup_is_asked_once_per_day_and_stops_at_an_unknown_year():
+    asked: list[date] = []
+
+    def lookup(day: date) -> tuple[bool, str | None]:
+        asked.append(day)
+        if day.year == 2030:
+            raise NotImplementedError
+        return (day.day == 1, "Labour Day" if day.day == 1 else None)
+
+    check = rules.public_holidays([date(2029, 5, 1), date(2029, 5, 1), date(2029, 5, 2), date(2030, 1, 1),
+                                   date(2030, 1, 2)], lookup)
+    assert check.holidays == ((date(2029, 5, 1), "Labour Day"),)
+    assert check.unknown_years == (2030,)
+    assert asked == [date(2029, 5, 1), date(2029, 5, 2), date(2030, 1, 1)]
+
+
+def test_a_clash_summary_counts_days_and_resources_not_clash_lines():
+    monday = datetime(2026, 11, 2, 9, tzinfo=BEIJING)
+    existing = [Booking(1, 1, 100, frozenset({1, 2, 3}), monday, monday + timedelta(hours=3)),
+                Booking(2, 1, 100, frozenset({1, 2, 3}), monday + timedelta(days=7),
+                        monday + timedelta(days=7, hours=3))]
+    proposed = [Booking(None, 1, 100, frozenset({1, 2, 3}), monday + timedelta(days=d),
+                        monday + timedelta(days=d, hours=3)) for d in (0, 2, 7)]
+    clashes = find_clashes(proposed, existing, {1: 4})
+    assert len(clashes) == 10  # two days × (facility, coach, three athletes)
+    summary = rules.summarise_clashes(clashes, BEIJING)
+    assert summary.days == (date(2026, 11, 2), date(2026, 11, 9))
+    assert summary.resources == (("facility", 1), ("coach", 100), ("athlete", 1), ("athlete", 2), ("athlete", 3))

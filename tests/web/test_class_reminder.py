@@ -42,3 +42,30 @@ def test_another_enterprise_cannot_remind_the_class(app, ctx, login_as):
     klass = af.klass(c)
     stranger = factories.user(factories.org(), Role.ENTERPRISE_HR)
     assert login_as(stranger).post(f"/apprenticeships/classes/{klass.id}/remind").status_code in (403, 404)
+
+
+def test_the_class_reminder_names_no_deadline_in_its_e_mail_inbox_or_outbox(app, ctx, login_as, smtp, fixed_clock):
+    from datetime import UTC, datetime
+
+    fixed_clock(datetime(2026, 4, 7, 2, 0, tzinfo=UTC))
+    af.policies()
+    c = af.cast()
+    klass = af.klass(c)
+    person = af.apprentice(c)
+    af.enrollment(c, person, class_id=klass.id)
+    apprentice_user = factories.user(c.enterprise, Role.PERSON, person_id=person.id, email="xm@example.com")
+    assert login_as(c.hr).post(f"/apprenticeships/classes/{klass.id}/remind").status_code == 303
+    reminder = db.session.scalar(sa.select(Reminder).where(Reminder.kind == CLASS_NOTICE))
+    outbox = login_as(factories.municipal_official()).get("/reminders/outbox?view=scheduled").get_data(as_text=True)
+    row = outbox.split(f'id="reminder-row-{reminder.id}"', 1)[1].split("</tr>", 1)[0]
+    assert row.endswith("<td>—</td>") and "2026-04-08" not in row  # no invented deadline a day later
+    with app.test_request_context():
+        reminder_services.tick(utcnow())
+    (message,) = smtp.messages
+    assert str(message["Subject"]) == f"【技能通】提醒：{klass.name}：请按培训计划参加培训并记录带徒学时"
+    plain = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert f"提醒：{klass.name}：请按培训计划参加培训并记录带徒学时。" in plain
+    assert "截止" not in plain and "截止" not in html and "截止" not in str(message["Subject"])
+    inbox = login_as(apprentice_user).get("/reminders/").get_data(as_text=True)
+    assert klass.name in inbox and "截止时间" not in inbox

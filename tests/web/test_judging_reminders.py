@@ -36,12 +36,12 @@ def settings(ev, due: datetime | None) -> judging.JudgingSettings:
                                    ev.share_merit, due)
 
 
-def test_scores_due_reminds_experts_with_unmarked_aspects_until_the_results_lock(app, ctx):
+def test_scores_due_reminds_experts_with_unmarked_aspects_and_the_organisers_until_the_results_lock(app, ctx):
     ev, aspects, panel, organiser = cf.judged_event(n=2, aspects=[("A", "M", "100")], experts=2)
     judging.update_settings(organiser, ev, settings(ev, datetime(2027, 3, 1, 9, 0, tzinfo=UTC)))
     assert len(scheduled(deadlines.SCORES_DUE)) == 2  # 7 days and 1 day before
     with app.test_request_context():
-        assert {u.id for u in deadlines.scores_due_recipients(str(ev.id))} == {u.id for u in panel}
+        assert {u.id for u in deadlines.scores_due_recipients(str(ev.id))} == {u.id for u in panel} | {organiser.id}
         cf.score_all(ev, aspects, panel, {1: ["90"], 2: ["80"]})  # measured: done for every expert
         assert deadlines.scores_due_recipients(str(ev.id)) == []
     judging.lock_results(organiser, ev, utcnow())

@@ -481,7 +481,7 @@ def test_the_statements_page_takes_a_fixed_number_of_queries_whatever_the_number
     assert len(four) == len(one)
 
 
-def test_stored_prompts_are_in_chinese_even_when_an_english_page_found_them_first(app, ctx):
+def test_stored_prompts_hold_facts_and_each_reader_reads_them_in_their_own_language(app, ctx, login_as):
     from flask_babel import force_locale
 
     from app.core import risks as core_risks
@@ -496,11 +496,15 @@ def test_stored_prompts_are_in_chinese_even_when_an_english_page_found_them_firs
     db.session.execute(sa.update(HourEntry).values(logged_on=today, lag_days=(today - worked).days))
     db.session.commit()
     with app.test_request_context("/"), force_locale("en"):
-        english = risks.prompts_for(worked, kind="mentor_hours_backfill")
-        assert english and not any("补录" in p.title for p in english)  # this page's own language
         core_risks.refresh(["mentor_hours_backfill"])  # e.g. a stale desk refreshed during an English request
-    stored = db.session.scalars(sa.select(RiskPromptRow.title).where(RiskPromptRow.kind == "mentor_hours_backfill"))
-    assert [t for t in stored if "补录" in t]
+    [facts] = db.session.scalars(sa.select(RiskPromptRow.facts).where(RiskPromptRow.kind == "mentor_hours_backfill"))
+    assert facts["n"] == 1 and facts["days"] == 7 and facts["month"] == rules.month_start(worked).strftime("%Y-%m")
+    official = login_as(factories.municipal_official())
+    chinese = official.get("/supervision/risks?kind=mentor_hours_backfill").get_data(as_text=True)
+    assert "有 1 条学时补录" in chinese and "back-filled" not in chinese
+    official.post("/locale", data={"locale": "en", "next": "/supervision/risks"})
+    english = official.get("/supervision/risks?kind=mentor_hours_backfill").get_data(as_text=True)
+    assert "back-filled 1 entries" in english and "补录" not in english.split('id="risk-desk"')[1]
 
 
 # ---------------------------------------------------------------- the enrollment's bounds (issue 19)

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from app.core.enums import District
 from app.extensions import db
+from app.mentor_hours import tallies
 from app.mentor_hours.models import HourMonth, MonthStatus
 from tests import factories
 from tests import mentor_hours_factories as mf
@@ -22,6 +23,8 @@ def sheet(s: mf.Setup, month: date, hours: str, allowance: str | None,
                     enterprise_id=s.enrollment.enterprise_id, district=s.enrollment.district, month=month,
                     status=status, hours=Decimal(hours), allowance=Decimal(allowance) if allowance else None)
     db.session.add(row)
+    db.session.flush()
+    tallies.rebuild()  # written around the services (which keep the tab's tallies): recounted as after a bulk load
     db.session.commit()
     return row
 

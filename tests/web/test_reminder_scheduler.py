@@ -28,7 +28,7 @@ def test_the_scheduler_refreshes_every_kind_in_a_child_process_of_its_own(app, c
     from app.reminders.scheduler import build_scheduler, risk_refresh_job
 
     kind = next(iter(risks.RULES))
-    db.session.add(RiskPromptRow(kind=kind, subject_key="vanished", title="t", detail="d", link=None,
+    db.session.add(RiskPromptRow(kind=kind, subject_key="vanished", facts={"t": 1}, link=None,
                                  district=District.PUDONG, refreshed_at=utcnow()))
     db.session.commit()
     db.session.remove()
@@ -59,9 +59,10 @@ def test_the_desk_waits_at_most_its_limit_and_the_refresh_goes_on_behind_the_pag
     def slow(district):  # noqa: ANN001, ANN202
         release.wait(timeout=60)  # a refresh that lasts until the test lets it end
         finished.set()
-        return [risks.RiskPrompt(KIND, "late", "迟到的提示", "说明", None, District.PUDONG, date(2026, 11, 1))]
+        return [risks.RiskPrompt(KIND, "late", {"title": "迟到的提示"}, None, (District.PUDONG,), date(2026, 11, 1))]
 
     monkeypatch.setitem(risks.RULES, KIND, ("慢规则", slow))
+    monkeypatch.setitem(risks.TEXTS, KIND, lambda facts: (facts["title"], "说明"))
     monkeypatch.setitem(app.config, "RISK_PROMPTS_WAIT_SECONDS", 0.5)
     client = login_as(factories.municipal_official())
     page = client.get("/supervision/risks").get_data(as_text=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -684,3 +685,101 @@ def test_the_outbox_shows_the_lag_and_every_failure_with_its_reason_and_retry_ti
     assert "2026-11-02 09:01" in page  # busy's next try: 60 s later, shown in Shanghai time
     assert "fine@example.com" not in page
     assert 'badge text-bg-secondary">2<' in page
+
+
+# ---------------------------------------------------------------- the lease while a batch is sent
+
+def _email_rows():
+    db.session.expire_all()
+    return db.session.execute(sa.select(Delivery.status, Delivery.next_attempt_at, Delivery.attempts)
+                              .where(Delivery.channel == Channel.EMAIL).order_by(Delivery.id)).all()
+
+
+def test_a_batch_longer_than_its_lease_renews_it_and_sends_everything_once(ctx, smtp, app, monkeypatch):
+    """Each message takes 0.3 s and the lease is 1 s: the batch (2.4 s) goes on because the lease is moved on
+    while the sender works, and while it is sent no e-mail of the batch is ever due for another scheduler."""
+    monkeypatch.setitem(app.config, "REMINDER_LEASE_SECONDS", 1)
+    monkeypatch.setitem(app.config, "REMINDER_SMTP_CONNECTIONS", 1)
+    due_reminder("slow", [staff(email=f"s{n}@example.com") for n in range(8)], send_at=NOW,
+                 due_at=NOW + timedelta(days=2))
+    services.expand_due(NOW)
+    send = services._Smtp.send
+    seen: list[datetime] = []
+
+    def slow_send(self, message):  # noqa: ANN001, ANN202
+        time.sleep(0.3)
+        with app.app_context():  # what another scheduler would see as the end of the lease, now
+            seen.append(db.session.scalar(sa.select(sa.func.min(Delivery.next_attempt_at)).where(
+                Delivery.status == DeliveryStatus.SENDING)))
+            db.session.remove()
+        return send(self, message)
+
+    monkeypatch.setattr(services._Smtp, "send", slow_send)
+    started = time.monotonic()
+    result = services.send_due(NOW)
+    elapsed = time.monotonic() - started
+    assert result.sent == 8 and elapsed > 2  # more than twice the lease, in one batch
+    assert max(seen) > NOW + timedelta(seconds=1.5)  # moved on past the first lease's end
+    assert sorted(smtp.message_ids().values()) == [1] * 8
+    assert {row.status for row in _email_rows()} == {DeliveryStatus.SENT}
+
+
+def test_a_sender_that_cannot_renew_its_lease_stops_before_it_runs_out_and_gives_the_rest_back(
+        ctx, smtp, app, monkeypatch):
+    monkeypatch.setitem(app.config, "REMINDER_LEASE_SECONDS", 1)
+    monkeypatch.setitem(app.config, "REMINDER_SMTP_CONNECTIONS", 1)
+    due_reminder("cut", [staff(email=f"c{n}@example.com") for n in range(8)], send_at=NOW,
+                 due_at=NOW + timedelta(days=2))
+    services.expand_due(NOW)
+
+    def cut_off(self):  # noqa: ANN001, ANN202 - the database refuses the renewal (gone, locked, ...)
+        raise sa.exc.OperationalError("UPDATE", {}, Exception("database gone"))
+
+    send = services._Smtp.send
+    sent_at: list[float] = []
+
+    def slow_send(self, message):  # noqa: ANN001, ANN202
+        time.sleep(0.2)
+        sent_at.append(time.monotonic())
+        return send(self, message)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(services._Lease, "renew", cut_off)
+        patched.setattr(services._Smtp, "send", slow_send)
+        started = time.monotonic()
+        result = services.send_due(NOW)
+    # Only while half the lease was left did a message start: 0.5 s of the 1 s lease, at 0.2 s a message.
+    assert 1 <= result.sent <= 3
+    assert all(at - started < 1.0 for at in sent_at)  # every one sent and recorded inside the lease
+    rows = _email_rows()
+    assert [r.status for r in rows].count(DeliveryStatus.SENT) == result.sent
+    given_back = [r for r in rows if r.status is DeliveryStatus.PENDING]
+    assert len(given_back) == 8 - result.sent and all(r.attempts == 0 for r in given_back)
+    assert services.tick(now=NOW).sent == 8 - result.sent
+    assert sorted(smtp.message_ids().values()) == [1] * 8
+
+
+def test_each_recipient_of_a_reminder_gets_their_own_name_in_both_parts(ctx, smtp, app):
+    users = [staff(email="a@example.com", display_name="王 <五>"), staff(email="b@example.com", display_name="赵六")]
+    due_reminder("names", users, send_at=NOW, due_at=NOW + timedelta(days=2))
+    assert services.tick(now=NOW).sent == 2
+    bodies = {str(m["To"].addresses[0].addr_spec): m for m in smtp.messages}
+    assert bodies["a@example.com"].get_body(("plain",)).get_content().startswith("王 <五>，您好")
+    assert "<p>王 &lt;五&gt;，您好" in bodies["a@example.com"].get_body(("html",)).get_content()
+    assert bodies["b@example.com"].get_body(("plain",)).get_content().startswith("赵六，您好")
+    assert "王" not in bodies["b@example.com"].get_body(("html",)).get_content()
+
+
+def test_the_email_templates_may_read_only_what_the_composer_gives_them(ctx, app, monkeypatch):
+    """The bodies are rendered once per content with a slot for the name: a template reading anything else of
+    the recipient fails loudly instead of showing one recipient's data to another."""
+    source = "{{ user.email }}"
+    monkeypatch.setattr(app.jinja_env, "loader", __import__("jinja2").DictLoader(
+        {"reminders/email.txt": source, "reminders/email.html": source}))
+    if app.jinja_env.cache is not None:
+        app.jinja_env.cache.clear()
+    due_reminder("strict", [staff(email="x@example.com")], send_at=NOW, due_at=NOW + timedelta(days=2))
+    services.expand_due(NOW)
+    delivery = db.session.scalar(sa.select(Delivery).where(Delivery.channel == Channel.EMAIL))
+    with pytest.raises(RuntimeError, match=r"user\.email is not given"):
+        services.build_message(delivery)

@@ -31,21 +31,26 @@ class FakeRule:
         self.calls += 1
         if self.fail:
             raise AssertionError("the rule ran although the stored prompts are fresh")
-        return [risks.RiskPrompt(KIND, key, f"提示 {key}", f"说明 {key}", f"/x/{key}", where, date(2026, 11, 1))
+        return [risks.RiskPrompt(KIND, key, {"key": key}, f"/x/{key}", (where,) if where else (), date(2026, 11, 1))
                 for key, where in self.found if district is None or where == district]
+
+
+def fake_text(facts):  # noqa: ANN001, ANN201
+    return f"提示 {facts['key']}", f"说明 {facts['key']}"
 
 
 @pytest.fixture()
 def rule(app, monkeypatch):  # noqa: ANN001, ANN201
     fake = FakeRule()
     monkeypatch.setitem(risks.RULES, KIND, ("测试风险", fake))
+    monkeypatch.setitem(risks.TEXTS, KIND, fake_text)
     monkeypatch.setitem(app.config, "RISK_PROMPTS_MAX_AGE_SECONDS", 3600)
     return fake
 
 
 def stored() -> dict[str, District | None]:
     return dict(db.session.execute(sa.select(RiskPromptRow.subject_key, RiskPromptRow.district)
-                                   .where(RiskPromptRow.kind == KIND)).all())
+                                   .where(RiskPromptRow.kind == KIND)).all())  # (one district each here)
 
 
 def test_the_desk_serves_stored_prompts_without_running_the_rules_while_fresh(app, ctx, login_as, rule):
@@ -159,9 +164,9 @@ def test_a_stored_prompt_spanning_two_districts_is_on_both_desks_and_no_other(ap
     line(second, 2026)
     risks.refresh()
     for kind in (risk_rules.OVERLAPPING_ENROLLMENTS, risk_rules.DUPLICATE_SUBSIDY):
-        [(where, also)] = db.session.execute(sa.select(RiskPromptRow.district, RiskPromptRow.also_district)
-                                             .where(RiskPromptRow.kind == kind)).all()
-        assert {where, also} == {District.HUANGPU, District.PUDONG}
+        rows = db.session.execute(sa.select(RiskPromptRow.district, RiskPromptRow.lead)
+                                  .where(RiskPromptRow.kind == kind)).all()
+        assert sorted(rows) == [(District.HUANGPU, True), (District.PUDONG, False)]  # one lead: the city lists one
     for district in (District.HUANGPU, District.PUDONG):
         page = login_as(factories.district_official(district)).get("/supervision/risks").get_data(as_text=True)
         assert "同时在两个学徒培训项目中" in page and "申领补贴" in page and "共 2 条" in page

@@ -37,7 +37,7 @@ def expected(rows: int) -> float | None:
 
 @pytest.fixture()
 def many_prompts(app, monkeypatch):  # noqa: ANN001, ANN201
-    found = [risks.RiskPrompt(KIND, f"k{i}", f"提示 {i}", "说明", f"/x/{i}", District.PUDONG, date(2026, 11, 1))
+    found = [risks.RiskPrompt(KIND, f"k{i}", {"i": i}, f"/x/{i}", (District.PUDONG,), date(2026, 11, 1))
              for i in range(statistics.MIN_CHANGED_ROWS + 37)]
     monkeypatch.setitem(risks.RULES, KIND, ("测试风险", lambda district: found))
     return found
@@ -51,7 +51,7 @@ def test_a_refresh_that_rewrites_many_prompts_analyses_risk_prompts(app, ctx, ma
 def test_a_refresh_that_changes_a_few_prompts_leaves_the_statistics_to_autovacuum(app, ctx, monkeypatch):
     calls = []
     monkeypatch.setattr(statistics, "analyze", lambda *tables: calls.append(tables))
-    found = [risks.RiskPrompt(KIND, "a", "提示", "说明", "/x/a", District.PUDONG, date(2026, 11, 1))]
+    found = [risks.RiskPrompt(KIND, "a", {"i": 0}, "/x/a", (District.PUDONG,), date(2026, 11, 1))]
     monkeypatch.setitem(risks.RULES, KIND, ("测试风险", lambda district: found))
     risks.refresh([KIND])
     assert calls == []

@@ -4,7 +4,7 @@ refusal, moves, coach logs and their correction window, progress, reports and ex
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from io import BytesIO
 
@@ -197,8 +197,9 @@ def test_a_facility_takes_overlapping_sessions_only_up_to_its_capacity(app, ctx,
     assert "设施已满（容量 4" in response.get_data(as_text=True)
 
 
-def test_a_recurring_series_with_one_clash_is_not_created_and_lists_the_clash(app, ctx, login_as):
-    monday = tf.BEIJING and (_today() - timedelta(days=_today().weekday()))
+def test_a_recurring_series_with_one_clash_is_not_created_and_lists_the_clash(app, ctx, login_as, fixed_clock):
+    monday = date(2026, 11, 2)  # six weeks without a public holiday
+    fixed_clock(datetime(2026, 10, 30, 2, tzinfo=UTC))
     s = tf.setup(camp_start=monday)
     other_base = tf.base(name="闵行基地")
     other_camp = tf.camp(other_base, [factories.person("路人")], starts=monday)
@@ -211,12 +212,89 @@ def test_a_recurring_series_with_one_clash_is_not_created_and_lists_the_clash(ap
     response = web.post(f"/training-bases/camps/{s.camp.id}/sessions", form)
     assert response.status_code == 422
     text = response.get_data(as_text=True)
-    assert "有 1 处冲突，整组课程均未保存" in text and "闵行带训" in text and clash_day.isoformat() in text
+    assert "1 天冲突（2026-11-11）：陈教练。整组课程均未保存" in text
+    assert "闵行带训" in text and clash_day.isoformat() in text
     assert _sessions() == 1
     form["start_time"], form["end_time"] = "13:30", "16:30"
     assert web.post(f"/training-bases/camps/{s.camp.id}/sessions", form).status_code == 303
     assert _sessions() == 1 + 30
     assert len({row for row in db.session.scalars(sa.select(TrainingSession.series_key)) if row}) == 1
+
+
+def test_the_clash_headline_counts_days_and_names_the_resources(app, ctx, login_as, fixed_clock):
+    monday = date(2026, 11, 2)
+    fixed_clock(datetime(2026, 10, 30, 2, tzinfo=UTC))
+    s = tf.setup(camp_start=monday)  # three athletes, a facility for four
+    for week in (0, 1):
+        tf.session(s.camp, s.facility, s.coach, s.athletes, tf.at(monday + timedelta(days=7 * week), 8, 30))
+    form = _session_form(s, monday, repeat="y", last_day=(monday + timedelta(days=11)).isoformat(),
+                         weekdays=["0", "2"])
+    response = login_as(s.coach_user).post(f"/training-bases/camps/{s.camp.id}/sessions", form)
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    # Ten clash lines (two Mondays × the facility, the coach and three athletes): two days, five resources.
+    assert "2 天冲突（2026-11-02、2026-11-09）：数控车实训车间、陈教练、李明、王芳、张伟。整组课程均未保存" in text
+    assert "处冲突" not in text
+    single = login_as(s.coach_user).post(f"/training-bases/camps/{s.camp.id}/sessions", _session_form(s, monday))
+    assert "1 天冲突（2026-11-02）：数控车实训车间、陈教练、李明、王芳、张伟。课程未保存" in \
+        single.get_data(as_text=True)
+
+
+def test_a_series_over_national_day_skips_the_public_holidays_and_names_them(app, ctx, login_as, fixed_clock):
+    monday = date(2026, 9, 28)
+    fixed_clock(datetime(2026, 9, 20, 2, tzinfo=UTC))
+    s = tf.setup(camp_start=monday)
+    form = _session_form(s, monday, repeat="y", last_day="2026-10-09", weekdays=["0", "1", "2", "3", "4"])
+    web = login_as(s.coach_user)
+    response = web.post(f"/training-bases/camps/{s.camp.id}/sessions", form)
+    assert response.status_code == 303
+    days = sorted(t.astimezone(tf.BEIJING).date() for t in db.session.scalars(sa.select(TrainingSession.starts_at)))
+    assert [d.isoformat() for d in days] == ["2026-09-28", "2026-09-29", "2026-09-30", "2026-10-08", "2026-10-09"]
+    page = web.get(f"/training-bases/camps/{s.camp.id}").get_data(as_text=True)
+    assert "已安排 5 次课程" in page
+    assert ("以下日期是法定节假日，已跳过，未安排课程：2026-10-01（国庆节）、2026-10-02（国庆节）、"
+            "2026-10-05（国庆节）、2026-10-06（国庆节）、2026-10-07（国庆节）") in page
+    assert "法定节假日（元旦、春节、国庆等）默认跳过" in page  # the form says so before saving
+
+
+def test_a_series_kept_on_new_years_day_is_created_with_a_warning_naming_it(app, ctx, login_as, fixed_clock):
+    monday = date(2025, 12, 29)
+    fixed_clock(datetime(2025, 12, 20, 2, tzinfo=UTC))
+    s = tf.setup(camp_start=monday)
+    form = _session_form(s, monday, repeat="y", last_day="2026-01-02", weekdays=["0", "1", "2", "3", "4"],
+                         keep_holidays="y")
+    web = login_as(s.coach_user)
+    assert web.post(f"/training-bases/camps/{s.camp.id}/sessions", form).status_code == 303
+    assert _sessions() == 5
+    page = web.get(f"/training-bases/camps/{s.camp.id}").get_data(as_text=True)
+    assert "以下课程安排在法定节假日：2026-01-01（元旦）、2026-01-02（元旦）" in page
+    single = _session_form(s, date(2026, 1, 3))
+    assert web.post(f"/training-bases/camps/{s.camp.id}/sessions", single).status_code == 303
+    assert "以下课程安排在法定节假日：2026-01-03（元旦）" in web.get(f"/training-bases/camps/{s.camp.id}").get_data(
+        as_text=True)
+
+
+def test_a_series_only_on_holidays_is_refused_and_nothing_is_saved(app, ctx, login_as, fixed_clock):
+    fixed_clock(datetime(2026, 9, 20, 2, tzinfo=UTC))
+    s = tf.setup(camp_start=date(2026, 9, 28))
+    form = _session_form(s, date(2026, 10, 1), repeat="y", last_day="2026-10-07", weekdays=["3", "4"])
+    response = login_as(s.coach_user).post(f"/training-bases/camps/{s.camp.id}/sessions", form)
+    assert response.status_code == 422
+    assert "所选日期都是法定节假日：2026-10-01（国庆节）、2026-10-02（国庆节）" in response.get_data(as_text=True)
+    assert _sessions() == 0
+
+
+def test_a_series_in_a_year_the_holiday_table_does_not_know_is_created_and_says_it_was_not_checked(
+        app, ctx, login_as, fixed_clock):
+    monday = date(2099, 1, 5)
+    fixed_clock(datetime(2098, 12, 20, 2, tzinfo=UTC))
+    s = tf.setup(camp_start=date(2098, 12, 28))
+    form = _session_form(s, date(2098, 12, 28), repeat="y", last_day=monday.isoformat(), weekdays=["0", "3"])
+    web = login_as(s.coach_user)
+    assert web.post(f"/training-bases/camps/{s.camp.id}/sessions", form).status_code == 303
+    assert _sessions() == 3  # 2098-12-28, 2099-01-01 and 2099-01-05: nothing skipped on a guess
+    page = web.get(f"/training-bases/camps/{s.camp.id}").get_data(as_text=True)
+    assert "系统的节假日表尚未收录 2098、2099 年的放假安排，这些日期未检查是否为法定节假日" in page
 
 
 def test_a_session_across_midnight_blocks_the_early_morning_of_the_next_day(app, ctx, login_as):

@@ -244,3 +244,16 @@ def payment_batch_paid(batch_id: int) -> Response:
         return redirect_after_post("competitions.award_ledger")
     flash(_("支付批次 #%(id)d 的 %(n)d 笔奖励已标记为已发放", id=batch.id, n=n), "success")
     return redirect_after_post("competitions.award_ledger")
+
+
+# ---------------------------------------------------------------- notices ending (the officials' to-do)
+
+@bp.get("/awards/notices/due")
+@login_required
+def award_notices_due() -> Response:
+    """Notices whose 公示 ends soon or has ended, with lines waiting for approval (app/competitions/awards/due.py)."""
+    from app.competitions.awards import due
+
+    today = today_in_shanghai()
+    return render("competitions/award_notices_due.html", notices=due.due_notices(current_user, today),
+                  horizon=due.horizon(today), today=today)

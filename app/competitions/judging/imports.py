@@ -8,9 +8,6 @@ from io import BytesIO
 from zipfile import BadZipFile
 
 from flask_babel import gettext as _
-from openpyxl import load_workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils.exceptions import InvalidFileException
 
 from app.competitions.judging.models import AspectKind, Criterion, Result
 from app.competitions.judging.services import SchemeRow
@@ -35,6 +32,7 @@ def _text(value: object) -> str:
 
 def export_scheme(criteria: list[Criterion]) -> bytes:
     """The scheme as the import file (an empty scheme gives the template)."""
+    from openpyxl.styles import Font, PatternFill
     wb = export_workbook()
     ws = wb.active
     ws.title = "评分方案"
@@ -55,6 +53,8 @@ def export_scheme(criteria: list[Criterion]) -> bytes:
 
 def read_scheme(content: bytes) -> tuple[list[SchemeRow], list[SchemeRowReport]]:
     """Parse every row; returns the rows, or the reports of the bad ones (then nothing is imported)."""
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
     try:
         ws = load_workbook(BytesIO(content), read_only=True, data_only=True).worksheets[0]
     except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:

@@ -181,4 +181,10 @@ class Result(db.Model):
 
     contestant: Mapped[Contestant] = relationship(lazy="joined", innerjoin=True)
 
-    __table_args__ = (sa.Index("ix_results_event_rank", "event_id", "rank", "id"),)
+    __table_args__ = (
+        sa.Index("ix_results_event_rank", "event_id", "rank", "id"),
+        # The officials' medal tables read the medalled results of the year's locked events from this index
+        # alone (a few per event), not every result (app/competitions/stats.py).
+        sa.Index("ix_results_medalled", "event_id", "medal", "contestant_id",
+                 postgresql_where=sa.text("medal IS NOT NULL"), sqlite_where=sa.text("medal IS NOT NULL")),
+    )

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from app.auth.competitions import (
+    require_marking_progress_reader,
     require_results_published,
     require_results_visible,
     require_scheme_reader,
@@ -203,6 +204,12 @@ def events_to_mark(actor: User) -> list[Event]:
         .where(EventExpert.user_id == actor.id).order_by(Event.starts_on.desc(), Event.id)))
 
 
+def chief_of(actor: User) -> set[int]:
+    """The events on which the actor is the chief expert (裁判长)."""
+    return set(db.session.scalars(sa.select(EventExpert.event_id).where(EventExpert.user_id == actor.id,
+                                                                      EventExpert.is_chief.is_(True))))
+
+
 # ---------------------------------------------------------------- opening the scoring
 
 def open_scoring(actor: User, event: Event, now: datetime) -> int:
@@ -282,11 +289,29 @@ def parse_score(aspect: Aspect, text: str) -> Decimal:
 
 @dataclass
 class AspectScores:
-    """The scores one contestant has on one aspect, as a tablet row shows them."""
+    """The scores one contestant has on one aspect, as an expert's tablet row shows them.
+
+    Independent marking: for a judgement aspect the experts' values (and a disagreement) are only filled in once
+    all three experts have saved theirs; until then ``saved`` says how many have, and ``values`` stays empty, so
+    no page or fragment an expert fetches can carry another expert's score before theirs is in.
+    """
 
     values: list[Decimal] = field(default_factory=list)
     mine: Decimal | None = None
     flagged: bool = False
+    saved: int = 0
+    complete: bool = False
+
+
+def _visible_scores(aspect: Aspect, entry: AspectScores, values: list[Decimal]) -> AspectScores:
+    entry.saved = len(values)
+    entry.complete = rules.aspect_complete(aspect.kind.value, values)
+    if aspect.kind is AspectKind.JUDGEMENT and not entry.complete:
+        entry.values, entry.flagged = [], False
+    else:
+        entry.values = sorted(values) if aspect.kind is AspectKind.JUDGEMENT else values
+        entry.flagged = aspect.kind is AspectKind.JUDGEMENT and rules.judges_disagree(values)
+    return entry
 
 
 def save_score(actor: User, event: Event, contestant_id: int, aspect_id: int, text: str) -> AspectScores:
@@ -333,23 +358,22 @@ def aspect_scores(actor: User, contestant_id: int, aspect: Aspect) -> AspectScor
     mine = next((Decimal(v) for e, v in rows if e == actor.id), None)
     if aspect.kind is AspectKind.MEASUREMENT and values:
         mine = values[0]
-    return AspectScores(values, mine, aspect.kind is AspectKind.JUDGEMENT and rules.judges_disagree(values))
+    return _visible_scores(aspect, AspectScores(mine=mine), values)
 
 
 def scores_for_aspect(actor: User, event: Event, aspect: Aspect, contestant_ids: list[int]
                       ) -> dict[int, AspectScores]:
-    """Every listed contestant's scores on one aspect, in one query."""
+    """Every listed contestant's scores on one aspect, in one query (others' judgements only once all three
+    are saved)."""
     result = {cid: AspectScores() for cid in contestant_ids}
+    values: dict[int, list[Decimal]] = {cid: [] for cid in contestant_ids}
     rows = db.session.execute(sa.select(Score.contestant_id, Score.expert_id, Score.value).where(
         Score.aspect_id == aspect.id, Score.contestant_id.in_(contestant_ids)))
     for cid, expert_id, value in rows:
-        entry = result[cid]
-        entry.values.append(Decimal(value))
+        values[cid].append(Decimal(value))
         if expert_id == actor.id or aspect.kind is AspectKind.MEASUREMENT:
-            entry.mine = Decimal(value)
-    for entry in result.values():
-        entry.flagged = aspect.kind is AspectKind.JUDGEMENT and rules.judges_disagree(entry.values)
-    return result
+            result[cid].mine = Decimal(value)
+    return {cid: _visible_scores(aspect, entry, values[cid]) for cid, entry in result.items()}
 
 
 def progress(actor: User, event: Event) -> tuple[int, int]:
@@ -392,6 +416,8 @@ class ScoringStatus:
 
 
 def scoring_status(event: Event) -> ScoringStatus:
+    """How many contestant × aspect marks are complete, and the disagreements: judgements whose three scores
+    (all saved: independent marking) are more than one point apart."""
     groups = _aspect_groups(event)
     required = sa.case((Aspect.kind == AspectKind.MEASUREMENT, 1), else_=rules.JUDGES_PER_ASPECT)
     complete = db.session.scalar(
@@ -399,7 +425,8 @@ def scoring_status(event: Event) -> ScoringStatus:
         .where(groups.c.n >= required)) or 0
     flagged_rows = db.session.execute(
         sa.select(groups.c.contestant_id, groups.c.aspect_id).join(Aspect, Aspect.id == groups.c.aspect_id)
-        .where(Aspect.kind == AspectKind.JUDGEMENT, groups.c.spread > rules.MAX_JUDGE_SPREAD)
+        .where(Aspect.kind == AspectKind.JUDGEMENT, groups.c.n >= rules.JUDGES_PER_ASPECT,
+               groups.c.spread > rules.MAX_JUDGE_SPREAD)
         .order_by(groups.c.contestant_id, groups.c.aspect_id).limit(200)).all()
     flagged = []
     if flagged_rows:
@@ -415,6 +442,90 @@ def scoring_status(event: Event) -> ScoringStatus:
     n_contestants = db.session.scalar(sa.select(sa.func.count()).where(Contestant.event_id == event.id)) or 0
     n_aspects = db.session.scalar(sa.select(sa.func.count()).where(Aspect.event_id == event.id)) or 0
     return ScoringStatus(n_contestants, n_aspects, complete, flagged)
+
+
+# ---------------------------------------------------------------- marking progress (chief expert, organiser)
+
+def is_chief_expert(actor: User, event: Event) -> bool:
+    return db.session.scalar(sa.select(EventExpert.id).where(
+        EventExpert.event_id == event.id, EventExpert.user_id == actor.id, EventExpert.is_chief.is_(True))) is not None
+
+
+def marks_event(actor: User, event: Event) -> bool:
+    """Whether the actor is on the event's panel (and so may not see others' judgements before saving)."""
+    return db.session.scalar(sa.select(EventExpert.id).where(
+        EventExpert.event_id == event.id, EventExpert.user_id == actor.id)) is not None
+
+
+def get_progress_event(actor: User, event_id: int) -> Event:
+    """The event whose marking progress the actor may follow: its managers and its chief expert."""
+    event = get_event(actor, event_id)
+    require_marking_progress_reader(actor, event, is_chief_expert(actor, event))
+    return event
+
+
+@dataclass
+class AspectProgress:
+    aspect: Aspect
+    #: Contestants whose mark on this aspect is complete (a measurement, or all three judgements).
+    complete: int
+    #: Complete judgements more than one point apart.
+    flagged: int
+
+
+@dataclass
+class ContestantProgress:
+    contestant: Contestant
+    #: Who has saved a score, in the order they saved.
+    saved_by: list[str]
+    #: The scores as written ("2", "38.5"), only once the mark is complete (independent marking).
+    values: list[str]
+    complete: bool
+    flagged: bool
+
+
+@dataclass
+class MarkingProgress:
+    contestants: int
+    aspects: list[AspectProgress]
+    aspect: Aspect
+    index: int
+    rows: list[ContestantProgress]
+
+
+def marking_progress(event: Event, aspect_position: int) -> MarkingProgress:
+    """Per aspect how many marks are complete and disagree, and for one aspect who has saved for each
+    contestant; values only where all the aspect's experts have saved (four queries whatever the field)."""
+    aspects = aspects_of(event)
+    if not aspects:
+        raise DomainError(_("该赛项还没有评分方案"))
+    index = min(max(aspect_position, 1), len(aspects)) - 1
+    aspect = aspects[index]
+    groups = _aspect_groups(event)
+    required = sa.case((Aspect.kind == AspectKind.MEASUREMENT, 1), else_=rules.JUDGES_PER_ASPECT)
+    complete = groups.c.n >= required
+    per_aspect = {aid: (done or 0, flagged or 0) for aid, done, flagged in db.session.execute(
+        sa.select(groups.c.aspect_id, sa.func.sum(sa.case((complete, 1), else_=0)),
+                  sa.func.sum(sa.case((sa.and_(complete, Aspect.kind == AspectKind.JUDGEMENT,
+                                               groups.c.spread > rules.MAX_JUDGE_SPREAD), 1), else_=0)))
+        .join(Aspect, Aspect.id == groups.c.aspect_id).group_by(groups.c.aspect_id))}
+    people = list(db.session.scalars(sa.select(Contestant).where(Contestant.event_id == event.id)
+                                     .order_by(Contestant.bib)))
+    saved: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
+    for cid, name, value in db.session.execute(
+            sa.select(Score.contestant_id, User.display_name, Score.value).join(User, User.id == Score.expert_id)
+            .where(Score.aspect_id == aspect.id).order_by(Score.id)):
+        saved[cid].append((name, Decimal(value)))
+    rows = []
+    for contestant in people:
+        values = [v for _n, v in saved[contestant.id]]
+        done = rules.aspect_complete(aspect.kind.value, values)
+        shown = [_plain_number(v) for v in sorted(values)] if done else []
+        rows.append(ContestantProgress(
+            contestant, [n for n, _v in saved[contestant.id]], shown, done,
+            done and aspect.kind is AspectKind.JUDGEMENT and rules.judges_disagree(values)))
+    return MarkingProgress(len(people), [AspectProgress(a, *per_aspect.get(a.id, (0, 0))) for a in aspects],
+                           aspect, index, rows)
 
 
 # ---------------------------------------------------------------- results
@@ -472,6 +583,12 @@ def standings(event: Event) -> list[rules.Standing]:
                                     .where(Contestant.event_id == event.id)).tuples().all())
     return [rules.Standing(cid, sum(criteria[cid].values(), Decimal(0)), criteria[cid], times[cid])
             for cid in times]
+
+
+def preview_withheld(actor: User, event: Event, status: ScoringStatus) -> bool:
+    """A manager who is also on the event's panel sees no preview (it sums the other experts' judgements)
+    until every mark is in."""
+    return status.missing > 0 and marks_event(actor, event)
 
 
 def preview(event: Event) -> rules.Outcome:

@@ -172,7 +172,7 @@ def scoring_open(event_id: int) -> Response:
 def my_judging() -> Response:
     require(current_user, "judging.score")
     events = judging.events_to_mark(current_user)
-    return render("competitions/my_judging.html", events=events,
+    return render("competitions/my_judging.html", events=events, chief_of=judging.chief_of(current_user),
                   progress={e.id: judging.progress(current_user, e) for e in events})
 
 
@@ -186,7 +186,8 @@ def _score_context(event, aspect_position: int) -> dict[str, Any]:
     done, total = judging.progress(current_user, event)
     return {"event": event, "aspect": aspect, "aspects": aspects, "index": index, "rows": rows,
             "scores": judging.scores_for_aspect(current_user, event, aspect, [c.id for c in rows]),
-            "done": done, "total": total, "judgement": aspect.kind is AspectKind.JUDGEMENT}
+            "done": done, "total": total, "judgement": aspect.kind is AspectKind.JUDGEMENT,
+            "is_chief": judging.is_chief_expert(current_user, event)}
 
 
 @bp.get("/events/<int:event_id>/score")
@@ -226,6 +227,16 @@ def score_save(event_id: int) -> Response:
                   judgement=aspect.kind is AspectKind.JUDGEMENT)
 
 
+@bp.get("/events/<int:event_id>/judging/progress")
+@login_required
+def marking_progress(event_id: int) -> Response:
+    """Who has saved which scores, and the disagreements (the chief expert and the event's managers)."""
+    event = judging.get_progress_event(current_user, event_id)
+    progress = judging.marking_progress(event, request.args.get("aspect", 1, type=int))
+    return render("competitions/marking_progress.html", block="aspect_progress", event=event, progress=progress,
+                  can_manage=can(current_user, "competition.manage", event))
+
+
 # ---------------------------------------------------------------- results
 
 def _results_context(event) -> dict[str, Any]:
@@ -241,11 +252,13 @@ def _results_context(event) -> dict[str, Any]:
         context["medal_counts"] = judging.medal_counts(event)
         context["medal_kinds"] = list(MedalKind)
     elif event.judging_state is JudgingState.SCORING:
-        outcome = judging.preview(event)
-        by_id = {c.id: c for c in judging.contestants(event)}
-        context["preview"] = [(p, by_id[p.key]) for p in outcome.placings]
-        context["unresolved"] = outcome.unresolved_ties
-        context["scoring"] = judging.scoring_status(event)
+        status = judging.scoring_status(event)
+        context["scoring"] = status
+        context["withheld"] = judging.preview_withheld(current_user, event, status)
+        outcome = judging.preview(event) if not context["withheld"] else None
+        by_id = {c.id: c for c in judging.contestants(event)} if outcome else {}
+        context["preview"] = [(p, by_id[p.key]) for p in outcome.placings] if outcome else []
+        context["unresolved"] = outcome.unresolved_ties if outcome else False
     return context
 
 

@@ -8,9 +8,6 @@ from io import BytesIO
 from zipfile import BadZipFile
 
 from flask_babel import gettext as _
-from openpyxl import load_workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils.exceptions import InvalidFileException
 
 from app.auth.permissions import STAFF_ROLES, can
 from app.competitions.events.models import Event
@@ -38,6 +35,7 @@ class RowReport:
 
 
 def template() -> bytes:
+    from openpyxl.styles import Font, PatternFill
     wb = export_workbook()
     ws = wb.active
     ws.title = "报名"
@@ -66,6 +64,8 @@ def _doc_type(text: str) -> DocType | None:
 
 def import_registrations(actor: User, event: Event, content: bytes, now: datetime) -> tuple[int, list[RowReport]]:
     """Register every row or none: returns (created, []) on success, (0, reports) when any row is bad."""
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
     try:
         ws = load_workbook(BytesIO(content), read_only=True, data_only=True).worksheets[0]
     except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
