@@ -35,23 +35,39 @@ TEST_KEYS = {
 _LOG_BUFFER = io.StringIO()
 
 
+#: The SQLite test files live in memory-backed storage where there is some (Linux's /dev/shm): a commit there costs
+#: no disk flush. The tests make tens of thousands of commits, and waiting for the disk to flush each one was a good
+#: part of the suite's time. Durability is no part of what the tests check; everything else is the same SQLite.
+RAM_DIR = Path("/dev/shm")
+
+
+def _scratch_dir() -> str | None:
+    return str(RAM_DIR) if RAM_DIR.is_dir() and os.access(RAM_DIR, os.W_OK) else None
+
+
 def _database_url(tmp_dir: Path) -> str:
     url = os.environ.get("DATABASE_URL", "")
     worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if url.startswith("postgres") and worker:
+    if url.startswith("postgres"):
         url = _worker_database(url, worker)
     return url or f"sqlite:///{tmp_dir / 'test.sqlite3'}"
 
 
-def _worker_database(url: str, worker: str) -> str:
-    """Under pytest-xdist each worker gets its own PostgreSQL database (SQLite workers have their own files)."""
+def _worker_database(url: str, worker: str | None) -> str:
+    """Under pytest-xdist each worker gets its own PostgreSQL database (SQLite workers have their own files).
+
+    The test databases commit without waiting for the write-ahead log to reach the disk (``synchronous_commit``
+    off, set on these databases only): what one connection commits is seen by the others at once, as always;
+    only a crash of the server could lose the last commits, which no test is about.
+    """
     base, _sep, name = url.rpartition("/")
-    own = f"{name}_{worker}"
+    own = f"{name}_{worker}" if worker else name
     admin = sa.create_engine(f"{base}/postgres".replace("postgresql://", "postgresql+psycopg://", 1),
                              isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         if conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": own}).scalar() is None:
             conn.execute(sa.text(f'CREATE DATABASE "{own}"'))
+        conn.execute(sa.text(f'ALTER DATABASE "{own}" SET synchronous_commit TO off'))
     admin.dispose()
     return f"{base}/{own}"
 
@@ -84,7 +100,7 @@ def make_app(**overrides: object) -> Flask:
 
 @pytest.fixture(scope="session")
 def app() -> Iterator[Flask]:
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=_scratch_dir()) as tmp:
         url = _database_url(Path(tmp))
         if url.startswith("postgres"):
             _reset_postgres_schema(url)
@@ -278,12 +294,33 @@ def captured_logs() -> io.StringIO:
     return _LOG_BUFFER
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """pytest-xdist hands out the tests one at a time, in the order below (``--maxschedchunk=1``). By default it
+    first gives each worker a quarter of its share as one consecutive block: the first worker then got every long
+    journey and the page walks, one after the other, while the others ran out of work and waited for it."""
+    if config.getoption("maxschedchunk", None) is None and hasattr(config.option, "maxschedchunk"):
+        config.option.maxschedchunk = 1
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Long journeys first, then the other browser tests, then the rest: xdist workers then finish together
-    instead of two idling while a third runs a long journey it picked up last."""
+    instead of two idling while a third runs a long journey it picked up last.
+
+    The longest (``@pytest.mark.long(minutes=n)``, n > 1) alternate with the other long ones: xdist starts each
+    worker with two tests, and two page walks on one worker would leave the others idle at the end."""
     def weight(item: pytest.Item) -> int:
         if item.get_closest_marker("long"):
             return 0
         return 1 if "/browser/" in str(item.path) else 2
 
+    def minutes(item: pytest.Item) -> float:
+        mark = item.get_closest_marker("long")
+        return float(mark.kwargs.get("minutes", 1)) if mark else 0.0
+
     items.sort(key=weight)
+    longs = [item for item in items if weight(item) == 0]
+    longest = [item for item in longs if minutes(item) > 1]
+    others = [item for item in longs if minutes(item) <= 1]
+    paired = [item for pair in zip(longest, others, strict=False) for item in pair]
+    n = min(len(longest), len(others))
+    items[:len(longs)] = paired + longest[n:] + others[n:]

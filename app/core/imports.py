@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from io import BytesIO
@@ -109,14 +108,16 @@ def _store_upload(token: str, content: bytes) -> None:
     """Keep the previewed sheet for the confirm step: encrypted (it holds full ID numbers), owner-only,
     and swept after an hour."""
     folder = _imports_dir()
-    cutoff = time.time() - UPLOAD_TTL_SECONDS
-    for old in folder.glob("*.xlsx*"):
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
     path = folder / f"{token}.xlsx.enc"
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(cipher().encrypt_bytes(content))
+    # Ages are measured on the clock that stamps the files (the file system's: a shared folder's server, say),
+    # by the file just written, never against this process's clock, which may disagree with it.
+    cutoff = path.stat().st_mtime - UPLOAD_TTL_SECONDS
+    for old in folder.glob("*.xlsx*"):
+        if old != path and old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
 
 
 def _cell_text(value: object) -> str:

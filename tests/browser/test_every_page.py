@@ -44,6 +44,10 @@ def test_the_role_groups_cover_every_demo_role():
     assert sorted(r for group in ROLE_GROUPS.values() for r in group) == sorted(ROLES)
 
 
+#: A walk takes minutes: marked long, the three start first, one per worker (tests/conftest.py). One test per role
+#: would spread them finer but cost more in all: each test loads the demo again, and a role group checks a page
+#: shape that two of its roles share once.
+@pytest.mark.long(minutes=3)
 @pytest.mark.parametrize("group", sorted(ROLE_GROUPS))
 def test_every_page_fits_a_phone_and_has_no_serious_accessibility_violation_for_every_role(
         group, app, ctx, browser, live_server, fixed_clock):

@@ -221,7 +221,8 @@ def test_a_transition_not_in_the_table_is_refused(cast, login_as):
     assert response.status_code == 422 and "当前为「草稿」，不能开始培训" in response.get_data(as_text=True)
 
 
-def test_withdrawal_needs_a_reason_and_records_the_date(cast, login_as):
+def test_withdrawal_needs_a_reason_and_records_the_date(cast, login_as, fixed_clock):
+    fixed_clock(af.NOW)  # the day the enrollment's dates are made around: withdrawn on it
     e = af.approved(cast)
     web = login_as(cast.hr)
     response = web.post(f"/apprenticeships/{e.id}/transition", {"action": "withdraw", "reason": ""})
@@ -230,7 +231,7 @@ def test_withdrawal_needs_a_reason_and_records_the_date(cast, login_as):
                     ).status_code == 303
     db.session.expire_all()
     e = db.session.get(Enrollment, e.id)
-    assert e.status is EnrollmentStatus.WITHDRAWN and e.withdrawn_on is not None and e.reason == "个人原因离职"
+    assert e.status is EnrollmentStatus.WITHDRAWN and e.withdrawn_on == af.TODAY and e.reason == "个人原因离职"
 
 
 def test_a_class_is_approved_at_once_or_not_at_all(cast, login_as):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 import sqlalchemy as sa
 
 from app.competitions import reminders as deadlines
@@ -17,6 +18,14 @@ from app.reminders.models import Reminder, ReminderStatus
 from tests import certificate_factories as certf
 from tests import competition_factories as cf
 from tests import factories
+
+#: Before every deadline below: a reminder is scheduled only for a deadline still ahead.
+NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _before_the_deadlines(fixed_clock) -> None:
+    fixed_clock(NOW)
 
 
 def scheduled(kind: str) -> list[Reminder]:

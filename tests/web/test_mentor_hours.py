@@ -379,9 +379,11 @@ def test_the_skills_record_shows_hours_as_mentor_and_as_apprentice(s, login_as):
     assert "带徒学时与津贴" in apprentice_page and "接受带教 4 小时" in apprentice_page
 
 
-def test_the_first_entry_of_a_month_schedules_the_submission_reminder_for_mentors_still_open(s, login_as):
+def test_the_first_entry_of_a_month_schedules_the_submission_reminder_for_mentors_still_open(s, login_as,
+                                                                                             fixed_clock):
     from app.mentor_hours.reminders import submission_recipients
 
+    fixed_clock(af.NOW)  # a working day inside the enrollment
     today = today_in_shanghai()
     assert _log(login_as(s.mentor), s, today.isoformat()).status_code == 303
     month = today.strftime("%Y-%m")

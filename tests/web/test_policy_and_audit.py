@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -17,7 +17,8 @@ def _add(web, **fields):
     return web.post("/policies", form)
 
 
-def test_official_adds_values_over_time_and_history_is_kept(app, ctx, login_as):
+def test_official_adds_values_over_time_and_history_is_kept(app, ctx, login_as, fixed_clock):
+    fixed_clock(datetime(2026, 11, 25, 2, 0, tzinfo=UTC))  # the 2027 value is not yet in force (未生效)
     web = login_as(factories.municipal_official())
     assert _add(web).status_code == 303
     assert _add(web, effective_from="2027-01-01", value="6000", note="新标准").status_code == 303

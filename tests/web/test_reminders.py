@@ -43,11 +43,12 @@ def event_data(event, **changes) -> competition_services.EventData:
 
 # ---------------------------------------------------------------- scheduling with the deadline
 
-def test_creating_an_event_schedules_reminders_7_and_1_days_before_at_9_in_shanghai(ctx):
+def test_creating_an_event_schedules_reminders_7_and_1_days_before_at_9_in_shanghai(ctx, fixed_clock):
+    fixed_clock(NOW)  # a month before the deadline, which is before the event starts (10 January 2027)
     official = factories.municipal_official()
     competition = cf.competition()
     factories.occupation()
-    closes = datetime.now(SH).replace(hour=17, minute=0, second=0, microsecond=0) + timedelta(days=30)
+    closes = NOW.astimezone(SH).replace(hour=17, minute=0, second=0, microsecond=0) + timedelta(days=30)
     template = cf.event(competition)
     event = competition_services.create_event(official, competition, event_data(
         template, name="焊接", registration_closes_at=closes))
