@@ -10,8 +10,9 @@ from flask import Response, current_app, flash, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.certificates import bp, documents, services
+from app.certificates import bp, services
 from app.certificates.forms import RevokeForm
+from app.certificates.models import IssuedCertificate
 from app.competitions.events import services as event_services
 from app.core.types import utcnow
 from app.core.views import attempt, today_in_shanghai
@@ -22,6 +23,12 @@ from app.htmx import redirect_after_post, render
 def _base_url() -> str:
     """Where the printed QR codes point: CERTIFICATE_BASE_URL when set (the public address), else this site."""
     return current_app.config.get("CERTIFICATE_BASE_URL") or request.host_url
+
+
+def _render_pdf(certificates: list[IssuedCertificate], base_url: str) -> bytes:
+    # WeasyPrint (and Pillow, fonts) load on the first print, not in every web worker (issue 21: worker memory).
+
+    return _render_pdf(certificates, base_url)
 
 
 def _pdf(data: bytes, name: str) -> Response:
@@ -62,7 +69,7 @@ def event_pdf(event_id: int) -> Response:
     if not certificates:
         flash(_("还没有签发证书"), "warning")
         return redirect_after_post("certificates.event_certificates", event_id=event.id)
-    return _pdf(documents.render_pdf(certificates, _base_url()), f"certificates-event-{event.id}.pdf")
+    return _pdf(_render_pdf(certificates, _base_url()), f"certificates-event-{event.id}.pdf")
 
 
 @bp.post("/certificates/<int:certificate_id>/revoke")
@@ -108,7 +115,7 @@ def enrollment_issue(enrollment_id: int) -> Response:
 @login_required
 def download(certificate_id: int) -> Response:
     certificate = services.for_download(current_user, certificate_id)
-    return _pdf(documents.render_pdf([certificate], _base_url()), f"certificate-{certificate.number}.pdf")
+    return _pdf(_render_pdf([certificate], _base_url()), f"certificate-{certificate.number}.pdf")
 
 
 # ---------------------------------------------------------------- public verification
