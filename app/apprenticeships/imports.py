@@ -6,13 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from io import BytesIO
-from zipfile import BadZipFile
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from openpyxl import load_workbook
 from openpyxl.styles import Font, PatternFill
-from openpyxl.utils.exceptions import InvalidFileException
 
 from app.apprenticeships import rules, services
 from app.apprenticeships.models import ApprenticeClass, Enrollment, HireType, MentorKind, ModuleKind, SubsidyLine
@@ -23,7 +20,7 @@ from app.core import services as core_services
 from app.core.enums import DocType
 from app.core.imports import finish_import
 from app.core.models import Organisation, Person, User
-from app.core.xlsx import export_workbook
+from app.core.xlsx import export_workbook, open_upload
 from app.errors import DomainError
 from app.extensions import db
 
@@ -109,13 +106,6 @@ def _module_kind(text: str) -> ModuleKind | None:
     return aliases.get(text) or next((k for k in ModuleKind if text == k.value), None)
 
 
-def _workbook(content: bytes):  # noqa: ANN202
-    try:
-        return load_workbook(BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise DomainError(_("无法读取该文件，请使用下载的模板（.xlsx）"), "file") from exc
-
-
 def _plan(wb) -> list[services.ModuleData]:  # noqa: ANN001
     if PLAN_SHEET not in wb.sheetnames:
         raise DomainError(_("缺少「培训计划」工作表，请使用下载的模板"), "file")
@@ -143,7 +133,7 @@ def import_class(actor: User, klass: ApprenticeClass, content: bytes, today: dat
     """Enroll every row into the class, or none: (created, []) on success, (0, reports) when any row is bad."""
     if not can(actor, "apprenticeship.enroll", klass):
         raise DomainError(_("只能向本企业的班级导入"), "file")
-    wb = _workbook(content)
+    wb = open_upload(content)
     rows = wb.worksheets[0].iter_rows(values_only=True, max_col=len(HEADERS))
     header = [_text(v) for v in next(rows, ())]
     if [h.rstrip("*") for h in header[:3]] != [h.rstrip("*") for h in HEADERS[:3]]:

@@ -9,14 +9,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from io import BytesIO
 from pathlib import Path
-from zipfile import BadZipFile
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
-from openpyxl.utils.exceptions import InvalidFileException
 
 from app.auth.permissions import can, organisation_scope, people_scope, require
 from app.core import audit, rules, services
@@ -24,7 +22,7 @@ from app.core.crypto import cipher
 from app.core.enums import DocType, Sex
 from app.core.labels import audit_label, audit_value
 from app.core.models import Organisation, Person, User
-from app.core.xlsx import export_workbook
+from app.core.xlsx import export_workbook, open_upload
 from app.errors import DomainError
 from app.extensions import db
 
@@ -153,11 +151,7 @@ def _employers(actor: User) -> tuple[dict[str, int], dict[str, int]]:
 
 
 def _parse(actor: User, content: bytes) -> list[RowResult]:
-    try:
-        wb = load_workbook(BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise DomainError(_("无法读取该文件，请使用下载的模板（.xlsx）"), "file") from exc
-    ws = wb.worksheets[0]
+    ws = open_upload(content).worksheets[0]
     rows = ws.iter_rows(values_only=False, max_col=len(HEADERS))
     header = [_cell_text(c.value) for c in next(rows, [])]
     if [h.rstrip("*") for h in header[:3]] != [h.rstrip("*") for h in HEADERS[:3]]:
