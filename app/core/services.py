@@ -32,6 +32,8 @@ from app.core.crypto import cipher
 from app.core.enums import District, DocType, OrgKind, Role, Sex, SkillLevel
 from app.core.models import AuditEntry, Certificate, Occupation, Organisation, Person, PolicyValue, User
 from app.core.pagination import KeysetPage, keyset_page
+from app.core.passwords import MIN_LENGTH as MIN_PASSWORD_LENGTH
+from app.core.passwords import check_password
 from app.core.policy import POLICY_KEYS
 from app.errors import DomainError
 from app.extensions import db
@@ -233,10 +235,10 @@ def _check_user_data(actor: User, data: UserData, creating: bool) -> Organisatio
         raise DomainError(_("请至少选择一个角色"), "roles")
     if Role.OFFICIAL in data.roles and not org.kind.is_bureau:
         raise DomainError(_("人社工作人员角色只能授予人社局的用户"), "roles")
-    if creating and len(data.password) < 10:
+    if creating and len(data.password) < MIN_PASSWORD_LENGTH:
         raise DomainError(_("初始密码至少10位"), "password")
-    if data.password and len(data.password) < 10:
-        raise DomainError(_("密码至少10位"), "password")
+    if data.password:  # common, guessable or the account's own details: refused, with the reason
+        check_password(data.password, username=data.username, display_name=data.display_name, email=data.email)
     return org
 
 
