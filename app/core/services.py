@@ -354,7 +354,10 @@ def _people_query(actor: User, flt: PeopleFilter
     filters: list[sa.ColumnElement[bool]] = [people_scope(actor)]
     order: list[tuple[sa.ColumnElement, bool]] = [(Person.id, True)]
     q = flt.q.strip()
-    if q and rules.looks_like_id_tail(q):
+    whole = _whole_number_hashes(q) if q else []
+    if whole:
+        filters.append(Person.id_number_hash.in_(whole))
+    elif q and rules.looks_like_id_tail(q) and can(actor, "person.reveal_id"):
         filters.append(Person.id_tail == q.upper())
     elif q:
         # Name prefix: a range on a (…, name, id) index, walked in name order.
@@ -370,6 +373,22 @@ def _people_query(actor: User, flt: PeopleFilter
     if flt.level is not None:
         filters.append(Person.current_level == flt.level)
     return stmt, filters, order
+
+
+def _whole_number_hashes(q: str) -> list[str]:
+    """The keyed hashes of ``q`` as the whole, valid number of each document type it could be.
+
+    A search matches a document number only as a whole (by its keyed hash), never a fragment: otherwise a role
+    that may not reveal IDs could learn the masked characters by trying fragments (``q=…34`` against the shown
+    ``310*************34``). Only a role that may reveal IDs also finds people by the last four characters."""
+    hashes = []
+    for doc in DocType:
+        try:
+            facts = rules.check_id_number(doc, q)  # no age rule: a stored number stays findable as years pass
+        except rules.RuleError:
+            continue
+        hashes.append(id_hash(doc, facts.number))
+    return hashes
 
 
 def list_people(actor: User, flt: PeopleFilter, after: str | None, per_page: int) -> KeysetPage[Person]:
