@@ -4,7 +4,7 @@ cell, and a sheet of Excel's full 1,048,576 rows."""
 from __future__ import annotations
 
 import zipfile
-from functools import lru_cache
+from functools import cache
 from io import BytesIO
 from xml.sax.saxutils import escape
 
@@ -59,7 +59,7 @@ def _header_row(header: tuple[str, ...]) -> str:
     return f'<row r="1">{cells}</row>'
 
 
-@lru_cache(maxsize=None)
+@cache
 def one_huge_cell(header: tuple[str, ...] = (), megabytes: int = 400) -> bytes:
     """About 400 KB on disk: the ``header`` row, then one inline-string cell of ``megabytes`` MB once unzipped
     (written in 1 MB chunks, so the test never holds it)."""
@@ -75,7 +75,7 @@ def one_huge_cell(header: tuple[str, ...] = (), megabytes: int = 400) -> bytes:
     return _package(write)
 
 
-@lru_cache(maxsize=None)
+@cache
 def every_excel_row(header: tuple[str, ...] = (), declared: bool = True, filled: bool = False) -> bytes:
     """A sheet with all 1,048,576 rows, the first one ``header``, the others blank (17 MB unzipped) or ``filled``
     with a number each (51 MB); ``declared``: with its ``<dimension ref>``, as Excel and openpyxl write it."""
@@ -91,7 +91,7 @@ def every_excel_row(header: tuple[str, ...] = (), declared: bool = True, filled:
     return _package(write, level=1)
 
 
-@lru_cache(maxsize=None)
+@cache
 def only_the_last_row(header: tuple[str, ...] = ()) -> bytes:
     """A tiny sheet declaring A1:A1048576 whose only other row is Excel's last one (a reader fills the gap)."""
 

@@ -3,6 +3,7 @@ and exports of a class and of the subsidy ledger."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from io import BytesIO
@@ -45,6 +46,7 @@ def _bold(ws) -> None:  # noqa: ANN001
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
 
 
+@functools.cache  # the same bytes every time: its text-formatted rows take a while to write
 def template() -> bytes:
     wb = export_workbook()
     ws = wb.active

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 from io import BytesIO
@@ -33,6 +34,7 @@ class RowReport:
     errors: list[str] = field(default_factory=list)
 
 
+@functools.cache  # the same bytes every time: its text-formatted rows take a while to write
 def template() -> bytes:
     wb = export_workbook()
     ws = wb.active
