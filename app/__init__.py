@@ -69,7 +69,11 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
 def _import_models() -> None:
     """Import every area's models so Alembic and relationships see all tables."""
     import app.apprenticeships.models  # noqa: F401
-    import app.competitions.models  # noqa: F401
+    import app.competitions.awards.models  # noqa: F401
+    import app.competitions.events.models  # noqa: F401
+    import app.competitions.judging.models  # noqa: F401
+    import app.competitions.registration.models  # noqa: F401
+    import app.competitions.squads.models  # noqa: F401
     import app.core.models  # noqa: F401
     import app.mentor_hours.models  # noqa: F401
     import app.reminders.models  # noqa: F401
@@ -100,7 +104,7 @@ def _select_locale() -> str:
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("locale")
     if chosen in languages:
-        return chosen
+        return str(chosen)
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     return current_app.config["BABEL_DEFAULT_LOCALE"]

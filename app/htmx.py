@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from flask import Response, make_response, redirect, render_template, request, url_for
@@ -42,7 +42,7 @@ def redirect_after_post(endpoint: str, **values: Any) -> Response:
         response = make_response("", 204)
         response.headers["HX-Redirect"] = url
         return response
-    return redirect(url, code=303)
+    return cast(Response, redirect(url, code=303))  # flask.redirect builds the app's Response class
 
 
 def is_htmx() -> bool:
@@ -64,7 +64,7 @@ def hx_redirect_or_redirect(url: str) -> Response:
         response = make_response("", 401)
         response.headers["HX-Redirect"] = url
         return response
-    return redirect(url)
+    return cast(Response, redirect(url))  # flask.redirect builds the app's Response class
 
 
 __all__ = ["render", "redirect_after_post", "wants_fragment", "is_htmx", "hx_redirect_or_redirect"]

@@ -54,6 +54,7 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def init_app(app: Flask) -> None:
     """Replace Flask-Babel's template callables (``_``, ``gettext``, ``ngettext``) with the cached ones; the
     newstyle wrapper (escaping, ``%(name)s`` formatting) stays Jinja's."""
-    app.jinja_env.install_gettext_callables(gettext=gettext, ngettext=ngettext, newstyle=True,
-                                            pgettext=lambda c, s: get_translations().upgettext(c, s),
-                                            npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n))
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
+        gettext=gettext, ngettext=ngettext, newstyle=True,
+        pgettext=lambda c, s: get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n))

@@ -63,8 +63,8 @@ def init_app(app: Flask) -> None:
         return {
             "nav_items": nav,
             # Babel spells zh_CN as "zh_Hans_CN"; templates compare against our LANGUAGES keys.
-            "current_locale": "zh_CN" if (get_locale() or "zh").language == "zh" else "en",
+            "current_locale": "zh_CN" if getattr(get_locale(), "language", "zh") == "zh" else "en",
             "languages": current_app.config["LANGUAGES"],
-            "can": lambda action, obj=None: bool(user) and permissions.can(user, action, obj),
+            "can": lambda action, obj=None: user is not None and permissions.can(user, action, obj),
             "active_endpoint": request.endpoint or "",
         }

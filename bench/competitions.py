@@ -10,14 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from app.competitions.models import (
-    Competition,
-    CompetitionClass,
-    CompetitionLevel,
-    Event,
-    Registration,
-    RegistrationStatus,
-)
+from app.competitions.events.models import Competition, CompetitionClass, CompetitionLevel, Event
+from app.competitions.registration.models import Registration, RegistrationStatus
 from app.core.models import Organisation, Person
 from app.core.pagination import encode_cursor
 from app.extensions import db

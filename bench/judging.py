@@ -9,24 +9,25 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from app.competitions.judging import services as judging
-from app.competitions.models import (
-    Aspect,
-    AspectKind,
+from app.competitions.events.models import (
     AwardRuleKind,
     Competition,
     CompetitionClass,
     CompetitionLevel,
+    Event,
+    JudgingState,
+)
+from app.competitions.judging import services as judging
+from app.competitions.judging.models import (
+    Aspect,
+    AspectKind,
     Contestant,
     ContestantMember,
     Criterion,
-    Event,
     EventExpert,
-    JudgingState,
-    Registration,
-    RegistrationStatus,
     Score,
 )
+from app.competitions.registration.models import Registration, RegistrationStatus
 from app.core.enums import Role
 from app.core.models import Organisation, Person, User, UserRole
 from app.core.types import utcnow

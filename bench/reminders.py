@@ -20,7 +20,8 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from app.competitions.models import Competition, CompetitionLevel, Event, Registration, RegistrationStatus
+from app.competitions.events.models import Competition, CompetitionLevel, Event
+from app.competitions.registration.models import Registration, RegistrationStatus
 from app.competitions.reminders import APPROVAL_DUE
 from app.core.enums import OrgKind, Role
 from app.core.models import Occupation, Organisation, Person, User, UserRole

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from app.competitions.models import Competition, CompetitionLevel, Event, JudgingState
+from app.competitions.events.models import Competition, CompetitionLevel, Event, JudgingState
 from app.core.models import Organisation, Person
 from app.extensions import db
 from app.supervision import tallies

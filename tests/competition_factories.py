@@ -6,7 +6,8 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from app.competitions.models import Competition, CompetitionClass, CompetitionLevel, Event, Locality, Registration
+from app.competitions.events.models import Competition, CompetitionClass, CompetitionLevel, Event, Locality
+from app.competitions.registration.models import Registration
 from app.core.enums import District
 from app.core.models import Organisation
 from app.core.types import utcnow
@@ -38,8 +39,12 @@ def event(comp: Competition | None = None, name: str = "数控车", opens: datet
 
 
 def registration(ev: Event, person, unit: Organisation, **fields) -> Registration:
+    """An entry written as the registration services write one (its place announced to the tallies)."""
+    from app.competitions.registration import signals
+
     row = Registration(event_id=ev.id, person_id=person.id, unit_id=unit.id, **fields)
     db.session.add(row)
+    signals.announce([(None, signals.place_of(row))])
     db.session.commit()
     return row
 
@@ -52,7 +57,7 @@ def scheme(ev: Event, aspects: list[tuple[str, str, str]] | None = None) -> list
     """A marking scheme of (criterion code, kind M/J, max mark) rows; default: A (M 40, J 20), B (M 40)."""
     from decimal import Decimal
 
-    from app.competitions.models import Aspect, AspectKind, Criterion
+    from app.competitions.judging.models import Aspect, AspectKind, Criterion
 
     rows = aspects or [("A", "M", "40"), ("A", "J", "20"), ("B", "M", "40")]
     criteria: dict[str, Criterion] = {}
@@ -72,7 +77,7 @@ def scheme(ev: Event, aspects: list[tuple[str, str, str]] | None = None) -> list
 
 
 def expert(ev: Event, organisation: Organisation | None = None, name: str = "专家"):
-    from app.competitions.models import EventExpert
+    from app.competitions.judging.models import EventExpert
     from app.core.enums import Role
 
     row = factories.user(organisation or factories.org(), Role.EXPERT, display_name=name)
@@ -84,8 +89,9 @@ def expert(ev: Event, organisation: Organisation | None = None, name: str = "专
 def judged_event(n: int = 4, award_rule=None, experts: int = 3, aspects=None, comp: Competition | None = None,
                  **event_fields):
     """An event in scoring: ``n`` approved entrants from their own units, a scheme, experts, contestants drawn."""
+    from app.competitions.events.models import AwardRuleKind
     from app.competitions.judging import services as judging
-    from app.competitions.models import AwardRuleKind, RegistrationStatus
+    from app.competitions.registration.models import RegistrationStatus
 
     ev = event(comp, **event_fields)
     ev.award_rule = award_rule or AwardRuleKind.NATIONAL
@@ -104,7 +110,7 @@ def judged_event(n: int = 4, award_rule=None, experts: int = 3, aspects=None, co
 def score_all(ev: Event, aspect_rows, panel, marks: dict[int, list[str]]) -> None:
     """Enter, for each contestant bib, one value per aspect (judgement aspects: all three experts the same)."""
     from app.competitions.judging import services as judging
-    from app.competitions.models import AspectKind, Contestant
+    from app.competitions.judging.models import AspectKind, Contestant
 
     by_bib = {c.bib: c for c in db.session.scalars(sa.select(Contestant).where(Contestant.event_id == ev.id))}
     for bib, values in marks.items():
@@ -117,7 +123,8 @@ def score_all(ev: Event, aspect_rows, panel, marks: dict[int, list[str]]) -> Non
 def award_rule(level=None, band: str = "gold", effective_from=date(2020, 1, 1), **fields):
     from decimal import Decimal
 
-    from app.competitions.models import AwardBand, AwardRule, CompetitionLevel, PromotionMode
+    from app.competitions.awards.models import AwardBand, AwardRule, PromotionMode
+    from app.competitions.events.models import CompetitionLevel
 
     for money in ("competitor_amount", "expert_team_amount", "unit_amount"):
         if money in fields:

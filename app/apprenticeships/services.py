@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -35,7 +36,7 @@ from app.auth.apprenticeships import enrollment_scope, may_remind_class
 from app.auth.permissions import STAFF_ROLES, can, deny, is_municipal_official, official_district, require
 from app.core import audit, clock
 from app.core.enums import COLLEGE_KINDS, District, OrgKind, SkillLevel
-from app.core.models import Certificate, Occupation, Organisation, Person, User
+from app.core.models import AuditEntry, Certificate, Occupation, Organisation, Person, User
 from app.core.pagination import KeysetPage, keyset_page
 from app.core.policy import value_in_force
 from app.core.services import raise_not_found, unique_or_domain_error
@@ -55,7 +56,7 @@ PLAN_YEARS = (2021, 2025)
 
 def problem_message(code: str) -> str:
     if code.startswith("document:"):
-        return _("缺少文件：%(kind)s", kind=DocumentKind(code.split(":", 1)[1]).label)
+        return str(_("缺少文件：%(kind)s", kind=DocumentKind(code.split(":", 1)[1]).label))
     messages = {
         "enterprise_mentor": lambda: _("缺少企业导师"),
         "institution_mentor": lambda: _("缺少院校导师"),
@@ -76,7 +77,7 @@ def problem_message(code: str) -> str:
         "target_not_allowed": lambda: _("目标等级须为中级工、高级工、技师或高级技师"),
         "target_not_above": lambda: _("目标等级须高于学徒现有等级"),
     }
-    return messages[code]()
+    return str(messages[code]())
 
 
 def _policy(key: str, on: date, qualifier: str = "", district: District | None = None) -> Decimal | None:
@@ -368,7 +369,7 @@ class EnrollmentFilter:
 
 
 def _enrollments_query(actor: User, flt: EnrollmentFilter, mentors: bool = True
-                       ) -> tuple[sa.Select, list[sa.ColumnElement[bool]]]:
+                       ) -> tuple[sa.Select[Any], list[sa.ColumnElement[bool]]]:
     # The four many-to-one rows come in the page's own query (one round trip, not five).
     stmt = sa.select(Enrollment).where(enrollment_scope(actor, Enrollment, MentorAssignment)).options(
         joinedload(Enrollment.person, innerjoin=True), joinedload(Enrollment.enterprise, innerjoin=True),
@@ -436,7 +437,7 @@ def plan_progress(actor: User) -> tuple[int, int] | None:
     return done, int(target) if target is not None else 0
 
 
-def timeline(enrollment: Enrollment) -> list:
+def timeline(enrollment: Enrollment) -> list[AuditEntry]:
     """The enrollment's audit trail, oldest first: who did what, when."""
     return list(reversed(audit.entries_for("enrollments", enrollment.id)))
 
@@ -502,7 +503,7 @@ ACTION_PERMISSIONS = {
 def action_label(action: str) -> str:
     labels = {"submit": _("提交备案"), "return": _("退回修改"), "approve": _("审核通过"), "start": _("开始培训"),
               "assess": _("记录认定结果"), "complete": _("结业"), "withdraw": _("退出")}
-    return labels[action]
+    return str(labels[action])
 
 
 def may(actor: User, action: str, enrollment: Enrollment | ApprenticeClass) -> bool:

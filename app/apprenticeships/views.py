@@ -9,7 +9,7 @@ from flask import Response, abort, current_app, flash, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.apprenticeships import bp, imports, services, uploads
+from app.apprenticeships import bp, imports, rules, services, uploads
 from app.apprenticeships.forms import ClassForm, ClassImportForm, DocumentForm, EnrollmentForm
 from app.apprenticeships.models import (
     DocumentKind,
@@ -24,9 +24,8 @@ from app.auth.permissions import can, require
 from app.core import services as core_services
 from app.core.enums import District, SkillLevel
 from app.core.types import utcnow
-from app.core.views import attach_error, form_status, submit, today_in_shanghai
+from app.core.views import attempt, form_status, submit, today_in_shanghai
 from app.errors import DomainError
-from app.extensions import db
 from app.htmx import redirect_after_post, render
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -103,12 +102,12 @@ def class_new() -> Response:
 
 def _class_page(klass, status: int = 200, import_form=None, document_form=None, reports=None) -> Response:  # noqa: ANN001
     enrollments = services.class_enrollments(klass)
-    years = max((len(services.rules.training_years(e.starts_on, e.ends_on)) for e in enrollments), default=1)
+    years = max((len(rules.training_years(e.starts_on, e.ends_on)) for e in enrollments), default=1)
     return render("apprenticeships/class_detail.html", http_status=status, klass=klass, enrollments=enrollments,
                   lines=services.class_lines(klass), import_form=import_form or ClassImportForm(prefix="import"),
                   document_form=document_form or DocumentForm(prefix="doc"), reports=reports or [],
                   may=lambda action: services.may(current_user, action, klass) and any(
-                      services.rules.next_status(e.status, action) for e in enrollments), MentorKind=MentorKind,
+                      rules.next_status(e.status, action) for e in enrollments), MentorKind=MentorKind,
                   training_years=range(1, years + 1), can_claim=can(current_user, "subsidy.claim", klass),
                   statuses=EnrollmentStatus)
 
@@ -132,17 +131,14 @@ def class_import(class_id: int) -> Response:
     klass = services.get_class(current_user, class_id)
     require(current_user, "apprenticeship.enroll", klass)
     form = ClassImportForm(prefix="import")
-    reports = []
-    if form.validate_on_submit():
-        try:
-            created, reports = imports.import_class(current_user, klass, form.file.data.read(), today_in_shanghai())
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            if not reports:
-                flash(_("已导入 %(n)d 名学徒（草稿），请上传文件后提交备案", n=created), "success")
-                return redirect_after_post("apprenticeships.class_detail", class_id=klass.id)
+    reports: list[imports.RowReport] = []
+    imported = submit(form, lambda: imports.import_class(current_user, klass, form.file.data.read(),
+                                                         today_in_shanghai()))
+    if imported is not None:
+        created, reports = imported
+        if not reports:
+            flash(_("已导入 %(n)d 名学徒（草稿），请上传文件后提交备案", n=created), "success")
+            return redirect_after_post("apprenticeships.class_detail", class_id=klass.id)
     return _class_page(klass, 422, import_form=form, reports=reports)
 
 
@@ -170,12 +166,9 @@ def class_transition(class_id: int) -> Response:
     action = request.form.get("action", "")
     if action not in services.ACTION_PERMISSIONS or action == "assess":
         abort(400)
-    try:
-        n = services.transition_class(current_user, klass, action, today=today_in_shanghai(), now=utcnow(),
-                                      reason=request.form.get("reason", ""))
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    done, n = attempt(lambda: services.transition_class(current_user, klass, action, today=today_in_shanghai(),
+                                                        now=utcnow(), reason=request.form.get("reason", "")))
+    if not done:
         return _class_page(klass, 422)
     flash(_("已为 %(n)d 名学徒%(action)s", n=n, action=services.action_label(action)), "success")
     return redirect_after_post("apprenticeships.class_detail", class_id=klass.id)
@@ -185,11 +178,8 @@ def class_transition(class_id: int) -> Response:
 @login_required
 def class_remind(class_id: int) -> Response:
     klass = services.get_class(current_user, class_id)
-    try:
-        services.remind_class(current_user, klass, utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "warning")
+    done, _result = attempt(lambda: services.remind_class(current_user, klass, utcnow()), "warning")
+    if not done:
         return _class_page(klass, 422)
     flash(_("提醒已排入发送，学徒和导师将在站内信（及所选的电子邮件）中收到"), "success")
     return redirect_after_post("apprenticeships.class_detail", class_id=klass.id)
@@ -201,16 +191,16 @@ def class_claim(class_id: int) -> Response:
     klass = services.get_class(current_user, class_id)
     kind = request.form.get("kind", "")
     year = request.form.get("training_year", type=int) or 1
-    try:
+
+    def write() -> services.ClaimResult:
         if kind not in (SubsidyKind.ADVANCE.value, SubsidyKind.BALANCE.value):
             raise DomainError(_("请选择申领预支或尾款"))
         if not 1 <= year <= 3:
             raise DomainError(_("培训年度应为第1–3年"))
-        result = services.claim(current_user, klass, SubsidyKind(kind), year, today=today_in_shanghai(),
-                                now=utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+        return services.claim(current_user, klass, SubsidyKind(kind), year, today=today_in_shanghai(), now=utcnow())
+
+    done, result = attempt(write)
+    if not done or result is None:
         return _class_page(klass, 422)
     flash(_("已申领 %(n)d 名学徒的%(kind)s", n=len(result.created), kind=SubsidyKind(kind).label)
           + ("；" + "；".join(result.notes + result.skipped) if result.notes or result.skipped else ""), "success")
@@ -270,7 +260,7 @@ def enrollment_new() -> Response:
 
 
 def _detail(enrollment, status: int = 200, document_form=None) -> Response:  # noqa: ANN001
-    actions = [a for a in services.rules.allowed_actions(enrollment.status)
+    actions = [a for a in rules.allowed_actions(enrollment.status)
                if services.may(current_user, a, enrollment)]
     return render("apprenticeships/enrollment_detail.html", http_status=status, e=enrollment, actions=actions,
                   action_label=services.action_label, timeline=services.timeline(enrollment),
@@ -280,7 +270,7 @@ def _detail(enrollment, status: int = 200, document_form=None) -> Response:  # n
                   document_form=document_form or DocumentForm(prefix="doc"),
                   can_upload=can(current_user, "apprenticeship.enroll", enrollment)
                   and enrollment.status in (EnrollmentStatus.DRAFT, EnrollmentStatus.SUBMITTED),
-                  levels=services.rules.TARGET_LEVELS, today=today_in_shanghai(), status_label=_status_label,
+                  levels=rules.TARGET_LEVELS, today=today_in_shanghai(), status_label=_status_label,
                   mentor_load={m.mentor_id: services.mentor_load(m.mentor_id) for m in enrollment.mentors})
 
 
@@ -330,7 +320,8 @@ def enrollment_transition(enrollment_id: int) -> Response:
     action = request.form.get("action", "")
     if action not in services.ACTION_PERMISSIONS:
         abort(400)
-    try:
+
+    def write() -> None:
         assessment = _assessment() if action == "assess" else None
         withdrawn_on = None
         if action == "withdraw" and request.form.get("withdrawn_on"):
@@ -340,9 +331,9 @@ def enrollment_transition(enrollment_id: int) -> Response:
                 raise DomainError(_("退出日期格式应为 YYYY-MM-DD"), "withdrawn_on") from None
         services.transition(current_user, enrollment, action, today=today_in_shanghai(), now=utcnow(),
                             reason=request.form.get("reason", ""), assessment=assessment, withdrawn_on=withdrawn_on)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+
+    done, _result = attempt(write)
+    if not done:
         return _detail(services.get_enrollment(current_user, enrollment_id), 422)
     flash(_("%(name)s：已%(action)s", name=enrollment.person.name, action=services.action_label(action)), "success")
     return redirect_after_post("apprenticeships.enrollment_detail", enrollment_id=enrollment.id)
@@ -399,11 +390,8 @@ def ledger() -> Response:
 def ledger_decide() -> Response:
     ids = request.form.getlist("line_id", type=int)
     decision = request.form.get("decision", "")
-    try:
-        n = services.decide_lines(current_user, ids, decision, utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    done, n = attempt(lambda: services.decide_lines(current_user, ids, decision, utcnow()))
+    if not done:
         return _ledger_page(422)
     flash(_("已处理 %(n)d 条补贴记录", n=n), "success")
     return _ledger_page()

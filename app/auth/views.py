@@ -3,6 +3,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import Response, current_app, flash, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -42,7 +43,7 @@ def _failed(response: Response) -> bool:
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_failed)
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], key_func=_username_tried,
                deduct_when=_failed)
-def login() -> Response:
+def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
     form = LoginForm()
@@ -60,7 +61,7 @@ def login() -> Response:
 
 @bp.post("/logout")
 @login_required
-def logout() -> Response:
+def logout() -> ResponseReturnValue:
     """Sign out: every session and remember cookie of this user ends, a copied one included."""
     services.end_sessions(current_user)
     logout_user()
@@ -70,7 +71,7 @@ def logout() -> Response:
 
 
 @bp.post("/locale")
-def set_locale() -> Response:
+def set_locale() -> ResponseReturnValue:
     locale = request.form.get("locale", "")
     if locale in current_app.config["LANGUAGES"]:
         session["locale"] = locale

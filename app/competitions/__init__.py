@@ -18,7 +18,7 @@ class _AreaBlueprint(Blueprint):
     """A blueprint whose templates live in the area's folder and in each sub-package's folder."""
 
     @cached_property
-    def jinja_loader(self) -> BaseLoader | None:  # type: ignore[override]
+    def jinja_loader(self) -> BaseLoader | None:
         root = self.root_path
         folders = [f"{root}/templates"] + [f"{root}/{name}/templates" for name in SUB_PACKAGES]
         return ChoiceLoader([FileSystemLoader(folder) for folder in folders])
@@ -28,7 +28,8 @@ bp = _AreaBlueprint("competitions", __name__, url_prefix="/competitions", templa
 
 from app.auth import competitions as competition_rules  # noqa: E402
 from app.auth.permissions import register_object_rule  # noqa: E402
-from app.competitions.models import Competition, Event, Registration  # noqa: E402
+from app.competitions.events.models import Competition, Event  # noqa: E402
+from app.competitions.registration.models import Registration  # noqa: E402
 
 register_object_rule(Competition, competition_rules.competition_rule)
 register_object_rule(Event, competition_rules.event_rule)

@@ -4,17 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from app.competitions.models import (
-    AwardBand,
-    AwardLineStatus,
-    AwardRuleKind,
-    CompetitionClass,
-    CompetitionLevel,
-    JudgingState,
-    Locality,
-    PromotionMode,
-    RegistrationStatus,
-)
+from app.competitions.awards.models import AwardBand, AwardLineStatus, PromotionMode
+from app.competitions.events.models import AwardRuleKind, CompetitionClass, CompetitionLevel, JudgingState, Locality
+from app.competitions.registration.models import RegistrationStatus
 from app.core.enums import District, SkillLevel
 from app.core.labels import register_audit_labels, register_nav, register_value_enums
 

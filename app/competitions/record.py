@@ -11,15 +11,10 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
-from app.competitions.models import (
-    ContestantMember,
-    Event,
-    Registration,
-    Result,
-    SquadMember,
-    SquadStage,
-    StageScore,
-)
+from app.competitions.events.models import Event
+from app.competitions.judging.models import ContestantMember, Result
+from app.competitions.registration.models import Registration
+from app.competitions.squads.models import SquadMember, SquadStage, StageScore
 from app.core import record, risks
 from app.core.enums import District
 from app.core.models import Person, User
@@ -86,8 +81,8 @@ def competition_section(actor: User, person: Person) -> record.RecordSection | N
 
 def my_awards_html(actor: User) -> Markup | None:
     """The signed-in athlete's own awards and honours (their record's award section), or None."""
+    from app.competitions.awards.models import AwardLineStatus
     from app.competitions.awards.services import person_awards
-    from app.competitions.models import AwardLineStatus
 
     if actor.person_id is None:
         return None
@@ -103,8 +98,8 @@ def competition_items(person: Person) -> list[record.TimelineItem]:
     """Entries and results, squads and stages, awards and honours."""
     from flask import url_for
 
+    from app.competitions.awards.models import AwardLineStatus
     from app.competitions.awards.services import person_awards
-    from app.competitions.models import AwardLineStatus
 
     items = []
     for entry in entries(person.id):
@@ -142,7 +137,8 @@ def awards_for_unlocked_results(district: District | None) -> list[risks.RiskPro
     """Award lines whose event's results were unlocked after the awards were generated."""
     from flask import url_for
 
-    from app.competitions.models import AwardLine, Event, JudgingState
+    from app.competitions.awards.models import AwardLine
+    from app.competitions.events.models import Event, JudgingState
     from app.core.models import Organisation
 
     stmt = (sa.select(Event.id, Event.name, Organisation.district, sa.func.count(AwardLine.id),

@@ -15,7 +15,8 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.competitions.models import ACTIVE_STATUSES, Event, Registration, RegistrationStatus
+from app.competitions.events.models import Event
+from app.competitions.registration.models import ACTIVE_STATUSES, Registration, RegistrationStatus
 from app.core.enums import Role
 from app.core.models import User, UserRole
 from app.extensions import db
@@ -109,8 +110,9 @@ def _at(day, hour: int = 9) -> datetime:  # noqa: ANN001
 
 def scores_due_recipients(subject_key: str) -> list[User]:
     """The event's experts who still have aspects to mark, while scoring is open."""
+    from app.competitions.events.models import JudgingState
     from app.competitions.judging import services as judging
-    from app.competitions.models import EventExpert, JudgingState
+    from app.competitions.judging.models import EventExpert
 
     event = db.session.get(Event, int(subject_key))
     if event is None or event.judging_state is not JudgingState.SCORING:
@@ -121,7 +123,7 @@ def scores_due_recipients(subject_key: str) -> list[User]:
 
 def stage_recipients(subject_key: str) -> list[User]:
     """The organisers of the squad's source competition, while the stage is undecided."""
-    from app.competitions.models import SquadStage
+    from app.competitions.squads.models import SquadStage
 
     stage = db.session.get(SquadStage, int(subject_key))
     if stage is None or stage.decided_at is not None:
@@ -131,7 +133,7 @@ def stage_recipients(subject_key: str) -> list[User]:
 
 def notice_recipients(subject_key: str) -> list[User]:
     """The publishing official's colleagues, while lines of the notice wait for approval."""
-    from app.competitions.models import AwardLine, AwardLineStatus, AwardNotice
+    from app.competitions.awards.models import AwardLine, AwardLineStatus, AwardNotice
 
     notice = db.session.get(AwardNotice, int(subject_key))
     if notice is None or notice.published_by_id is None:
@@ -142,12 +144,14 @@ def notice_recipients(subject_key: str) -> list[User]:
     if pending is None:
         return []
     publisher = db.session.get(User, notice.published_by_id)
+    if publisher is None:
+        return []
     return _users_of(sa.select(sa.literal(publisher.organisation_id)), (Role.OFFICIAL,))
 
 
 def payment_recipients(subject_key: str) -> list[User]:
     """Officials of the organising bureau (and the city), while approved prize money of the event is unpaid."""
-    from app.competitions.models import AwardLine, AwardLineStatus
+    from app.competitions.awards.models import AwardLine, AwardLineStatus
     from app.core.enums import OrgKind
     from app.core.models import Organisation
 
@@ -182,7 +186,7 @@ def _payment_title(name: str) -> str:
 
 
 def _describe_stage(subject_key: str) -> Subject | None:
-    from app.competitions.models import SquadStage
+    from app.competitions.squads.models import SquadStage
 
     stage = db.session.get(SquadStage, int(subject_key))
     if stage is None:
@@ -192,7 +196,7 @@ def _describe_stage(subject_key: str) -> Subject | None:
 
 
 def _describe_notice(subject_key: str) -> Subject | None:
-    from app.competitions.models import AwardNotice
+    from app.competitions.awards.models import AwardNotice
 
     notice = db.session.get(AwardNotice, int(subject_key))
     if notice is None:

@@ -6,24 +6,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 
-from app.competitions.models import (
-    ACTIVE_STATUSES,
-    Competition,
-    CompetitionLevel,
-    Contestant,
-    Event,
-    JudgingState,
-    MedalKind,
-    Registration,
-    Result,
-    Squad,
-    SquadMember,
-    SquadMemberStatus,
-    SquadStage,
-)
+from app.competitions.events.models import Competition, CompetitionLevel, Event, JudgingState
+from app.competitions.judging.models import Contestant, MedalKind, Result
+from app.competitions.registration.models import ACTIVE_STATUSES, Registration
+from app.competitions.squads.models import Squad, SquadMember, SquadMemberStatus, SquadStage
 from app.core.enums import District
 from app.core.models import Organisation
 from app.extensions import db
@@ -63,7 +53,7 @@ MEDALS = (MedalKind.GOLD, MedalKind.SILVER, MedalKind.BRONZE, MedalKind.MERIT, M
 
 @dataclass
 class MedalRow:
-    key: object  # a District (by district) or (unit id, unit name)
+    key: Any  # a District (by district) or (unit id, unit name)
     counts: dict[MedalKind, int] = field(default_factory=dict)
 
     @property
@@ -125,7 +115,7 @@ def medallists(year: int, district: District | None, unit_id: int | None, medal:
         stmt = stmt.where(Organisation.id == unit_id)
     if medal is not None:
         stmt = stmt.where(Result.medal == medal)
-    return [tuple(row) for row in db.session.execute(stmt)]  # type: ignore[misc]
+    return [tuple(row) for row in db.session.execute(stmt)]
 
 
 @dataclass

@@ -9,20 +9,11 @@ import sqlalchemy as sa
 from flask import url_for
 from flask_babel import gettext as _
 
-from app.competitions import rules
+from app.competitions.events.models import Competition, Event, JudgingState
+from app.competitions.judging import rules
+from app.competitions.judging.models import Aspect, AspectKind, Contestant, EventExpert, Score
 from app.competitions.judging.services import _conflict_clause
-from app.competitions.models import (
-    Aspect,
-    AspectKind,
-    Competition,
-    Contestant,
-    Event,
-    EventExpert,
-    JudgingState,
-    Registration,
-    RegistrationStatus,
-    Score,
-)
+from app.competitions.registration.models import Registration, RegistrationStatus
 from app.core.enums import Role
 from app.core.models import User
 from app.core.todos import Todo, todo_provider

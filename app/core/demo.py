@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from stdnum.cn import ric, uscc
@@ -178,7 +179,7 @@ def seed(people: int = 240, seed_value: int = 20261125) -> str:
     colleges = [_org(n, k, d, rng) for n, k, d in COLLEGES]
     for n, k, d in OTHERS:
         _org(n, k, d, rng)
-    orgs = {"municipal": municipal, "enterprise": enterprises[0], "college": colleges[0], **bureaus}
+    orgs: dict[Any, Organisation] = {"municipal": municipal, "enterprise": enterprises[0], "college": colleges[0], **bureaus}
     for username, name, org_key, roles, _what in DEMO_USERS:
         _user(username, name, orgs[org_key], roles)
     for key, qualifier, district, since, value, note in POLICY_DEFAULTS:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 import sqlalchemy as sa
 from cryptography.fernet import InvalidToken
@@ -22,7 +23,7 @@ from flask import current_app
 
 from app.core.crypto import cipher
 from app.core.models import AuditEntry
-from app.extensions import db
+from app.extensions import Base, db
 
 SUFFIX = "_encrypted"
 
@@ -44,7 +45,7 @@ class RotationReport:
 def encrypted_columns() -> list[tuple[sa.Table, sa.Column, sa.Column]]:
     """(table, primary-key column, encrypted column) for every mapped column named ``*_encrypted``."""
     found: dict[tuple[str, str], tuple[sa.Table, sa.Column, sa.Column]] = {}
-    for mapper in db.Model.registry.mappers:
+    for mapper in Base.registry.mappers:  # db.Model's registry
         table = mapper.local_table
         if not isinstance(table, sa.Table):
             continue
@@ -105,7 +106,7 @@ def _batches(table: sa.Table, key: sa.Column, column: sa.Column, size: int
             result = db.session.execute(
                 sa.update(table).where(key == row_id, column == token).values({column.name: box.rotate(token),
                                                                              **untouched}))
-            rotated += result.rowcount
+            rotated += cast("sa.CursorResult[Any]", result).rowcount  # an UPDATE's result
         after = rows[-1][0]
         yield rows[0][0], after, rotated, current
 

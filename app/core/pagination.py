@@ -9,10 +9,14 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.orm import QueryableAttribute
 
 from app.extensions import db
 
 T = TypeVar("T")
+
+#: A sort column: a mapped attribute (``Person.id``) or any column expression.
+OrderColumn = sa.ColumnElement[Any] | QueryableAttribute[Any]
 
 
 @dataclass
@@ -43,8 +47,8 @@ def decode_cursor(cursor: str | None, width: int) -> list[Any] | None:
 
 
 def keyset_page(
-    stmt: sa.Select,
-    order: Sequence[tuple[sa.ColumnElement[Any], bool]],
+    stmt: sa.Select[Any],
+    order: Sequence[tuple[OrderColumn, bool]],
     cursor: str | None,
     per_page: int,
     filters: Sequence[sa.ColumnElement[bool]] = (),
@@ -69,12 +73,12 @@ def keyset_page(
     return KeysetPage(rows, next_cursor, after is not None)
 
 
-def _key_value(row: Any, column: sa.ColumnElement[Any]) -> Any:
-    value = getattr(row, column.key)
+def _key_value(row: Any, column: OrderColumn) -> Any:
+    value = getattr(row, str(column.key))
     return getattr(value, "value", value)
 
 
-def _after(order: Sequence[tuple[sa.ColumnElement[Any], bool]], values: list[Any]) -> sa.ColumnElement[bool]:
+def _after(order: Sequence[tuple[OrderColumn, bool]], values: list[Any]) -> sa.ColumnElement[bool]:
     """Rows strictly after ``values`` in the given order.
 
     When every column sorts the same way this is a row-value comparison, (a, b) > (x, y), which both

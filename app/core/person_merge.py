@@ -7,6 +7,7 @@ table added later is moved too without anyone remembering to list it here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -91,11 +92,12 @@ def merge_people(actor: User, keep: Person, drop: Person) -> Person:
             db.session.rollback()
             raise DomainError(_("两条记录在「%(what)s」中有同一事项的记录（例如同一赛项都已报名），"
                                 "请先撤销其中一条再合并", what=label(column)), "drop_id") from exc
-        if result.rowcount:
-            moved[label(column)] = moved.get(label(column), 0) + result.rowcount
+        rowcount = cast("sa.CursorResult[Any]", result).rowcount  # an UPDATE's result
+        if rowcount:
+            moved[label(column)] = moved.get(label(column), 0) + rowcount
     db.session.expire_all()  # relationships loaded before the move point at the old rows
     db.session.execute(sa.delete(Person).where(Person.id == drop.id))
-    keep = db.session.get(Person, keep.id)
+    keep = db.session.get_one(Person, keep.id)
     audit.record(actor, "merge", keep, before=None, after={**before, "result": audit.snapshot(keep, MERGE_FIELDS),
                                                            "moved": moved},
                  summary=_("合并重复人员：%(drop)s（#%(id)d）并入本记录", drop=before["merged"]["name"], id=drop.id))

@@ -67,7 +67,7 @@ def value_in_force(key: str, on: date, qualifier: str = "", district: District |
     """The value of ``key`` in force on ``on``; a district's own row beats the city-wide one."""
     if key not in POLICY_KEYS:
         raise KeyError(f"unknown policy key {key!r}")
-    districts = [PolicyValue.district.is_(None)]
+    districts: list[sa.ColumnElement[bool]] = [PolicyValue.district.is_(None)]
     if district is not None:
         districts.append(PolicyValue.district == district)
     rows = db.session.execute(

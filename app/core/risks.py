@@ -184,7 +184,7 @@ def _marks() -> dict[str, datetime]:
     from app.extensions import db
 
     return dict(db.session.execute(sa.select(RiskRefresh.kind, RiskRefresh.refreshed_at)
-                                   .where(RiskRefresh.kind.in_(list(RULES)))).all())
+                                   .where(RiskRefresh.kind.in_(list(RULES)))).tuples().all())
 
 
 def last_refreshed() -> datetime | None:

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import NoReturn
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -31,7 +31,7 @@ from app.core import audit, clock, rules
 from app.core.crypto import cipher
 from app.core.enums import District, DocType, OrgKind, Role, Sex, SkillLevel
 from app.core.models import AuditEntry, Certificate, Occupation, Organisation, Person, PolicyValue, User
-from app.core.pagination import KeysetPage, keyset_page
+from app.core.pagination import KeysetPage, OrderColumn, keyset_page
 from app.core.passwords import MIN_LENGTH as MIN_PASSWORD_LENGTH
 from app.core.passwords import check_password
 from app.core.policy import POLICY_KEYS
@@ -58,7 +58,7 @@ RULE_MESSAGES = {
 
 
 def rule_message(exc: rules.RuleError) -> str:
-    return RULE_MESSAGES[exc.code]()
+    return str(RULE_MESSAGES[exc.code]())
 
 
 # ---------------------------------------------------------------- organisations
@@ -348,11 +348,11 @@ class PeopleFilter:
 
 
 def _people_query(actor: User, flt: PeopleFilter
-                  ) -> tuple[sa.Select, list[sa.ColumnElement[bool]], list[tuple[sa.ColumnElement, bool]]]:
+                  ) -> tuple[sa.Select[Any], list[sa.ColumnElement[bool]], list[tuple[OrderColumn, bool]]]:
     """The people query, its filters and its keyset order (each filter combination has an index to walk)."""
     stmt = sa.select(Person).options(selectinload(Person.employer))
     filters: list[sa.ColumnElement[bool]] = [people_scope(actor)]
-    order: list[tuple[sa.ColumnElement, bool]] = [(Person.id, True)]
+    order: list[tuple[OrderColumn, bool]] = [(Person.id, True)]
     q = flt.q.strip()
     whole = _whole_number_hashes(q) if q else []
     if whole:
@@ -668,7 +668,7 @@ class AuditFilter:
         return {k: v for k, v in args.items() if v}
 
 
-def _audit_query(actor: User, flt: AuditFilter, tz: ZoneInfo) -> sa.Select:
+def _audit_query(actor: User, flt: AuditFilter, tz: ZoneInfo) -> sa.Select[Any]:
     require(actor, "audit.view")
     stmt = sa.select(AuditEntry)
     if flt.entity_type:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from io import BytesIO
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Response, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -30,6 +31,7 @@ from app.core.forms import (
     UserForm,
 )
 from app.core.labels import AUDIT_ENTITIES
+from app.core.models import Person
 from app.core.policy import POLICY_KEYS
 from app.errors import DomainError
 from app.extensions import db
@@ -51,6 +53,19 @@ def attach_error(form: FlaskForm, exc: DomainError) -> None:
         form.form_errors.append(exc.message)
 
 
+def try_write(write: Callable[[], T]) -> tuple[T | None, DomainError | None]:
+    """Run a service write; a refusal is rolled back and handed back, for a view that shows it in a place of its
+    own (beside a table row, in a fragment, as JSON).
+
+    Returns (what the write returned, None) or (None, the refusal).
+    """
+    try:
+        return write(), None
+    except DomainError as exc:
+        db.session.rollback()
+        return None, exc
+
+
 def submit(form: FlaskForm, write: Callable[[], T]) -> T | None:
     """Validate the form and run the write; a DomainError lands next to its field (after a rollback).
 
@@ -58,25 +73,23 @@ def submit(form: FlaskForm, write: Callable[[], T]) -> T | None:
     """
     if not form.validate_on_submit():
         return None
-    try:
-        return write()
-    except DomainError as exc:
-        db.session.rollback()
-        attach_error(form, exc)
-        return None
+    result, refusal = try_write(write)
+    if refusal is not None:
+        attach_error(form, refusal)
+    return result
 
 
-def attempt(write: Callable[[], T]) -> tuple[bool, T | None]:
-    """Run a service write from a button (no form to show it next to): a refusal is rolled back and flashed.
+def attempt(write: Callable[[], T], category: str = "danger") -> tuple[bool, T | None]:
+    """Run a service write from a button (no form to show it next to): a refusal is rolled back and flashed
+    (as ``category``).
 
     Returns (True, what the write returned) or (False, None).
     """
-    try:
-        return True, write()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    result, refusal = try_write(write)
+    if refusal is not None:
+        flash(refusal.message, category)
         return False, None
+    return True, result
 
 
 def form_status() -> int:
@@ -240,7 +253,7 @@ def user_edit(user_id: int) -> Response:
 
 @bp.post("/users/<int:user_id>/end-sessions")
 @login_required
-def user_end_sessions(user_id: int) -> Response:
+def user_end_sessions(user_id: int) -> ResponseReturnValue:
     """Sign a user out everywhere: every session and remember cookie of the account ends."""
     user = services.get_user(current_user, user_id)
     services.end_user_sessions(current_user, user)
@@ -374,7 +387,7 @@ def person_merge(person_id: int) -> Response:
     candidates = [p for p in services.list_people(current_user, services.PeopleFilter(q=q or this.name), None,
                                                   20).items if p.id != this.id]
 
-    def merge() -> object:
+    def merge() -> Person:
         if other is None:
             raise DomainError(_("请先选择另一条记录"), "other_id")
         keep, drop = (this, other) if form.keep.data == "this" else (other, this)
@@ -426,24 +439,14 @@ def people_import() -> Response:
     if request.method == "POST" and "confirm" in request.form:
         token = request.form.get("token", "")
         only_valid = request.form.get("confirm") == "valid"
-        try:
-            created = imports.commit_import(current_user, token, only_valid=only_valid)
-        except DomainError as exc:
-            flash(exc.message, "danger")
-            status = 422
-        else:
+        done, created = attempt(lambda: imports.commit_import(current_user, token, only_valid=only_valid))
+        if done:
             flash(_("已导入 %(n)d 人", n=created), "success")
             return redirect_after_post("core.people")
-    elif form.validate_on_submit():
-        try:
-            preview = imports.preview_import(current_user, form.file.data.read())
-        except DomainError as exc:
-            attach_error(form, exc)
-            status = 422
-        else:
-            status = 200 if preview.ok else 422
-    elif request.method == "POST":
         status = 422
+    elif request.method == "POST":
+        preview = submit(form, lambda: imports.preview_import(current_user, form.file.data.read()))
+        status = 200 if preview is not None and preview.ok else 422
     return render("core/people_import.html", block="import_panel", form=form, preview=preview, http_status=status)
 
 
@@ -460,21 +463,13 @@ def policies() -> Response:
     status = 200
     if request.method == "POST":
         require(current_user, "policy.edit")
-        if form.validate_on_submit():
-            try:
-                services.add_policy_value(current_user, services.PolicyData(
-                    key=form.key.data, qualifier=form.qualifier.data or "",
-                    district=District(form.district.data) if form.district.data else None,
-                    effective_from=form.effective_from.data, value=form.value.data, note=form.note.data or ""))
-            except DomainError as exc:
-                db.session.rollback()
-                attach_error(form, exc)
-                status = 422
-            else:
-                flash(_("已添加新的取值，历史取值保留"), "success")
-                return redirect_after_post("core.policies", key=form.key.data)
-        else:
-            status = 422
+        if submit(form, lambda: services.add_policy_value(current_user, services.PolicyData(
+                key=form.key.data, qualifier=form.qualifier.data or "",
+                district=District(form.district.data) if form.district.data else None,
+                effective_from=form.effective_from.data, value=form.value.data, note=form.note.data or "")) or True):
+            flash(_("已添加新的取值，历史取值保留"), "success")
+            return redirect_after_post("core.policies", key=form.key.data)
+        status = 422
     elif request.args.get("key"):
         form.key.data = key
     rows = services.list_policy_values(current_user)
@@ -509,13 +504,13 @@ def audit_log() -> Response:
 
 @bp.get("/audit.xlsx")
 @login_required
-def audit_export() -> Response:
+def audit_export() -> ResponseReturnValue:
     flt = _audit_filter()
-    try:
-        rows = services.audit_for_export(current_user, flt, ZoneInfo(current_app.config["TZ"]))
-    except DomainError as exc:
-        flash(exc.message, "warning")
-        return redirect(url_for("core.audit_log", **flt.as_args()))
+    done, rows = attempt(lambda: services.audit_for_export(current_user, flt, ZoneInfo(current_app.config["TZ"])),
+                         "warning")
+    if not done or rows is None:
+        args: dict[str, Any] = flt.as_args()
+        return redirect(url_for("core.audit_log", **args))
     return send_file(BytesIO(imports.export_audit(rows, ZoneInfo(current_app.config["TZ"]))), as_attachment=True,
                      download_name="audit-trail.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -18,7 +19,7 @@ from app.mentor_hours.rules import plain as _n
 
 @dataclass
 class MonthRow:
-    month: object
+    month: date
     hours: Decimal
     allowance: Decimal | None
     people: int

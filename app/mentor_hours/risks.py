@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import QueryableAttribute
 
 from app.apprenticeships.enums import OPEN_STATUSES
 from app.apprenticeships.models import Enrollment, MentorAssignment
@@ -109,7 +111,7 @@ def _ids(text: str | None) -> str:
     return ",".join(sorted(set((text or "").split(",")), key=lambda x: int(x) if x.isdigit() else 0)[:MAX_LINKED])
 
 
-def _agg_ids(column: sa.ColumnElement) -> sa.ColumnElement:
+def _agg_ids(column: sa.ColumnElement[Any] | QueryableAttribute[Any]) -> sa.ColumnElement[Any]:
     """The ids of a group as "1,2,3" (string_agg on PostgreSQL, group_concat on SQLite)."""
     if db.engine.dialect.name == "postgresql":
         return sa.func.string_agg(sa.cast(column, sa.String), sa.literal_column("','"))
@@ -150,6 +152,7 @@ def finder(kind: str) -> Callable[[Finder], Finder]:
 @finder("mentor_hours_daily")
 def daily(month: date, district: District | None, enterprise_id: int | None) -> list[risks.RiskPrompt]:
     limit = _policy("mentor.daily_hours_limit", month, district, Decimal(12))
+    assert limit is not None  # a default is given
     total = sa.func.sum(E.hours)
     stmt = _named(_scope(sa.select(E.mentor_id, E.worked_on, sa.func.min(E.district), total)
                          .where(E.month == month).group_by(E.mentor_id, E.worked_on).having(total > limit),
@@ -297,7 +300,7 @@ def over_cap(month: date, district: District | None, enterprise_id: int | None) 
     # (mentor_id, enrollment_id)); for those, their open enrollments, and whether one is in scope.
     candidates = (sa.select(MentorAssignment.mentor_id).group_by(MentorAssignment.mentor_id)
                   .having(sa.func.count() > cap))
-    in_scope = sa.true()
+    in_scope: sa.ColumnElement[bool] = sa.true()
     if district is not None:
         in_scope = Enrollment.district == district
     if enterprise_id is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -136,7 +137,7 @@ def schedule_submission_deadline(month: date, district: District | None, now: da
     schedule_deadline(SUBMISSION_KIND, month.strftime("%Y-%m"), due_at, now=now)
 
 
-def _check_entry(actor: User, data: EntryData, today: date) -> tuple[MentorAssignment, Decimal]:
+def _check_entry(actor: User, data: EntryData, today: date) -> tuple[MentorAssignment, Decimal, date]:
     if data.assignment_id is None:
         raise DomainError(_("请选择学徒"), "assignment_id")
     a = db.session.get(MentorAssignment, data.assignment_id)
@@ -167,37 +168,38 @@ def _check_entry(actor: User, data: EntryData, today: date) -> tuple[MentorAssig
         raise DomainError(_("请填写起止时间或学时数"), "hours")
     if not (Decimal(0) < hours <= Decimal(24)):
         raise DomainError(_("学时须大于 0 且不超过 24"), "hours")
+    worked_on = data.worked_on
     if data.module_id is not None:
         module = db.session.get(PlanModule, data.module_id)
         if module is None or module.enrollment_id != a.enrollment_id:
             raise DomainError(_("请选择该学徒培训计划中的模块"), "module_id")
     if not data.content.strip():
         raise DomainError(_("请填写带教内容"), "content")
-    return a, hours
+    return a, hours, worked_on
 
 
 def _locked_message(sheet: HourMonth) -> str:
     if sheet.status is MonthStatus.APPROVED:
-        return _("该月已审批锁定，如需修改请企业重新打开")
-    return _("该月已提交，学徒确认或提出异议前不能修改")
+        return str(_("该月已审批锁定，如需修改请企业重新打开"))
+    return str(_("该月已提交，学徒确认或提出异议前不能修改"))
 
 
 def log_entry(actor: User, data: EntryData, today: date, now: datetime) -> HourEntry:
     require(actor, "mentor_hours.log")
-    a, hours = _check_entry(actor, data, today)
-    month = rules.month_start(data.worked_on)
+    a, hours, worked_on = _check_entry(actor, data, today)
+    month = rules.month_start(worked_on)
     sheet = _open_sheet(a, month, now)
     if sheet.status not in EDITABLE:
         raise DomainError(_locked_message(sheet), "worked_on")
     entry = HourEntry(assignment_id=a.id, enrollment_id=a.enrollment_id, mentor_id=a.mentor_id,
                       enterprise_id=a.enrollment.enterprise_id, district=a.enrollment.district,
-                      worked_on=data.worked_on, month=month, starts_at=data.starts_at, ends_at=data.ends_at,
+                      worked_on=worked_on, month=month, starts_at=data.starts_at, ends_at=data.ends_at,
                       hours=hours, module_id=data.module_id, content=data.content.strip()[:200],
                       place=data.place.strip()[:100], logged_by_id=actor.id, logged_on=today,
-                      lag_days=(today - data.worked_on).days, created_at=now)
+                      lag_days=(today - worked_on).days, created_at=now)
     db.session.add(entry)
     audit.record(actor, "create", entry, after=audit.snapshot(entry, ENTRY_FIELDS),
-                 summary=f"{a.enrollment.person.name} {data.worked_on.isoformat()} {hours}h")
+                 summary=f"{a.enrollment.person.name} {worked_on.isoformat()} {hours}h")
     _retotal(sheet)
     db.session.commit()
     return entry
@@ -207,14 +209,14 @@ def update_entry(actor: User, entry: HourEntry, data: EntryData, today: date, no
     """A mentor corrects an entry of an open or disputed month (it may move to another day of that month)."""
     require(actor, "mentor_hours.log")
     data.assignment_id = entry.assignment_id
-    a, hours = _check_entry(actor, data, today)
+    a, hours, worked_on = _check_entry(actor, data, today)
     sheet = _sheet(a.id, entry.month)
     if sheet is not None and sheet.status not in EDITABLE:
         raise DomainError(_locked_message(sheet), "worked_on")
-    if rules.month_start(data.worked_on) != entry.month:
+    if rules.month_start(worked_on) != entry.month:
         raise DomainError(_("更正只能在同一个月内调整日期"), "worked_on")
     before = audit.snapshot(entry, ENTRY_FIELDS)
-    entry.worked_on, entry.starts_at, entry.ends_at, entry.hours = data.worked_on, data.starts_at, data.ends_at, hours
+    entry.worked_on, entry.starts_at, entry.ends_at, entry.hours = worked_on, data.starts_at, data.ends_at, hours
     entry.module_id, entry.content, entry.place = data.module_id, data.content.strip()[:200], data.place.strip()[:100]
     entry.dispute = ""
     entry.lag_days = (entry.logged_on - entry.worked_on).days
@@ -510,10 +512,10 @@ def _statements(where: list[sa.ColumnElement[bool]], month: date) -> dict[tuple[
             .where(HourEntry.assignment_id.in_(ids), HourEntry.month == month)
             .group_by(HourEntry.assignment_id, HourEntry.worked_on)):
         by_day.setdefault(assignment_id, {})[day] = Decimal(hours)
-    paid_before = dict(db.session.execute(
+    paid_before: dict[int, Decimal | None] = dict(db.session.execute(
         sa.select(HourMonth.assignment_id, sa.func.coalesce(sa.func.sum(HourMonth.flat), 0))
         .where(HourMonth.assignment_id.in_(ids), HourMonth.month < month, HourMonth.status == MonthStatus.APPROVED)
-        .group_by(HourMonth.assignment_id)).all())
+        .group_by(HourMonth.assignment_id)).tuples().all())
     enterprise_rules = {enterprise: _pure_rules(enterprise) for enterprise in {s.enterprise_id for s in sheets}}
     mentorships: dict[tuple[int, int], list[rules.Mentorship]] = {}
     for s in sheets:
@@ -521,7 +523,7 @@ def _statements(where: list[sa.ColumnElement[bool]], month: date) -> dict[tuple[
         passed = e.assessed_on if e.assessment_passed else None
         mentorships.setdefault((s.mentor_id, s.enterprise_id), []).append(rules.Mentorship(
             s.assignment_id, e.person.name, e.starts_on, e.ends_on, e.withdrawn_on, passed,
-            by_day.get(s.assignment_id, {}), Decimal(paid_before.get(s.assignment_id, 0))))
+            by_day.get(s.assignment_id, {}), Decimal(paid_before.get(s.assignment_id) or 0)))
     return {key: rules.monthly_allowance(month, lines, enterprise_rules[key[1]])
             for key, lines in mentorships.items()}
 
@@ -611,13 +613,13 @@ def entries_behind(actor: User, mentor_id: int | None, month: date | None, day: 
 def mentor_names(ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict(db.session.execute(sa.select(Person.id, Person.name).where(Person.id.in_(ids))).all())
+    return dict(db.session.execute(sa.select(Person.id, Person.name).where(Person.id.in_(ids))).tuples().all())
 
 
 # ---------------------------------------------------------------- figures for the supervision dashboard
 
-def mentor_hours_by_month(session: sa.orm.Session, year: int, district_id: District | str | None = None
-                          ) -> list[dict[str, object]]:
+def mentor_hours_by_month(session: sa.orm.Session | sa.orm.scoped_session[Any], year: int,
+                          district_id: District | str | None = None) -> list[dict[str, Any]]:
     """Approved 带徒 hours and allowances per month of ``year`` (one grouped query over the month sheets, answered
     from the partial index ix_mentor_hour_months_approved): ``[{"month": 1..12, "hours": Decimal,
     "allowance": Decimal, "sheets": int}]`` for every month, zero where nothing was approved. ``sheets`` counts

@@ -7,6 +7,7 @@ from io import BytesIO
 
 import sqlalchemy as sa
 from flask import Response, abort, redirect, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from app.apprenticeships.enums import EnrollmentStatus
@@ -15,8 +16,7 @@ from app.auth.mentor_hours import is_apprentice_of, is_hr_of, is_mentor_of
 from app.auth.permissions import is_municipal_official, official_district, require
 from app.core.models import RiskReview
 from app.core.types import utcnow
-from app.core.views import attach_error, today_in_shanghai
-from app.errors import DomainError
+from app.core.views import submit, today_in_shanghai, try_write
 from app.extensions import db
 from app.htmx import redirect_after_post, render
 from app.mentor_hours import bp, exports, risks, rules, services
@@ -100,14 +100,8 @@ def log() -> Response:
     today = today_in_shanghai()
     defaults = services.defaults(current_user)
     form = _entry_form({**defaults, "worked_on": today})
-    saved = None
     if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                saved = services.log_entry(current_user, _entry_data(form), today, utcnow())
-            except DomainError as exc:
-                db.session.rollback()
-                attach_error(form, exc)
+        saved = submit(form, lambda: services.log_entry(current_user, _entry_data(form), today, utcnow()))
         if saved is not None:
             return redirect_after_post("mentor_hours.log", saved=saved.id)
         return render("mentor_hours/log.html", http_status=422, form=form, saved=None)
@@ -151,11 +145,9 @@ def week_row(assignment_id: int, day: str) -> Response:
     form = _entry_form(assignments=[a])
     error, saved = None, None
     if form.validate_on_submit():
-        try:
-            saved = services.log_entry(current_user, _entry_data(form), today_in_shanghai(), utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            error = exc.message
+        saved, refusal = try_write(lambda: services.log_entry(current_user, _entry_data(form), today_in_shanghai(),
+                                                              utcnow()))
+        error = refusal.message if refusal is not None else None
     else:
         error = "; ".join(str(e) for errs in form.errors.values() for e in errs)
     ctx = _week_context(a, worked_on)
@@ -183,7 +175,7 @@ def month(assignment_id: int, ym: str) -> Response:
 
 @bp.get("/months/<int:sheet_id>")
 @login_required
-def month_by_id(sheet_id: int) -> Response:
+def month_by_id(sheet_id: int) -> ResponseReturnValue:
     sheet = db.session.get(HourMonth, sheet_id)
     if sheet is None:
         abort(404)
@@ -203,11 +195,9 @@ def month_action(assignment_id: int, ym: str, action: str) -> Response:
                "reopen": lambda: services.reopen_month(current_user, a, month, request.form.get("reason", ""))}
     if action not in actions:
         abort(404)
-    try:
-        actions[action]()
-    except DomainError as exc:
-        db.session.rollback()
-        return _month_page(a, month, 422, exc.message, exc.field)
+    _result, refusal = try_write(actions[action])
+    if refusal is not None:
+        return _month_page(a, month, 422, refusal.message, refusal.field)
     return redirect_after_post("mentor_hours.month", assignment_id=a.id, ym=ym)
 
 
@@ -220,14 +210,9 @@ def entry_edit(entry_id: int) -> Response:
                         "hours": None if entry.starts_at else entry.hours, "module_id": entry.module_id,
                         "content": entry.content, "place": entry.place}, assignments=[entry.assignment])
     if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                services.update_entry(current_user, entry, _entry_data(form), today_in_shanghai(), utcnow())
-                return redirect_after_post("mentor_hours.month", assignment_id=entry.assignment_id,
-                                           ym=_ym(entry.month))
-            except DomainError as exc:
-                db.session.rollback()
-                attach_error(form, exc)
+        if submit(form, lambda: services.update_entry(current_user, entry, _entry_data(form), today_in_shanghai(),
+                                                      utcnow()) or True):
+            return redirect_after_post("mentor_hours.month", assignment_id=entry.assignment_id, ym=_ym(entry.month))
         return render("mentor_hours/entry_form.html", http_status=422, form=form, entry=entry)
     return render("mentor_hours/entry_form.html", form=form, entry=entry)
 
@@ -237,11 +222,9 @@ def entry_edit(entry_id: int) -> Response:
 def entry_delete(entry_id: int) -> Response:
     entry = services.get_entry(current_user, entry_id)
     a, month = entry.assignment, entry.month
-    try:
-        services.delete_entry(current_user, entry)
-    except DomainError as exc:
-        db.session.rollback()
-        return _month_page(a, month, 422, exc.message)
+    _result, refusal = try_write(lambda: services.delete_entry(current_user, entry))
+    if refusal is not None:
+        return _month_page(a, month, 422, refusal.message)
     return redirect_after_post("mentor_hours.month", assignment_id=a.id, ym=_ym(month))
 
 
@@ -250,11 +233,9 @@ def entry_delete(entry_id: int) -> Response:
 def entry_dispute(entry_id: int) -> Response:
     entry = services.get_entry(current_user, entry_id)
     a, month = entry.assignment, entry.month
-    try:
-        services.dispute_entry(current_user, entry, request.form.get("comment", ""))
-    except DomainError as exc:
-        db.session.rollback()
-        return _month_page(a, month, 422, exc.message, f"comment-{entry_id}")
+    _result, refusal = try_write(lambda: services.dispute_entry(current_user, entry, request.form.get("comment", "")))
+    if refusal is not None:
+        return _month_page(a, month, 422, refusal.message, f"comment-{entry_id}")
     return redirect_after_post("mentor_hours.month", assignment_id=a.id, ym=_ym(month))
 
 
@@ -267,15 +248,10 @@ def allowance_rules() -> Response:
     form = RuleForm()
     status = 200
     if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                services.add_rule(current_user, services.RuleData(
-                    form.effective_from.data, AllowanceKind(form.kind.data), form.amount.data, form.monthly_cap.data,
-                    form.completion_bonus.data, form.refund_on_early_end.data, form.note.data or ""))
-                return redirect_after_post("mentor_hours.allowance_rules")
-            except DomainError as exc:
-                db.session.rollback()
-                attach_error(form, exc)
+        if submit(form, lambda: services.add_rule(current_user, services.RuleData(
+                form.effective_from.data, AllowanceKind(form.kind.data), form.amount.data, form.monthly_cap.data,
+                form.completion_bonus.data, form.refund_on_early_end.data, form.note.data or "")) or True):
+            return redirect_after_post("mentor_hours.allowance_rules")
         status = 422
     return render("mentor_hours/rules.html", http_status=status, form=form,
                   rows=services.rules_of(current_user.organisation_id))

@@ -7,7 +7,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from app.competitions.models import Event, Registration, RegistrationStatus
+from app.competitions.events.models import Event
+from app.competitions.registration.models import Registration, RegistrationStatus
 from app.competitions.reminders import APPROVAL_DUE, approval_due_at, schedule_event_deadlines
 from app.extensions import db
 from app.reminders.models import Reminder, ReminderStatus

@@ -80,5 +80,5 @@ def build(headers: list[tuple[str, str]], text: str, html: str, boundary: str) -
     for content, subtype in ((text, "plain"), (html, "html")):
         part = MIMEPart(policy=POLICY)
         part.set_content(content, subtype=subtype, cte="base64")
-        message.attach(part)
+        message.attach(part)  # type: ignore[arg-type]  # typeshed wants an EmailMessage; a MIMEPart is what attach() takes
     return message.as_bytes()

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from email.utils import format_datetime
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -137,7 +138,7 @@ def cancel_deadline(kind_key: str, subject_key: str | int) -> int:
                Reminder.status == ReminderStatus.SCHEDULED)
         .values(status=ReminderStatus.CANCELLED)
         .execution_options(synchronize_session="fetch"))
-    return result.rowcount or 0
+    return cast("sa.CursorResult[Any]", result).rowcount or 0  # an UPDATE's result
 
 
 def _same_instant(a: datetime, b: datetime) -> bool:
@@ -376,7 +377,7 @@ class _Sender:
     """One sender thread: one SMTP connection and one recording connection; takes a message, sends it, records
     the outcome, and only then takes the next (until a stop sign, a stop, a halt or the end of its time)."""
 
-    def __init__(self, settings: _SmtpSettings, recording: _Recording, work: queue.SimpleQueue,
+    def __init__(self, settings: _SmtpSettings, recording: _Recording, work: queue.SimpleQueue[_Outgoing | None],
                  stop: threading.Event, halt: threading.Event, stop_at: float) -> None:
         self.smtp, self.recording, self.work = _Smtp(settings), recording, work
         self.stop, self.halt, self.stop_at = stop, halt, stop_at
@@ -391,6 +392,7 @@ class _Sender:
                 if self.halt.is_set() or self.stop.is_set() or time.monotonic() > self.stop_at:
                     continue  # not tried: given back by send_due
                 self.tried.add(item.claim.id)
+                error: str | None
                 if item.data is None:
                     error, permanent = item.refused, True
                 else:
@@ -418,7 +420,7 @@ class _Recording:
     scheduler.prepare_database) and this connection commits with ``synchronous = NORMAL``: no fsync per
     commit, the same trade."""
 
-    def __init__(self, engine: sa.Engine, now: datetime, config: dict) -> None:
+    def __init__(self, engine: sa.Engine, now: datetime, config: dict[str, Any]) -> None:
         self.engine, self.now = engine, now
         self.max_attempts, self.retry_seconds = config["REMINDER_MAX_ATTEMPTS"], config["REMINDER_RETRY_SECONDS"]
         self.connection: sa.Connection | None = None
@@ -498,7 +500,7 @@ class _SmtpSettings:
     password: str
 
     @classmethod
-    def from_config(cls, config: dict) -> _SmtpSettings:
+    def from_config(cls, config: dict[str, Any]) -> _SmtpSettings:
         # The EHLO name is given: smtplib's default asks DNS for this host's full name on every connection.
         return cls(config["MAIL_SERVER"], config["MAIL_PORT"], config["MAIL_TIMEOUT"],
                    config["MAIL_EHLO_HOSTNAME"] or socket.gethostname(), config["MAIL_USE_TLS"],
@@ -613,7 +615,7 @@ def _catalogue_gettext(translations: object) -> Callable[..., str]:
         text = lookup(string)
         if context.eval_ctx.autoescape:  # type: ignore[attr-defined]
             text = Markup(text)
-        return text % variables if variables else text
+        return cast(str, text % variables if variables else text)  # Markup stays Markup
 
     return gettext
 
@@ -774,7 +776,7 @@ def mark_all_read(actor: User, now: datetime) -> int:
                                   Delivery.read_at.is_(None)).values(read_at=now)
         .execution_options(synchronize_session=False))
     db.session.commit()
-    return result.rowcount or 0
+    return cast("sa.CursorResult[Any]", result).rowcount or 0  # an UPDATE's result
 
 
 # ---------------------------------------------------------------- preferences

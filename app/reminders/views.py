@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Response, current_app, flash, redirect, request
+from flask.typing import ResponseReturnValue
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,7 +14,7 @@ from flask_login import current_user, login_required
 from app.auth.permissions import require
 from app.core import clock
 from app.core.types import utcnow
-from app.errors import DomainError
+from app.core.views import attempt
 from app.htmx import is_htmx, redirect_after_post, render
 from app.reminders import bp, services
 from app.reminders.models import DeliveryStatus, ReminderStatus
@@ -84,7 +85,7 @@ def mark_all_read() -> Response:
 
 @bp.get("/<int:delivery_id>/open")
 @login_required
-def open_item(delivery_id: int) -> Response:
+def open_item(delivery_id: int) -> ResponseReturnValue:
     """Follow a reminder's link, marking it read on the way."""
     item = services.mark_read(current_user, delivery_id, utcnow())
     return redirect(item.reminder.link or "/", code=303)
@@ -95,10 +96,9 @@ def open_item(delivery_id: int) -> Response:
 def preferences() -> Response:
     """Per kind of deadline: also by e-mail, or only in the inbox."""
     if request.method == "POST":
-        try:
-            services.set_email_preferences(current_user, set(request.form.getlist("email")))
-        except DomainError as exc:
-            flash(exc.message, "danger")
+        done, _result = attempt(lambda: services.set_email_preferences(current_user,
+                                                                       set(request.form.getlist("email"))))
+        if not done:
             return render("reminders/preferences.html", kinds=KINDS,
                           chosen=services.email_preferences(current_user), http_status=422)
         flash(_("已保存提醒设置"), "success")
@@ -135,10 +135,7 @@ def _age(seconds: float | None) -> str:
 @bp.post("/outbox/<int:delivery_id>/retry")
 @login_required
 def retry(delivery_id: int) -> Response:
-    try:
-        delivery = services.retry_delivery(current_user, delivery_id, utcnow())
-    except DomainError as exc:
-        flash(exc.message, "danger")
-    else:
+    done, delivery = attempt(lambda: services.retry_delivery(current_user, delivery_id, utcnow()))
+    if done and delivery is not None:
         flash(_("已安排重发：%(address)s", address=delivery.address), "success")
     return redirect_after_post("reminders.outbox", view="failed")

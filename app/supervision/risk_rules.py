@@ -108,7 +108,8 @@ def eligibility_bypassed(district: District | None) -> list[risks.RiskPrompt]:
     that fails them now got past the check some other way — the rule was tightened or the person's birth date
     or level corrected after the entry, or a row was written around the service. Each one needs a look.
     """
-    from app.competitions.models import ACTIVE_STATUSES, Competition, Event, Registration
+    from app.competitions.events.models import Competition, Event
+    from app.competitions.registration.models import ACTIVE_STATUSES, Registration
     from app.core.models import Organisation, Person
 
     too_old = sa.and_(Event.born_on_or_after.is_not(None),

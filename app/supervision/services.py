@@ -136,7 +136,7 @@ def risk_desk(scope: Scope, kind: str | None, status: str, after: str | None = N
     else:
         bound = None
 
-    def ids(*where: sa.ColumnElement[bool]) -> sa.Select:
+    def ids(*where: sa.ColumnElement[bool]) -> sa.Select[tuple[int]]:
         return (sa.select(RiskPromptRow.id).outerjoin(RiskReview, _reviewed()).where(*where, *filters)
                 .order_by(RiskPromptRow.id.desc()).limit(per_page + 1))
 

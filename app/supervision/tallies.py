@@ -1,9 +1,11 @@
 """A summary table maintained on write: entries holding a place, per event and per district of the entering unit.
 
 The competitions dashboard's pyramid adds these up (a few thousand rows) instead of counting the year's
-registrations (hundreds of thousands) on every view. The table is kept by a session ``after_flush`` hook, in the
-same transaction as the registration write, with an atomic ``n = n + delta`` upsert — whatever service wrote
-the registration (form, Excel import, review, withdrawal). Deleting an event deletes its rows (foreign key).
+registrations (hundreds of thousands) on every view. The table is kept by subscribing to the competitions
+area's ``places_changed`` signal (``app/competitions/registration/signals.py``), which every service that makes
+an entry take or give back a place sends (form, Excel import, review, withdrawal, qualifiers), in the same
+transaction as the registration write, with an atomic ``n = n + delta`` upsert. Deleting an event deletes its
+rows (foreign key).
 
 A write around the ORM (raw SQL, a bulk load, moving a unit to another district) must be followed by
 ``rebuild()`` (``flask supervision rebuild-tallies``); migration 0014 builds the table from the data present.
@@ -15,8 +17,9 @@ from typing import Any
 
 import click
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
+from app.competitions.registration.signals import places_changed
 from app.extensions import db
 from app.supervision import bp
 
@@ -32,49 +35,10 @@ class RegistrationTally(db.Model):
     entries: Mapped[int] = mapped_column(sa.Integer, default=0)
 
 
-def _active(status: Any) -> bool:
-    from app.competitions.models import ACTIVE_STATUSES, RegistrationStatus
-
-    return (status or RegistrationStatus.SUBMITTED) in ACTIVE_STATUSES
-
-
-def _old(state: Any, name: str) -> Any:
-    history = state.attrs[name].history
-    if history.deleted:
-        return history.deleted[0]
-    return history.unchanged[0] if history.unchanged else getattr(state.object, name)
-
-
-@sa.event.listens_for(Session, "after_flush")
-def _tally(session: Session, _context: Any) -> None:
-    from app.competitions.models import Registration
-
-    deltas: dict[tuple[int, int], int] = {}
-
-    def add(event_id: int | None, unit_id: int | None, n: int) -> None:
-        if event_id is not None and unit_id is not None:
-            deltas[(event_id, unit_id)] = deltas.get((event_id, unit_id), 0) + n
-
-    for obj in session.new:
-        if isinstance(obj, Registration) and _active(obj.status):
-            add(obj.event_id, obj.unit_id, 1)
-    for obj in session.deleted:
-        if isinstance(obj, Registration):
-            state = sa.inspect(obj)
-            if _active(_old(state, "status")):
-                add(_old(state, "event_id"), _old(state, "unit_id"), -1)
-    for obj in session.dirty:
-        if isinstance(obj, Registration) and obj not in session.new:
-            state = sa.inspect(obj)
-            if not any(state.attrs[name].history.has_changes() for name in ("status", "unit_id", "event_id")):
-                continue
-            if _active(_old(state, "status")):
-                add(_old(state, "event_id"), _old(state, "unit_id"), -1)
-            if _active(obj.status):
-                add(obj.event_id, obj.unit_id, 1)
-    deltas = {key: n for key, n in deltas.items() if n}
-    if deltas:
-        _apply(session.connection(), deltas)
+@places_changed.connect
+def _on_places_changed(_sender: object, *, deltas: dict[tuple[int, int], int]) -> None:
+    """Apply the competitions services' place changes in their own transaction."""
+    _apply(db.session.connection(), deltas)
 
 
 def _apply(connection: sa.Connection, deltas: dict[tuple[int, int], int]) -> None:
@@ -90,7 +54,7 @@ def _apply(connection: sa.Connection, deltas: dict[tuple[int, int], int]) -> Non
     if connection.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
-        from sqlalchemy.dialects.sqlite import insert
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]  # same API, its own class
     table = RegistrationTally.__table__
     for (event_id, district), n in sorted(by_key.items()):  # a fixed order: two writers lock rows alike
         stmt = insert(table).values(event_id=event_id, district=district, entries=n)
@@ -129,7 +93,7 @@ def rebuild_command() -> None:
 def pyramid(year: int, district: Any) -> list[Any]:
     """Competitions, events and entries per level for the year (city-wide: every competition and event, with or
     without entries; for a district: those its units entered), from the tallies: one grouped query."""
-    from app.competitions.models import Competition, CompetitionLevel, Event
+    from app.competitions.events.models import Competition, CompetitionLevel, Event
     from app.competitions.stats import LevelCount
 
     tally = RegistrationTally

@@ -6,19 +6,18 @@ from io import BytesIO
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from app.auth.permissions import can, official_district
 from app.competitions import stats
-from app.competitions.models import MedalKind
+from app.competitions.judging.models import MedalKind
 from app.core import clock, risks
 from app.core.enums import District
-from app.core.views import today_in_shanghai
+from app.core.views import today_in_shanghai, try_write
 from app.core.xlsx import export_workbook
-from app.errors import DomainError
-from app.extensions import db
 from app.htmx import redirect_after_post, render
 from app.supervision import bp, dashboards, services
 
@@ -104,7 +103,7 @@ def skills_record(person_id: int) -> Response:
 
 @bp.get("/my-record")
 @login_required
-def my_record() -> Response:
+def my_record() -> ResponseReturnValue:
     if current_user.person_id is None:
         return redirect(url_for("core.home"))
     return redirect(url_for("supervision.skills_record", person_id=current_user.person_id))
@@ -159,16 +158,15 @@ def risk_desk() -> Response:
 def risk_review() -> Response:
     scope = _scope()
     kind, subject = request.form.get("kind", ""), request.form.get("subject_key", "")
-    try:
-        services.review_risk(current_user, scope, kind, subject, request.form.get("note", ""))
-    except DomainError as exc:
-        db.session.rollback()
+    _result, refusal = try_write(lambda: services.review_risk(current_user, scope, kind, subject,
+                                                              request.form.get("note", "")))
+    if refusal is not None:
         shown = kind if kind in risks.RULES else None
         desk = services.risk_desk(scope, shown, "open")
         if not any((r.prompt.kind, r.prompt.subject_key) == (kind, subject) for r in desk.rows):
-            flash(exc.message, "danger")  # no row to show the message beside
+            flash(refusal.message, "danger")  # no row to show the message beside
         return render("supervision/risks.html", http_status=422, scope=scope, desk=desk, kind=shown,
-                      kinds=risks.labels(), districts=District, errors={(kind, subject): exc.message},
+                      kinds=risks.labels(), districts=District, errors={(kind, subject): refusal.message},
                       args=_desk_args(shown, "open", scope),
                       fixed_district=official_district(current_user) is not None, state="open")
     flash(_("已标记为已核查"), "success")

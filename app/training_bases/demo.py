@@ -122,7 +122,7 @@ def seed(today: date) -> str:
                                                                    Person.id.not_in([zhao.id, chen.id]))
                                            .order_by(Person.id).limit(5)))
         if athlete_user is not None and athlete_user.person_id not in {p.id for p in athletes}:
-            athletes.append(db.session.get(Person, athlete_user.person_id))
+            athletes.append(db.session.get_one(Person, athlete_user.person_id))
         camp = TrainingCamp(base_id=base.id, name=CAMP_NAME, occupation_code="6-18-01-01",
                             starts_on=today - timedelta(days=28), ends_on=today + timedelta(days=35),
                             description="第48届世界技能大赛（2026年9月，上海）数控车项目集训，按评分标准A–D模块安排。")

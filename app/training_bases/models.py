@@ -309,6 +309,6 @@ class LogScore(db.Model):
 
 def is_base_coach(base_id: int, person_id: int) -> bool:
     """Whether the person is one of the base's coaches (the query ``can()`` needs for coaches' rights)."""
-    return db.session.scalar(sa.select(sa.func.count()).select_from(BaseMember).where(
+    return (db.session.scalar(sa.select(sa.func.count()).select_from(BaseMember).where(
         BaseMember.base_id == base_id, BaseMember.person_id == person_id,
-        BaseMember.role == MemberRole.COACH)) > 0
+        BaseMember.role == MemberRole.COACH)) or 0) > 0

@@ -41,7 +41,7 @@ def camp_start_recipients(subject_key: str) -> list[User]:
         return []
     people = [sa.select(camp_athletes.c.person_id).where(camp_athletes.c.camp_id == camp.id)]
     if camp.squad_id is not None:
-        from app.competitions.models import SquadMember, SquadMemberStatus
+        from app.competitions.squads.models import SquadMember, SquadMemberStatus
 
         people.append(sa.select(SquadMember.person_id).where(SquadMember.squad_id == camp.squad_id,
                                                              SquadMember.status != SquadMemberStatus.LEFT))
@@ -51,7 +51,7 @@ def camp_start_recipients(subject_key: str) -> list[User]:
         coaches = coaches.where(sa.or_(BaseMember.occupation_code == camp.occupation_code,
                                        BaseMember.occupation_code.is_(None)))
     people.append(coaches)
-    clauses = [User.person_id.in_(sa.select(sa.union(*people).subquery().c.person_id))]
+    clauses: list[sa.ColumnElement[bool]] = [User.person_id.in_(sa.select(sa.union(*people).subquery().c.person_id))]
     planned = db.session.scalar(sa.select(TrainingSession.id).where(TrainingSession.camp_id == camp.id).limit(1))
     if planned is None:
         clauses.append(sa.and_(User.organisation_id == camp.base.organisation_id,

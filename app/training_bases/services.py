@@ -551,7 +551,7 @@ def clash_messages(clashes: Sequence[rules.Clash]) -> list[str]:
                          name=names.get(c.proposed.coach_id, ""), other=with_what))
         else:
             out.append(_("%(when)s 选手 %(name)s 已有安排：%(other)s", when=when,
-                         name=names.get(c.person_id, ""), other=with_what))
+                         name=names.get(c.person_id or 0, ""), other=with_what))
     return out
 
 
@@ -830,6 +830,14 @@ def may_view_progress(actor: User, person: Person) -> bool:
 
 def _day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     return datetime.combine(start, time(0), tz()), datetime.combine(end + timedelta(days=1), time(0), tz())
+
+
+def trains_as_athlete(actor: User) -> bool:
+    """Whether the signed-in user's person has ever been on a session's attendance list (one indexed EXISTS):
+    only athletes are offered "my training progress" (a coach or an expert is a person too)."""
+    if actor.person_id is None:
+        return False
+    return bool(db.session.scalar(sa.select(sa.exists().where(AttendanceRecord.person_id == actor.person_id))))
 
 
 def athlete_progress(actor: User, person: Person, start: date, end: date) -> AthleteProgress:

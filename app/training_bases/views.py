@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from io import BytesIO
 
 from flask import Response, flash, jsonify, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -15,7 +16,7 @@ from app.core import audit
 from app.core import services as core_services
 from app.core.enums import District
 from app.core.types import utcnow
-from app.core.views import attach_error, form_status, submit, today_in_shanghai
+from app.core.views import attach_error, attempt, form_status, submit, today_in_shanghai, try_write
 from app.errors import DomainError
 from app.extensions import db
 from app.htmx import redirect_after_post, render
@@ -72,7 +73,8 @@ def index() -> Response:
     return render("training_bases/index.html", block="base_results", rows=rows, total=total, page=page,
                   per_page=per_page, args=args, skill=occupation, district=district, designation=designation,
                   occupations=core_services.occupation_choices(), mine=services.managed_bases(current_user),
-                  district_choices=District.choices(), designation_choices=Designation.choices())
+                  is_athlete=services.trains_as_athlete(current_user), district_choices=District.choices(),
+                  designation_choices=Designation.choices())
 
 
 def _base_form(base=None) -> BaseForm:
@@ -333,17 +335,12 @@ def session_new(camp_id: int) -> Response:
         return [services.schedule_session(current_user, camp, data)]
 
     if form.validate_on_submit():
-        try:
-            saved = write()
-        except services.ClashError as exc:
-            db.session.rollback()
-            clashes = exc.messages
-            attach_error(form, DomainError(_("有 %(n)d 处冲突，整组课程均未保存。请调整后重试。", n=len(clashes))))
-            saved = None
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-            saved = None
+        saved, refusal = try_write(write)
+        if isinstance(refusal, services.ClashError):
+            clashes = refusal.messages
+            refusal = DomainError(_("有 %(n)d 处冲突，整组课程均未保存。请调整后重试。", n=len(clashes)))
+        if refusal is not None:
+            attach_error(form, refusal)
         if saved:
             flash(_("已安排 %(n)d 次课程", n=len(saved)), "success")
             return redirect_after_post("training_bases.camp_detail", camp_id=camp.id)
@@ -372,7 +369,7 @@ def _wall_time(value: str) -> datetime:
 
 @bp.get("/<int:base_id>/calendar.json")
 @login_required
-def calendar_events(base_id: int) -> Response:
+def calendar_events(base_id: int) -> ResponseReturnValue:
     """Sessions between ``start`` and ``end`` (Beijing wall-clock times, as the calendar shows them)."""
     base = services.get_base(current_user, base_id)
     try:
@@ -394,18 +391,16 @@ def calendar_events(base_id: int) -> Response:
 
 @bp.post("/sessions/<int:session_id>/move")
 @login_required
-def session_move(session_id: int) -> Response:
+def session_move(session_id: int) -> ResponseReturnValue:
     """A drag on the calendar: 200 with the new times, or 422 with the clash (the calendar reverts)."""
     session = services.get_session(current_user, session_id)
     try:
         starts, ends = _wall_time(request.form["starts_at"]), _wall_time(request.form["ends_at"])
     except (KeyError, ValueError):
         return jsonify(ok=False, error=_("无法识别的时间")), 400
-    try:
-        services.move_session(current_user, session, starts, ends)
-    except DomainError as exc:
-        db.session.rollback()
-        return jsonify(ok=False, error=exc.message), 422
+    _result, refusal = try_write(lambda: services.move_session(current_user, session, starts, ends))
+    if refusal is not None:
+        return jsonify(ok=False, error=refusal.message), 422
     return jsonify(ok=True, message=_("已调整到 %(when)s", when=starts.strftime("%m-%d %H:%M")))
 
 
@@ -493,11 +488,8 @@ def session_log(session_id: int) -> Response:
 def session_cancel(session_id: int) -> Response:
     session = services.get_session(current_user, session_id)
     camp_id = session.camp_id
-    try:
-        services.cancel_session(current_user, session)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    done, _result = attempt(lambda: services.cancel_session(current_user, session))
+    if not done:
         return redirect_after_post("training_bases.session_detail", session_id=session_id)
     flash(_("已取消课程"), "success")
     return redirect_after_post("training_bases.camp_detail", camp_id=camp_id)

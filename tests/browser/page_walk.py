@@ -45,7 +45,9 @@ def _first(stmt: sa.Select) -> object | None:
 def sample_arguments(today: date) -> dict[str, list[object]]:
     """For each URL argument, the demo rows a walk opens (several where one page differs by state)."""
     from app.apprenticeships.models import ApprenticeClass, Enrollment, MentorAssignment
-    from app.competitions.models import AwardNotice, Competition, Event, JudgingState, Squad, SquadStage
+    from app.competitions.awards.models import AwardNotice
+    from app.competitions.events.models import Competition, Event, JudgingState
+    from app.competitions.squads.models import Squad, SquadStage
     from app.core.models import Organisation, User
     from app.mentor_hours.models import HourEntry, HourMonth
     from app.training_bases.models import TrainingBase, TrainingCamp, TrainingSession

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
+from app.competitions.awards.models import AwardNotice
 from app.competitions.judging import services as judging
-from app.competitions.models import AwardNotice
 from app.core.enums import SkillLevel
 from app.core.models import Person
 from app.core.types import utcnow

@@ -12,14 +12,9 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from app.competitions.models import (
-    CompetitionLevel,
-    Event,
-    Locality,
-    Registration,
-    RegistrationStatus,
-)
+from app.competitions.events.models import CompetitionLevel, Event, Locality
 from app.competitions.registration.imports import HEADERS
+from app.competitions.registration.models import Registration, RegistrationStatus
 from app.core.enums import District, OrgKind, Role, SkillLevel
 from app.core.models import Person
 from app.core.types import utcnow

@@ -8,8 +8,10 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from app.competitions.events.models import AwardRuleKind, CompetitionLevel
 from app.competitions.judging.imports import HEADERS
-from app.competitions.models import AwardRuleKind, CompetitionLevel, Contestant, Registration, RegistrationStatus
+from app.competitions.judging.models import Contestant
+from app.competitions.registration.models import Registration, RegistrationStatus
 from app.core.enums import Role
 from app.extensions import db
 from tests import competition_factories as cf

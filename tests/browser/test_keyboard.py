@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from app.competitions.models import RegistrationStatus
+from app.competitions.registration.models import RegistrationStatus
 from app.core.views import today_in_shanghai
 from app.mentor_hours import rules
 from tests import competition_factories as cf

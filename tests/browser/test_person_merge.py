@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from app.competitions.models import Registration
+from app.competitions.registration.models import Registration
 from app.core.enums import District
 from app.core.models import Person
 from app.extensions import db

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from app.competitions.models import RegistrationStatus
+from app.competitions.registration.models import RegistrationStatus
 from app.competitions.reminders import APPROVAL_DUE
 from app.core.enums import OrgKind, Role
 from app.core.types import utcnow

@@ -28,7 +28,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from app.competitions.models import RegistrationStatus
+from app.competitions.registration.models import RegistrationStatus
 from app.competitions.reminders import APPROVAL_DUE
 from app.core.enums import OrgKind, Role
 from app.extensions import db

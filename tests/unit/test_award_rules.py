@@ -8,7 +8,7 @@ from decimal import Decimal as D
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.competitions.rules import (
+from app.competitions.awards.rules import (
     AwardRuleSpec,
     Member,
     Placed,
@@ -137,7 +137,7 @@ def test_five_working_days_skip_the_weekend_and_holidays():
 def test_the_top_half_of_an_odd_field_rounds_as_the_rule_says():
     from decimal import Decimal as D
 
-    from app.competitions import rules as r
+    from app.competitions.judging import rules as r
 
     field = [r.Standing(key=i, total=D(100 - i)) for i in range(7)]
     down = r.award(field, r.AwardRule("national", merit_rounding="down"))

@@ -2,7 +2,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from app.competitions.rules import (
+from app.competitions.registration.rules import (
     Candidate,
     EligibilityRules,
     dates_overlap,

@@ -7,7 +7,7 @@ from decimal import Decimal as D
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.competitions.rules import (
+from app.competitions.judging.rules import (
     AwardRule,
     Medal,
     Standing,

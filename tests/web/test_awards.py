@@ -13,15 +13,9 @@ from openpyxl import load_workbook
 from sqlalchemy.exc import IntegrityError
 
 from app.competitions.awards import services as awards
+from app.competitions.awards.models import AwardLine, AwardLineStatus, AwardNotice, Honour, PaymentBatch
+from app.competitions.events.models import CompetitionLevel
 from app.competitions.judging import services as judging
-from app.competitions.models import (
-    AwardLine,
-    AwardLineStatus,
-    AwardNotice,
-    CompetitionLevel,
-    Honour,
-    PaymentBatch,
-)
 from app.core.enums import Role, SkillLevel
 from app.core.models import Certificate, Person
 from app.core.types import utcnow

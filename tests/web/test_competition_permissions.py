@@ -5,7 +5,7 @@ from io import BytesIO
 import pytest
 from openpyxl import load_workbook
 
-from app.competitions.models import RegistrationStatus
+from app.competitions.registration.models import RegistrationStatus
 from app.core.enums import District, OrgKind, Role
 from tests import competition_factories as cf
 from tests import factories

@@ -5,9 +5,9 @@ from io import BytesIO
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from app.competitions.models import Registration
 from app.competitions.registration import services
 from app.competitions.registration.imports import HEADERS
+from app.competitions.registration.models import Registration
 from app.core.enums import District, OrgKind, Role, SkillLevel
 from app.core.models import Person, User
 from app.core.types import utcnow

@@ -3,14 +3,8 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from app.competitions.models import (
-    Competition,
-    CompetitionLevel,
-    Event,
-    Locality,
-    Registration,
-    RegistrationStatus,
-)
+from app.competitions.events.models import Competition, CompetitionLevel, Event, Locality
+from app.competitions.registration.models import Registration, RegistrationStatus
 from app.core.enums import District, OrgKind, Role, SkillLevel
 from app.core.models import AuditEntry
 from app.core.types import utcnow
@@ -397,7 +391,7 @@ def test_decisions_only_touch_the_event_they_are_made_on(app, ctx, login_as):
 
 
 def test_resubmitting_into_another_team_needs_a_free_place(app, ctx, login_as):
-    from app.competitions.models import Team
+    from app.competitions.registration.models import Team
 
     ev = cf.event(team_size=2, quota_per_unit=1)
     unit, hr = _unit_hr()

@@ -6,17 +6,10 @@ import re
 
 import sqlalchemy as sa
 
+from app.competitions.events.models import AwardRuleKind, Competition, CompetitionLevel, Event
 from app.competitions.judging import services as judging
-from app.competitions.models import (
-    AwardRuleKind,
-    Competition,
-    CompetitionLevel,
-    Event,
-    MedalKind,
-    Registration,
-    RegistrationStatus,
-    Result,
-)
+from app.competitions.judging.models import MedalKind, Result
+from app.competitions.registration.models import Registration, RegistrationStatus
 from app.competitions.squads import services as squads
 from app.core.enums import District, OrgKind, Role
 from app.core.types import utcnow

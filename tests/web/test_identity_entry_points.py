@@ -15,8 +15,8 @@ from stdnum.cn import ric
 from app.apprenticeships.imports import HEADERS as CLASS_HEADERS
 from app.apprenticeships.imports import PLAN_HEADERS, PLAN_SHEET
 from app.apprenticeships.models import Enrollment
-from app.competitions.models import Registration
 from app.competitions.registration.imports import HEADERS as ENTRANT_HEADERS
+from app.competitions.registration.models import Registration
 from app.core.imports import HEADERS as PEOPLE_HEADERS
 from app.core.models import Person, User
 from app.extensions import db

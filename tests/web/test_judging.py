@@ -8,18 +8,11 @@ from io import BytesIO
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from app.competitions.events.models import AwardRuleKind, JudgingState
 from app.competitions.judging import services as judging
 from app.competitions.judging.imports import HEADERS
-from app.competitions.models import (
-    AwardRuleKind,
-    Contestant,
-    JudgingState,
-    MedalKind,
-    Registration,
-    RegistrationStatus,
-    Result,
-    Score,
-)
+from app.competitions.judging.models import Contestant, MedalKind, Result, Score
+from app.competitions.registration.models import Registration, RegistrationStatus
 from app.core.enums import Role
 from app.core.models import AuditEntry
 from app.core.types import utcnow
@@ -295,7 +288,7 @@ def test_results_export_and_public_notice_list_the_medallists(app, ctx, login_as
 
 
 def test_top_n_of_a_qualifier_event_are_confirmed_into_the_upper_event(app, ctx, login_as):
-    from app.competitions.models import CompetitionLevel
+    from app.competitions.events.models import CompetitionLevel
 
     upper_comp = cf.competition(level=CompetitionLevel.NATIONAL, name="全国大赛")
     upper = cf.event(upper_comp, name="数控车（全国）", starts=__import__("datetime").date(2027, 6, 1))

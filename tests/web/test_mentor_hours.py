@@ -134,6 +134,8 @@ def test_submit_dispute_correct_confirm_approve_lock_and_reopen(s, login_as):
     assert mentor.post(f"{url}/submit").status_code == 303
     assert hr.post(f"{url}/approve").status_code == 422  # the apprentice has not confirmed
     assert apprentice.post(f"{url}/confirm").status_code == 303
+    # no empty 办理 card: the apprentice reads who acts next
+    assert "学徒已确认，等待企业审批。" in apprentice.get(url).get_data(as_text=True)
     assert mentor.post(f"{url}/approve").status_code == 403
     assert hr.post(f"{url}/approve").status_code == 303
     db.session.refresh(sheet)

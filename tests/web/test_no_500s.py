@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.competitions.models import AwardLineStatus
+from app.competitions.awards.models import AwardLineStatus
 from app.core.enums import Role
 from app.core.types import utcnow
 from app.htmx import render

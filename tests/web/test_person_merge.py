@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.apprenticeships.models import Enrollment
-from app.competitions.models import Registration
+from app.competitions.registration.models import Registration
 from app.core import person_merge
 from app.core.enums import District, OrgKind, Role, SkillLevel
 from app.core.models import AuditEntry, Certificate, Person, User

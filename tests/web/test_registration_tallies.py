@@ -6,8 +6,8 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from app.competitions.models import Registration, RegistrationStatus
 from app.competitions.registration import services
+from app.competitions.registration.models import Registration, RegistrationStatus
 from app.core.enums import District, OrgKind, Role
 from app.core.types import utcnow
 from app.extensions import db
@@ -46,15 +46,113 @@ def test_entering_withdrawing_rejecting_and_moving_units_keep_the_tallies_equal_
     services.decide(organiser, ev, [entries[1].id], "reject", "不符合", utcnow())
     services.decide(organiser, ev, [entries[2].id], "approve", "", utcnow())
     assert counted() == recounted() == {(ev.id, "pudong"): 2}
-    entries[3].unit_id, entries[3].event_id = xuhui.id, other.id  # moved around the services
+    # Written around the services: the tallies follow only after a rebuild (as the module says).
+    entries[3].unit_id, entries[3].event_id = xuhui.id, other.id
+    db.session.commit()
+    assert counted() == {(ev.id, "pudong"): 2} != recounted()
+    tallies.rebuild()
     db.session.commit()
     assert counted() == recounted() == {(ev.id, "pudong"): 1, (other.id, "xuhui"): 1}
-    db.session.delete(entries[2])
     cf.registration(other, people[0], factories.org(OrgKind.ENTERPRISE, None), status=RegistrationStatus.APPROVED)
-    assert counted() == recounted() == {(other.id, "xuhui"): 1, (other.id, ""): 1}
+    assert counted() == recounted() == {(ev.id, "pudong"): 1, (other.id, "xuhui"): 1, (other.id, ""): 1}
     services.register(hr, ev, people[0], utcnow())  # re-entering after a withdrawal reuses the row
     db.session.commit()
-    assert counted() == recounted()
+    assert counted() == recounted() == {(ev.id, "pudong"): 2, (other.id, "xuhui"): 1, (other.id, ""): 1}
     tallies.rebuild()
     db.session.commit()
     assert counted() == recounted()
+
+
+def test_sending_back_and_resubmitting_keeps_one_place_and_approving_it_changes_nothing(app, ctx):
+    ev = cf.event(cf.competition(year=2026), quota_per_unit=10)
+    unit = factories.org(OrgKind.ENTERPRISE, District.JINGAN)
+    hr = factories.user(unit, Role.ENTERPRISE_HR)
+    organiser = factories.user(ev.competition.organiser, Role.ORGANIZER)
+    entry = services.register(hr, ev, factories.person("选手", unit), utcnow())
+    services.decide(organiser, ev, [entry.id], "request_changes", "补材料", utcnow())
+    assert counted() == recounted() == {(ev.id, "jingan"): 1}
+    services.register(hr, ev, entry.person, utcnow())  # the resubmission
+    services.decide(organiser, ev, [entry.id], "approve", "", utcnow())
+    assert counted() == recounted() == {(ev.id, "jingan"): 1}
+    services.decide(organiser, ev, [entry.id], "reject", "不符合", utcnow())
+    assert counted() == recounted() == {}
+
+
+def test_an_excel_import_counts_every_row_it_enters_and_a_refused_import_counts_none(app, ctx):
+    from app.competitions.registration.imports import HEADERS, import_registrations
+
+    ev = cf.event(cf.competition(year=2026), quota_per_unit=10)
+    unit = factories.org(OrgKind.ENTERPRISE, District.MINHANG)
+    hr = factories.user(unit, Role.ENTERPRISE_HR)
+    numbers = [factories.valid_ric() for _ in range(3)]
+    people = [factories.person(f"导入{i}", unit, id_number=n) for i, n in enumerate(numbers)]
+    bad = factories.xlsx(HEADERS, [[people[0].name, "", numbers[0]], ["无此人", "", "123"]])
+    created, reports = import_registrations(hr, ev, bad, utcnow())
+    assert created == 0 and reports
+    db.session.rollback()
+    assert counted() == recounted() == {}
+    good = factories.xlsx(HEADERS, [[p.name, "", n] for p, n in zip(people, numbers, strict=True)])
+    created, reports = import_registrations(hr, ev, good, utcnow())
+    assert created == 3, [r.errors for r in reports]
+    db.session.commit()
+    assert counted() == recounted() == {(ev.id, "minhang"): 3}
+
+
+def test_confirming_qualifiers_counts_them_in_the_upper_event(app, ctx):
+    from app.competitions.events.models import CompetitionLevel
+    from app.competitions.judging import services as judging
+
+    upper_comp = cf.competition(level=CompetitionLevel.NATIONAL, name="全国大赛")
+    upper = cf.event(upper_comp, name="数控车（全国）", starts=date(2027, 6, 1))
+    ev, aspects, panel, organiser = cf.judged_event(n=4, aspects=[("A", "M", "100")], experts=1,
+                                                    feeds_event_id=upper.id, feeds_top_n=2)
+    cf.score_all(ev, aspects, panel, {1: ["90"], 2: ["80"], 3: ["70"], 4: ["60"]})
+    judging.lock_results(organiser, ev, utcnow())
+    before = counted()
+    top = [r.contestant.members[0].person_id for r in judging.results(ev)[:2]]
+    assert judging.confirm_qualifiers(factories.user(upper_comp.organiser, Role.ORGANIZER), upper, top,
+                                      utcnow()) == 2
+    assert counted() == recounted()
+    assert sum(n for (event_id, _d), n in counted().items() if event_id == upper.id) == 2
+    assert {k: n for k, n in counted().items() if k[0] != upper.id} == before
+
+
+def test_merging_two_records_of_one_person_leaves_the_tallies_equal_to_a_recount(app, ctx):
+    from app.core.person_merge import merge_people
+
+    ev = cf.event(cf.competition(year=2026), quota_per_unit=10)
+    other = cf.event(cf.competition(year=2026, name="另一个大赛"), name="焊接", starts=date(2027, 5, 10))
+    unit = factories.org(OrgKind.ENTERPRISE, District.PUDONG)
+    hr = factories.user(unit, Role.ENTERPRISE_HR)
+    keep, drop = factories.person("重复", unit), factories.person("重复", unit)
+    services.register(hr, ev, keep, utcnow())
+    services.register(hr, other, drop, utcnow())
+    merge_people(factories.municipal_official(), keep, drop)
+    assert counted() == recounted() == {(ev.id, "pudong"): 1, (other.id, "pudong"): 1}
+
+
+def test_deleting_an_event_deletes_its_tallies(app, ctx):
+    ev = cf.event(cf.competition(year=2026), quota_per_unit=10)
+    unit = factories.org(OrgKind.ENTERPRISE, District.PUDONG)
+    services.register(factories.user(unit, Role.ENTERPRISE_HR), ev, factories.person("选手", unit), utcnow())
+    assert counted() == {(ev.id, "pudong"): 1}
+    db.session.execute(sa.delete(Registration).where(Registration.event_id == ev.id))
+    db.session.delete(ev)
+    db.session.commit()
+    assert counted() == recounted() == {}
+
+
+def test_a_flush_of_other_rows_or_of_a_registration_written_around_the_services_sends_no_tally_sql(app, ctx):
+    from tests.conftest import count_queries
+
+    ev = cf.event(cf.competition(year=2026), quota_per_unit=10)
+    unit = factories.org(OrgKind.ENTERPRISE, District.PUDONG)
+    entry = services.register(factories.user(unit, Role.ENTERPRISE_HR), ev, factories.person("选手", unit), utcnow())
+    with count_queries(app) as statements:
+        unit.name = "改名后的单位"
+        entry.person.name = "改名"
+        entry.status = RegistrationStatus.WITHDRAWN  # around the services
+        db.session.flush()
+    assert statements and not [s for s in statements if "registration_tallies" in s]
+    db.session.commit()
+    assert counted() == {(ev.id, "pudong"): 1} != recounted()

@@ -8,16 +8,12 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from app.competitions.events.models import CompetitionLevel
 from app.competitions.judging import services as judging
-from app.competitions.models import (
-    CompetitionLevel,
-    Registration,
-    RegistrationStatus,
-    Score,
-    Squad,
-    SquadMemberStatus,
-)
+from app.competitions.judging.models import Score
+from app.competitions.registration.models import Registration, RegistrationStatus
 from app.competitions.squads import services as squads
+from app.competitions.squads.models import Squad, SquadMemberStatus
 from app.core.models import User
 from app.core.types import utcnow
 from app.errors import DomainError

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from app.competitions.models import RegistrationStatus
+from app.competitions.registration.models import RegistrationStatus
 from app.core import risks, statistics
 from app.core.enums import District, OrgKind
 from app.extensions import db

@@ -205,7 +205,8 @@ def test_every_tab_keeps_the_year_and_district_and_its_queries_do_not_grow_with_
 
 
 def test_the_district_pyramid_counts_only_entries_of_the_districts_units(app, ctx, login_as):
-    from app.competitions.models import CompetitionLevel, Registration
+    from app.competitions.events.models import CompetitionLevel
+    from app.competitions.registration.models import Registration
     from tests.web.test_dashboard import field_in
 
     field_in([District.PUDONG, District.XUHUI, District.PUDONG])
@@ -236,7 +237,7 @@ def test_the_tabs_and_lists_read_in_english(app, ctx, login_as):
 
 
 def test_a_medal_of_a_unit_outside_every_district_does_not_break_the_medal_table(app, ctx, login_as):
-    from app.competitions.models import Contestant, Result
+    from app.competitions.judging.models import Contestant, Result
     from tests.web.test_dashboard import field_in
 
     field_in([District.PUDONG, District.XUHUI])

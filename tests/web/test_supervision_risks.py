@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from app.apprenticeships.enums import EnrollmentStatus, SubsidyKind, SubsidyStatus
 from app.apprenticeships.models import Enrollment, SubsidyLine
-from app.competitions.models import RegistrationStatus
+from app.competitions.registration.models import RegistrationStatus
 from app.core import risks
 from app.core.enums import District, OrgKind, SkillLevel
 from app.core.models import RiskReview

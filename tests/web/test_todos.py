@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from app.apprenticeships import services as apprenticeship_services
 from app.apprenticeships.enums import EnrollmentStatus
 from app.competitions.judging import services as judging
-from app.competitions.models import RegistrationStatus
+from app.competitions.registration.models import RegistrationStatus
 from app.core.enums import Role
 from app.core.todos import providers_for, todos_for
 from app.extensions import db

@@ -502,6 +502,9 @@ def test_demo_training_base_loads_twice_without_duplicates_and_the_athlete_sees_
     person_id = db.session.scalar(sa.select(User.person_id).where(User.username == "athlete"))
     text = web.get(f"/training-bases/athletes/{person_id}").get_data(as_text=True)
     assert re.search(r"期间累计训练 [1-9]\d*\.\d\d 学时", text)
+    coach = WebClient(app.test_client())
+    coach.login("coach", core_demo.DEMO_PASSWORD)  # a person too, but never on an attendance list
+    assert "我的训练进度" not in coach.get("/training-bases/").get_data(as_text=True)
     web = WebClient(app.test_client())
     web.login("college", core_demo.DEMO_PASSWORD)
     base_id = db.session.scalar(sa.select(TrainingBase.id))

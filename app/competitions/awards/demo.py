@@ -8,16 +8,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from app.competitions.awards import services as awards
-from app.competitions.models import (
-    AwardBand,
-    AwardLine,
-    AwardRule,
-    CompetitionClass,
-    CompetitionLevel,
-    Event,
-    JudgingState,
-    PromotionMode,
-)
+from app.competitions.awards.models import AwardBand, AwardLine, AwardRule, PromotionMode
+from app.competitions.events.models import CompetitionClass, CompetitionLevel, Event, JudgingState
 from app.core.enums import SkillLevel
 from app.core.models import User
 from app.core.types import utcnow

@@ -6,8 +6,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from app.competitions.awards.models import AwardBand, PromotionMode
 from app.competitions.events.forms import REQUIRED, _int_or_none
-from app.competitions.models import AwardBand, CompetitionClass, CompetitionLevel, PromotionMode
+from app.competitions.events.models import CompetitionClass, CompetitionLevel
 from app.core.enums import SkillLevel
 from app.core.form_base import AppForm
 

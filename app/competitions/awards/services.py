@@ -16,26 +16,21 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.competitions import require_award_event
 from app.auth.permissions import is_municipal_official, require
-from app.competitions import rules
-from app.competitions.models import (
+from app.competitions.awards import rules
+from app.competitions.awards.models import (
     AwardBand,
     AwardLine,
     AwardLineStatus,
     AwardNotice,
     AwardRule,
-    Competition,
-    CompetitionClass,
-    CompetitionLevel,
-    Contestant,
-    ContestantMember,
-    Event,
     Honour,
-    JudgingState,
     PaymentBatch,
     PromotionMode,
     RecipientKind,
-    Result,
 )
+from app.competitions.awards.rules import AwardLineSpec
+from app.competitions.events.models import Competition, CompetitionClass, CompetitionLevel, Event, JudgingState
+from app.competitions.judging.models import Contestant, ContestantMember, Result
 from app.core import audit
 from app.core.enums import SkillLevel
 from app.core.models import Certificate, Organisation, Person, User
@@ -170,7 +165,7 @@ class Preview:
     units: dict[int, Organisation]
 
     @property
-    def new_lines(self) -> list[rules.AwardLineSpec]:
+    def new_lines(self) -> list[AwardLineSpec]:  # (the field `rules` hides the module here)
         return [ln for ln in self.lines if (ln.rule_id, ln.result_id, ln.recipient_key) not in self.existing]
 
     @property
@@ -400,13 +395,13 @@ def ledger(actor: User, competition_id: int | None = None, status: AwardLineStat
             Decimal(total).quantize(rules.FEN), count)
 
 
-def payable_lines() -> sa.Select:
+def payable_lines() -> sa.Select[tuple[AwardLine]]:
     return (sa.select(AwardLine).where(AwardLine.status == AwardLineStatus.APPROVED, AwardLine.batch_id.is_(None),
                                        AwardLine.amount > 0)
             .order_by(AwardLine.id).options(selectinload(AwardLine.person), selectinload(AwardLine.unit)))
 
 
-def count_payable(actor: User) -> sa.Select:
+def count_payable(actor: User) -> sa.Select[tuple[int]]:
     return sa.select(sa.func.count()).select_from(payable_lines().where(_scope(actor)).subquery())
 
 

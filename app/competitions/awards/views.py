@@ -13,22 +13,14 @@ from app.auth.permissions import can, require
 from app.competitions import bp
 from app.competitions.awards import services as awards
 from app.competitions.awards.forms import AwardRuleForm, EndRuleForm, HoldForm, NoticeForm
+from app.competitions.awards.models import AwardBand, AwardLine, AwardLineStatus, AwardNotice, AwardRule, PromotionMode
 from app.competitions.events import services as event_services
-from app.competitions.models import (
-    AwardBand,
-    AwardLineStatus,
-    AwardNotice,
-    AwardRule,
-    CompetitionClass,
-    CompetitionLevel,
-    PromotionMode,
-)
+from app.competitions.events.models import CompetitionClass, CompetitionLevel
 from app.core.enums import SkillLevel
 from app.core.services import raise_not_found
 from app.core.types import utcnow
-from app.core.views import attempt, form_status, submit, today_in_shanghai
+from app.core.views import attempt, form_status, submit, today_in_shanghai, try_write
 from app.core.xlsx import export_workbook
-from app.errors import DomainError
 from app.extensions import db
 from app.htmx import redirect_after_post, render
 
@@ -83,7 +75,12 @@ def award_rule_end(rule_id: int) -> Response:
     if rule is None:
         raise_not_found()
     form = EndRuleForm(prefix="end")
-    if submit(form, lambda: awards.end_rule(current_user, rule, form.effective_to.data) or True):
+
+    def write() -> bool:
+        awards.end_rule(current_user, rule, form.effective_to.data)
+        return True
+
+    if submit(form, write):
         flash(_("规则将于 %(d)s 失效", d=form.effective_to.data.isoformat()), "success")
         return redirect_after_post("competitions.award_rules")
     for error in form.effective_to.errors or form.form_errors:
@@ -95,12 +92,8 @@ def award_rule_end(rule_id: int) -> Response:
 # ---------------------------------------------------------------- an event's awards
 
 def _event_page(event, status: int = 200, notice_form: NoticeForm | None = None, hold_errors=None) -> Response:
-    try:
-        shown = awards.preview(current_user, event)
-    except DomainError as exc:
-        shown, problem = None, exc.message
-    else:
-        problem = None
+    shown, refusal = try_write(lambda: awards.preview(current_user, event))
+    problem = refusal.message if refusal is not None else None
     if notice_form is None:
         notice_form = NoticeForm(prefix="notice")
         notice_form.title.data = _("%(competition)s %(event)s 奖励公示", competition=event.competition.name,
@@ -156,12 +149,10 @@ def awards_notice(event_id: int) -> Response:
 def award_hold(line_id: int) -> Response:
     form = HoldForm(prefix="hold")
     reason = form.reason.data or ""
-    try:
-        line = awards.hold(current_user, line_id, reason, today_in_shanghai())
-    except DomainError as exc:
-        db.session.rollback()
-        line = db.session.get(awards.AwardLine, line_id)
-        return _event_page(line.event, 422, hold_errors={line_id: exc.message})
+    line, refusal = try_write(lambda: awards.hold(current_user, line_id, reason, today_in_shanghai()))
+    if refusal is not None or line is None:
+        line = db.session.get_one(AwardLine, line_id)
+        return _event_page(line.event, 422, hold_errors={line_id: refusal.message if refusal else ""})
     flash(_("已登记异议，该项奖励暂缓"), "warning")
     return redirect_after_post("competitions.event_awards", event_id=line.event_id)
 
@@ -169,12 +160,10 @@ def award_hold(line_id: int) -> Response:
 @bp.post("/awards/lines/<int:line_id>/release")
 @login_required
 def award_release(line_id: int) -> Response:
-    try:
-        line = awards.release(current_user, line_id, request.form.get("hold-reason", ""))
-    except DomainError as exc:
-        db.session.rollback()
-        line = db.session.get(awards.AwardLine, line_id)
-        return _event_page(line.event, 422, hold_errors={line_id: exc.message})
+    line, refusal = try_write(lambda: awards.release(current_user, line_id, request.form.get("hold-reason", "")))
+    if refusal is not None or line is None:
+        line = db.session.get_one(AwardLine, line_id)
+        return _event_page(line.event, 422, hold_errors={line_id: refusal.message if refusal else ""})
     flash(_("异议已处理，该项奖励恢复公示"), "success")
     return redirect_after_post("competitions.event_awards", event_id=line.event_id)
 
@@ -221,7 +210,7 @@ def award_ledger() -> Response:
 @login_required
 def payment_batch_create() -> Response:
     done, batch = attempt(lambda: awards.create_batch(current_user, utcnow()))
-    if not done:
+    if not done or batch is None:
         return redirect_after_post("competitions.award_ledger")
     flash(_("已生成支付批次 #%(id)d：%(n)d 笔，合计 %(total)s 元", id=batch.id, n=batch.line_count,
             total=f"{batch.total:,.2f}"), "success")

@@ -10,16 +10,10 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from app.competitions.models import (
-    Competition,
-    CompetitionClass,
-    CompetitionLevel,
-    Event,
-    Locality,
-    Registration,
-    RegistrationStatus,
-)
-from app.competitions.rules import worldskills_cutoff
+from app.competitions.events.models import Competition, CompetitionClass, CompetitionLevel, Event, Locality
+from app.competitions.registration import signals
+from app.competitions.registration.models import Registration, RegistrationStatus
+from app.competitions.registration.rules import worldskills_cutoff
 from app.core.demo import DEMO_PASSWORD
 from app.core.enums import District, OrgKind, Role, SkillLevel
 from app.core.models import Organisation, Person, User
@@ -59,6 +53,8 @@ def seed(today: date) -> str:
     pudong = db.session.scalar(sa.select(Organisation).where(Organisation.kind == OrgKind.DISTRICT_BUREAU,
                                                              Organisation.district == District.PUDONG))
     enterprise = db.session.scalar(sa.select(Organisation).where(Organisation.name == "上海申港精密机械有限公司"))
+    if municipal is None:
+        return "no municipal bureau (run the core demo first)"
     year = today.year
     world = _competition(f"第48届世界技能大赛（{year}·上海）" if year == 2026 else f"{year}年世界技能大赛",
                          CompetitionLevel.WORLD, CompetitionClass.NONE, municipal, year, District.PUDONG,
@@ -110,8 +106,10 @@ def _registrations(event: Event, enterprise: Organisation | None) -> str:
                                                                     Registration.person_id == person.id))
         if exists is None:
             status = RegistrationStatus.APPROVED if n == 0 else RegistrationStatus.SUBMITTED
-            db.session.add(Registration(event_id=event.id, person_id=person.id, unit_id=enterprise.id, status=status,
-                                        created_by_id=hr.id if hr else None))
+            registration = Registration(event_id=event.id, person_id=person.id, unit_id=enterprise.id, status=status,
+                                        created_by_id=hr.id if hr else None)
+            db.session.add(registration)
+            signals.announce([(None, signals.place_of(registration))])
     if people and db.session.scalar(sa.select(User).where(User.username == "athlete")) is None:
         athlete = User(username="athlete", display_name=people[0].name, organisation=enterprise,
                        email="athlete@demo.jinengtong.example", person_id=people[0].id)

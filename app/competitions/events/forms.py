@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from app.competitions.models import CompetitionClass, CompetitionLevel, Locality
+from app.competitions.events.models import CompetitionClass, CompetitionLevel, Locality
 from app.core import clock
 from app.core.enums import District, SkillLevel
 from app.core.form_base import AppForm

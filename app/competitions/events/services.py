@@ -13,16 +13,15 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from app.auth.permissions import is_municipal_official, require
-from app.competitions.models import (
-    ACTIVE_STATUSES,
+from app.competitions.events.models import (
     AwardRuleKind,
     Competition,
     CompetitionClass,
     CompetitionLevel,
     Event,
     Locality,
-    Registration,
 )
+from app.competitions.registration.models import ACTIVE_STATUSES, Registration
 from app.competitions.reminders import schedule_event_deadlines
 from app.core import audit
 from app.core.enums import District, SkillLevel

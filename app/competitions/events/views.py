@@ -12,7 +12,7 @@ from app.auth.permissions import require
 from app.competitions import bp
 from app.competitions.events import services
 from app.competitions.events.forms import CompetitionForm, EventForm
-from app.competitions.models import CompetitionClass, CompetitionLevel, Locality
+from app.competitions.events.models import CompetitionClass, CompetitionLevel, Locality
 from app.core import services as core_services
 from app.core.enums import District, SkillLevel
 from app.core.views import form_status, submit, today_in_shanghai

@@ -9,18 +9,13 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from app.competitions.events.models import AwardRuleKind, CompetitionLevel, Event, JudgingState
 from app.competitions.judging import services as judging
-from app.competitions.models import (
-    AspectKind,
-    AwardRuleKind,
-    CompetitionLevel,
-    Event,
-    JudgingState,
-    Registration,
-    RegistrationStatus,
-    Squad,
-)
+from app.competitions.judging.models import AspectKind
+from app.competitions.registration import signals
+from app.competitions.registration.models import Registration, RegistrationStatus
 from app.competitions.squads import services as squads
+from app.competitions.squads.models import Squad
 from app.core.demo import DEMO_PASSWORD
 from app.core.enums import OrgKind, Role
 from app.core.models import Organisation, Person, User
@@ -65,8 +60,10 @@ def _entrants(event: Event, people: list[Person], actor: User) -> None:
         exists = db.session.scalar(sa.select(Registration.id).where(Registration.event_id == event.id,
                                                                     Registration.person_id == person.id))
         if exists is None:
-            db.session.add(Registration(event_id=event.id, person_id=person.id, unit_id=person.employer_id,
-                                        status=RegistrationStatus.APPROVED, created_by_id=actor.id))
+            registration = Registration(event_id=event.id, person_id=person.id, unit_id=person.employer_id,
+                                        status=RegistrationStatus.APPROVED, created_by_id=actor.id)
+            db.session.add(registration)
+            signals.announce([(None, signals.place_of(registration))])
     db.session.commit()
 
 

@@ -8,7 +8,7 @@ from wtforms import BooleanField, DateTimeLocalField, DecimalField, IntegerField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.competitions.events.forms import REQUIRED, _int_or_none
-from app.competitions.models import AwardRuleKind
+from app.competitions.events.models import AwardRuleKind
 from app.core.form_base import AppForm
 
 

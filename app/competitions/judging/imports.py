@@ -9,8 +9,8 @@ from io import BytesIO
 from flask_babel import gettext as _
 from openpyxl.styles import Font, PatternFill
 
+from app.competitions.judging.models import AspectKind, Criterion, Result
 from app.competitions.judging.services import SchemeRow
-from app.competitions.models import AspectKind, Criterion, Result
 from app.core.xlsx import export_workbook, open_upload
 from app.errors import DomainError
 

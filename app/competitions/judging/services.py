@@ -22,25 +22,22 @@ from app.auth.competitions import (
     require_scheme_reader,
 )
 from app.auth.permissions import require
-from app.competitions import rules
+from app.competitions.events.models import AwardRuleKind, Event, JudgingState
 from app.competitions.events.services import get_event
-from app.competitions.models import (
+from app.competitions.judging import rules
+from app.competitions.judging.models import (
     Aspect,
     AspectKind,
-    AwardRuleKind,
     Contestant,
     ContestantMember,
     Criterion,
-    Event,
     EventExpert,
-    JudgingState,
     MedalKind,
-    Registration,
-    RegistrationStatus,
     Result,
     Score,
-    Team,
 )
+from app.competitions.registration import signals
+from app.competitions.registration.models import Registration, RegistrationStatus, Team
 from app.competitions.registration.services import eligibility_messages
 from app.core import audit
 from app.core.enums import Role
@@ -434,15 +431,15 @@ def rule_statement(event: Event) -> str:
     kind = event.award_rule.value
     if kind == "national":
         rounding = _("向下取整") if (event.merit_rounding or "down") == "down" else _("向上取整")
-        return _("全国大赛规则：前三名分获金、银、铜牌；排名在前一半的其余选手获优胜奖，参赛人数为奇数时一半%(r)s"
+        return str(_("全国大赛规则：前三名分获金、银、铜牌；排名在前一半的其余选手获优胜奖，参赛人数为奇数时一半%(r)s"
                  "（如 7 人时前 %(k)d 名）。并列：总分相同按决胜顺序区分，仍相同则名次并列、获同一奖项。",
-                 r=rounding, k=rules.merit_places(7, event.merit_rounding or "down"))
+                 r=rounding, k=rules.merit_places(7, event.merit_rounding or "down")))
     if kind == "worldskills":
-        return _("世赛规则：总分换算为世赛分（中位数 700 分）；按世赛分分组，"
+        return str(_("世赛规则：总分换算为世赛分（中位数 700 分）；按世赛分分组，"
                  "与组内最高分相差不超过 %(m)d 分的选手获同一奖牌，"
                  "依次为金、银、铜牌；其余 700 分及以上者获优胜奖。并列：世赛分在差值内即获同一奖牌，"
-                 "全部选手成绩相同时全部为第 1 名、均获金牌。", m=event.medal_margin)
-    return _("比例规则：金、银、铜牌和优胜奖名额按累计比例 × 参赛人数四舍五入取整；并列名次获得相同奖项。")
+                 "全部选手成绩相同时全部为第 1 名、均获金牌。", m=event.medal_margin))
+    return str(_("比例规则：金、银、铜牌和优胜奖名额按累计比例 × 参赛人数四舍五入取整；并列名次获得相同奖项。"))
 
 
 #: Marks are compared at this precision: aggregated in SQL, a judgement mark such as 20 × 5 ÷ 9 is a repeating
@@ -472,7 +469,7 @@ def standings(event: Event) -> list[rules.Standing]:
     for cid, code, mark in rows:
         criteria[cid][code] = _decimal(mark)
     times = dict(db.session.execute(sa.select(Contestant.id, Contestant.time_seconds)
-                                    .where(Contestant.event_id == event.id)).all())
+                                    .where(Contestant.event_id == event.id)).tuples().all())
     return [rules.Standing(cid, sum(criteria[cid].values(), Decimal(0)), criteria[cid], times[cid])
             for cid in times]
 
@@ -536,7 +533,7 @@ def unlock_results(actor: User, event: Event, reason: str, now: datetime) -> Non
     db.session.commit()
 
 
-def _results_query(event: Event) -> sa.Select:
+def _results_query(event: Event) -> sa.Select[tuple[Result]]:
     return (sa.select(Result).where(Result.event_id == event.id)
             .options(selectinload(Result.contestant).selectinload(Contestant.members)
                      .selectinload(ContestantMember.person)))
@@ -554,7 +551,7 @@ def results_page(event: Event, cursor: str | None, per_page: int) -> KeysetPage[
 def medal_counts(event: Event) -> dict[MedalKind, int]:
     rows = db.session.execute(sa.select(Result.medal, sa.func.count()).where(
         Result.event_id == event.id, Result.medal.is_not(None)).group_by(Result.medal))
-    return dict(rows.all())
+    return {medal: n for medal, n in rows.tuples() if medal is not None}
 
 
 def set_time(actor: User, event: Event, contestant_id: int, minutes: str) -> None:
@@ -658,6 +655,7 @@ def _approved_registration(actor: User, event: Event, person: Person, unit_id: i
     db.session.add(registration)
     audit.record(actor, "qualify", registration, after=audit.snapshot(registration, REGISTRATION_FIELDS),
                  summary=person.name)
+    signals.announce([(None, signals.place_of(registration))])
     return registration
 
 

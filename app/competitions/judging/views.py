@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from io import BytesIO
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, flash, request, send_file
@@ -12,6 +13,7 @@ from flask_login import current_user, login_required
 from app.auth.permissions import can, require
 from app.competitions import bp
 from app.competitions.events import services as event_services
+from app.competitions.events.models import AwardRuleKind, JudgingState
 from app.competitions.judging import imports as scheme_io
 from app.competitions.judging import services as judging
 from app.competitions.judging.forms import (
@@ -20,10 +22,10 @@ from app.competitions.judging.forms import (
     SchemeImportForm,
     UnlockForm,
 )
-from app.competitions.models import AspectKind, AwardRuleKind, JudgingState, MedalKind
+from app.competitions.judging.models import Aspect, AspectKind, Contestant, MedalKind
 from app.core import clock
 from app.core.types import utcnow
-from app.core.views import attempt, submit
+from app.core.views import attempt, submit, try_write
 from app.errors import DomainError
 from app.extensions import db
 from app.htmx import redirect_after_post, render
@@ -174,7 +176,7 @@ def my_judging() -> Response:
                   progress={e.id: judging.progress(current_user, e) for e in events})
 
 
-def _score_context(event, aspect_position: int) -> dict[str, object]:
+def _score_context(event, aspect_position: int) -> dict[str, Any]:
     aspects = judging.aspects_of(event)
     if not aspects:
         raise DomainError(_("该赛项还没有评分方案"))
@@ -204,18 +206,20 @@ def score_save(event_id: int) -> Response:
     contestant_id = request.form.get("contestant_id", type=int) or 0
     aspect_id = request.form.get("aspect_id", type=int) or 0
     error, status = None, 200
-    try:
+
+    def write() -> object:
         judging._require_expert(current_user, event)
-        entry = judging.save_score(current_user, event, contestant_id, aspect_id, request.form.get("value", ""))
-    except DomainError as exc:
-        db.session.rollback()
-        error, status = exc.message, 422
-        aspect = db.session.get(judging.Aspect, aspect_id)
+        return judging.save_score(current_user, event, contestant_id, aspect_id, request.form.get("value", ""))
+
+    entry, refusal = try_write(write)
+    if refusal is not None:
+        error, status = refusal.message, 422
+        aspect = db.session.get(Aspect, aspect_id)
         if aspect is None or aspect.event_id != event.id:
-            raise
+            raise refusal
         entry = judging.aspect_scores(current_user, contestant_id, aspect)
-    aspect = db.session.get(judging.Aspect, aspect_id)
-    contestant = db.session.get(judging.Contestant, contestant_id)
+    aspect = db.session.get_one(Aspect, aspect_id)  # the score was saved (or refused) on this aspect
+    contestant = db.session.get(Contestant, contestant_id)
     done, total = judging.progress(current_user, event)
     return render("competitions/_score_row.html", http_status=status, event=event, aspect=aspect, c=contestant,
                   s=entry, error=error, done=done, total=total, oob=True,
@@ -224,7 +228,7 @@ def score_save(event_id: int) -> Response:
 
 # ---------------------------------------------------------------- results
 
-def _results_context(event) -> dict[str, object]:
+def _results_context(event) -> dict[str, Any]:
     locked = event.judging_state is JudgingState.LOCKED
     codes = [c.code for c in judging.scheme(event)]
     context: dict[str, object] = {"event": event, "locked": locked, "codes": codes,
@@ -271,7 +275,12 @@ def results_unlock(event_id: int) -> Response:
     event = event_services.get_event(current_user, event_id)
     require(current_user, "results.unlock")
     form = UnlockForm(prefix="unlock")
-    if submit(form, lambda: judging.unlock_results(current_user, event, form.reason.data, utcnow()) or True):
+
+    def write() -> bool:
+        judging.unlock_results(current_user, event, form.reason.data, utcnow())
+        return True
+
+    if submit(form, write):
         flash(_("成绩已解锁，可以更正评分"), "success")
         return redirect_after_post("competitions.results", event_id=event.id)
     context = _results_context(event)

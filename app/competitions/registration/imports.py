@@ -10,9 +10,10 @@ from io import BytesIO
 from flask_babel import gettext as _
 from openpyxl.styles import Font, PatternFill
 
-from app.auth.permissions import can
-from app.competitions.models import Event, Registration
+from app.auth.permissions import STAFF_ROLES, can
+from app.competitions.events.models import Event
 from app.competitions.registration import services
+from app.competitions.registration.models import Registration
 from app.core import audit, rules
 from app.core import services as core_services
 from app.core.enums import DocType
@@ -109,7 +110,7 @@ def _person_for_row(actor: User, report: RowReport, values: tuple) -> Person:
         if person.name != data.name:
             raise DomainError(_("该证件号码已登记为另一个姓名：%(name)s", name=person.name))
         return person
-    if not actor.roles & services.STAFF_ROLES:
+    if not actor.roles & STAFF_ROLES:
         raise DomainError(_("人员库中没有此人，请先登记人员"))
     person = Person()
     core_services.apply_person_data(person, data)

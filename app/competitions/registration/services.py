@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -15,16 +16,9 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.competitions import registration_scope
 from app.auth.permissions import STAFF_ROLES, can, deny, require
-from app.competitions import rules
-from app.competitions.models import (
-    ACTIVE_STATUSES,
-    Competition,
-    CompetitionLevel,
-    Event,
-    Registration,
-    RegistrationStatus,
-    Team,
-)
+from app.competitions.events.models import Competition, CompetitionLevel, Event
+from app.competitions.registration import rules, signals
+from app.competitions.registration.models import ACTIVE_STATUSES, Registration, RegistrationStatus, Team
 from app.core import audit
 from app.core.models import Organisation, Person, User
 from app.core.pagination import KeysetPage, keyset_page
@@ -36,7 +30,7 @@ REGISTRATION_FIELDS = ["event_id", "person_id", "unit_id", "team_id", "status", 
 
 
 def problem_message(problem: rules.Problem) -> str:
-    p = problem.params
+    p: dict[str, Any] = problem.params
     messages = {
         "birth_date_unknown": lambda: _("缺少出生日期，无法核对年龄要求"),
         "too_old": lambda: _("年龄不符：须在 %(cutoff)s 当天或之后出生", cutoff=p["cutoff"]),
@@ -48,7 +42,7 @@ def problem_message(problem: rules.Problem) -> str:
         "past_worldskills": lambda: _("已参加过世界技能大赛，不能再次报名"),
         "date_clash": lambda: _("与已报名的赛项「%(event)s」比赛日期冲突", event=p["event"]),
     }
-    return messages[problem.code]()
+    return str(messages[problem.code]())
 
 
 # ---------------------------------------------------------------- registration
@@ -165,11 +159,13 @@ def register(actor: User, event: Event, person: Person, now: datetime, team_name
     with unique_or_domain_error(_("该选手已报名此赛项"), "person_id", commit=commit):
         if existing is not None:  # re-entering after a withdrawal or rejection reuses the row
             before = audit.snapshot(existing, REGISTRATION_FIELDS)
+            place_before = signals.place_of(existing)
             existing.status, existing.reason, existing.unit_id = RegistrationStatus.SUBMITTED, "", unit.id
             existing.team, existing.created_at, existing.created_by_id = team, now, actor.id
             existing.decided_by_id = existing.decided_at = None
             audit.record(actor, "update", existing, before=before,
                          after=audit.snapshot(existing, REGISTRATION_FIELDS), summary=person.name)
+            signals.announce([(place_before, signals.place_of(existing))])
             registration = existing
         else:
             registration = Registration(event_id=event.id, person_id=person.id, unit_id=unit.id, team=team,
@@ -177,6 +173,7 @@ def register(actor: User, event: Event, person: Person, now: datetime, team_name
             db.session.add(registration)
             audit.record(actor, "create", registration, after=audit.snapshot(registration, REGISTRATION_FIELDS),
                          summary=person.name)
+            signals.announce([(None, signals.place_of(registration))])
     return registration
 
 
@@ -219,7 +216,7 @@ class RegistrationFilter:
         return {k: v for k, v in args.items() if v}
 
 
-def _registrations_query(actor: User, event: Event, flt: RegistrationFilter) -> sa.Select:
+def _registrations_query(actor: User, event: Event, flt: RegistrationFilter) -> sa.Select[tuple[Registration]]:
     stmt = (
         sa.select(Registration)
         .join(Registration.event).join(Event.competition)
@@ -298,12 +295,16 @@ def decide(actor: User, event: Event, registration_ids: list[int], decision: str
         if row.status not in DECIDABLE_FROM[decision]:
             raise DomainError(_("%(name)s 的报名当前为「%(status)s」，不能这样审核", name=row.person.name,
                                 status=row.status.label))
+    moves = []
     for row in rows:
         before = audit.snapshot(row, REGISTRATION_FIELDS)
+        place_before = signals.place_of(row)
         row.status, row.reason = status, reason.strip()
         row.decided_by_id, row.decided_at = actor.id, now
         audit.record(actor, decision, row, before=before, after=audit.snapshot(row, REGISTRATION_FIELDS),
                      summary=row.person.name)
+        moves.append((place_before, signals.place_of(row)))
+    signals.announce(moves)
     db.session.commit()
     return len(rows)
 
@@ -315,10 +316,12 @@ def withdraw(actor: User, registration: Registration, now: datetime) -> None:
     if not registration.status.holds_a_place:
         raise DomainError(_("该报名已不在有效状态"))
     before = audit.snapshot(registration, REGISTRATION_FIELDS)
+    place_before = signals.place_of(registration)
     registration.status = RegistrationStatus.WITHDRAWN
     registration.decided_at, registration.decided_by_id = now, actor.id
     audit.record(actor, "withdraw", registration, before=before,
                  after=audit.snapshot(registration, REGISTRATION_FIELDS), summary=registration.person.name)
+    signals.announce([(place_before, None)])
     db.session.commit()
 
 

@@ -3,27 +3,28 @@
 from __future__ import annotations
 
 from io import BytesIO
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, flash, redirect, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.auth.permissions import can, require
+from app.auth.permissions import STAFF_ROLES, can, require
 from app.competitions import bp
 from app.competitions.events import services as event_services
-from app.competitions.models import RegistrationStatus
-from app.competitions.registration import imports, services
+from app.competitions.registration import imports, rules, services
 from app.competitions.registration.forms import (
     DecisionForm,
     RegisterForm,
     RegistrationImportForm,
 )
+from app.competitions.registration.models import RegistrationStatus
 from app.core import clock
 from app.core.models import Person
 from app.core.types import utcnow
-from app.core.views import attach_error, attempt
-from app.errors import DomainError
+from app.core.views import attach_error, attempt, submit, try_write
 from app.extensions import db
 from app.htmx import redirect_after_post, render
 
@@ -47,7 +48,7 @@ def event_detail(event_id: int) -> Response:
     flt = _registration_filter()
     page = services.list_registrations(current_user, event, flt, request.args.get("after"),
                                        current_app.config["PAGE_SIZE"])
-    window = services.rules.window_state(event.registration_opens_at, event.registration_closes_at, utcnow())
+    window = rules.window_state(event.registration_opens_at, event.registration_closes_at, utcnow())
     return render("competitions/event_detail.html", block="registration_results", event=event, page=page, flt=flt,
                   args=flt.as_args(), statuses=RegistrationStatus, window=window,
                   counts=services.status_counts(current_user, event), decision_form=DecisionForm(),
@@ -63,18 +64,17 @@ def register(event_id: int) -> Response:
     form = RegisterForm()
     q = request.args.get("q", "").strip()[:50]
     _person_choices(form, q, event)
-    if request.method == "GET" and request.args.get("person", type=int):
+    if request.method == "GET" and request.args.get("person", 0, type=int):
         form.person_id.data = request.args.get("person", type=int)  # "resubmit" from the entrant list
     status = 200
     if request.method == "POST":
         status = 422
         person = db.session.get(Person, form.person_id.data or 0) if form.validate_on_submit() else None
         if person is not None:
-            try:
-                services.register(current_user, event, person, utcnow(), team_name=form.team_name.data or "")
-            except DomainError as exc:
-                db.session.rollback()
-                attach_error(form, exc)
+            _entry, refusal = try_write(lambda: services.register(current_user, event, person, utcnow(),
+                                                                  team_name=form.team_name.data or ""))
+            if refusal is not None:
+                attach_error(form, refusal)
             else:
                 flash(_("已为 %(name)s 报名，等待组织方审核", name=person.name), "success")
                 return redirect_after_post("competitions.event_detail", event_id=event.id)
@@ -84,13 +84,13 @@ def register(event_id: int) -> Response:
                   import_form=RegistrationImportForm(prefix="import"), **_register_context(event))
 
 
-def _register_context(event) -> dict[str, object]:
+def _register_context(event) -> dict[str, Any]:
     """The window's state and, for a unit's staff, the places their unit has left."""
-    window = services.rules.window_state(event.registration_opens_at, event.registration_closes_at, utcnow())
+    window = rules.window_state(event.registration_opens_at, event.registration_closes_at, utcnow())
     left = None
-    if current_user.roles & services.STAFF_ROLES:
+    if current_user.roles & STAFF_ROLES:
         held = services.places_held(event, current_user.organisation_id)
-        left = services.rules.quota_left(event.quota_per_unit, held)
+        left = rules.quota_left(event.quota_per_unit, held)
     return {"window": window, "places_left": left}
 
 
@@ -100,18 +100,14 @@ def registration_import(event_id: int) -> Response:
     event = event_services.get_event(current_user, event_id)
     require(current_user, "registration.submit")
     import_form = RegistrationImportForm(prefix="import")
-    reports = []
-    if import_form.validate_on_submit():
-        try:
-            created, reports = imports.import_registrations(current_user, event, import_form.file.data.read(),
-                                                            utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(import_form, exc)
-        else:
-            if not reports:
-                flash(_("已导入 %(n)d 名选手的报名", n=created), "success")
-                return redirect_after_post("competitions.event_detail", event_id=event.id)
+    reports: list[imports.RowReport] = []
+    imported = submit(import_form, lambda: imports.import_registrations(current_user, event,
+                                                                        import_form.file.data.read(), utcnow()))
+    if imported is not None:
+        created, reports = imported
+        if not reports:
+            flash(_("已导入 %(n)d 名选手的报名", n=created), "success")
+            return redirect_after_post("competitions.event_detail", event_id=event.id)
     form = RegisterForm()
     _person_choices(form, "", event)
     return render("competitions/register.html", form=form, event=event, q="", http_status=422, import_form=import_form,
@@ -120,7 +116,7 @@ def registration_import(event_id: int) -> Response:
 
 @bp.get("/events/<int:event_id>/import")
 @login_required
-def registration_import_page(event_id: int) -> Response:
+def registration_import_page(event_id: int) -> ResponseReturnValue:
     """A reload after a failed upload (htmx pushed this address) lands on the register page."""
     return redirect(url_for("competitions.register", event_id=event_id), code=303)
 
@@ -170,7 +166,7 @@ def decide(event_id: int) -> Response:
 def _registration_rows(event, status: int) -> Response:
     flt = _registration_filter()
     page = services.list_registrations(current_user, event, flt, None, current_app.config["PAGE_SIZE"])
-    window = services.rules.window_state(event.registration_opens_at, event.registration_closes_at, utcnow())
+    window = rules.window_state(event.registration_opens_at, event.registration_closes_at, utcnow())
     return render("competitions/event_detail.html", block="registration_results", http_status=status, event=event,
                   page=page, flt=flt, args=flt.as_args(), statuses=RegistrationStatus, window=window,
                   counts=services.status_counts(current_user, event), decision_form=DecisionForm(),

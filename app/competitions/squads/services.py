@@ -14,21 +14,12 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from app.auth.permissions import require
+from app.competitions.events.models import Event, JudgingState
+from app.competitions.judging.models import Contestant, ContestantMember, Result
 from app.competitions.judging.services import _approved_registration
-from app.competitions.models import (
-    Contestant,
-    ContestantMember,
-    Event,
-    JudgingState,
-    Registration,
-    Result,
-    Squad,
-    SquadMember,
-    SquadMemberStatus,
-    SquadStage,
-    StageScore,
-)
+from app.competitions.registration.models import Registration
 from app.competitions.registration.services import eligibility_messages
+from app.competitions.squads.models import Squad, SquadMember, SquadMemberStatus, SquadStage, StageScore
 from app.core import audit
 from app.core.models import User
 from app.core.services import raise_not_found, unique_or_domain_error

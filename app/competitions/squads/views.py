@@ -12,12 +12,11 @@ from app.auth.permissions import can, require
 from app.competitions import bp
 from app.competitions.events import services as event_services
 from app.competitions.judging import services as judging
-from app.competitions.models import SquadStage
 from app.competitions.squads import services as squads
 from app.competitions.squads.forms import SquadForm, StageForm
+from app.competitions.squads.models import SquadStage
 from app.core.types import utcnow
-from app.core.views import attempt, form_status, submit
-from app.errors import DomainError
+from app.core.views import attempt, form_status, submit, try_write
 from app.extensions import db
 from app.htmx import redirect_after_post, render
 
@@ -116,11 +115,9 @@ def stage_record(stage_id: int) -> Response:
     reasons = {m.id: request.form.get(f"reason-{m.id}", "") for m in members}
     if request.method == "POST" and status == 200:
         entries = [squads.StageEntry(m.id, values[m.id], continues[m.id], reasons[m.id]) for m in members]
-        try:
-            squads.record_stage(current_user, stage, entries, utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            error, status = exc.message, 422
+        _result, refusal = try_write(lambda: squads.record_stage(current_user, stage, entries, utcnow()))
+        if refusal is not None:
+            error, status = refusal.message, 422
         else:
             flash(_("%(stage)s 结果已记录", stage=stage.name), "success")
             return redirect_after_post("competitions.squad_detail", squad_id=squad.id)
@@ -133,7 +130,7 @@ def stage_record(stage_id: int) -> Response:
 def squad_finalise(squad_id: int) -> Response:
     squad = squads.get_squad(current_user, squad_id)
     done, outcome = attempt(lambda: squads.finalise(current_user, squad, utcnow()))
-    if not done:
+    if not done or outcome is None:
         return _squad_page(squad, 422)
     if outcome.registered:
         flash(_("已入选并报名上一级赛项：%(names)s", names="、".join(outcome.registered)), "success")
