@@ -165,6 +165,8 @@ test-reliability: install  ## 3 scheduler processes, 2,000 reminders, 6 kill -9 
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance/*.sqlite3
 
-fuzz: install  ## a long run of the route fuzzer (tests/fuzz.py): `make fuzz FUZZ_REQUESTS=100000 FUZZ_SECONDS=7200`
-	FUZZ_REQUESTS=$${FUZZ_REQUESTS:-100000} FUZZ_SECONDS=$${FUZZ_SECONDS:-7200} FUZZ_PROGRESS=$${FUZZ_PROGRESS:-instance/fuzz-progress.txt} \
-	  $(BIN)/python -m pytest -q -s -p no:cacheprovider tests/web/test_route_fuzz.py 2>/dev/null | tail -3
+fuzz: install  ## a long run of the route fuzzer (tests/fuzz.py) in FUZZ_SHARDS (2) parallel shards: `make fuzz FUZZ_REQUESTS=100000 FUZZ_SECONDS=7200`
+	FUZZ_REQUESTS=$${FUZZ_REQUESTS:-100000} FUZZ_SECONDS=$${FUZZ_SECONDS:-7200} FUZZ_SHARDS=$${FUZZ_SHARDS:-2} \
+	  FUZZ_PROGRESS=$${FUZZ_PROGRESS:-instance/fuzz-progress.txt} \
+	  $(BIN)/python -m pytest -q -p no:cacheprovider -n $${FUZZ_SHARDS:-2} tests/web/test_route_fuzz.py 2>/dev/null | tail -3
+	@head -qn 2 $${FUZZ_PROGRESS:-instance/fuzz-progress.txt}* 2>/dev/null || true

@@ -7,6 +7,7 @@ import sys
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from app.core import clock
 
@@ -58,8 +59,9 @@ def create_official(username: str, display_name: str, email: str, organisation: 
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt="Repeat the password")
     try:
-        user, bureau_created = create(username, display_name, password, email,
-                                      organisation or MUNICIPAL_BUREAU_NAME)
+        with force_locale("en"):  # the terminal speaks English; the password rule's reason is translated
+            user, bureau_created = create(username, display_name, password, email,
+                                          organisation or MUNICIPAL_BUREAU_NAME)
     except DomainError as refused:
         raise click.ClickException(refused.message) from None
     if bureau_created:

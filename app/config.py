@@ -101,4 +101,14 @@ class Config:
     #: With several web machines this must be storage they all share (NFS or similar): see docs/deploy.md.
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
     UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+    #: Uploaded .xlsx imports are checked before openpyxl parses them (app/core/xlsx.py ``open_upload``): the
+    #: zip archive's members, their total and single uncompressed size, their compression ratio (a member over
+    #: 1 MB must not expand more than this many times), and the rows each sheet declares (``<dimension>``).
+    IMPORT_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("IMPORT_MAX_UNCOMPRESSED_BYTES", str(40 * 1024 * 1024)))
+    IMPORT_MAX_MEMBER_BYTES = int(os.environ.get("IMPORT_MAX_MEMBER_BYTES", str(25 * 1024 * 1024)))
+    IMPORT_MAX_COMPRESSION_RATIO = int(os.environ.get("IMPORT_MAX_COMPRESSION_RATIO", "200"))
+    IMPORT_MAX_MEMBERS = int(os.environ.get("IMPORT_MAX_MEMBERS", "100"))
+    IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "10000"))
+    #: Passwords must reach at least this zxcvbn score (0–4; 3 = "safely unguessable": about 10^10 guesses).
+    PASSWORD_MIN_SCORE = int(os.environ.get("PASSWORD_MIN_SCORE", "3"))
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")

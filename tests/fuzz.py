@@ -57,10 +57,38 @@ class Report:
     requests: int = 0
     statuses: Counter = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
+    #: Seconds spent per endpoint (to see where a slow run goes).
+    seconds: Counter = field(default_factory=Counter)
+    started: float = field(default_factory=time.monotonic)
 
     def summary(self) -> str:
         shown = ", ".join(f"{code}: {n}" for code, n in sorted(self.statuses.items(), key=lambda kv: str(kv[0])))
-        return f"{self.requests} requests; statuses {shown}; {len(self.failures)} failures"
+        rate = self.requests / max(time.monotonic() - self.started, 1e-9)
+        return f"{self.requests} requests ({rate:.0f}/s); statuses {shown}; {len(self.failures)} failures"
+
+    def slowest(self, n: int = 10) -> str:
+        spent, wall = sum(self.seconds.values()), time.monotonic() - self.started
+        return (f"{spent:.0f} s of {wall:.0f} s in the app; slowest endpoints (s): "
+                + ", ".join(f"{e} {s:.1f}" for e, s in self.seconds.most_common(n)))
+
+
+def _no_fsync(app: Flask) -> None:
+    """On SQLite, commit without waiting for the disk (a fuzz database is thrown away): on a loaded machine the
+    fsync of each commit was a sixth of the run's time."""
+    from app.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name != "sqlite":
+            return
+
+        @sa.event.listens_for(engine, "connect")
+        def _pragma(connection, _record) -> None:  # noqa: ANN001
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA synchronous = OFF")
+            cursor.close()
+
+        engine.dispose()  # connections already open were made without it
 
 
 def seed_demo(app: Flask) -> None:
@@ -104,10 +132,25 @@ def _url(rule, rng: random.Random) -> str | None:
     return path
 
 
+#: The production values of settings the test configuration sets for other tests' sake (the risk desk finding its
+#: prompts again on every view, and waiting as long as that takes, was a tenth of a loaded run's time).
+PRODUCTION_SHAPE = {"RISK_PROMPTS_MAX_AGE_SECONDS": 900.0, "RISK_PROMPTS_WAIT_SECONDS": 1.0}
+
+
 def run(app: Flask, *, seconds: float, max_requests: int, seed: int = 1, progress: Path | None = None) -> Report:
-    """Fuzz until ``seconds`` have passed or ``max_requests`` were sent."""
+    """Fuzz until ``seconds`` have passed or ``max_requests`` were sent, with the production's risk-desk settings."""
+    saved = {key: app.config.get(key) for key in PRODUCTION_SHAPE}
+    app.config.update(PRODUCTION_SHAPE)
+    try:
+        return _run(app, seconds=seconds, max_requests=max_requests, seed=seed, progress=progress)
+    finally:
+        app.config.update(saved)
+
+
+def _run(app: Flask, *, seconds: float, max_requests: int, seed: int, progress: Path | None) -> Report:
     from app.core.demo import DEMO_USERS, PERSON_USER
 
+    _no_fsync(app)
     rng = random.Random(seed)
     names = field_names(app)
     rules = [r for r in app.url_map.iter_rules() if r.endpoint != "static"]
@@ -119,7 +162,7 @@ def run(app: Flask, *, seconds: float, max_requests: int, seed: int = 1, progres
             _sign_in(client, role)
         clients[role] = (client, _csrf(client, role is not None))
     report = Report()
-    deadline = time.monotonic() + seconds
+    deadline = report.started + seconds
     while report.requests < max_requests and time.monotonic() < deadline:
         role = rng.choice(roles)
         client, token = clients[role]
@@ -137,9 +180,9 @@ def run(app: Flask, *, seconds: float, max_requests: int, seed: int = 1, progres
             data["csrf_token"] = token
         headers = {"HX-Request": "true"} if rng.random() < 0.3 else {}
         report.requests += 1
+        sent = time.monotonic()
         try:
-            with app.app_context():
-                response = client.open(url, method=method, query_string=query, data=data, headers=headers)
+            response = client.open(url, method=method, query_string=query, data=data, headers=headers)
             status = response.status_code
             response.close()
         except Exception:  # noqa: BLE001 — every exception is a finding
@@ -147,13 +190,14 @@ def run(app: Flask, *, seconds: float, max_requests: int, seed: int = 1, progres
             report.failures.append(f"{role} {method} {url} {query} {data and {k: v[:40] for k, v in data.items()}}\n"
                                    + traceback.format_exc(limit=-8))
         report.statuses[status] += 1
+        report.seconds[rule.endpoint] += time.monotonic() - sent
         if status == 500:
             report.failures.append(f"{role} {method} {url} {query} {data}: HTTP 500")
         if role is not None and (status == 401 or (status == 302 and "/login" in response.headers.get("Location", ""))):
             _sign_in(client, role)  # the fuzz changed this account's password or ended its sessions
             clients[role] = (client, _csrf(client, role is not None))
         if progress is not None and report.requests % 1000 == 0:
-            progress.write_text(report.summary() + "\n" + "\n\n".join(report.failures[:20]))
+            progress.write_text(report.summary() + "\n" + report.slowest() + "\n" + "\n\n".join(report.failures[:20]))
     if progress is not None:
-        progress.write_text(report.summary() + "\n" + "\n\n".join(report.failures[:50]))
+        progress.write_text(report.summary() + "\n" + report.slowest() + "\n" + "\n\n".join(report.failures[:50]))
     return report

@@ -3,10 +3,10 @@ and exports of a class and of the subsidy ledger."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from io import BytesIO
-from zipfile import BadZipFile
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -20,7 +20,7 @@ from app.core import services as core_services
 from app.core.enums import DocType
 from app.core.imports import finish_import
 from app.core.models import Organisation, Person, User
-from app.core.xlsx import export_workbook
+from app.core.xlsx import export_workbook, open_upload
 from app.errors import DomainError
 from app.extensions import db
 
@@ -46,6 +46,7 @@ def _bold(ws) -> None:  # noqa: ANN001
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
 
 
+@functools.cache  # the same bytes every time: its text-formatted rows take a while to write
 def template() -> bytes:
     wb = export_workbook()
     ws = wb.active
@@ -107,15 +108,6 @@ def _module_kind(text: str) -> ModuleKind | None:
     return aliases.get(text) or next((k for k in ModuleKind if text == k.value), None)
 
 
-def _workbook(content: bytes):  # noqa: ANN202
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-    try:
-        return load_workbook(BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise DomainError(_("无法读取该文件，请使用下载的模板（.xlsx）"), "file") from exc
-
-
 def _plan(wb) -> list[services.ModuleData]:  # noqa: ANN001
     if PLAN_SHEET not in wb.sheetnames:
         raise DomainError(_("缺少「培训计划」工作表，请使用下载的模板"), "file")
@@ -143,7 +135,7 @@ def import_class(actor: User, klass: ApprenticeClass, content: bytes, today: dat
     """Enroll every row into the class, or none: (created, []) on success, (0, reports) when any row is bad."""
     if not can(actor, "apprenticeship.enroll", klass):
         raise DomainError(_("只能向本企业的班级导入"), "file")
-    wb = _workbook(content)
+    wb = open_upload(content)
     rows = wb.worksheets[0].iter_rows(values_only=True, max_col=len(HEADERS))
     header = [_text(v) for v in next(rows, ())]
     if [h.rstrip("*") for h in header[:3]] != [h.rstrip("*") for h in HEADERS[:3]]:

@@ -11,12 +11,13 @@ import sqlalchemy as sa
 from app.core import audit
 from app.core.enums import OrgKind, Role
 from app.core.models import Organisation, User
+from app.core.passwords import MIN_LENGTH, check_password
 from app.core.services import USER_FIELDS
 from app.errors import DomainError
 from app.extensions import db
 
 MUNICIPAL_BUREAU_NAME = "上海市人力资源和社会保障局"
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = MIN_LENGTH
 
 
 def create_official(username: str, display_name: str, password: str, email: str = "",
@@ -25,8 +26,7 @@ def create_official(username: str, display_name: str, password: str, email: str 
     username, display_name = username.strip(), display_name.strip()
     if not username or not display_name:
         raise DomainError("username and name are required")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    check_password(password, username=username, display_name=display_name, email=email)
     if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
         raise DomainError(f"the username {username!r} is taken")
     bureau = db.session.scalar(sa.select(Organisation).where(Organisation.kind == OrgKind.MUNICIPAL_BUREAU)

@@ -32,6 +32,8 @@ from app.core.crypto import cipher
 from app.core.enums import District, DocType, OrgKind, Role, Sex, SkillLevel
 from app.core.models import AuditEntry, Certificate, Occupation, Organisation, Person, PolicyValue, User
 from app.core.pagination import KeysetPage, OrderColumn, keyset_page
+from app.core.passwords import MIN_LENGTH as MIN_PASSWORD_LENGTH
+from app.core.passwords import check_password
 from app.core.policy import POLICY_KEYS
 from app.errors import DomainError
 from app.extensions import db
@@ -233,10 +235,10 @@ def _check_user_data(actor: User, data: UserData, creating: bool) -> Organisatio
         raise DomainError(_("请至少选择一个角色"), "roles")
     if Role.OFFICIAL in data.roles and not org.kind.is_bureau:
         raise DomainError(_("人社工作人员角色只能授予人社局的用户"), "roles")
-    if creating and len(data.password) < 10:
+    if creating and len(data.password) < MIN_PASSWORD_LENGTH:
         raise DomainError(_("初始密码至少10位"), "password")
-    if data.password and len(data.password) < 10:
-        raise DomainError(_("密码至少10位"), "password")
+    if data.password:  # common, guessable or the account's own details: refused, with the reason
+        check_password(data.password, username=data.username, display_name=data.display_name, email=data.email)
     return org
 
 
@@ -352,7 +354,10 @@ def _people_query(actor: User, flt: PeopleFilter
     filters: list[sa.ColumnElement[bool]] = [people_scope(actor)]
     order: list[tuple[OrderColumn, bool]] = [(Person.id, True)]
     q = flt.q.strip()
-    if q and rules.looks_like_id_tail(q):
+    whole = _whole_number_hashes(q) if q else []
+    if whole:
+        filters.append(Person.id_number_hash.in_(whole))
+    elif q and rules.looks_like_id_tail(q) and can(actor, "person.reveal_id"):
         filters.append(Person.id_tail == q.upper())
     elif q:
         # Name prefix: a range on a (…, name, id) index, walked in name order.
@@ -368,6 +373,22 @@ def _people_query(actor: User, flt: PeopleFilter
     if flt.level is not None:
         filters.append(Person.current_level == flt.level)
     return stmt, filters, order
+
+
+def _whole_number_hashes(q: str) -> list[str]:
+    """The keyed hashes of ``q`` as the whole, valid number of each document type it could be.
+
+    A search matches a document number only as a whole (by its keyed hash), never a fragment: otherwise a role
+    that may not reveal IDs could learn the masked characters by trying fragments (``q=…34`` against the shown
+    ``310*************34``). Only a role that may reveal IDs also finds people by the last four characters."""
+    hashes = []
+    for doc in DocType:
+        try:
+            facts = rules.check_id_number(doc, q)  # no age rule: a stored number stays findable as years pass
+        except rules.RuleError:
+            continue
+        hashes.append(id_hash(doc, facts.number))
+    return hashes
 
 
 def list_people(actor: User, flt: PeopleFilter, after: str | None, per_page: int) -> KeysetPage[Person]:

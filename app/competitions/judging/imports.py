@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from io import BytesIO
-from zipfile import BadZipFile
 
 from flask_babel import gettext as _
 
 from app.competitions.judging.models import AspectKind, Criterion, Result
 from app.competitions.judging.services import SchemeRow
-from app.core.xlsx import export_workbook
+from app.core.xlsx import export_workbook, open_upload
 from app.errors import DomainError
 
 HEADERS = ["模块代码*", "模块名称*", "子模块代码*", "子模块名称", "评分项描述*", "类型（M/J）*", "分值*",
@@ -53,12 +52,7 @@ def export_scheme(criteria: list[Criterion]) -> bytes:
 
 def read_scheme(content: bytes) -> tuple[list[SchemeRow], list[SchemeRowReport]]:
     """Parse every row; returns the rows, or the reports of the bad ones (then nothing is imported)."""
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-    try:
-        ws = load_workbook(BytesIO(content), read_only=True, data_only=True).worksheets[0]
-    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise DomainError(_("无法读取该文件，请使用下载的模板（.xlsx）"), "file") from exc
+    ws = open_upload(content).worksheets[0]
     rows = ws.iter_rows(values_only=True, max_col=len(HEADERS))
     header = [_text(v).rstrip("*") for v in next(rows, ())]
     if header[:7] != [h.rstrip("*") for h in HEADERS[:7]]:

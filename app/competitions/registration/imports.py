@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 from io import BytesIO
-from zipfile import BadZipFile
 
 from flask_babel import gettext as _
 
@@ -18,7 +18,7 @@ from app.core import services as core_services
 from app.core.enums import DocType
 from app.core.imports import finish_import
 from app.core.models import Person, User
-from app.core.xlsx import export_workbook
+from app.core.xlsx import export_workbook, open_upload
 from app.errors import DomainError
 from app.extensions import db
 
@@ -34,6 +34,7 @@ class RowReport:
     errors: list[str] = field(default_factory=list)
 
 
+@functools.cache  # the same bytes every time: its text-formatted rows take a while to write
 def template() -> bytes:
     from openpyxl.styles import Font, PatternFill
     wb = export_workbook()
@@ -64,12 +65,7 @@ def _doc_type(text: str) -> DocType | None:
 
 def import_registrations(actor: User, event: Event, content: bytes, now: datetime) -> tuple[int, list[RowReport]]:
     """Register every row or none: returns (created, []) on success, (0, reports) when any row is bad."""
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-    try:
-        ws = load_workbook(BytesIO(content), read_only=True, data_only=True).worksheets[0]
-    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise DomainError(_("无法读取该文件，请使用下载的模板（.xlsx）"), "file") from exc
+    ws = open_upload(content).worksheets[0]
     rows = ws.iter_rows(values_only=True, max_col=len(HEADERS))
     header = [_text(v) for v in next(rows, ())]
     if [h.rstrip("*") for h in header[:3]] != [h.rstrip("*") for h in HEADERS[:3]]:
