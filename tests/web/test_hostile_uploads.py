@@ -74,30 +74,31 @@ def test_every_import_refuses_a_hostile_sheet_quickly_next_to_the_field(app, ctx
         assert seconds < 2, (url, seconds)
 
 
-def test_the_limits_are_configuration(app, ctx):
+def test_the_limits_are_configuration(app, ctx, monkeypatch):
+    """(monkeypatch: the app is the session's; its configuration is restored after the test)"""
     huge = one_huge_cell(megabytes=2)
     with app.test_request_context():
         with pytest.raises(DomainError, match=TOO_LARGE):
             check_archive(huge)
-        app.config["IMPORT_MAX_COMPRESSION_RATIO"] = 10_000
+        monkeypatch.setitem(app.config, "IMPORT_MAX_COMPRESSION_RATIO", 10_000)
         check_archive(huge)  # 2 MB expanding ~1000 times is within a ratio of 10,000 and every size
-        app.config["IMPORT_MAX_MEMBER_BYTES"] = 1024 * 1024
+        monkeypatch.setitem(app.config, "IMPORT_MAX_MEMBER_BYTES", 1024 * 1024)
         with pytest.raises(DomainError, match=TOO_LARGE):
             check_archive(huge)
-        app.config["IMPORT_MAX_MEMBER_BYTES"] = 25 * 1024 * 1024
-        app.config["IMPORT_MAX_UNCOMPRESSED_BYTES"] = 1024 * 1024
+        monkeypatch.setitem(app.config, "IMPORT_MAX_MEMBER_BYTES", 25 * 1024 * 1024)
+        monkeypatch.setitem(app.config, "IMPORT_MAX_UNCOMPRESSED_BYTES", 1024 * 1024)
         with pytest.raises(DomainError, match=TOO_LARGE):
             check_archive(huge)
-        app.config["IMPORT_MAX_UNCOMPRESSED_BYTES"] = 40 * 1024 * 1024
-        app.config["IMPORT_MAX_MEMBERS"] = 4
+        monkeypatch.setitem(app.config, "IMPORT_MAX_UNCOMPRESSED_BYTES", 40 * 1024 * 1024)
+        monkeypatch.setitem(app.config, "IMPORT_MAX_MEMBERS", 4)
         with pytest.raises(DomainError, match=TOO_LARGE):
             check_archive(huge)  # it has 5 members
-        app.config["IMPORT_MAX_MEMBERS"] = 100
-        app.config["IMPORT_MAX_ROWS"] = 3
+        monkeypatch.setitem(app.config, "IMPORT_MAX_MEMBERS", 100)
+        monkeypatch.setitem(app.config, "IMPORT_MAX_ROWS", 3)
         small = factories.xlsx(PEOPLE_HEADERS, [["甲"], ["乙"], ["丙"]])
         with pytest.raises(DomainError, match="工作表超过 3 行"):
             open_upload(small)
-        app.config["IMPORT_MAX_ROWS"] = 4
+        monkeypatch.setitem(app.config, "IMPORT_MAX_ROWS", 4)
         assert open_upload(small).worksheets[0].max_row == 4
 
 
