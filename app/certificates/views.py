@@ -27,8 +27,9 @@ def _base_url() -> str:
 
 def _render_pdf(certificates: list[IssuedCertificate], base_url: str) -> bytes:
     # WeasyPrint (and Pillow, fonts) load on the first print, not in every web worker (issue 21: worker memory).
+    from app.certificates import documents
 
-    return _render_pdf(certificates, base_url)
+    return documents.render_pdf(certificates, base_url)
 
 
 def _pdf(data: bytes, name: str) -> Response:
