@@ -76,6 +76,9 @@ class Config:
     # A large print (an event's certificates) is laid out in this many processes at once and joined: WeasyPrint's
     # layout is single-threaded CPU work of ~20 ms a page. 1 renders in the request's own process.
     CERTIFICATE_PDF_PROCESSES = int(os.environ.get("CERTIFICATE_PDF_PROCESSES", str(min(os.cpu_count() or 1, 4))))
+    # Whole-number searches of the people list by a role that may not reveal IDs, per user: the masked ID and the
+    # birth year leave thousands of candidates, and this keeps them from being tried one by one.
+    ID_SEARCH_RATE_LIMIT = os.environ.get("ID_SEARCH_RATE_LIMIT", "20 per hour")
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")
     #: Every verification answer takes at least this long (seconds), so timing does not tell a wrong code apart.
     VERIFY_MIN_SECONDS = float(os.environ.get("VERIFY_MIN_SECONDS", "0.1"))

@@ -87,6 +87,7 @@ def make_app(**overrides: object) -> Flask:
         "SQLALCHEMY_DATABASE_URI": os.environ["_TEST_DATABASE_URI"],
         "LOGIN_RATE_LIMIT": "10000 per minute",
         "VERIFY_RATE_LIMIT": "10000 per minute",
+        "ID_SEARCH_RATE_LIMIT": "10000 per minute",
         "SERVER_NAME": None,
         # The risk desk finds its prompts again on every view (tests that need stored ones raise it).
         "RISK_PROMPTS_MAX_AGE_SECONDS": 0,

@@ -375,6 +375,12 @@ def _people_query(actor: User, flt: PeopleFilter
     return stmt, filters, order
 
 
+def is_guessed_id_search(actor: User, q: str) -> bool:
+    """Whether ``q`` tries a whole document number for a role that may not reveal IDs: such searches are rate
+    limited per user (ID_SEARCH_RATE_LIMIT), so the candidates the mask leaves cannot be tried one by one."""
+    return bool(q) and not can(actor, "person.reveal_id") and bool(_whole_number_hashes(q))
+
+
 def _whole_number_hashes(q: str) -> list[str]:
     """The keyed hashes of ``q`` as the whole, valid number of each document type it could be.
 

@@ -34,7 +34,7 @@ from app.core.labels import AUDIT_ENTITIES
 from app.core.models import Person
 from app.core.policy import POLICY_KEYS
 from app.errors import DomainError
-from app.extensions import db
+from app.extensions import db, limiter
 from app.htmx import redirect_after_post, render
 
 T = TypeVar("T")
@@ -271,8 +271,21 @@ def _people_filter() -> services.PeopleFilter:
                                  level=_enum_arg(SkillLevel, "level"))
 
 
+def _not_guessing_ids() -> bool:
+    return not services.is_guessed_id_search(current_user, request.args.get("q", "").strip()[:50])
+
+
+def _user_key() -> str:
+    return f"id-search:{current_user.get_id()}"
+
+
+_ID_SEARCH_LIMIT = limiter.shared_limit(lambda: current_app.config["ID_SEARCH_RATE_LIMIT"], scope="id-search",
+                                        key_func=_user_key, exempt_when=_not_guessing_ids)
+
+
 @bp.get("/people")
 @login_required
+@_ID_SEARCH_LIMIT
 def people() -> Response:
     flt = _people_filter()
     page = services.list_people(current_user, flt, request.args.get("after"), current_app.config["PAGE_SIZE"])
@@ -282,6 +295,7 @@ def people() -> Response:
 
 @bp.get("/people/export.xlsx")
 @login_required
+@_ID_SEARCH_LIMIT
 def people_export() -> Response:
     rows = services.people_for_export(current_user, _people_filter())
     data = imports.export_people(rows)

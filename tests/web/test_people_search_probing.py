@@ -87,3 +87,24 @@ def test_the_search_box_says_what_it_matches(scene, login_as):
     assert "姓名（前缀）或完整证件号" in hr_page and "后4位" not in hr_page
     official_page = login_as(factories.municipal_official()).get("/people").get_data(as_text=True)
     assert "姓名（前缀）、完整证件号或证件号后4位" in official_page
+
+
+def test_whole_number_guesses_by_a_role_without_reveal_are_rate_limited_per_user(scene, login_as, monkeypatch, app):
+    """The whole number still finds the person, but a role that may not reveal IDs can try only so many whole
+    numbers an hour (ID_SEARCH_RATE_LIMIT): the candidates the mask and the birth year leave cannot be walked."""
+    from app.extensions import limiter
+
+    unit, number, _person, _ = scene
+    monkeypatch.setitem(app.config, "ID_SEARCH_RATE_LIMIT", "3 per hour")
+    limiter.reset()
+    hr = login_as(factories.user(unit, Role.ENTERPRISE_HR))
+    assert _found(hr, number)
+    guesses = [factories.valid_ric(District.PUDONG, date(1992, 6, 15), male=True) for _ in range(2)]
+    assert [hr.get("/people", query_string={"q": g}).status_code for g in guesses] == [200, 200]
+    refused = hr.get("/people", query_string={"q": number})
+    assert refused.status_code == 429 and "操作过于频繁" in refused.get_data(as_text=True)
+    assert hr.get("/people/export.xlsx", query_string={"q": number}).status_code == 429
+    assert _found(hr, "测试人")  # a name search is not counted
+    official = login_as(factories.municipal_official())  # a role that may reveal IDs: not limited
+    assert all(official.get("/people", query_string={"q": number}).status_code == 200 for _ in range(5))
+    limiter.reset()
