@@ -22,10 +22,8 @@ import sys
 import time
 
 from app.extensions import db
-from bench.cases import REGISTRY, BenchContext, PageCase
-from bench.database import bench_app, create_database_if_missing, database_url, migrate
-from bench.generate import fill
-from bench.runner import page_getter, signed_in_client
+from bench.cases import REGISTRY, PageCase
+from bench.runner import page_getter, prepared
 from bench.timing import capture_sql
 
 
@@ -43,12 +41,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    url = database_url(args.scale)
-    create_database_if_missing(url)
-    app = bench_app(url)
-    migrate(app)
-    fill(app, args.scale)
-    ctx = BenchContext(app, signed_in_client(app))
+    _url, ctx = prepared(args.scale)
+    app = ctx.app
     gc.freeze()
     for case in REGISTRY:
         if not isinstance(case, PageCase) or case.name not in args.only:

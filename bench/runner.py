@@ -22,6 +22,20 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def prepared(scale: int) -> tuple[str, BenchContext]:
+    """The bench database's URL at ``scale`` (made, migrated and filled if it is not yet) and a signed-in client on
+    it."""
+    from bench.database import bench_app, create_database_if_missing, database_url, migrate
+    from bench.generate import fill
+
+    url = database_url(scale)
+    create_database_if_missing(url)
+    app = bench_app(url)
+    migrate(app)
+    fill(app, scale)
+    return url, BenchContext(app, signed_in_client(app))
+
+
 def signed_in_client(app: Flask) -> FlaskClient:
     client = app.test_client()
     response = client.post("/login", data={"username": OFFICIAL, "password": DEMO_PASSWORD})

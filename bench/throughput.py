@@ -33,10 +33,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from app.extensions import db
-from bench.cases import REGISTRY, BenchContext, PageCase
-from bench.database import bench_app, create_database_if_missing, database_url, migrate
-from bench.generate import fill
-from bench.runner import page_getter, signed_in_client
+from bench.cases import REGISTRY, PageCase
+from bench.runner import page_getter, prepared
 from bench.timing import capture_sql
 
 HOST = "127.0.0.1"  # the only address the load tool is ever pointed at
@@ -98,12 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     wrk = shutil.which("wrk")
     if wrk is None:
         raise SystemExit("wrk is not installed: `make bench-throughput` installs Debian's wrk (apt-get install wrk)")
-    url = database_url(args.scale)
-    create_database_if_missing(url)
-    app = bench_app(url)
-    migrate(app)
-    fill(app, args.scale)
-    ctx = BenchContext(app, signed_in_client(app))
+    url, ctx = prepared(args.scale)
+    app = ctx.app
     names = [n for n in LIST_PAGES + DASHBOARDS if not args.only or any(w in n for w in args.only)]
     cases = {c.name: c for c in REGISTRY if isinstance(c, PageCase)}
     urls: dict[str, str] = {}
