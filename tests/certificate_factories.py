@@ -86,6 +86,17 @@ def pdf_text(data: bytes) -> list[str]:
     return [page.extract_text().replace("\n", "") for page in PdfReader(BytesIO(data)).pages]
 
 
+def scanned_codes(data: bytes) -> list[str]:
+    """What a phone's camera reads from the QR codes of a PDF (zxing-cpp on the images its pages embed; WeasyPrint
+    may share one set of image resources between pages, so they are read page by page and may repeat)."""
+    import zxingcpp
+
+    found: list[str] = []
+    for image in (img for page in PdfReader(BytesIO(data)).pages for img in page.images):
+        found += [barcode.text for barcode in zxingcpp.read_barcodes(image.image.convert("L"))]
+    return found
+
+
 def card(prefix: str = "62220212345678901") -> str:
     """A card number with a correct Luhn check digit."""
     from stdnum import luhn

@@ -1,6 +1,6 @@
 """Issue 23 in the browser: the organiser issues and prints an event's certificates (a PDF download on a normal
-click), and the verification URL printed on a certificate (the QR code's URL, also printed as text) opens the
-public verification page without signing in."""
+click), the QR code on a certificate scans (zxing-cpp) to the verification URL printed beside it, and that URL
+opens the public verification page without signing in."""
 
 from __future__ import annotations
 
@@ -47,6 +47,9 @@ def test_the_organiser_prints_an_events_certificates_and_the_printed_url_verifie
     pages = certf.pdf_text(data)
     assert len(pages) == 3 and "张三华" in pages[0]
     verify_url = URL_RE.search(pages[0]).group(0)
+    # every QR code in the print scans to a URL printed on a certificate, one per certificate
+    printed = sorted(URL_RE.search(p).group(0) for p in pages)
+    assert sorted(set(certf.scanned_codes(data))) == printed and verify_url in printed
 
     page.context.clear_cookies()  # anyone who scans the code: nobody signed in
     page.goto(verify_url)
