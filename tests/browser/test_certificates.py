@@ -37,8 +37,9 @@ def test_the_organiser_prints_an_events_certificates_and_the_printed_url_verifie
 
     responses = []
     page.on("response", lambda r: responses.append(r) if r.url.endswith("certificates.pdf") else None)
-    with page.expect_download() as info:
-        page.locator("#print-certificates").click()
+    # the first print loads WeasyPrint in the server and lays the PDF out: seconds on a loaded machine
+    with page.expect_download(timeout=60_000) as info:
+        page.locator("#print-certificates").click(timeout=60_000)
     download = info.value
     assert download.suggested_filename.endswith(".pdf")
     assert responses and responses[0].headers["content-type"] == "application/pdf"

@@ -124,13 +124,13 @@ from app.errors import DomainError
 with app.test_request_context():
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     tracemalloc.start()
-    started = time.perf_counter()
+    started = time.process_time()  # CPU seconds: what the refusal costs, whatever else the machine is doing
     try:
         imports._parse(None, content)  # the people import's reading of a sheet, up to the point it is refused
         outcome = "accepted"
     except DomainError as exc:
         outcome = exc.message
-    seconds = time.perf_counter() - started
+    seconds = time.process_time() - started
     peak = tracemalloc.get_traced_memory()[1]
     extra_rss = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss) * 1024
 print(json.dumps({"outcome": outcome, "seconds": seconds, "peak": peak, "extra_rss": extra_rss}))
@@ -139,7 +139,8 @@ print(json.dumps({"outcome": outcome, "seconds": seconds, "peak": peak, "extra_r
 
 @pytest.mark.parametrize("kind", sorted(BUILD))
 def test_a_hostile_sheet_is_refused_in_under_2_s_and_200_mb(tmp_path: Path, kind):
-    """Measured in a fresh process: its peak resident size, and Python's own allocations, while refusing."""
+    """Measured in a fresh process: the CPU seconds (not wall time, which a loaded machine stretches), its peak
+    resident size, and Python's own allocations, while refusing."""
     content = BUILD[kind](PEOPLE_HEADERS)
     path = tmp_path / "hostile.xlsx"
     path.write_bytes(content)
