@@ -22,6 +22,9 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screensh
 
 @pytest.fixture(scope="session")
 def live_server(app: Flask) -> Iterator[str]:
+    # Chromium keeps the static files for the session instead of asking for each again on every page (a 304 each,
+    # four per page); in production the proxy in front serves them (docs/deploy.md).
+    app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
