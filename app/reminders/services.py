@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from email.utils import format_datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -66,6 +66,7 @@ from app.reminders.models import (
     ReminderPreference,
     ReminderStatus,
     SchedulerHeartbeat,
+    message_id,
 )
 from app.reminders.registry import KINDS, Subject, get_kind, has_deadline
 
@@ -330,9 +331,9 @@ def send_due(now: datetime, batch: int | None = None, stop: threading.Event | No
     db.session.commit()  # the lease is ours before anything goes out
     if not claimed:
         return result
-    deliveries = list(db.session.scalars(
-        sa.select(Delivery).where(Delivery.id.in_(claimed)).order_by(Delivery.id)
-        .options(sa.orm.joinedload(Delivery.user))))
+    # Plain rows, not ORM objects: what composing needs of each e-mail, its recipient and its reminder.
+    deliveries = [_Mail(*row) for row in db.session.execute(_MAIL_COLUMNS.where(Delivery.id.in_(claimed))
+                                                             .order_by(Delivery.id))]
     # The lease is renewed while the senders work; a sender starts a message only while the lease still has
     # half its length to run (time to send and record it), so a scheduler that cannot renew (starved, its
     # database gone) stops sending before another one could take these e-mails.
@@ -384,6 +385,33 @@ def send_due(now: datetime, batch: int | None = None, stop: threading.Event | No
 class _Claim:
     id: int
     attempts: int
+
+
+class _Mail(NamedTuple):
+    """What composing needs of one claimed e-mail."""
+
+    id: int
+    attempts: int
+    address: str
+    reminder_id: int
+    display_name: str
+    kind: str
+    title: str
+    link: str
+    due_at: datetime
+    processed_at: datetime | None
+
+    @classmethod
+    def of(cls, delivery: Delivery) -> _Mail:
+        reminder = delivery.reminder
+        return cls(delivery.id, delivery.attempts, delivery.address, delivery.reminder_id,
+                   delivery.user.display_name, reminder.kind, reminder.title, reminder.link, reminder.due_at,
+                   reminder.processed_at)
+
+
+_MAIL_COLUMNS = (sa.select(Delivery.id, Delivery.attempts, Delivery.address, Delivery.reminder_id, User.display_name,
+                           Reminder.kind, Reminder.title, Reminder.link, Reminder.due_at, Reminder.processed_at)
+                 .join(User, User.id == Delivery.user_id).join(Reminder, Reminder.id == Delivery.reminder_id))
 
 
 @dataclass(frozen=True)
@@ -673,10 +701,11 @@ class _Only:
 class _Composer:
     """Composes the e-mails of a batch (app/reminders/mail.py builds each with the email package).
 
-    What recipients share is made once: a reminder's headers and template context, and the two bodies of each
-    distinct content (title, deadline, link, kind) — rendered from the compiled templates with a slot for the
-    recipient's name, which is all that is per recipient in them (``_Only`` keeps it so). Per message there
-    remains the name put in, the To and Message-ID headers, and the message built."""
+    What recipients share is made once: the message's frame (mail.Frame: the MIME structure, flattened once per
+    batch), the headers and the two bodies of each distinct content (kind, title, deadline, link, date) — the bodies
+    rendered from the compiled templates with a slot for the recipient's name, which is all that is per recipient
+    in them (``_Only`` keeps it so). Per message there remains the name put in, the To and Message-ID headers, and
+    the two parts' payloads put into the frame."""
 
     def __init__(self) -> None:
         config = current_app.config
@@ -690,46 +719,47 @@ class _Composer:
         self.html = templates.get_template("reminders/email.html")
         # The templates' _() looked up the locale's catalogue on every call; here it is looked up once.
         self.gettext = _catalogue_gettext(get_translations())
-        self.boundary = f"=_jnt.{secrets.token_hex(12)}"
-        self.subjects: dict[int, tuple[list[tuple[str, str]], tuple[str, str]]] = {}
+        self.frame = mail.Frame(f"=_jnt.{secrets.token_hex(12)}")
+        self.contents: dict[tuple[str, str, str | None, str, datetime | None],
+                            tuple[list[tuple[str, str]], tuple[str, str]]] = {}
         self.bodies: dict[tuple[str, str | None, str, str], tuple[str, str]] = {}
 
-    def _reminder(self, reminder: Reminder) -> tuple[list[tuple[str, str]], tuple[str, str]]:
-        """The headers and the two bodies (with the name slot) shared by every delivery of one reminder."""
-        if reminder.id not in self.subjects:
-            due = (reminder.due_at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M") if has_deadline(reminder.kind)
-                   else None)
-            subject = (_("【技能通】提醒：%(title)s（%(due)s 截止）", title=reminder.title, due=due) if due
-                       else _("【技能通】提醒：%(title)s", title=reminder.title))
+    def _content(self, item: _Mail) -> tuple[list[tuple[str, str]], tuple[str, str]]:
+        """The headers and the two bodies (with the name slot) shared by every e-mail of the same content."""
+        due = item.due_at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M") if has_deadline(item.kind) else None
+        key = (item.kind, item.title, due, item.link, item.processed_at)
+        if key not in self.contents:
+            subject = (_("【技能通】提醒：%(title)s（%(due)s 截止）", title=item.title, due=due) if due
+                       else _("【技能通】提醒：%(title)s", title=item.title))
             shared = [("Subject", subject), ("From", self.from_header),
-                      ("Date", format_datetime(reminder.processed_at or utcnow())),
+                      ("Date", format_datetime(item.processed_at or utcnow())),
                       ("Auto-Submitted", "auto-generated")]
-            key = (reminder.title, due, self.base + reminder.link, str(_kind_label(reminder.kind)))
-            if key not in self.bodies:
-                title, due, link, kind_label = key
+            body_key = (item.title, due, self.base + item.link, str(_kind_label(item.kind)))
+            if body_key not in self.bodies:
+                title, due, link, kind_label = body_key
                 context = {"reminder": _Only("reminder", title=title), "user": _Only("user", display_name=NAME_SLOT),
                            "kind_label": kind_label, "due": due, "link": link,
                            "settings_link": self.base + "/reminders/preferences", "gettext": self.gettext}
-                self.bodies[key] = (self.text.render(context), self.html.render(context))
-            self.subjects[reminder.id] = (shared, self.bodies[key])
-        return self.subjects[reminder.id]
+                self.bodies[body_key] = (self.text.render(context), self.html.render(context))
+            self.contents[key] = (shared, self.bodies[body_key])
+        return self.contents[key]
 
-    def compose(self, delivery: Delivery) -> _Outgoing:
-        """The delivery's message; one whose headers would carry a line break (or an address that does not
+    def compose(self, item: _Mail) -> _Outgoing:
+        """The e-mail's message; one whose headers would carry a line break (or an address that does not
         parse) is refused — its _Outgoing has no data and says why, and it is recorded as failed."""
-        claim = _Claim(delivery.id, delivery.attempts)
-        shared, (text, html) = self._reminder(delivery.reminder)
-        name = delivery.user.display_name
+        claim = _Claim(item.id, item.attempts)
+        shared, (text, html) = self._content(item)
+        name = item.display_name
         try:
-            headers = [*shared, ("To", mail.mailbox(name, delivery.address)),
-                       ("Message-ID", delivery.message_id(self.domain))]
-            data = mail.build(headers, text.replace(NAME_SLOT, name), html.replace(NAME_SLOT, str(escape(name))),
-                              self.boundary)
+            headers = [*shared, ("To", mail.mailbox(name, item.address)),
+                       ("Message-ID", message_id(item.reminder_id, item.id, self.domain))]
+            data = self.frame.message(headers, text.replace(NAME_SLOT, name),
+                                      html.replace(NAME_SLOT, str(escape(name))))
         except (ValueError, email.errors.HeaderParseError) as exc:
-            log.warning("reminder e-mail %s refused: %s", delivery.id, exc)
-            return _Outgoing(claim, self.sender, delivery.address, None,
+            log.warning("reminder e-mail %s refused: %s", item.id, exc)
+            return _Outgoing(claim, self.sender, item.address, None,
                              _("邮件头不合规（含换行符或地址无效），已拒绝发送：%(error)s", error=str(exc)))
-        return _Outgoing(claim, self.sender, delivery.address, data)
+        return _Outgoing(claim, self.sender, item.address, data)
 
 
 def _catalogue_gettext(translations: object) -> Callable[..., str]:
@@ -749,7 +779,7 @@ def _catalogue_gettext(translations: object) -> Callable[..., str]:
 def build_message(delivery: Delivery) -> bytes:
     """The e-mail of one delivery, as sent: Chinese subject, plain-text and HTML parts, a link back, a stable
     Message-ID (the tick composes a batch with one _Composer). Raises ValueError when it is refused."""
-    outgoing = _Composer().compose(delivery)
+    outgoing = _Composer().compose(_Mail.of(delivery))
     if outgoing.data is None:
         raise ValueError(outgoing.refused)
     return outgoing.data
