@@ -183,12 +183,9 @@ def _profile(subjects: list[int], rounds: int, sink_pid: int, top: int) -> None:
         started_at[threading.get_ident()] = time.perf_counter()
 
     def after(conn: object, cursor: object, statement: str, *args: object) -> None:
-        words = statement.split()
-        verb = words[0].upper() if words else "?"
-        table = next((w for w in words[1:8] if w.lower().startswith(("reminder", "users", "events",
-                                                                      "registrations", "organisations",
-                                                                      "competitions", "user_roles"))), "")
-        key = f"{verb} {table}".strip()
+        # The statement's start, with its placeholders' lists folded: one line per kind of statement.
+        key = " ".join(statement.split())
+        key = key[:key.find(" IN (") + 5] + "…" if " IN (" in key[:90] else key[:90]
         statements[key] += 1
         statement_seconds[key] += time.perf_counter() - started_at.pop(threading.get_ident(), time.perf_counter())
 

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from email.utils import format_datetime
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple, Protocol, cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -180,16 +180,21 @@ def tick(now: datetime | None = None, batch: int | None = None, max_rounds: int 
     ``stop`` (the scheduler's SIGTERM) ends it after the batch in hand; ``heartbeat`` is called before each
     round, so a long catch-up still shows the scheduler alive."""
     total = TickResult()
+    size = _batch(batch)
     for _round in range(max_rounds):
         if stop is not None and stop.is_set():
             break
         if heartbeat is not None:
             heartbeat()
         moment, began = now or utcnow(), time.monotonic()
-        result = expand_due(moment, batch)
-        result.add(send_due(moment, batch, stop, began=began))
-        total.add(result)
-        if result.work == 0:
+        expanded = expand_due(moment, batch)
+        sent = send_due(moment, batch, stop, began=began)
+        total.add(expanded)
+        total.add(sent)
+        # A round that found less than a batch of either has done what was due when it looked (what falls due
+        # meanwhile is the next tick's): no second round only to find nothing.
+        if (expanded.expanded + expanded.skipped + expanded.cancelled < size
+                and sent.sent + sent.retried + sent.failed < size):
             break
     return total
 
@@ -200,9 +205,14 @@ def _commit_without_waiting_for_disk() -> None:
     by it (the server has the commit); only a crash of the database server itself can lose the last fraction of
     a second of commits, each whole — reminders then are simply still due and expanded again (their in-app
     deliveries with them), and an e-mail claimed and sent is sent once more with its Message-ID, as after a
-    `kill -9`. SQLite: WAL with ``synchronous = NORMAL`` (scheduler.prepare_database) is the same trade."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.text("SET LOCAL synchronous_commit = off"))
+    `kill -9`. SQLite: WAL (scheduler.prepare_database) with ``synchronous = NORMAL`` on this connection (set once
+    for it, as the senders' connections are: see _Recording) is the same trade."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
+    elif connection.dialect.name == "sqlite" and not connection.connection.info.get(_Recording.ASYNC_COMMIT):
+        connection.exec_driver_sql("PRAGMA synchronous = NORMAL")
+        connection.connection.info[_Recording.ASYNC_COMMIT] = True
 
 
 def _batch(batch: int | None) -> int:
@@ -212,32 +222,37 @@ def _batch(batch: int | None) -> int:
 def expand_due(now: datetime, batch: int | None = None) -> TickResult:
     """Claim up to ``batch`` due reminders and turn each into deliveries for its current recipients."""
     result = TickResult()
-    due = (sa.select(Reminder.id)
-           .where(Reminder.status == ReminderStatus.SCHEDULED, Reminder.send_at <= now)
-           .order_by(Reminder.send_at, Reminder.id).limit(_batch(batch))
+    table = Reminder.__table__
+    columns = (table.c.id, table.c.kind, table.c.subject_key, table.c.due_at, table.c.title, table.c.link)
+    due = (sa.select(*columns)
+           .where(table.c.status == ReminderStatus.SCHEDULED, table.c.send_at <= now)
+           .order_by(table.c.send_at, table.c.id).limit(_batch(batch))
            .with_for_update(skip_locked=True))
     _commit_without_waiting_for_disk()
-    # One statement claims the rows (on SQLite it takes the write lock first, so two schedulers cannot
-    # both read them as due); if this process dies before the commit, they are simply still scheduled.
-    claimed = db.session.scalars(
-        sa.update(Reminder).where(Reminder.id.in_(due.scalar_subquery()))
-        .values(status=ReminderStatus.DONE, processed_at=now)
-        .returning(Reminder.id)).all()
-    if not claimed:
+    # If this process dies before the commit, the claimed reminders are simply still scheduled.
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The due rows, locked (FOR UPDATE SKIP LOCKED: another scheduler skips them): each is then written once,
+        # with its outcome below. (Claiming by an UPDATE first wrote each row twice: a new row version and an
+        # entry in each of its indexes, twice.)
+        reminders = list(db.session.execute(due))
+    else:
+        # SQLite has no row locks: one statement claims the rows and returns them, taking the write lock first,
+        # so two schedulers cannot both read them as due.
+        reminders = sorted(db.session.execute(
+            sa.update(table).where(table.c.id.in_(sa.select(due.subquery().c.id).scalar_subquery()))
+            .values(status=ReminderStatus.DONE, processed_at=now).returning(*columns)).all())
+    if not reminders:
         db.session.rollback()
         return result
-    reminders = list(db.session.scalars(
-        sa.select(Reminder).where(Reminder.id.in_(claimed)).order_by(Reminder.id)
-        .execution_options(populate_existing=True)))
-    audiences: dict[tuple[str, str], _Audience] = {}
+    with current_app.test_request_context("/", base_url=current_app.config["APP_BASE_URL"]):
+        audiences = _audiences(reminders, now)
     rows: list[dict[str, object]] = []
     outcomes: dict[tuple[ReminderStatus, str, str], list[int]] = {}
-    with current_app.test_request_context("/", base_url=current_app.config["APP_BASE_URL"]):
-        for reminder in reminders:
-            _expand(reminder, now, result, audiences, rows, outcomes)
-    table = Reminder.__table__
+    for reminder in reminders:
+        _expand(reminder, now, result, audiences, rows, outcomes)
     for (status, title, link), ids in outcomes.items():  # one UPDATE per subject, not one per reminder
-        db.session.execute(sa.update(table).where(table.c.id.in_(ids)).values(status=status, title=title, link=link))
+        db.session.execute(sa.update(table).where(table.c.id.in_(ids))
+                           .values(status=status, title=title, link=link, processed_at=now))
     if rows:
         # The batch's deliveries in one executemany (in-app ones are delivered by being written); psycopg sends
         # it in pipeline mode, one round trip. (Multi-row VALUES cost twice the client CPU: compiling them.)
@@ -246,38 +261,58 @@ def expand_due(now: datetime, batch: int | None = None) -> TickResult:
     return result
 
 
+class _Due(Protocol):
+    """A claimed reminder, as the claim returned it."""
+
+    id: int
+    kind: str
+    subject_key: str
+    due_at: datetime
+    title: str
+    link: str
+
+
 @dataclass
 class _Audience:
     subject: Subject | None
     users: list[User]
+    #: Those of ``users`` who turned e-mail off for this kind of reminder.
     no_email: set[int]
 
 
-def _audience(reminder: Reminder) -> _Audience:
-    """What the reminder is about and whom it reaches now (asked once per subject in a batch)."""
-    kind = KINDS.get(reminder.kind)
-    subject = kind.describe(reminder.subject_key) if kind is not None else None
-    if kind is None or subject is None:
-        return _Audience(None, [], set())
-    users = list({u.id: u for u in kind.recipients(reminder.subject_key) if u.active}.values())
-    no_email = set(db.session.scalars(
-        sa.select(ReminderPreference.user_id).where(ReminderPreference.kind == reminder.kind,
-                                                    ReminderPreference.user_id.in_([u.id for u in users]),
-                                                    ReminderPreference.email.is_(False))))
-    return _Audience(subject, users, no_email)
+def _audiences(reminders: Sequence[_Due], now: datetime) -> dict[tuple[str, str], _Audience]:
+    """What each subject of the reminders still due is about and whom it reaches now (each kind asked once per
+    subject in a batch); who of them turned e-mail off, in one query for the batch."""
+    audiences: dict[tuple[str, str], _Audience] = {}
+    for reminder in reminders:
+        key = (reminder.kind, reminder.subject_key)
+        if reminder.due_at <= now or key in audiences:
+            continue
+        deadline = KINDS.get(reminder.kind)
+        subject = deadline.describe(reminder.subject_key) if deadline is not None else None
+        users = ([] if deadline is None or subject is None
+                 else list({u.id: u for u in deadline.recipients(reminder.subject_key) if u.active}.values()))
+        audiences[key] = _Audience(subject, users, set())
+    wanted = {(kind, user.id) for (kind, _subject), audience in audiences.items() for user in audience.users}
+    if wanted:
+        off = set(db.session.execute(
+            sa.select(ReminderPreference.kind, ReminderPreference.user_id)
+            .where(ReminderPreference.kind.in_({kind for kind, _user in wanted}),
+                   ReminderPreference.user_id.in_({user for _kind, user in wanted}),
+                   ReminderPreference.email.is_(False))).tuples())
+        for (kind, _subject), audience in audiences.items():
+            audience.no_email = {user.id for user in audience.users if (kind, user.id) in off}
+    return audiences
 
 
-def _expand(reminder: Reminder, now: datetime, result: TickResult, audiences: dict[tuple[str, str], _Audience],
+def _expand(reminder: _Due, now: datetime, result: TickResult, audiences: dict[tuple[str, str], _Audience],
             rows: list[dict[str, object]], outcomes: dict[tuple[ReminderStatus, str, str], list[int]]) -> None:
     """Add the reminder's deliveries to ``rows`` and its new status (with title and link) to ``outcomes``."""
     if reminder.due_at <= now:
         outcomes.setdefault((ReminderStatus.SKIPPED, reminder.title, reminder.link), []).append(reminder.id)
         result.skipped += 1
         return
-    key = (reminder.kind, reminder.subject_key)
-    if key not in audiences:
-        audiences[key] = _audience(reminder)
-    audience = audiences[key]
+    audience = audiences[(reminder.kind, reminder.subject_key)]
     if audience.subject is None:
         outcomes.setdefault((ReminderStatus.CANCELLED, reminder.title, reminder.link), []).append(reminder.id)
         result.cancelled += 1
@@ -302,11 +337,12 @@ def send_due(now: datetime, batch: int | None = None, stop: threading.Event | No
     """Claim up to ``batch`` due e-mails (pending, or sending with a lapsed lease) and send them.
 
     The messages are composed here (they need the app, its templates and translations) and handed to a few
-    sender threads. Each sender holds one SMTP connection and one database connection, and records each
-    message's outcome the moment the SMTP server has answered for it — one small UPDATE, committed without
-    waiting for the disk (see _Recording) — before it takes the next message. So at any instant at most one
-    message per connection has been accepted by the server and not yet recorded: all a ``kill -9`` can make
-    a later scheduler send a second time (with the same Message-ID, after the lease).
+    sender threads. Each sender holds one SMTP connection and a database connection (shared with a few other
+    senders, one statement at a time), and records each message's outcome the moment the SMTP server has
+    answered for it — one small UPDATE, committed without waiting for the disk (see _Recording) — before it
+    takes the next message. So at any instant at most one message per connection has been accepted by the
+    server and not yet recorded: all a ``kill -9`` can make a later scheduler send a second time (with the same
+    Message-ID, after the lease).
 
     ``stop`` (set on SIGTERM): each sender finishes the message in hand, records it, and stops; the e-mails not
     yet tried are given back at once, so a stop never leaves one to be sent twice.
@@ -343,8 +379,9 @@ def send_due(now: datetime, batch: int | None = None, stop: threading.Event | No
     work: queue.SimpleQueue[_Outgoing | None] = queue.SimpleQueue()
     settings = _SmtpSettings.from_config(config)
     halt = threading.Event()  # set when composing or recording fails: the senders stop taking messages
-    senders = [_Sender(settings, _Recording(db.engine, now, config), work, stop, halt, lease)
-               for _n in range(max(1, min(config["REMINDER_SMTP_CONNECTIONS"], len(deliveries))))]
+    count = max(1, min(config["REMINDER_SMTP_CONNECTIONS"], len(deliveries)))
+    recordings = [_Recording(db.engine, now, config) for _n in range(_recording_connections(db.engine, count))]
+    senders = [_Sender(settings, recordings[n % len(recordings)], work, stop, halt, lease) for n in range(count)]
     threads = [threading.Thread(target=sender.run, daemon=True, name=f"reminder-smtp-{n}")
                for n, sender in enumerate(senders)]
     threads.append(threading.Thread(target=lease.keep, daemon=True, name="reminder-lease"))
@@ -366,6 +403,8 @@ def send_due(now: datetime, batch: int | None = None, stop: threading.Event | No
             work.put(None)  # one stop sign per sender
         for thread in threads[:-1]:
             thread.join()
+        for recording in recordings:
+            recording.close()
         lease.done.set()
         threads[-1].join()
     tried: set[int] = set()
@@ -425,8 +464,9 @@ class _Outgoing:
 
 
 class _Sender:
-    """One sender thread: one SMTP connection and one recording connection; takes a message, sends it, records
-    the outcome, and only then takes the next (until a stop sign, a stop, a halt or the end of its time)."""
+    """One sender thread: one SMTP connection and a recording connection (shared with a few other senders); takes
+    a message, sends it, records the outcome, and only then takes the next (until a stop sign, a stop, a halt or
+    the end of its time)."""
 
     def __init__(self, settings: _SmtpSettings, recording: _Recording, work: queue.SimpleQueue[_Outgoing | None],
                  stop: threading.Event, halt: threading.Event, lease: _Lease) -> None:
@@ -458,7 +498,6 @@ class _Sender:
             self.failure = exc
         finally:
             self.smtp.close()
-            self.recording.close()
 
 
 #: How long a sender keeps trying to record an outcome while SQLite stays locked by other writers.
@@ -513,21 +552,26 @@ class _Lease:
 
 
 class _Recording:
-    """A sender's database connection: each outcome is one UPDATE of one row, committed at once.
+    """A database connection the senders record outcomes on: each outcome is one UPDATE of one row, committed at
+    once. Shared by a few senders, one statement at a time (a lock): SQLite has one writer at a time anyway (one
+    connection per process, so its senders never wait on each other's locks in SQLite's busy handler), and on
+    PostgreSQL the tick's connections then fit in those the pool keeps (see _recording_connections) instead of
+    being opened anew every tick. A sender still records each message before it takes the next.
 
     On PostgreSQL with ``synchronous_commit`` off for this connection: the commit does not wait for the WAL to
     reach the disk. A scheduler killed at any moment loses nothing by it (the server has the commit); only a
     crash of the database server itself could lose the last few markings, and those e-mails would go again
     with the same Message-ID. On SQLite the database is in WAL mode (set by the scheduler, see
     scheduler.prepare_database) and this connection commits with ``synchronous = NORMAL``: no fsync per
-    commit, the same trade."""
+    commit, the same trade. The setting is made once per connection and stays with it in the pool (only the
+    scheduler sends, and every write of its tick may commit so)."""
 
     def __init__(self, engine: sa.Engine, now: datetime, config: dict[str, Any]) -> None:
         self.engine, self.now = engine, now
         self.max_attempts, self.retry_seconds = config["REMINDER_MAX_ATTEMPTS"], config["REMINDER_RETRY_SECONDS"]
         self.connection: sa.Connection | None = None
         self.cursor: Any = None
-        self.restore: str | None = None
+        self.lock = threading.Lock()
         dialect = engine.dialect
         self.dbapi: Any = dialect.loaded_dbapi
         # The three UPDATEs, written once in the driver's own terms (a message's outcome is the hot path of a
@@ -548,22 +592,24 @@ class _Recording:
         }
         self.sent_at = self.instant(now)
 
+    #: Set on a pooled connection (its ``info`` lasts as long as it does) once it commits without waiting.
+    ASYNC_COMMIT = "reminders.async_commit"
+
     def _connect(self) -> Any:
         connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        if connection.dialect.name == "postgresql":
-            connection.exec_driver_sql("SET synchronous_commit TO OFF")
-            self.restore = "RESET synchronous_commit"
-        elif connection.dialect.name == "sqlite":
-            before = connection.exec_driver_sql("PRAGMA synchronous").scalar()
-            connection.exec_driver_sql("PRAGMA synchronous = NORMAL")
-            self.restore = f"PRAGMA synchronous = {int(before or 2)}"
+        info = connection.connection.info
+        if not info.get(self.ASYNC_COMMIT):
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("SET synchronous_commit TO OFF")
+            elif connection.dialect.name == "sqlite":
+                connection.exec_driver_sql("PRAGMA synchronous = NORMAL")
+            info[self.ASYNC_COMMIT] = True
         self.connection = connection
         self.cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         return self.cursor
 
     def record(self, claim: _Claim, error: str | None, permanent: bool, result: TickResult) -> None:
         """Mark the outcome, if the delivery is still ours (still ``sending`` with our attempt)."""
-        cursor = self.cursor or self._connect()
         params: tuple[object, ...]
         if error is None:
             status, params = DeliveryStatus.SENT, (self.sent_at,)
@@ -578,6 +624,11 @@ class _Recording:
         if error is not None:
             result.errors.append(error)
         sql, params = self.sql[status], (*params, claim.id, claim.attempts)
+        with self.lock:
+            self._execute(sql, params)
+
+    def _execute(self, sql: str, params: tuple[object, ...]) -> None:
+        cursor = self.cursor or self._connect()
         give_up = time.monotonic() + RECORD_PATIENCE_SECONDS
         attempt = 0
         while True:
@@ -599,13 +650,23 @@ class _Recording:
             return
         try:
             self.cursor.close()
-            if self.restore:  # the connection goes back to the pool as it came
-                self.connection.exec_driver_sql(self.restore)
-        except sa.exc.DBAPIError:
+        except self.dbapi.Error:
             self.connection.invalidate()
         finally:
             self.connection.close()
             self.connection, self.cursor = None, None
+
+
+def _recording_connections(engine: sa.Engine, senders: int) -> int:
+    """How many connections a batch's senders record on: one on SQLite (one writer at a time); on PostgreSQL
+    as many as the pool keeps beside the tick's own session, at most one per sender (QueuePool keeps five: four
+    for eight senders). More would be opened and closed again every tick — a new server process each, and its
+    first statements planned anew."""
+    if engine.dialect.name == "sqlite":
+        return 1
+    pool = engine.pool
+    kept = pool.size() if isinstance(pool, sa.pool.QueuePool) else senders + 1
+    return max(1, min(senders, kept - 1))
 
 
 def _release(ids: list[int], now: datetime) -> None:
