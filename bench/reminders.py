@@ -159,7 +159,8 @@ def _backends() -> list[int]:
         return []
     with db.engine.connect() as connection:
         return list(connection.scalars(sa.text(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")))
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND backend_type = 'client backend'")))  # not autovacuum's workers
 
 
 def _profile(subjects: list[int], rounds: int, sink_pid: int, top: int) -> None:

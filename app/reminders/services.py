@@ -659,14 +659,15 @@ class _Recording:
 
 def _recording_connections(engine: sa.Engine, senders: int) -> int:
     """How many connections a batch's senders record on: one on SQLite (one writer at a time); on PostgreSQL
-    as many as the pool keeps beside the tick's own session, at most one per sender (QueuePool keeps five: four
-    for eight senders). More would be opened and closed again every tick — a new server process each, and its
-    first statements planned anew."""
+    as many as the pool keeps beside those checked out now (the tick's session, the scheduler's lock), at most one
+    per sender (QueuePool keeps five: three or four for eight senders). More would be opened and closed again
+    every tick — a new server process each, and its first statements planned anew."""
     if engine.dialect.name == "sqlite":
         return 1
     pool = engine.pool
-    kept = pool.size() if isinstance(pool, sa.pool.QueuePool) else senders + 1
-    return max(1, min(senders, kept - 1))
+    if not isinstance(pool, sa.pool.QueuePool):
+        return senders
+    return max(1, min(senders, pool.size() - pool.checkedout()))
 
 
 def _release(ids: list[int], now: datetime) -> None:
