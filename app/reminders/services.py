@@ -234,7 +234,7 @@ def expand_due(now: datetime, batch: int | None = None) -> TickResult:
         # The due rows, locked (FOR UPDATE SKIP LOCKED: another scheduler skips them): each is then written once,
         # with its outcome below. (Claiming by an UPDATE first wrote each row twice: a new row version and an
         # entry in each of its indexes, twice.)
-        reminders = list(db.session.execute(due))
+        reminders = sorted(db.session.execute(due))  # by id, as on SQLite: deliveries are made in that order
     else:
         # SQLite has no row locks: one statement claims the rows and returns them, taking the write lock first,
         # so two schedulers cannot both read them as due.
