@@ -143,6 +143,140 @@ def _sink_alone(port: int, connections: int = 4, count: int = 1000) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (from /proc; 0 when it is gone or not readable)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _backends() -> list[int]:
+    """PostgreSQL: the server processes serving this database now (their CPU is the tick's server side)."""
+    if db.engine.dialect.name != "postgresql":
+        return []
+    with db.engine.connect() as connection:
+        return list(connection.scalars(sa.text(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND backend_type = 'client backend'")))  # not autovacuum's workers
+
+
+def _profile(subjects: list[int], rounds: int, sink_pid: int, top: int) -> None:
+    """CPU per tick, which the load on a shared machine does not change much: ``rounds`` ticks measured with the
+    process's CPU clock (every thread), the sink's and the database server's CPU from /proc, the SQL statements
+    SQLAlchemy sent (count and time per kind), each phase's wall time; then one more tick under cProfile, every
+    thread of it profiled on its own CPU clock and the profiles merged (the profiler roughly doubles the CPU:
+    its shares, not its times, are the finding)."""
+    import cProfile
+    import pstats
+    import threading
+    from collections import Counter
+
+    from app.reminders import services
+
+    statements: Counter[str] = Counter()
+    statement_seconds: Counter[str] = Counter()
+    started_at: dict[int, float] = {}
+
+    def before(conn: object, cursor: object, statement: str, *args: object) -> None:
+        started_at[threading.get_ident()] = time.perf_counter()
+
+    def after(conn: object, cursor: object, statement: str, *args: object) -> None:
+        # The statement's start, with its placeholders' lists folded: one line per kind of statement.
+        key = " ".join(statement.split())
+        key = key[:key.find(" IN (") + 5] + "…" if " IN (" in key[:90] else key[:90]
+        statements[key] += 1
+        statement_seconds[key] += time.perf_counter() - started_at.pop(threading.get_ident(), time.perf_counter())
+
+    phases: Counter[str] = Counter()
+    originals = {name: getattr(services, name) for name in ("expand_due", "send_due")}
+
+    def timed(name: str) -> object:
+        def run(*args: object, **kwargs: object) -> object:
+            began, cpu = time.perf_counter(), time.thread_time()
+            try:
+                return originals[name](*args, **kwargs)
+            finally:
+                phases[name] += time.perf_counter() - began
+                phases[f"{name} cpu"] += time.thread_time() - cpu
+        return run
+
+    thread_run = threading.Thread.run
+
+    def counted(self: threading.Thread) -> None:
+        try:
+            thread_run(self)
+        finally:
+            phases["threads cpu"] += time.thread_time()  # a thread's CPU clock starts at 0
+
+    def connected(*args: object) -> None:
+        statements["(new database connection)"] += 1
+
+    sa.event.listen(db.engine, "before_cursor_execute", before)
+    sa.event.listen(db.engine, "after_cursor_execute", after)
+    sa.event.listen(db.engine, "connect", connected)
+    for name in originals:
+        setattr(services, name, timed(name))
+    threading.Thread.run = counted  # type: ignore[method-assign]
+    try:
+        for round_no in range(rounds + 1):
+            _add_due(subjects, round_no + int(time.time()) % 100_000 * 10 + 5_000_000)
+            statements.clear()
+            statement_seconds.clear()
+            phases.clear()
+            backends = _backends()
+            server_before = sum(_cpu_seconds(pid) for pid in backends)
+            sink_before = _cpu_seconds(sink_pid)
+            cpu_before, wall_before = time.process_time(), time.perf_counter()
+            result = services.tick(batch=1000)
+            cpu = time.process_time() - cpu_before
+            wall = time.perf_counter() - wall_before
+            sink = _cpu_seconds(sink_pid) - sink_before
+            server = sum(_cpu_seconds(pid) for pid in set(backends) | set(_backends())) - server_before
+            label = "warm-up" if round_no == 0 else f"round {round_no}"
+            ms = {key: round(value * 1000) for key, value in phases.items()}
+            print(f"{label}: {result}; wall {wall * 1000:.0f} ms (expand {ms['expand_due']}, "
+                  f"send {ms['send_due']}); CPU: this process {cpu * 1000:.0f} ms (expand {ms['expand_due cpu']}, "
+                  f"claim+compose {ms['send_due cpu']}, sender threads {ms.get('threads cpu', 0)}), "
+                  f"database server {server * 1000:.0f} ms, sink {sink * 1000:.0f} ms; "
+                  f"load {os.getloadavg()[0]:.1f}", flush=True)
+        print("SQL sent through SQLAlchemy in the last round (count, ms); the outcome UPDATEs go on the driver's "
+              f"cursor, one per message ({result.sent + result.failed + result.retried}):")
+        for key, count in statements.most_common():
+            print(f"  {count:5d} {statement_seconds[key] * 1000:8.1f} ms  {key}")
+        threading.Thread.run = thread_run  # type: ignore[method-assign]
+        profiles: list[cProfile.Profile] = []
+        run = threading.Thread.run
+
+        def profiled(self: threading.Thread) -> None:
+            profile = cProfile.Profile(time.thread_time)  # CPU, not the wall time spent waiting for the GIL
+            profiles.append(profile)
+            profile.runcall(run, self)
+
+        threading.Thread.run = profiled  # type: ignore[method-assign]
+        main = cProfile.Profile(time.thread_time)
+        profiles.append(main)
+        _add_due(subjects, int(time.time()) % 100_000 * 10 + 7_000_000)
+        try:
+            main.runcall(services.tick, batch=1000)
+        finally:
+            threading.Thread.run = run  # type: ignore[method-assign]
+        stats = pstats.Stats(profiles[0])
+        for profile in profiles[1:]:
+            stats.add(profile)
+        stats.sort_stats("tottime").print_stats(top)
+        stats.sort_stats("cumulative").print_stats(top)
+    finally:
+        threading.Thread.run = thread_run  # type: ignore[method-assign]
+        for name, function in originals.items():
+            setattr(services, name, function)
+        sa.event.remove(db.engine, "before_cursor_execute", before)
+        sa.event.remove(db.engine, "after_cursor_execute", after)
+        sa.event.remove(db.engine, "connect", connected)
+
+
 def _percentile(values: list[float], share: float) -> float:
     """The nearest-rank percentile (p95 of 20 rounds is the 19th fastest)."""
     ordered = sorted(values)
@@ -155,6 +289,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=1,
                         help="untimed rounds first (a running scheduler has its statements and templates compiled)")
+    parser.add_argument("--profile", type=int, default=0, metavar="ROUNDS",
+                        help="instead of timing: CPU per tick (this process, the database server, the sink) and "
+                             "SQL per kind over ROUNDS ticks, then one tick under cProfile, every thread")
+    parser.add_argument("--top", type=int, default=40, help="functions listed by --profile")
     args = parser.parse_args(argv)
 
     from app.config import INSTANCE_DIR
@@ -186,6 +324,9 @@ def main(argv: list[str] | None = None) -> int:
                 with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                     conn.exec_driver_sql("VACUUM ANALYZE reminders")
                     conn.exec_driver_sql("VACUUM ANALYZE reminder_deliveries")
+            if args.profile:
+                _profile(subjects, args.profile, sink.pid, args.top)
+                return 0
             connections = app.config["REMINDER_SMTP_CONNECTIONS"]
             load_before = os.getloadavg()
             floors = []

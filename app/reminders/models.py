@@ -127,7 +127,12 @@ class Delivery(db.Model):
 
     def message_id(self, domain: str) -> str:
         """The e-mail's Message-ID: derived from the delivery, so a resend carries the same one."""
-        return f"<reminder-{self.reminder_id}.delivery-{self.id}@{domain}>"
+        return message_id(self.reminder_id, self.id, domain)
+
+
+def message_id(reminder_id: int, delivery_id: int, domain: str) -> str:
+    """The Message-ID of a delivery's e-mail (see Delivery.message_id)."""
+    return f"<reminder-{reminder_id}.delivery-{delivery_id}@{domain}>"
 
 
 class ReminderPreference(db.Model):

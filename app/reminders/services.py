@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from email.utils import format_datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, Protocol, cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -66,6 +66,7 @@ from app.reminders.models import (
     ReminderPreference,
     ReminderStatus,
     SchedulerHeartbeat,
+    message_id,
 )
 from app.reminders.registry import KINDS, Subject, get_kind, has_deadline
 
@@ -179,16 +180,21 @@ def tick(now: datetime | None = None, batch: int | None = None, max_rounds: int 
     ``stop`` (the scheduler's SIGTERM) ends it after the batch in hand; ``heartbeat`` is called before each
     round, so a long catch-up still shows the scheduler alive."""
     total = TickResult()
+    size = _batch(batch)
     for _round in range(max_rounds):
         if stop is not None and stop.is_set():
             break
         if heartbeat is not None:
             heartbeat()
         moment, began = now or utcnow(), time.monotonic()
-        result = expand_due(moment, batch)
-        result.add(send_due(moment, batch, stop, began=began))
-        total.add(result)
-        if result.work == 0:
+        expanded = expand_due(moment, batch)
+        sent = send_due(moment, batch, stop, began=began)
+        total.add(expanded)
+        total.add(sent)
+        # A round that found less than a batch of either has done what was due when it looked (what falls due
+        # meanwhile is the next tick's): no second round only to find nothing.
+        if (expanded.expanded + expanded.skipped + expanded.cancelled < size
+                and sent.sent + sent.retried + sent.failed < size):
             break
     return total
 
@@ -199,9 +205,14 @@ def _commit_without_waiting_for_disk() -> None:
     by it (the server has the commit); only a crash of the database server itself can lose the last fraction of
     a second of commits, each whole — reminders then are simply still due and expanded again (their in-app
     deliveries with them), and an e-mail claimed and sent is sent once more with its Message-ID, as after a
-    `kill -9`. SQLite: WAL with ``synchronous = NORMAL`` (scheduler.prepare_database) is the same trade."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.text("SET LOCAL synchronous_commit = off"))
+    `kill -9`. SQLite: WAL (scheduler.prepare_database) with ``synchronous = NORMAL`` on this connection (set once
+    for it, as the senders' connections are: see _Recording) is the same trade."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
+    elif connection.dialect.name == "sqlite" and not connection.connection.info.get(_Recording.ASYNC_COMMIT):
+        connection.exec_driver_sql("PRAGMA synchronous = NORMAL")
+        connection.connection.info[_Recording.ASYNC_COMMIT] = True
 
 
 def _batch(batch: int | None) -> int:
@@ -211,32 +222,37 @@ def _batch(batch: int | None) -> int:
 def expand_due(now: datetime, batch: int | None = None) -> TickResult:
     """Claim up to ``batch`` due reminders and turn each into deliveries for its current recipients."""
     result = TickResult()
-    due = (sa.select(Reminder.id)
-           .where(Reminder.status == ReminderStatus.SCHEDULED, Reminder.send_at <= now)
-           .order_by(Reminder.send_at, Reminder.id).limit(_batch(batch))
+    table = Reminder.__table__
+    columns = (table.c.id, table.c.kind, table.c.subject_key, table.c.due_at, table.c.title, table.c.link)
+    due = (sa.select(*columns)
+           .where(table.c.status == ReminderStatus.SCHEDULED, table.c.send_at <= now)
+           .order_by(table.c.send_at, table.c.id).limit(_batch(batch))
            .with_for_update(skip_locked=True))
     _commit_without_waiting_for_disk()
-    # One statement claims the rows (on SQLite it takes the write lock first, so two schedulers cannot
-    # both read them as due); if this process dies before the commit, they are simply still scheduled.
-    claimed = db.session.scalars(
-        sa.update(Reminder).where(Reminder.id.in_(due.scalar_subquery()))
-        .values(status=ReminderStatus.DONE, processed_at=now)
-        .returning(Reminder.id)).all()
-    if not claimed:
+    # If this process dies before the commit, the claimed reminders are simply still scheduled.
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The due rows, locked (FOR UPDATE SKIP LOCKED: another scheduler skips them): each is then written once,
+        # with its outcome below. (Claiming by an UPDATE first wrote each row twice: a new row version and an
+        # entry in each of its indexes, twice.)
+        reminders = sorted(db.session.execute(due))  # by id, as on SQLite: deliveries are made in that order
+    else:
+        # SQLite has no row locks: one statement claims the rows and returns them, taking the write lock first,
+        # so two schedulers cannot both read them as due.
+        reminders = sorted(db.session.execute(
+            sa.update(table).where(table.c.id.in_(sa.select(due.subquery().c.id).scalar_subquery()))
+            .values(status=ReminderStatus.DONE, processed_at=now).returning(*columns)).all())
+    if not reminders:
         db.session.rollback()
         return result
-    reminders = list(db.session.scalars(
-        sa.select(Reminder).where(Reminder.id.in_(claimed)).order_by(Reminder.id)
-        .execution_options(populate_existing=True)))
-    audiences: dict[tuple[str, str], _Audience] = {}
+    with current_app.test_request_context("/", base_url=current_app.config["APP_BASE_URL"]):
+        audiences = _audiences(reminders, now)
     rows: list[dict[str, object]] = []
     outcomes: dict[tuple[ReminderStatus, str, str], list[int]] = {}
-    with current_app.test_request_context("/", base_url=current_app.config["APP_BASE_URL"]):
-        for reminder in reminders:
-            _expand(reminder, now, result, audiences, rows, outcomes)
-    table = Reminder.__table__
+    for reminder in reminders:
+        _expand(reminder, now, result, audiences, rows, outcomes)
     for (status, title, link), ids in outcomes.items():  # one UPDATE per subject, not one per reminder
-        db.session.execute(sa.update(table).where(table.c.id.in_(ids)).values(status=status, title=title, link=link))
+        db.session.execute(sa.update(table).where(table.c.id.in_(ids))
+                           .values(status=status, title=title, link=link, processed_at=now))
     if rows:
         # The batch's deliveries in one executemany (in-app ones are delivered by being written); psycopg sends
         # it in pipeline mode, one round trip. (Multi-row VALUES cost twice the client CPU: compiling them.)
@@ -245,38 +261,58 @@ def expand_due(now: datetime, batch: int | None = None) -> TickResult:
     return result
 
 
+class _Due(Protocol):
+    """A claimed reminder, as the claim returned it."""
+
+    id: int
+    kind: str
+    subject_key: str
+    due_at: datetime
+    title: str
+    link: str
+
+
 @dataclass
 class _Audience:
     subject: Subject | None
     users: list[User]
+    #: Those of ``users`` who turned e-mail off for this kind of reminder.
     no_email: set[int]
 
 
-def _audience(reminder: Reminder) -> _Audience:
-    """What the reminder is about and whom it reaches now (asked once per subject in a batch)."""
-    kind = KINDS.get(reminder.kind)
-    subject = kind.describe(reminder.subject_key) if kind is not None else None
-    if kind is None or subject is None:
-        return _Audience(None, [], set())
-    users = list({u.id: u for u in kind.recipients(reminder.subject_key) if u.active}.values())
-    no_email = set(db.session.scalars(
-        sa.select(ReminderPreference.user_id).where(ReminderPreference.kind == reminder.kind,
-                                                    ReminderPreference.user_id.in_([u.id for u in users]),
-                                                    ReminderPreference.email.is_(False))))
-    return _Audience(subject, users, no_email)
+def _audiences(reminders: Sequence[_Due], now: datetime) -> dict[tuple[str, str], _Audience]:
+    """What each subject of the reminders still due is about and whom it reaches now (each kind asked once per
+    subject in a batch); who of them turned e-mail off, in one query for the batch."""
+    audiences: dict[tuple[str, str], _Audience] = {}
+    for reminder in reminders:
+        key = (reminder.kind, reminder.subject_key)
+        if reminder.due_at <= now or key in audiences:
+            continue
+        deadline = KINDS.get(reminder.kind)
+        subject = deadline.describe(reminder.subject_key) if deadline is not None else None
+        users = ([] if deadline is None or subject is None
+                 else list({u.id: u for u in deadline.recipients(reminder.subject_key) if u.active}.values()))
+        audiences[key] = _Audience(subject, users, set())
+    wanted = {(kind, user.id) for (kind, _subject), audience in audiences.items() for user in audience.users}
+    if wanted:
+        off = set(db.session.execute(
+            sa.select(ReminderPreference.kind, ReminderPreference.user_id)
+            .where(ReminderPreference.kind.in_({kind for kind, _user in wanted}),
+                   ReminderPreference.user_id.in_({user for _kind, user in wanted}),
+                   ReminderPreference.email.is_(False))).tuples())
+        for (kind, _subject), audience in audiences.items():
+            audience.no_email = {user.id for user in audience.users if (kind, user.id) in off}
+    return audiences
 
 
-def _expand(reminder: Reminder, now: datetime, result: TickResult, audiences: dict[tuple[str, str], _Audience],
+def _expand(reminder: _Due, now: datetime, result: TickResult, audiences: dict[tuple[str, str], _Audience],
             rows: list[dict[str, object]], outcomes: dict[tuple[ReminderStatus, str, str], list[int]]) -> None:
     """Add the reminder's deliveries to ``rows`` and its new status (with title and link) to ``outcomes``."""
     if reminder.due_at <= now:
         outcomes.setdefault((ReminderStatus.SKIPPED, reminder.title, reminder.link), []).append(reminder.id)
         result.skipped += 1
         return
-    key = (reminder.kind, reminder.subject_key)
-    if key not in audiences:
-        audiences[key] = _audience(reminder)
-    audience = audiences[key]
+    audience = audiences[(reminder.kind, reminder.subject_key)]
     if audience.subject is None:
         outcomes.setdefault((ReminderStatus.CANCELLED, reminder.title, reminder.link), []).append(reminder.id)
         result.cancelled += 1
@@ -301,11 +337,12 @@ def send_due(now: datetime, batch: int | None = None, stop: threading.Event | No
     """Claim up to ``batch`` due e-mails (pending, or sending with a lapsed lease) and send them.
 
     The messages are composed here (they need the app, its templates and translations) and handed to a few
-    sender threads. Each sender holds one SMTP connection and one database connection, and records each
-    message's outcome the moment the SMTP server has answered for it — one small UPDATE, committed without
-    waiting for the disk (see _Recording) — before it takes the next message. So at any instant at most one
-    message per connection has been accepted by the server and not yet recorded: all a ``kill -9`` can make
-    a later scheduler send a second time (with the same Message-ID, after the lease).
+    sender threads. Each sender holds one SMTP connection and a database connection (shared with a few other
+    senders, one statement at a time), and records each message's outcome the moment the SMTP server has
+    answered for it — one small UPDATE, committed without waiting for the disk (see _Recording) — before it
+    takes the next message. So at any instant at most one message per connection has been accepted by the
+    server and not yet recorded: all a ``kill -9`` can make a later scheduler send a second time (with the same
+    Message-ID, after the lease).
 
     ``stop`` (set on SIGTERM): each sender finishes the message in hand, records it, and stops; the e-mails not
     yet tried are given back at once, so a stop never leaves one to be sent twice.
@@ -323,16 +360,32 @@ def send_due(now: datetime, batch: int | None = None, stop: threading.Event | No
            .order_by(Delivery.next_attempt_at, Delivery.id).limit(_batch(batch))
            .with_for_update(skip_locked=True))
     _commit_without_waiting_for_disk()
-    claimed = db.session.scalars(
-        sa.update(Delivery).where(Delivery.id.in_(due.scalar_subquery()))
-        .values(status=DeliveryStatus.SENDING, next_attempt_at=lease_until, attempts=Delivery.attempts + 1)
-        .returning(Delivery.id)).all()
-    db.session.commit()  # the lease is ours before anything goes out
+    table = Delivery.__table__
+    claim = (sa.update(table).where(table.c.id.in_(due.scalar_subquery()))
+             .values(status=DeliveryStatus.SENDING, next_attempt_at=lease_until, attempts=table.c.attempts + 1))
+    # Plain rows, not ORM objects: what composing needs of each e-mail, its recipient and its reminder.
+    deliveries: list[_Mail]
+    if db.session.get_bind().dialect.name == "postgresql":
+        # One statement claims the e-mails and reads them with their recipients and reminders (the claiming
+        # UPDATE … RETURNING as a common table expression), instead of a second one naming a thousand ids.
+        claimed_rows = claim.returning(table.c.id, table.c.attempts, table.c.address, table.c.reminder_id,
+                                       table.c.user_id).cte("claimed")
+        users, reminders = User.__table__, Reminder.__table__
+        deliveries = [_Mail(*row) for row in db.session.execute(
+            sa.select(claimed_rows.c.id, claimed_rows.c.attempts, claimed_rows.c.address,
+                      claimed_rows.c.reminder_id, users.c.display_name, reminders.c.kind, reminders.c.title,
+                      reminders.c.link, reminders.c.due_at, reminders.c.processed_at)
+            .join_from(claimed_rows, users, users.c.id == claimed_rows.c.user_id)
+            .join(reminders, reminders.c.id == claimed_rows.c.reminder_id).order_by(claimed_rows.c.id))]
+        db.session.commit()  # the lease is ours before anything goes out
+        claimed = [delivery.id for delivery in deliveries]
+    else:
+        claimed = list(db.session.scalars(claim.returning(table.c.id)).all())
+        db.session.commit()  # the lease is ours before anything goes out
+        deliveries = ([_Mail(*row) for row in db.session.execute(
+            _MAIL_COLUMNS.where(Delivery.id.in_(claimed)).order_by(Delivery.id))] if claimed else [])
     if not claimed:
         return result
-    deliveries = list(db.session.scalars(
-        sa.select(Delivery).where(Delivery.id.in_(claimed)).order_by(Delivery.id)
-        .options(sa.orm.joinedload(Delivery.user))))
     # The lease is renewed while the senders work; a sender starts a message only while the lease still has
     # half its length to run (time to send and record it), so a scheduler that cannot renew (starved, its
     # database gone) stops sending before another one could take these e-mails.
@@ -342,8 +395,9 @@ def send_due(now: datetime, batch: int | None = None, stop: threading.Event | No
     work: queue.SimpleQueue[_Outgoing | None] = queue.SimpleQueue()
     settings = _SmtpSettings.from_config(config)
     halt = threading.Event()  # set when composing or recording fails: the senders stop taking messages
-    senders = [_Sender(settings, _Recording(db.engine, now, config), work, stop, halt, lease)
-               for _n in range(max(1, min(config["REMINDER_SMTP_CONNECTIONS"], len(deliveries))))]
+    count = max(1, min(config["REMINDER_SMTP_CONNECTIONS"], len(deliveries)))
+    recordings = [_Recording(db.engine, now, config) for _n in range(_recording_connections(db.engine, count))]
+    senders = [_Sender(settings, recordings[n % len(recordings)], work, stop, halt, lease) for n in range(count)]
     threads = [threading.Thread(target=sender.run, daemon=True, name=f"reminder-smtp-{n}")
                for n, sender in enumerate(senders)]
     threads.append(threading.Thread(target=lease.keep, daemon=True, name="reminder-lease"))
@@ -365,6 +419,8 @@ def send_due(now: datetime, batch: int | None = None, stop: threading.Event | No
             work.put(None)  # one stop sign per sender
         for thread in threads[:-1]:
             thread.join()
+        for recording in recordings:
+            recording.close()
         lease.done.set()
         threads[-1].join()
     tried: set[int] = set()
@@ -386,6 +442,33 @@ class _Claim:
     attempts: int
 
 
+class _Mail(NamedTuple):
+    """What composing needs of one claimed e-mail."""
+
+    id: int
+    attempts: int
+    address: str
+    reminder_id: int
+    display_name: str
+    kind: str
+    title: str
+    link: str
+    due_at: datetime
+    processed_at: datetime | None
+
+    @classmethod
+    def of(cls, delivery: Delivery) -> _Mail:
+        reminder = delivery.reminder
+        return cls(delivery.id, delivery.attempts, delivery.address, delivery.reminder_id,
+                   delivery.user.display_name, reminder.kind, reminder.title, reminder.link, reminder.due_at,
+                   reminder.processed_at)
+
+
+_MAIL_COLUMNS = (sa.select(Delivery.id, Delivery.attempts, Delivery.address, Delivery.reminder_id, User.display_name,
+                           Reminder.kind, Reminder.title, Reminder.link, Reminder.due_at, Reminder.processed_at)
+                 .join(User, User.id == Delivery.user_id).join(Reminder, Reminder.id == Delivery.reminder_id))
+
+
 @dataclass(frozen=True)
 class _Outgoing:
     claim: _Claim
@@ -397,8 +480,9 @@ class _Outgoing:
 
 
 class _Sender:
-    """One sender thread: one SMTP connection and one recording connection; takes a message, sends it, records
-    the outcome, and only then takes the next (until a stop sign, a stop, a halt or the end of its time)."""
+    """One sender thread: one SMTP connection and a recording connection (shared with a few other senders); takes
+    a message, sends it, records the outcome, and only then takes the next (until a stop sign, a stop, a halt or
+    the end of its time)."""
 
     def __init__(self, settings: _SmtpSettings, recording: _Recording, work: queue.SimpleQueue[_Outgoing | None],
                  stop: threading.Event, halt: threading.Event, lease: _Lease) -> None:
@@ -430,7 +514,6 @@ class _Sender:
             self.failure = exc
         finally:
             self.smtp.close()
-            self.recording.close()
 
 
 #: How long a sender keeps trying to record an outcome while SQLite stays locked by other writers.
@@ -485,21 +568,26 @@ class _Lease:
 
 
 class _Recording:
-    """A sender's database connection: each outcome is one UPDATE of one row, committed at once.
+    """A database connection the senders record outcomes on: each outcome is one UPDATE of one row, committed at
+    once. Shared by a few senders, one statement at a time (a lock): SQLite has one writer at a time anyway (one
+    connection per process, so its senders never wait on each other's locks in SQLite's busy handler), and on
+    PostgreSQL the tick's connections then fit in those the pool keeps (see _recording_connections) instead of
+    being opened anew every tick. A sender still records each message before it takes the next.
 
     On PostgreSQL with ``synchronous_commit`` off for this connection: the commit does not wait for the WAL to
     reach the disk. A scheduler killed at any moment loses nothing by it (the server has the commit); only a
     crash of the database server itself could lose the last few markings, and those e-mails would go again
     with the same Message-ID. On SQLite the database is in WAL mode (set by the scheduler, see
     scheduler.prepare_database) and this connection commits with ``synchronous = NORMAL``: no fsync per
-    commit, the same trade."""
+    commit, the same trade. The setting is made once per connection and stays with it in the pool (only the
+    scheduler sends, and every write of its tick may commit so)."""
 
     def __init__(self, engine: sa.Engine, now: datetime, config: dict[str, Any]) -> None:
         self.engine, self.now = engine, now
         self.max_attempts, self.retry_seconds = config["REMINDER_MAX_ATTEMPTS"], config["REMINDER_RETRY_SECONDS"]
         self.connection: sa.Connection | None = None
         self.cursor: Any = None
-        self.restore: str | None = None
+        self.lock = threading.Lock()
         dialect = engine.dialect
         self.dbapi: Any = dialect.loaded_dbapi
         # The three UPDATEs, written once in the driver's own terms (a message's outcome is the hot path of a
@@ -520,22 +608,24 @@ class _Recording:
         }
         self.sent_at = self.instant(now)
 
+    #: Set on a pooled connection (its ``info`` lasts as long as it does) once it commits without waiting.
+    ASYNC_COMMIT = "reminders.async_commit"
+
     def _connect(self) -> Any:
         connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        if connection.dialect.name == "postgresql":
-            connection.exec_driver_sql("SET synchronous_commit TO OFF")
-            self.restore = "RESET synchronous_commit"
-        elif connection.dialect.name == "sqlite":
-            before = connection.exec_driver_sql("PRAGMA synchronous").scalar()
-            connection.exec_driver_sql("PRAGMA synchronous = NORMAL")
-            self.restore = f"PRAGMA synchronous = {int(before or 2)}"
+        info = connection.connection.info
+        if not info.get(self.ASYNC_COMMIT):
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("SET synchronous_commit TO OFF")
+            elif connection.dialect.name == "sqlite":
+                connection.exec_driver_sql("PRAGMA synchronous = NORMAL")
+            info[self.ASYNC_COMMIT] = True
         self.connection = connection
         self.cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         return self.cursor
 
     def record(self, claim: _Claim, error: str | None, permanent: bool, result: TickResult) -> None:
         """Mark the outcome, if the delivery is still ours (still ``sending`` with our attempt)."""
-        cursor = self.cursor or self._connect()
         params: tuple[object, ...]
         if error is None:
             status, params = DeliveryStatus.SENT, (self.sent_at,)
@@ -550,6 +640,11 @@ class _Recording:
         if error is not None:
             result.errors.append(error)
         sql, params = self.sql[status], (*params, claim.id, claim.attempts)
+        with self.lock:
+            self._execute(sql, params)
+
+    def _execute(self, sql: str, params: tuple[object, ...]) -> None:
+        cursor = self.cursor or self._connect()
         give_up = time.monotonic() + RECORD_PATIENCE_SECONDS
         attempt = 0
         while True:
@@ -571,13 +666,24 @@ class _Recording:
             return
         try:
             self.cursor.close()
-            if self.restore:  # the connection goes back to the pool as it came
-                self.connection.exec_driver_sql(self.restore)
-        except sa.exc.DBAPIError:
+        except self.dbapi.Error:
             self.connection.invalidate()
         finally:
             self.connection.close()
             self.connection, self.cursor = None, None
+
+
+def _recording_connections(engine: sa.Engine, senders: int) -> int:
+    """How many connections a batch's senders record on: one on SQLite (one writer at a time); on PostgreSQL
+    as many as the pool keeps beside those checked out now (the tick's session, the scheduler's lock), at most one
+    per sender (QueuePool keeps five: three or four for eight senders). More would be opened and closed again
+    every tick — a new server process each, and its first statements planned anew."""
+    if engine.dialect.name == "sqlite":
+        return 1
+    pool = engine.pool
+    if not isinstance(pool, sa.pool.QueuePool):
+        return senders
+    return max(1, min(senders, pool.size() - pool.checkedout()))
 
 
 def _release(ids: list[int], now: datetime) -> None:
@@ -673,10 +779,11 @@ class _Only:
 class _Composer:
     """Composes the e-mails of a batch (app/reminders/mail.py builds each with the email package).
 
-    What recipients share is made once: a reminder's headers and template context, and the two bodies of each
-    distinct content (title, deadline, link, kind) — rendered from the compiled templates with a slot for the
-    recipient's name, which is all that is per recipient in them (``_Only`` keeps it so). Per message there
-    remains the name put in, the To and Message-ID headers, and the message built."""
+    What recipients share is made once: the message's frame (mail.Frame: the MIME structure, flattened once per
+    batch), the headers and the two bodies of each distinct content (kind, title, deadline, link, date) — the bodies
+    rendered from the compiled templates with a slot for the recipient's name, which is all that is per recipient
+    in them (``_Only`` keeps it so). Per message there remains the name put in, the To and Message-ID headers, and
+    the two parts' payloads put into the frame."""
 
     def __init__(self) -> None:
         config = current_app.config
@@ -690,46 +797,47 @@ class _Composer:
         self.html = templates.get_template("reminders/email.html")
         # The templates' _() looked up the locale's catalogue on every call; here it is looked up once.
         self.gettext = _catalogue_gettext(get_translations())
-        self.boundary = f"=_jnt.{secrets.token_hex(12)}"
-        self.subjects: dict[int, tuple[list[tuple[str, str]], tuple[str, str]]] = {}
+        self.frame = mail.Frame(f"=_jnt.{secrets.token_hex(12)}")
+        self.contents: dict[tuple[str, str, str | None, str, datetime | None],
+                            tuple[list[tuple[str, str]], tuple[str, str]]] = {}
         self.bodies: dict[tuple[str, str | None, str, str], tuple[str, str]] = {}
 
-    def _reminder(self, reminder: Reminder) -> tuple[list[tuple[str, str]], tuple[str, str]]:
-        """The headers and the two bodies (with the name slot) shared by every delivery of one reminder."""
-        if reminder.id not in self.subjects:
-            due = (reminder.due_at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M") if has_deadline(reminder.kind)
-                   else None)
-            subject = (_("【技能通】提醒：%(title)s（%(due)s 截止）", title=reminder.title, due=due) if due
-                       else _("【技能通】提醒：%(title)s", title=reminder.title))
+    def _content(self, item: _Mail) -> tuple[list[tuple[str, str]], tuple[str, str]]:
+        """The headers and the two bodies (with the name slot) shared by every e-mail of the same content."""
+        due = item.due_at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M") if has_deadline(item.kind) else None
+        key = (item.kind, item.title, due, item.link, item.processed_at)
+        if key not in self.contents:
+            subject = (_("【技能通】提醒：%(title)s（%(due)s 截止）", title=item.title, due=due) if due
+                       else _("【技能通】提醒：%(title)s", title=item.title))
             shared = [("Subject", subject), ("From", self.from_header),
-                      ("Date", format_datetime(reminder.processed_at or utcnow())),
+                      ("Date", format_datetime(item.processed_at or utcnow())),
                       ("Auto-Submitted", "auto-generated")]
-            key = (reminder.title, due, self.base + reminder.link, str(_kind_label(reminder.kind)))
-            if key not in self.bodies:
-                title, due, link, kind_label = key
+            body_key = (item.title, due, self.base + item.link, str(_kind_label(item.kind)))
+            if body_key not in self.bodies:
+                title, due, link, kind_label = body_key
                 context = {"reminder": _Only("reminder", title=title), "user": _Only("user", display_name=NAME_SLOT),
                            "kind_label": kind_label, "due": due, "link": link,
                            "settings_link": self.base + "/reminders/preferences", "gettext": self.gettext}
-                self.bodies[key] = (self.text.render(context), self.html.render(context))
-            self.subjects[reminder.id] = (shared, self.bodies[key])
-        return self.subjects[reminder.id]
+                self.bodies[body_key] = (self.text.render(context), self.html.render(context))
+            self.contents[key] = (shared, self.bodies[body_key])
+        return self.contents[key]
 
-    def compose(self, delivery: Delivery) -> _Outgoing:
-        """The delivery's message; one whose headers would carry a line break (or an address that does not
+    def compose(self, item: _Mail) -> _Outgoing:
+        """The e-mail's message; one whose headers would carry a line break (or an address that does not
         parse) is refused — its _Outgoing has no data and says why, and it is recorded as failed."""
-        claim = _Claim(delivery.id, delivery.attempts)
-        shared, (text, html) = self._reminder(delivery.reminder)
-        name = delivery.user.display_name
+        claim = _Claim(item.id, item.attempts)
+        shared, (text, html) = self._content(item)
+        name = item.display_name
         try:
-            headers = [*shared, ("To", mail.mailbox(name, delivery.address)),
-                       ("Message-ID", delivery.message_id(self.domain))]
-            data = mail.build(headers, text.replace(NAME_SLOT, name), html.replace(NAME_SLOT, str(escape(name))),
-                              self.boundary)
+            headers = [*shared, ("To", mail.mailbox(name, item.address)),
+                       ("Message-ID", message_id(item.reminder_id, item.id, self.domain))]
+            data = self.frame.message(headers, text.replace(NAME_SLOT, name),
+                                      html.replace(NAME_SLOT, str(escape(name))))
         except (ValueError, email.errors.HeaderParseError) as exc:
-            log.warning("reminder e-mail %s refused: %s", delivery.id, exc)
-            return _Outgoing(claim, self.sender, delivery.address, None,
+            log.warning("reminder e-mail %s refused: %s", item.id, exc)
+            return _Outgoing(claim, self.sender, item.address, None,
                              _("邮件头不合规（含换行符或地址无效），已拒绝发送：%(error)s", error=str(exc)))
-        return _Outgoing(claim, self.sender, delivery.address, data)
+        return _Outgoing(claim, self.sender, item.address, data)
 
 
 def _catalogue_gettext(translations: object) -> Callable[..., str]:
@@ -749,7 +857,7 @@ def _catalogue_gettext(translations: object) -> Callable[..., str]:
 def build_message(delivery: Delivery) -> bytes:
     """The e-mail of one delivery, as sent: Chinese subject, plain-text and HTML parts, a link back, a stable
     Message-ID (the tick composes a batch with one _Composer). Raises ValueError when it is refused."""
-    outgoing = _Composer().compose(delivery)
+    outgoing = _Composer().compose(_Mail.of(delivery))
     if outgoing.data is None:
         raise ValueError(outgoing.refused)
     return outgoing.data

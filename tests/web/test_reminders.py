@@ -519,6 +519,70 @@ def test_one_batch_over_several_connections_records_each_outcome_once(ctx, smtp,
     assert dict(statuses) == {DeliveryStatus.SENT: 11, DeliveryStatus.FAILED: 1}
 
 
+def test_eight_senders_record_every_outcome_once_on_the_connections_the_pool_keeps(ctx, smtp, app, monkeypatch):
+    """Eight SMTP connections in parallel: every e-mail arrives once and its outcome is recorded by its own UPDATE,
+    on recording connections shared by the senders — so a tick after the first opens no database connection
+    (one recording connection on SQLite; on PostgreSQL as many as the pool keeps beside the tick's session)."""
+    monkeypatch.setitem(app.config, "REMINDER_SMTP_CONNECTIONS", 8)
+    recorded: list[int] = []
+    execute = services._Recording._execute
+
+    def counting(self, sql, params):  # noqa: ANN001, ANN202
+        recorded.append(params[-2])  # the delivery's id
+        return execute(self, sql, params)
+
+    monkeypatch.setattr(services._Recording, "_execute", counting)
+    opened: list[object] = []
+
+    def connected(dbapi_connection, record):  # noqa: ANN001, ANN202
+        opened.append(dbapi_connection)
+
+    engine = db.engine
+    sa.event.listen(engine, "connect", connected)
+    try:
+        for tick in range(2):
+            opened.clear()
+            due_reminder(f"eight{tick}", [staff(email=f"e{tick}.{n}@example.com") for n in range(40)], send_at=NOW,
+                         due_at=NOW + timedelta(days=2))
+            assert services.tick(now=NOW).sent == 40
+    finally:
+        sa.event.remove(engine, "connect", connected)
+    assert opened == []  # the second tick: every connection it used was one the pool had kept
+    assert sorted(smtp.message_ids().values()) == [1] * 80
+    sent = db.session.scalars(sa.select(Delivery.id).where(Delivery.channel == Channel.EMAIL,
+                                                           Delivery.status == DeliveryStatus.SENT)).all()
+    assert sorted(recorded) == sorted(sent) and len(sent) == 80  # one UPDATE per message, none twice
+    assert len({port for _name, port in smtp.connections}) > 1  # several connections carried them
+
+
+def test_a_tick_goes_round_again_only_after_a_full_batch(ctx, smtp):
+    """A round that found less than a batch has done what was due: the tick ends there, without a second round
+    only to find nothing; a full batch may have left more, so it looks again (a heartbeat per round)."""
+    users = [staff(email=f"r{n}@example.com") for n in range(7)]
+    for n, user in enumerate(users):
+        due_reminder(f"round{n}", [user], send_at=NOW, due_at=NOW + timedelta(days=2), commit=False)
+    db.session.commit()
+    rounds: list[int] = []
+    result = services.tick(now=NOW, batch=5, heartbeat=lambda: rounds.append(1))
+    assert (result.expanded, result.sent, len(rounds)) == (7, 7, 2)  # 5, then 2 (less than a batch: done)
+    rounds.clear()
+    assert services.tick(now=NOW, batch=5, heartbeat=lambda: rounds.append(1)).work == 0 and len(rounds) == 1
+
+
+def test_email_preferences_are_per_kind_within_one_batch(ctx, smtp):
+    """The batch asks once who turned e-mail off, for every kind in it: off for one kind is not off for another."""
+    user = staff(email="kinds@example.com")
+    db.session.add(ReminderPreference(user_id=user.id, kind=APPROVAL_DUE, email=False))
+    db.session.commit()
+    due_reminder("pref", [user], send_at=NOW, due_at=NOW + timedelta(days=2))  # the test kind: e-mail stays on
+    TEST_RECIPIENTS["pref"] = [user.id]
+    result = services.tick(now=NOW)
+    assert (result.expanded, len(smtp.messages)) == (1, 1)
+    services.set_email_preferences(user, {APPROVAL_DUE})  # now off for the test kind, on for the other
+    due_reminder("pref2", [user], send_at=NOW, due_at=NOW + timedelta(days=2))
+    assert services.tick(now=NOW).expanded == 1 and len(smtp.messages) == 1  # inbox only this time
+
+
 def test_a_batch_whose_composing_fails_stops_its_senders_and_returns(ctx, smtp, app, monkeypatch):
     users = [staff(email=f"c{n}@example.com") for n in range(5)]
     due_reminder("broken", users, send_at=NOW, due_at=NOW + timedelta(days=2))
