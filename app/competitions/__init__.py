@@ -35,10 +35,14 @@ register_object_rule(Competition, competition_rules.competition_rule)
 register_object_rule(Event, competition_rules.event_rule)
 register_object_rule(Registration, competition_rules.registration_rule)
 
-from app.competitions import labels, record, reminders, todos  # noqa: E402,F401
+from app.competitions import labels, record, todos  # noqa: E402,F401
+from app.competitions.awards import reminders as award_reminders  # noqa: E402,F401
 from app.competitions.awards import todos as award_todos  # noqa: E402,F401
 from app.competitions.awards import views as award_views  # noqa: E402,F401
 from app.competitions.events import views as event_views  # noqa: E402,F401
+from app.competitions.judging import reminders as judging_reminders  # noqa: E402,F401
 from app.competitions.judging import views as judging_views  # noqa: E402,F401
+from app.competitions.registration import reminders as registration_reminders  # noqa: E402,F401
 from app.competitions.registration import views  # noqa: E402,F401
+from app.competitions.squads import reminders as squad_reminders  # noqa: E402,F401
 from app.competitions.squads import views as squad_views  # noqa: E402,F401

@@ -8,8 +8,8 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from app.competitions.events.models import Event
+from app.competitions.events.services import APPROVAL_DUE, approval_due_at, schedule_event_deadlines
 from app.competitions.registration.models import Registration, RegistrationStatus
-from app.competitions.reminders import APPROVAL_DUE, approval_due_at, schedule_event_deadlines
 from app.extensions import db
 from app.reminders.models import Reminder, ReminderStatus
 

@@ -47,8 +47,11 @@ from app.core.pagination import KeysetPage, keyset_page
 from app.core.services import raise_not_found, unique_or_domain_error
 from app.errors import DomainError
 from app.extensions import db
+from app.reminders.services import cancel_deadline, schedule_deadline
 
 EVENT_RESULT_FIELDS = ["judging_state", "results_locked_at"]
+#: The reminder of experts and organisers while marks are missing (kind registered in judging/reminders.py).
+SCORES_DUE = "competition.scores_due"
 
 
 def _plain_number(value: Decimal) -> str:
@@ -623,9 +626,6 @@ def lock_results(actor: User, event: Event, now: datetime) -> int:
         db.session.add(result)
     before = audit.snapshot(event, EVENT_RESULT_FIELDS)
     event.judging_state, event.results_locked_at, event.results_locked_by_id = JudgingState.LOCKED, now, actor.id
-    from app.competitions.reminders import SCORES_DUE
-    from app.reminders.services import cancel_deadline
-
     cancel_deadline(SCORES_DUE, event.id)  # the task is done
     changed = [r.id for r in existing.values() if before_relock[r.id] != (r.rank, r.medal)]
     if changed:  # a re-lock after an unlock changed these placings: their certificates no longer hold
@@ -825,9 +825,6 @@ def update_settings(actor: User, event: Event, data: JudgingSettings) -> None:
     event.merit_rounding = data.merit_rounding
     event.tie_break = ",".join(i if i == "time" else "criterion:" + i.partition(":")[2].upper() for i in items)
     event.share_gold, event.share_silver, event.share_bronze, event.share_merit = shares
-    from app.competitions.reminders import SCORES_DUE
-    from app.reminders.services import cancel_deadline, schedule_deadline
-
     if data.scores_due_at is not None:
         schedule_deadline(SCORES_DUE, event.id, data.scores_due_at)
     else:
