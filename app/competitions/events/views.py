@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.auth.permissions import require
-from app.competitions import bp
+from app.competitions.blueprint import bp
 from app.competitions.events import services
 from app.competitions.events.forms import CompetitionForm, EventForm
 from app.competitions.events.models import CompetitionClass, CompetitionLevel, Locality

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.auth.permissions import can, require
-from app.competitions import bp
+from app.competitions.blueprint import bp
 from app.competitions.events import services as event_services
 from app.competitions.judging import services as judging
 from app.competitions.squads import services as squads
