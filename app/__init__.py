@@ -98,6 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.competitions import bp as competitions_bp
     from app.core import bp as core_bp
     from app.mentor_hours import bp as mentor_hours_bp
+    from app.people import views as _people_views  # noqa: F401  (the people pages, on core's blueprint)
     from app.reminders import bp as reminders_bp
     from app.supervision import bp as supervision_bp
     from app.training_bases import bp as training_bases_bp
