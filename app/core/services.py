@@ -14,6 +14,7 @@ from typing import NoReturn
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import NotFound
 
 from app.core import clock, rules
 from app.core.crypto import cipher
@@ -133,8 +134,6 @@ def occupation_choices() -> list[tuple[str, str]]:
 # ---------------------------------------------------------------- helpers
 
 def raise_not_found() -> NoReturn:
-    from werkzeug.exceptions import NotFound
-
     raise NotFound()
 
 

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from app.core import bp, clock
+from app.core.todos import todos_for
 from app.errors import DomainError
 from app.extensions import db
 from app.htmx import render
@@ -89,8 +90,6 @@ def healthz() -> tuple[dict[str, str], int]:
 @bp.get("/")
 @login_required
 def home() -> Response:
-    from app.core.todos import todos_for
-
     return render("core/home.html", todos=todos_for(current_user, today_in_shanghai()))
 
 

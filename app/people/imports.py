@@ -74,6 +74,7 @@ def people_template() -> bytes:
 
 @functools.lru_cache(maxsize=4)
 def _people_template(_locale: str) -> bytes:
+    # lazy: openpyxl (~8 MB) loads with the first Excel file, not in every worker (issue 21)
     from openpyxl.styles import Font, PatternFill
 
     wb = export_workbook()

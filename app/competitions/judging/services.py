@@ -39,12 +39,13 @@ from app.competitions.judging.models import (
 )
 from app.competitions.registration import signals
 from app.competitions.registration.models import Registration, RegistrationStatus, Team
-from app.competitions.registration.services import eligibility_messages
+from app.competitions.registration.services import REGISTRATION_FIELDS, eligibility_messages
 from app.core import audit
 from app.core.enums import Role
 from app.core.models import Person, User, UserRole
 from app.core.pagination import KeysetPage, keyset_page
 from app.core.services import raise_not_found, unique_or_domain_error
+from app.core.signals import results_changed
 from app.errors import DomainError
 from app.extensions import db
 from app.reminders.services import cancel_deadline, schedule_deadline
@@ -629,8 +630,6 @@ def lock_results(actor: User, event: Event, now: datetime) -> int:
     cancel_deadline(SCORES_DUE, event.id)  # the task is done
     changed = [r.id for r in existing.values() if before_relock[r.id] != (r.rank, r.medal)]
     if changed:  # a re-lock after an unlock changed these placings: their certificates no longer hold
-        from app.core.signals import results_changed
-
         results_changed.send(event, result_ids=changed, actor=actor, now=now)
     audit.record(actor, "lock_results", event, before=before, after=audit.snapshot(event, EVENT_RESULT_FIELDS),
                  summary=event.name)
@@ -770,8 +769,6 @@ def confirm_qualifiers(actor: User, upper: Event, person_ids: list[int], now: da
 
 def _approved_registration(actor: User, event: Event, person: Person, unit_id: int, now: datetime,
                            reason: str) -> Registration:
-    from app.competitions.registration.services import REGISTRATION_FIELDS
-
     registration = Registration(event_id=event.id, person_id=person.id, unit_id=unit_id,
                                 status=RegistrationStatus.APPROVED, reason=reason[:300], created_by_id=actor.id,
                                 created_at=now, decided_by_id=actor.id, decided_at=now)

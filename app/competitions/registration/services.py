@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from app.auth.competitions import registration_scope
-from app.auth.permissions import STAFF_ROLES, can, deny, require
+from app.auth.permissions import STAFF_ROLES, can, deny, people_scope, require
 from app.competitions.events.models import Competition, CompetitionLevel, Event
 from app.competitions.events.services import EntryHooks, EventData, register_entry_hooks
 from app.competitions.registration import rules, signals
@@ -348,8 +348,6 @@ def my_registrations(actor: User) -> list[Registration]:
 
 def registrable_people(actor: User, q: str = "", limit: int = 50) -> list[Person]:
     """People the actor may enter: their unit's (or district's) people, by name prefix."""
-    from app.auth.permissions import people_scope
-
     stmt = sa.select(Person).where(people_scope(actor)).options(selectinload(Person.employer))
     if q:
         stmt = stmt.where(Person.name >= q, Person.name < q + "\U0010ffff")

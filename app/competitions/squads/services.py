@@ -123,15 +123,6 @@ class StageEntry:
     reason: str = ""
 
 
-def proposed_continuers(scores: dict[int, Decimal], advance_count: int) -> set[int]:
-    """The members a stage's scores put through: the best ``advance_count``, everyone tied at the cut too."""
-    ordered = sorted(scores.items(), key=lambda item: -item[1])
-    if len(ordered) <= advance_count:
-        return set(scores)
-    cut = ordered[advance_count - 1][1]
-    return {member for member, score in ordered if score >= cut}
-
-
 def record_stage(actor: User, stage: SquadStage, entries: list[StageEntry], now: datetime) -> None:
     """Record every active member's score and who continues; leavers need a reason. All or nothing."""
     squad = stage.squad
