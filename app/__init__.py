@@ -12,33 +12,38 @@ from flask import Blueprint, Flask, current_app, has_request_context, request, s
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import cli, errors, people, security, templating  # noqa: F401  (people: its pages join core's blueprint)
-from app.apprenticeships import bp as apprenticeships_bp
-from app.apprenticeships import models as apprenticeships_models
-from app.auth import bp as auth_bp
+# isort: off
+# In the order the areas fill the registries they share (audit labels, reminder kinds, the skills record, risk
+# rules…): an area is listed where it was first imported, and lists follow that order.
+from app.config import ENV_NAMES, INSTANCE_DIR, Config
+from app.core.crypto import PersonalDataCipher, check_production_keys
+from app.extensions import babel, csrf, db, htmx, limiter, login_manager
+from app.logging import configure_logging, log_requests
 from app.auth import sessions
-from app.certificates import bp as certificates_bp
+from app.apprenticeships import models as apprenticeships_models
 from app.certificates import models as certificates_models
-from app.competitions import bp as competitions_bp
 from app.competitions.awards import models as awards_models
 from app.competitions.events import models as events_models
 from app.competitions.judging import models as judging_models
 from app.competitions.registration import models as registration_models
 from app.competitions.squads import models as squads_models
-from app.config import ENV_NAMES, INSTANCE_DIR, Config
-from app.core import bp as core_bp
 from app.core import models as core_models
-from app.core.crypto import PersonalDataCipher, check_production_keys
-from app.extensions import babel, csrf, db, htmx, limiter, login_manager
-from app.logging import configure_logging, log_requests
-from app.mentor_hours import bp as mentor_hours_bp
 from app.mentor_hours import models as mentor_hours_models
-from app.reminders import bp as reminders_bp
 from app.reminders import models as reminders_models
+from app.training_bases import models as training_bases_models
 from app.security import install_request_parsing
+from app.apprenticeships import bp as apprenticeships_bp
+from app.auth import bp as auth_bp
+from app.certificates import bp as certificates_bp
+from app.competitions import bp as competitions_bp
+from app.core import bp as core_bp
+from app.mentor_hours import bp as mentor_hours_bp
+from app import people  # noqa: F401  (its pages join core's blueprint)
+from app.reminders import bp as reminders_bp
 from app.supervision import bp as supervision_bp
 from app.training_bases import bp as training_bases_bp
-from app.training_bases import models as training_bases_models
+from app import cli, errors, security, templating
+# isort: on
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 #: Every area's models are imported above so that Alembic and the relationships see all tables.
