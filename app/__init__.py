@@ -8,16 +8,51 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet
-from flask import Flask, request, session
+from flask import Blueprint, Flask, current_app, has_request_context, request, session
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+# isort: off
+# In the order the areas fill the registries they share (audit labels, reminder kinds, the skills record, risk
+# rules…): an area is listed where it was first imported, and lists follow that order.
 from app.config import ENV_NAMES, INSTANCE_DIR, Config
 from app.core.crypto import PersonalDataCipher, check_production_keys
 from app.extensions import babel, csrf, db, htmx, limiter, login_manager
 from app.logging import configure_logging, log_requests
+from app.auth import sessions
+from app.apprenticeships import models as apprenticeships_models
+from app.certificates import models as certificates_models
+from app.competitions.awards import models as awards_models
+from app.competitions.events import models as events_models
+from app.competitions.judging import models as judging_models
+from app.competitions.registration import models as registration_models
+from app.competitions.squads import models as squads_models
+from app.core import models as core_models
+from app.mentor_hours import models as mentor_hours_models
+from app.reminders import models as reminders_models
+from app.training_bases import models as training_bases_models
+from app.security import install_request_parsing
+from app.apprenticeships import bp as apprenticeships_bp
+from app.auth import bp as auth_bp
+from app.certificates import bp as certificates_bp
+from app.competitions import bp as competitions_bp
+from app.core import bp as core_bp
+from app.mentor_hours import bp as mentor_hours_bp
+from app import people  # noqa: F401  (its pages join core's blueprint)
+from app.reminders import bp as reminders_bp
+from app.supervision import bp as supervision_bp
+from app.training_bases import bp as training_bases_bp
+from app import cli, errors, security, templating
+# isort: on
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+#: Every area's models are imported above so that Alembic and the relationships see all tables.
+MODEL_MODULES = (apprenticeships_models, certificates_models, awards_models, events_models, judging_models,
+                 registration_models, squads_models, core_models, mentor_hours_models, reminders_models,
+                 training_bases_models)
+#: The areas' blueprints, in the order they are registered. The people pages (app.people) are on core's.
+BLUEPRINTS: tuple[Blueprint, ...] = (core_bp, auth_bp, competitions_bp, training_bases_bp, apprenticeships_bp,
+                                     reminders_bp, supervision_bp, mentor_hours_bp, certificates_bp)
 
 
 def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
@@ -45,8 +80,6 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
         Migrate(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     login_manager.init_app(app)
-    from app.auth import sessions
-
     sessions.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: app.config["TZ"])
     htmx.init_app(app)
@@ -60,13 +93,9 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
         app.config["PERSONAL_DATA_HASH_KEY"],
     )
 
-    _import_models()
-    from app.security import install_request_parsing
-
     install_request_parsing(app)
-    _register_blueprints(app)
-    from app import cli, errors, security, templating
-
+    for bp in BLUEPRINTS:
+        app.register_blueprint(bp)
     security.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
@@ -75,41 +104,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def _import_models() -> None:
-    """Import every area's models so Alembic and relationships see all tables."""
-    import app.apprenticeships.models  # noqa: F401
-    import app.certificates.models  # noqa: F401
-    import app.competitions.awards.models  # noqa: F401
-    import app.competitions.events.models  # noqa: F401
-    import app.competitions.judging.models  # noqa: F401
-    import app.competitions.registration.models  # noqa: F401
-    import app.competitions.squads.models  # noqa: F401
-    import app.core.models  # noqa: F401
-    import app.mentor_hours.models  # noqa: F401
-    import app.reminders.models  # noqa: F401
-    import app.training_bases.models  # noqa: F401
-
-
-
-def _register_blueprints(app: Flask) -> None:
-    from app.apprenticeships import bp as apprenticeships_bp
-    from app.auth import bp as auth_bp
-    from app.certificates import bp as certificates_bp
-    from app.competitions import bp as competitions_bp
-    from app.core import bp as core_bp
-    from app.mentor_hours import bp as mentor_hours_bp
-    from app.reminders import bp as reminders_bp
-    from app.supervision import bp as supervision_bp
-    from app.training_bases import bp as training_bases_bp
-
-    for bp in (core_bp, auth_bp, competitions_bp, training_bases_bp, apprenticeships_bp, reminders_bp,
-               supervision_bp, mentor_hours_bp, certificates_bp):
-        app.register_blueprint(bp)
-
-
 def _select_locale() -> str:
-    from flask import current_app, has_request_context
-
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI, scheduler, tests calling services: the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from zoneinfo import ZoneInfo
 
 import click
 from flask import Flask
@@ -10,14 +11,17 @@ from flask.cli import AppGroup
 from flask_babel import force_locale
 
 from app.core import clock
+from app.core.bootstrap import MUNICIPAL_BUREAU_NAME
+from app.core.bootstrap import create_official as create
+from app.core.keys import rotate_all
+from app.core.risks import risks_cli
+from app.demo import seed_all
+from app.errors import DomainError
+from app.reminders.scheduler import scheduler_cli
 
 
 def init_app(app: Flask) -> None:
-    from app.reminders.scheduler import scheduler_cli
-
     app.cli.add_command(scheduler_cli)
-    from app.core.risks import risks_cli
-
     app.cli.add_command(risks_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(keys_cli)
@@ -27,10 +31,6 @@ def init_app(app: Flask) -> None:
         """Load the demo data (idempotent: a second run adds nothing)."""
         if app.config["ENV_NAME"] == "production":
             raise click.ClickException("refusing to load demo accounts (known passwords) with APP_ENV=production")
-        from zoneinfo import ZoneInfo
-
-        from app.demo import seed_all
-
         for loaded in seed_all(clock.today(ZoneInfo(app.config["TZ"])), clock.now()):
             click.echo(loaded)
 
@@ -50,10 +50,6 @@ def create_official(username: str, display_name: str, email: str, organisation: 
 
     The password is never an argument (it would stay in the shell history and the process list) and never logged.
     """
-    from app.core.bootstrap import MUNICIPAL_BUREAU_NAME
-    from app.core.bootstrap import create_official as create
-    from app.errors import DomainError
-
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -83,8 +79,6 @@ def rotate_keys(batch_size: int, max_batches: int | None, quiet: bool) -> None:
 
     Safe to stop and run again; when it reports "done", the older keys can be removed from PERSONAL_DATA_KEYS.
     """
-    from app.core.keys import rotate_all
-
     report = rotate_all(batch_size=batch_size, max_batches=max_batches,
                         progress=(lambda _line: None) if quiet else click.echo)
     for (table, column), (rotated, current) in report.columns.items():

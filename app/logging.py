@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from datetime import UTC, datetime
 
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 
 from app.core.rules import scrub
 
@@ -60,10 +61,6 @@ def configure_logging(app: Flask) -> None:
 def log_requests(app: Flask) -> None:
     """One structured line per request: method, path with query, status, user (if the request loaded them),
     duration."""
-    import time
-
-    from flask import g
-
     logger = logging.getLogger("app.request")
 
     @app.before_request

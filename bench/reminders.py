@@ -24,8 +24,8 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from app.competitions.events.models import Competition, CompetitionLevel, Event
+from app.competitions.events.services import APPROVAL_DUE
 from app.competitions.registration.models import Registration, RegistrationStatus
-from app.competitions.reminders import APPROVAL_DUE
 from app.core.enums import OrgKind, Role
 from app.core.models import Occupation, Organisation, Person, User, UserRole
 from app.extensions import db

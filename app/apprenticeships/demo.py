@@ -31,6 +31,7 @@ from app.core.crypto import cipher
 from app.core.demo import fake_name, fake_ric
 from app.core.enums import District, DocType, SkillLevel
 from app.core.models import Organisation, Person, PolicyValue, User
+from app.core.services import id_hash
 from app.extensions import db
 
 POLICY_DEFAULTS = [
@@ -69,8 +70,6 @@ def _policies() -> None:
 
 def _person(rng: random.Random, employer: Organisation, level: SkillLevel | None, born: date,
             name: str | None = None) -> Person:
-    from app.core.services import id_hash
-
     number = fake_ric(rng, employer.district or District.HUANGPU, born, rng.random() < 0.7)
     person = Person(name=name or fake_name(rng), doc_type=DocType.RIC, id_number_encrypted=cipher().encrypt(number),
                     id_number_hash=id_hash(DocType.RIC, number), id_number_masked=core_rules.mask_id_number(number),

@@ -40,6 +40,7 @@ class RowReport:
 
 
 def _bold(ws) -> None:  # noqa: ANN001
+    # lazy: openpyxl (~8 MB) loads with the first Excel file, not in every worker (issue 21)
     from openpyxl.styles import Font, PatternFill
     for cell in ws[1]:
         cell.font = Font(bold=True)

@@ -32,6 +32,7 @@ from app.apprenticeships.models import (
     SubsidyLine,
     SubsidyStatus,
 )
+from app.apprenticeships.reminders import CLASS_NOTICE, after_transition, claimed
 from app.auth.apprenticeships import enrollment_scope, may_remind_class
 from app.auth.permissions import STAFF_ROLES, can, deny, is_municipal_official, official_district, require
 from app.core import audit, clock
@@ -42,6 +43,7 @@ from app.core.policy import value_in_force
 from app.core.services import raise_not_found, unique_or_domain_error
 from app.errors import DomainError
 from app.extensions import db
+from app.reminders.services import remind_now
 
 ENROLLMENT_FIELDS = ["person_id", "class_id", "enterprise_id", "institution_id", "occupation_code", "target_level",
                      "hire_type", "contract_starts_on", "contract_ends_on", "starts_on", "ends_on",
@@ -565,8 +567,6 @@ def transition(actor: User, enrollment: Enrollment, action: str, *, today: date,
                                              r=reason.strip()))
     if action == "assess":
         _record_assessment(actor, enrollment, assessment, today, now)
-    from app.apprenticeships.reminders import after_transition
-
     after_transition(enrollment, action, now)  # the deadlines this sets or ends (reminders), same transaction
     audit.record(actor, "quit" if action == "withdraw" else action, enrollment, before=before,
                  after=audit.snapshot(enrollment, ENROLLMENT_FIELDS),
@@ -692,8 +692,6 @@ def claim(actor: User, klass: ApprenticeClass, kind: SubsidyKind, training_year:
     require(actor, "subsidy.claim", klass)
     if kind is SubsidyKind.CLAWBACK:
         raise DomainError(_("追回由系统在学徒退出或认定未通过时生成"))
-    from app.apprenticeships.reminders import claimed
-
     window = _policy_int("apprenticeship.claim_window_months", today)
     ratio = _policy("apprenticeship.advance_ratio", today)
     if ratio is None:
@@ -912,9 +910,6 @@ def enrollment_lines(enrollment: Enrollment) -> list[SubsidyLine]:
 
 def remind_class(actor: User, klass: ApprenticeClass, now: datetime) -> None:
     """Remind the class's apprentices and mentors at once (in the app, and by e-mail where they want it)."""
-    from app.apprenticeships.reminders import CLASS_NOTICE
-    from app.reminders.services import remind_now
-
     if not may_remind_class(actor, klass):
         deny()
     remind_now(CLASS_NOTICE, klass.id, now)

@@ -9,6 +9,7 @@ stops working at the latest when its owner signs out.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from functools import cache
 
@@ -41,8 +42,6 @@ def check_limiter_storage(app: Flask) -> None:
     limit (and more as workers restart). Set ``RATELIMIT_STORAGE_URI`` to Redis (``redis://…``); only a
     deployment that runs exactly one process may say so with ``RATELIMIT_SINGLE_PROCESS=1``.
     """
-    import os
-
     storage = str(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
     single = os.environ.get("RATELIMIT_SINGLE_PROCESS", app.config.get("RATELIMIT_SINGLE_PROCESS", "0"))
     if app.config.get("ENV_NAME") == "production" and storage.startswith("memory://") and str(single) != "1":

@@ -67,7 +67,7 @@ def render_pdf(certificates: list[IssuedCertificate], base_url: str) -> bytes:
     # fork: the children inherit the loaded fonts and WeasyPrint, and touch nothing but the HTML they are given
     with multiprocessing.get_context("fork").Pool(len(parts)) as pool:
         pdfs = pool.map(_write_pdf, parts)
-    from pypdf import PdfWriter
+    from pypdf import PdfWriter  # lazy: pypdf (~18 MB) only joins a batch's PDFs, after the fork above
 
     writer = PdfWriter()
     for pdf in pdfs:

@@ -10,7 +10,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.enums import LabelledEnum
+from app.competitions.events.models import CompetitionLevel
+from app.competitions.judging.models import MedalKind
+from app.core.enums import LabelledEnum, SkillLevel
 from app.core.types import UTCDateTime, enum_type, utcnow
 from app.extensions import db
 
@@ -88,18 +90,12 @@ class IssuedCertificate(db.Model):
 
     @property
     def medal_label(self) -> str:
-        from app.competitions.judging.models import MedalKind
-
         return MedalKind(self.medal).label if self.medal else ""
 
     @property
     def level_label(self) -> str:
-        from app.competitions.events.models import CompetitionLevel
-
         return CompetitionLevel(self.competition_level).label if self.competition_level else ""
 
     @property
     def skill_level_label(self) -> str:
-        from app.core.enums import SkillLevel
-
         return SkillLevel(self.skill_level).label if self.skill_level else ""

@@ -8,19 +8,21 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask import render_template
+from flask import render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
-from app.competitions.events.models import Event
+from app.competitions.awards.models import AwardLine, AwardLineStatus
+from app.competitions.awards.services import person_awards
+from app.competitions.events.models import Event, JudgingState
 from app.competitions.judging.models import ContestantMember, Result
 from app.competitions.registration.models import Registration
 from app.competitions.squads.models import SquadMember, SquadStage, StageScore
 from app.core import record, risks
 from app.core.enums import District
-from app.core.models import Person, User
+from app.core.models import Organisation, Person, User
 from app.extensions import db
 
 
@@ -60,8 +62,6 @@ def squad_history(person_id: int) -> list[tuple[SquadMember, list[tuple[SquadSta
 
 @record.section
 def awards_section(actor: User, person: Person) -> record.RecordSection | None:
-    from app.competitions.awards.services import person_awards
-
     lines, honours = person_awards(person.id)
     if not lines and not honours:
         return None
@@ -78,15 +78,8 @@ def competition_section(actor: User, person: Person) -> record.RecordSection | N
     return record.RecordSection(_("技能竞赛与集训"), "competitions/_record.html",
                                 {"entries": rows, "squads": squads})
 
-
-
-
-
 def my_awards_html(actor: User) -> Markup | None:
     """The signed-in athlete's own awards and honours (their record's award section), or None."""
-    from app.competitions.awards.models import AwardLineStatus
-    from app.competitions.awards.services import person_awards
-
     if actor.person_id is None:
         return None
     lines, honours = person_awards(actor.person_id)
@@ -99,11 +92,6 @@ def my_awards_html(actor: User) -> Markup | None:
 @record.timeline
 def competition_items(person: Person) -> list[record.TimelineItem]:
     """Entries and results, squads and stages, awards and honours."""
-    from flask import url_for
-
-    from app.competitions.awards.models import AwardLineStatus
-    from app.competitions.awards.services import person_awards
-
     items = []
     for entry in entries(person.id):
         r, result = entry.registration, entry.result
@@ -143,12 +131,6 @@ def _unlocked_text(facts: Mapping[str, Any]) -> tuple[str, str]:
 @risks.rule("award_unlocked_result", _l("奖励对应的成绩已解锁"), text=_unlocked_text)
 def awards_for_unlocked_results(district: District | None) -> list[risks.RiskPrompt]:
     """Award lines whose event's results were unlocked after the awards were generated."""
-    from flask import url_for
-
-    from app.competitions.awards.models import AwardLine
-    from app.competitions.events.models import Event, JudgingState
-    from app.core.models import Organisation
-
     stmt = (sa.select(Event.id, Event.name, Organisation.district, sa.func.count(AwardLine.id),
                       sa.func.sum(AwardLine.amount))
             .join(AwardLine, AwardLine.event_id == Event.id).join(Organisation, Organisation.id == AwardLine.unit_id)

@@ -18,6 +18,7 @@ from app.core import rules
 from app.core.crypto import cipher
 from app.core.enums import District, DocType, OrgKind, Role, SkillLevel
 from app.core.models import Certificate, Occupation, Organisation, Person, PolicyValue, User
+from app.core.services import id_hash
 from app.extensions import db
 
 DEMO_PASSWORD = "jinengtong2026"
@@ -197,8 +198,6 @@ def seed(people: int = 240, seed_value: int = 20261125) -> str:
 
 
 def _seed_people(rng: random.Random, count: int, employers: list[Organisation]) -> int:
-    from app.core.services import id_hash
-
     created = 0
     levels = list(SkillLevel)[:6]
     for _ in range(count):

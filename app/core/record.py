@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
+
 from app.core.models import Person, User
 
 
@@ -62,7 +64,5 @@ def timeline_for(person: Person) -> list[TimelineItem]:
 
 @timeline
 def certificate_items(person: Person) -> list[TimelineItem]:
-    from flask_babel import gettext as _
-
     return [TimelineItem(c.issued_on, _("证书"), _("取得%(level)s证书", level=c.level.label),
                          f"{c.occupation.name} · {c.issuer} · {c.number}") for c in person.certificates]

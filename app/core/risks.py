@@ -36,6 +36,10 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from app.core.enums import District
+from app.core.models import RiskPromptRow, RiskPromptTally, RiskRefresh, RiskReview
+from app.core.statistics import MIN_CHANGED_ROWS, analyze
+from app.core.types import utcnow
+from app.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -117,8 +121,6 @@ _CHUNK = 500
 
 
 def _now() -> datetime:
-    from app.core.types import utcnow
-
     return utcnow()
 
 
@@ -144,8 +146,6 @@ def refresh_kind(kind: str, now: datetime | None = None, commit: bool = True) ->
 
     ``commit=False``: in a savepoint of the caller's transaction, committed with it (the scheduler's tick
     must not commit its claimed reminders half way)."""
-    from app.extensions import db
-
     now = now or _now()
     if not commit:
         with db.session.begin_nested():
@@ -156,9 +156,6 @@ def refresh_kind(kind: str, now: datetime | None = None, commit: bool = True) ->
 
 
 def _apply(kind: str, now: datetime) -> tuple[int, int, int]:
-    from app.core.models import RiskPromptRow, RiskRefresh
-    from app.extensions import db
-
     _label, fn = RULES[kind]
     found: dict[tuple[str, District | None], dict[str, object]] = {}
     subjects = set()
@@ -209,9 +206,6 @@ def _recount(kind: str) -> None:
     The kind's tallies are zeroed first: that UPDATE takes their row locks, so a review counting itself at the
     same moment either committed before the count below (which then sees it) or waits and moves the new
     counts after this transaction commits (PostgreSQL; SQLite writes one at a time)."""
-    from app.core.models import RiskPromptRow, RiskPromptTally, RiskReview
-    from app.extensions import db
-
     db.session.execute(sa.update(RiskPromptTally).where(RiskPromptTally.kind == kind)
                        .values(open=0, reviewed=0).execution_options(synchronize_session=False))
     reviewed = sa.case((RiskReview.id.is_not(None), 1), else_=0)
@@ -237,9 +231,6 @@ def _recount(kind: str) -> None:
 def count_review(kind: str, districts: Iterable[District | None]) -> None:
     """A prompt concerning ``districts`` was reviewed: one fewer open and one more reviewed there and in the
     city (in the caller's transaction)."""
-    from app.core.models import RiskPromptTally
-    from app.extensions import db
-
     scopes = [District(d).value for d in districts if d is not None] + [CITY]
     db.session.execute(sa.update(RiskPromptTally)
                        .where(RiskPromptTally.kind == kind, RiskPromptTally.scope.in_(scopes))
@@ -250,9 +241,6 @@ def count_review(kind: str, districts: Iterable[District | None]) -> None:
 def tallies(district: District | None) -> dict[str, tuple[int, int]]:
     """(open, reviewed) stored prompts per registered kind in a district or the city: one indexed read of at
     most one row per kind, however many prompts there are."""
-    from app.core.models import RiskPromptTally
-    from app.extensions import db
-
     scope = district.value if district is not None else CITY
     return {kind: (o, r) for kind, o, r in db.session.execute(
         sa.select(RiskPromptTally.kind, RiskPromptTally.open, RiskPromptTally.reviewed)
@@ -263,12 +251,8 @@ def refresh(kinds: Iterable[str] | None = None, now: datetime | None = None,
             commit: bool = True) -> dict[str, tuple[int, int, int]]:
     """Refresh the given kinds (default: every registered rule), one transaction each. A kind another process
     refreshed at the same moment (a unique key taken under us) is left as that one wrote it."""
-    from app.extensions import db
-
     done: dict[str, tuple[int, int, int]] = {}
     if kinds is None:  # prompts of a rule no longer registered go with it
-        from app.core.models import RiskPromptRow, RiskPromptTally
-
         db.session.execute(sa.delete(RiskPromptRow).where(RiskPromptRow.kind.not_in(list(RULES))))
         db.session.execute(sa.delete(RiskPromptTally).where(RiskPromptTally.kind.not_in(list(RULES))))
         if commit:
@@ -282,8 +266,6 @@ def refresh(kinds: Iterable[str] | None = None, now: datetime | None = None,
             if commit:
                 db.session.rollback()  # (without commit the savepoint was rolled back)
             log.info("risk prompts of %s refreshed concurrently; left as the other refresh wrote them", kind)
-    from app.core.statistics import MIN_CHANGED_ROWS, analyze
-
     changed = sum(sum(counts) for counts in done.values())
     if commit and changed >= MIN_CHANGED_ROWS:
         analyze("risk_prompts")  # the desk's plans follow the table's new shape at once
@@ -292,9 +274,6 @@ def refresh(kinds: Iterable[str] | None = None, now: datetime | None = None,
 
 def _marks() -> dict[str, datetime]:
     """When each registered kind was last refreshed."""
-    from app.core.models import RiskRefresh
-    from app.extensions import db
-
     return dict(db.session.execute(sa.select(RiskRefresh.kind, RiskRefresh.refreshed_at)
                                    .where(RiskRefresh.kind.in_(list(RULES)))).tuples().all())
 
@@ -357,8 +336,6 @@ def fresh_within(seconds: float, now: datetime | None = None) -> bool:
 
 
 def _refresh_stale(app: object, now: datetime | None) -> None:
-    from app.extensions import db
-
     with app.app_context():  # type: ignore[attr-defined]
         try:
             ensure_fresh(now)
@@ -384,9 +361,6 @@ def refresh_command(kinds: tuple[str, ...]) -> None:
 
 def open_count(district: District | None) -> int:
     """Open stored prompts of the registered kinds in a district or the city: one SUM over the tallies."""
-    from app.core.models import RiskPromptTally
-    from app.extensions import db
-
     scope = district.value if district is not None else CITY
     return int(db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(RiskPromptTally.open), 0))
                                  .where(RiskPromptTally.scope == scope, RiskPromptTally.kind.in_(list(RULES)))) or 0)

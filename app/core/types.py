@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
+from app.core import clock
+
 
 def enum_type(enum_cls: type[enum.Enum], length: int = 32) -> sa.Enum:
     """A portable (VARCHAR) enum column that stores each member's value."""
@@ -44,8 +46,6 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     """The current instant from the one clock (``app.core.clock``)."""
-    from app.core import clock
-
     return clock.now()
 
 

@@ -37,6 +37,7 @@ def needs_text(value: Any) -> bool:
 
 def text_cell(sheet: Any, value: str) -> Any:
     """A cell holding ``value`` as text (openpyxl would otherwise store a leading "=" as a formula)."""
+    # lazy: openpyxl (~8 MB) loads with the first Excel file, not in every worker (issue 21)
     from openpyxl.cell import Cell
 
     cell = Cell(sheet, row=1, column=1, value=value)  # append() moves it to its place
@@ -67,6 +68,7 @@ class SafeSheet:
 @cache
 def _workbook_class() -> type:
     """openpyxl's Workbook whose sheets (``active``, ``create_sheet``) escape formula-like strings."""
+    # lazy: openpyxl (~8 MB) loads with the first Excel file, not in every worker (issue 21)
     from openpyxl import Workbook
 
     class ExportWorkbook(Workbook):
@@ -154,6 +156,7 @@ def _count_rows(part: IO[bytes], limit: int) -> None:
 
 def open_upload(content: bytes) -> Any:
     """An uploaded .xlsx, checked (see the module's docstring), opened read-only for streaming its rows."""
+    # lazy: openpyxl (~8 MB) loads on the first Excel download or upload, not in every worker (issue 21)
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 from app.apprenticeships.models import Enrollment
 from app.core.enums import District
 from app.core.models import Organisation, Person
+from app.core.statistics import analyze
 from app.extensions import db
 from app.mentor_hours import bp, tallies
 from app.mentor_hours.models import HourMonth, MonthStatus
@@ -69,8 +70,6 @@ def approved_months(year: int, month: int | None, district: District | None, lim
 @bp.cli.command("rebuild-tallies")
 def rebuild_command() -> None:
     """Recount the approved mentor hours per month and district of the officials' tab (after bulk loads)."""
-    from app.core.statistics import analyze
-
     tallies.rebuild()
     db.session.commit()
     analyze("mentor_hour_tallies")

@@ -10,10 +10,12 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from app.apprenticeships.models import Enrollment
 from app.core import record
 from app.core.models import Person, User
 from app.extensions import db
 from app.mentor_hours.models import HourMonth, MonthStatus
+from app.mentor_hours.rules import month_end
 from app.mentor_hours.rules import plain as _n
 
 
@@ -37,8 +39,6 @@ def _months(person_id: int) -> list[MonthRow]:
 
 def _as_apprentice(person_id: int) -> list[MonthRow]:
     """Approved months as an apprentice: hours received, mentors."""
-    from app.apprenticeships.models import Enrollment
-
     mine = sa.select(Enrollment.id).where(Enrollment.person_id == person_id)
     rows = db.session.execute(
         sa.select(HourMonth.month, sa.func.sum(HourMonth.hours), sa.func.count(sa.distinct(HourMonth.mentor_id)))
@@ -59,8 +59,6 @@ def mentor_hours_section(actor: User, person: Person) -> record.RecordSection | 
 
 @record.timeline
 def mentor_hours_items(person: Person) -> list[record.TimelineItem]:
-    from app.mentor_hours.rules import month_end
-
     items = []
     for row in _months(person.id):
         detail = _("带徒 %(n)d 人，%(hours)s 小时", n=row.people, hours=_n(row.hours))

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import url_for
-from flask_babel import gettext
+from flask import g, request, url_for
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import QueryableAttribute
 
@@ -54,9 +55,6 @@ def _(msgid: str, **variables: object) -> str:
     """gettext, the translated template looked up once per request and locale (a district-month may hold
     thousands of prompts; flask-babel's lookup costs more than the formatting). Keyed by the locale, so a
     refresh of the stored prompts in the default language never reuses a user's language, nor the reverse."""
-    from flask import g
-    from flask_babel import get_locale
-
     cache = g.setdefault("_mentor_hours_messages", {}).setdefault(str(get_locale()), {})
     template = cache.get(msgid)
     if template is None:
@@ -112,6 +110,7 @@ TEXTS = _hours_texts()
 def public_holidays(month: date) -> list[date]:
     """The month's statutory public holidays (法定节假日, not ordinary weekends), by ``chinesecalendar``."""
     try:
+        # optional at import: a missing package is handled below
         from chinese_calendar import get_holiday_detail
     except ImportError:  # pragma: no cover - a dependency
         return []
@@ -176,10 +175,6 @@ def _scope(stmt: sa.Select, district: District | None, enterprise_id: int | None
 def _link(**args: object) -> str:
     """The entries page behind a prompt (its path built once per request and script root: thousands of prompts
     may link)."""
-    from urllib.parse import urlencode
-
-    from flask import g, request
-
     bases = g.setdefault("_mentor_hours_entries_url", {})
     base = bases.get(request.script_root)
     if base is None:

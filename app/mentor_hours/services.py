@@ -30,6 +30,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.mentor_hours import rules, tallies
 from app.mentor_hours.models import AllowanceKind, AllowanceRule, HourEntry, HourMonth, MonthStatus
+from app.reminders.services import schedule_deadline
 
 ENTRY_FIELDS = ["assignment_id", "worked_on", "starts_at", "ends_at", "hours", "module_id", "content", "place",
                 "dispute"]
@@ -129,8 +130,6 @@ def _retotal(sheet: HourMonth | None) -> None:
 
 
 def schedule_submission_deadline(month: date, district: District | None, now: datetime) -> None:
-    from app.reminders.services import schedule_deadline
-
     day = int(value_in_force("mentor.submission_day", rules.month_end(month), district=district) or 5)
     due = rules.submission_due(month, day)
     due_at = datetime.combine(due, time(18, 0), SHANGHAI).astimezone(UTC)

@@ -56,6 +56,7 @@ def apply(month: date, before: Totals, after: Totals) -> None:
     table = MentorHourTally.__table__
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
+        # the dialect in use picks its upsert; the other dialect's module (PostgreSQL's ~2.4 MB) is never loaded
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]  # same API, its own class

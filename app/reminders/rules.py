@@ -15,7 +15,7 @@ def is_working_day(day: date) -> bool:
     Uses the maintained ``chinesecalendar`` package; a year it does not cover yet falls back to Mon–Fri.
     """
     try:
-        from chinese_calendar import is_workday
+        from chinese_calendar import is_workday  # optional at import: ImportError falls back to Mon–Fri below
 
         return bool(is_workday(day))
     except (NotImplementedError, ImportError):

@@ -41,8 +41,9 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from app.core import clock
+from app.core import clock, risks
 from app.extensions import db
+from app.reminders.services import beat, tick
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.blocking import BlockingScheduler
@@ -168,8 +169,6 @@ class Running:
 def tick_job(app: Flask, leadership: Leadership, stop: threading.Event | None = None,
              running: Running | None = None) -> None:
     """The one periodic job: if this process acts, do everything that is due (a heartbeat before each round)."""
-    from app.reminders.services import beat, tick
-
     host, pid = socket.gethostname(), os.getpid()
     with (running or Running()).job(), app.app_context():
         if (stop is not None and stop.is_set()) or not leadership.acting():
@@ -224,9 +223,9 @@ def portable_config(app: Flask) -> dict[str, Any]:
 def refresh_in_child(config: dict[str, Any], parent: int) -> None:
     """The risk-prompt refresh, in a process of its own: the app built again from the parent's configuration.
     It stops if its parent dies (a killed scheduler's child does not refresh on beside the next one's)."""
+    # The factory is above every module (it registers this CLI): imported when the child process runs, not with
+    # this module, which the factory itself loads.
     from app import create_app
-    from app.core import risks
-
     def orphaned() -> None:
         while os.getppid() == parent:
             time.sleep(1)
@@ -317,6 +316,4 @@ def run() -> None:
 @scheduler_cli.command("tick")
 def tick_once() -> None:
     """Do everything that is due now, once, and print what was done."""
-    from app.reminders.services import tick
-
     click.echo(f"reminder tick: {tick()}")

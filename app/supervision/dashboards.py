@@ -31,8 +31,16 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.functions import FunctionElement
 
+from app.apprenticeships.enums import EnrollmentStatus, SubsidyKind, SubsidyStatus
+from app.apprenticeships.models import Enrollment, SubsidyLine
+from app.apprenticeships.services import PLAN_YEARS
+from app.competitions import stats
 from app.core.enums import District
+from app.core.models import Organisation, PolicyValue
+from app.core.policy import value_in_force
 from app.extensions import db
+from app.supervision.services import competition_dashboard
+from app.training_bases.models import Facility, SessionLog, TrainingBase, TrainingCamp, TrainingSession, camp_athletes
 
 BuildFn = Callable[[Any], dict[str, Any]]
 
@@ -127,9 +135,6 @@ def _dec(value: object) -> Decimal:
 
 @dashboard("competitions", _l("技能竞赛"), "supervision/_dash_competitions.html", order=10)
 def competitions(scope: Any) -> dict[str, Any]:
-    from app.competitions import stats
-    from app.supervision.services import competition_dashboard
-
     board = competition_dashboard(scope)
     pyramid_links = [url_for("competitions.competitions", level=row.level.value, year=scope.year)
                      for row in board.pyramid]
@@ -169,17 +174,6 @@ class BaseRow:
 def base_utilisation(year: int, district: District | None) -> list[BaseRow]:
     """Per training base in scope: facilities, camps, athletes, sessions and their hours in the year —
     five grouped queries, whatever the number of sessions."""
-    from app.core.models import Organisation
-    from app.core.policy import value_in_force
-    from app.training_bases.models import (
-        Facility,
-        SessionLog,
-        TrainingBase,
-        TrainingCamp,
-        TrainingSession,
-        camp_athletes,
-    )
-
     start, end = year_bounds(year)
     first, last = date(year, 1, 1), date(year, 12, 31)
     bases = (sa.select(TrainingBase.id).join(Organisation, Organisation.id == TrainingBase.organisation_id)
@@ -236,8 +230,6 @@ def training_bases(scope: Any) -> dict[str, Any]:
 
 def base_sessions(base_id: int, year: int, limit: int = 500) -> tuple[Any, list[Any], int]:
     """The list behind a base's figures: its sessions in the year with their hours (and how many in all)."""
-    from app.training_bases.models import SessionLog, TrainingBase, TrainingSession
-
     start, end = year_bounds(year)
     base = db.session.get(TrainingBase, base_id)
     where = (TrainingSession.base_id == base_id, TrainingSession.starts_at >= start, TrainingSession.starts_at < end)
@@ -282,10 +274,6 @@ class MonthRow:
 
 def _enrollment_measure(measure: str, year: int, month: int | None, district: District | None) -> list[Any]:
     """The WHERE clause of each figure; the dashboard counts it and the list behind it lists it."""
-    from app.apprenticeships.enums import EnrollmentStatus
-    from app.apprenticeships.models import Enrollment
-    from app.apprenticeships.services import PLAN_YEARS
-
     if measure == "plan":
         where = [Enrollment.approved_at.is_not(None), Enrollment.starts_on >= date(PLAN_YEARS[0], 1, 1),
                  Enrollment.starts_on <= date(PLAN_YEARS[1], 12, 31)]
@@ -307,10 +295,6 @@ MEASURES = {"enrolled": _l("新备案学徒"), "completed": _l("结业学徒"), 
 def apprenticeship_figures(year: int, district: District | None) -> tuple[PlanProgress, list[MonthRow]]:
     """Progress against the plan's target (policy data) and the year's enrollments and completions by month:
     three grouped queries over the enrollments' indexes."""
-    from app.apprenticeships.models import Enrollment
-    from app.apprenticeships.services import PLAN_YEARS
-    from app.core.models import PolicyValue
-
     done = db.session.scalar(sa.select(sa.func.count()).select_from(Enrollment).where(
         *_enrollment_measure("plan", year, None, district))) or 0
     # The target of the plan: the city's; for a district, only a district's own row (a share of the city's
@@ -353,8 +337,6 @@ def apprenticeships(scope: Any) -> dict[str, Any]:
 
 def enrollment_list(measure: str, year: int, month: int | None, district: District | None,
                     limit: int = 500) -> tuple[list[Any], int]:
-    from app.apprenticeships.models import Enrollment
-
     where = _enrollment_measure(measure, year, month, district)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Enrollment).where(*where)) or 0
     rows = db.session.scalars(sa.select(Enrollment).where(*where).order_by(Enrollment.id).limit(limit).options(
@@ -381,9 +363,6 @@ class SubsidyRow:
 
 def subsidy_by_district(year: int, district: District | None) -> list[SubsidyRow]:
     """Claimed, approved, paid and clawed back per district for the year: one grouped query."""
-    from app.apprenticeships.enums import SubsidyKind, SubsidyStatus
-    from app.apprenticeships.models import SubsidyLine
-
     not_clawback = SubsidyLine.kind != SubsidyKind.CLAWBACK
     amount = SubsidyLine.amount
 

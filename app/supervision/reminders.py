@@ -20,13 +20,15 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.core import risks
 from app.core.enums import District, OrgKind, Role
 from app.core.models import Organisation, User, UserRole
 from app.core.types import utcnow
 from app.extensions import db
 from app.reminders.models import Reminder
 from app.reminders.registry import DeadlineKind, Subject, register_kind
-from app.supervision import bp
+from app.reminders.services import send_policy
+from app.supervision import bp, dashboards, services
 
 WEEKLY_SUMMARY = "supervision.weekly_summary"
 
@@ -37,8 +39,6 @@ def _tz() -> ZoneInfo:
 
 def next_monday(now: datetime) -> date:
     """The first Monday (Shanghai) whose send time is still to come."""
-    from app.reminders.services import send_policy
-
     today = now.astimezone(_tz()).date()
     monday = today + timedelta(days=(7 - today.weekday()) % 7)
     if send_at(monday, send_policy(WEEKLY_SUMMARY, now).hour) <= now:
@@ -53,8 +53,6 @@ def send_at(monday: date, hour: int) -> datetime:
 def ensure_week(district: District, monday: date, now: datetime) -> Reminder | None:
     """The district's summary for the week of ``monday``, made if missing (adds to the session); None when it
     exists already."""
-    from app.reminders.services import send_policy
-
     key = f"{district.value}:{monday.isoformat()}"
     exists = db.session.scalar(sa.select(Reminder.id).where(Reminder.kind == WEEKLY_SUMMARY,
                                                             Reminder.subject_key == key).limit(1))
@@ -99,9 +97,6 @@ def district_officials(subject_key: str) -> list[User]:
 
 def summary_text(district: District, year: int) -> str:
     """The figures of the district, in one line (the reminder's title, at most 200 characters)."""
-    from app.core import risks
-    from app.supervision import dashboards, services
-
     # The stored prompts as they are: the tick never runs the rules (the scheduler's refresh process keeps them
     # within RISK_PROMPTS_MAX_AGE_SECONDS).
     by_kind = services.risk_counts(services.Scope(year, district), "open")

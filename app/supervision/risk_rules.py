@@ -21,8 +21,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
+from app.apprenticeships.enums import SubsidyKind
+from app.apprenticeships.models import Enrollment, SubsidyLine
+from app.competitions.events.models import Competition, Event
+from app.competitions.registration.models import ACTIVE_STATUSES, Registration
 from app.core import risks
 from app.core.enums import District, SkillLevel
+from app.core.models import Organisation, Person
 from app.extensions import db
 
 DUPLICATE_SUBSIDY = "duplicate_subsidy"
@@ -58,10 +63,6 @@ def duplicate_subsidies(district: District | None) -> list[risks.RiskPrompt]:
     """One apprentice with advances or balances of more than one enrollment counting in the same year (one
     enrollment cannot claim twice for a training year: the ledger's unique key stops that). The prompt concerns
     every district the lines were paid in."""
-    from app.apprenticeships.enums import SubsidyKind
-    from app.apprenticeships.models import Enrollment, SubsidyLine
-    from app.core.models import Person
-
     in_district: Any = sa.literal(1)
     if district is not None:
         in_district = sa.func.sum(sa.case((SubsidyLine.district == district, 1), else_=0))
@@ -96,9 +97,6 @@ def overlapping_text(facts: Mapping[str, Any]) -> tuple[str, str]:
 def overlapping_enrollments(district: District | None) -> list[risks.RiskPrompt]:
     """One person in two approved (so subsidised) apprenticeships whose periods overlap: each runs from its
     start to its end, or to the day the apprentice withdrew."""
-    from app.apprenticeships.models import Enrollment
-    from app.core.models import Person
-
     a, b = aliased(Enrollment), aliased(Enrollment)
     a_end = sa.func.coalesce(a.withdrawn_on, a.ends_on)
     b_end = sa.func.coalesce(b.withdrawn_on, b.ends_on)
@@ -150,10 +148,6 @@ def eligibility_bypassed(district: District | None) -> list[risks.RiskPrompt]:
     that fails them now got past the check some other way — the rule was tightened or the person's birth date
     or level corrected after the entry, or a row was written around the service. Each one needs a look.
     """
-    from app.competitions.events.models import Competition, Event
-    from app.competitions.registration.models import ACTIVE_STATUSES, Registration
-    from app.core.models import Organisation, Person
-
     too_old = sa.and_(Event.born_on_or_after.is_not(None),
                       sa.or_(Person.birth_date.is_(None), Person.birth_date < Event.born_on_or_after))
     too_low = sa.and_(Event.min_level.is_not(None),

@@ -19,6 +19,7 @@ from app.core.pagination import decode_cursor, encode_cursor
 from app.core.services import raise_not_found, unique_or_domain_error
 from app.errors import DomainError
 from app.extensions import db
+from app.supervision import tallies
 
 
 @dataclass
@@ -62,8 +63,6 @@ class CompetitionDashboard:
 
 
 def competition_dashboard(scope: Scope) -> CompetitionDashboard:
-    from app.supervision import tallies
-
     return CompetitionDashboard(tallies.pyramid(scope.year, scope.district),
                                 stats.medals_by_district(scope.year, scope.district),
                                 stats.medals_by_unit(scope.year, scope.district),

@@ -19,7 +19,11 @@ import click
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.competitions.events.models import Competition, CompetitionLevel, Event
 from app.competitions.registration.signals import places_changed
+from app.competitions.stats import LevelCount
+from app.core.models import Organisation
+from app.core.statistics import analyze
 from app.extensions import db
 from app.supervision import bp
 
@@ -42,8 +46,6 @@ def _on_places_changed(_sender: object, *, deltas: dict[tuple[int, int], int]) -
 
 
 def _apply(connection: sa.Connection, deltas: dict[tuple[int, int], int]) -> None:
-    from app.core.models import Organisation
-
     units = {unit for _event, unit in deltas}
     districts = {uid: (d.value if d is not None else NO_DISTRICT) for uid, d in connection.execute(
         sa.select(Organisation.id, Organisation.district).where(Organisation.id.in_(units)))}
@@ -52,6 +54,7 @@ def _apply(connection: sa.Connection, deltas: dict[tuple[int, int], int]) -> Non
         key = (event_id, districts.get(unit_id, NO_DISTRICT))
         by_key[key] = by_key.get(key, 0) + n
     if connection.dialect.name == "postgresql":
+        # the dialect in use picks its upsert; the other dialect's module (PostgreSQL's ~2.4 MB) is never loaded
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]  # same API, its own class
@@ -82,8 +85,6 @@ def rebuild(connection: sa.Connection | None = None) -> None:
 @bp.cli.command("rebuild-tallies")
 def rebuild_command() -> None:
     """Recount the registration tallies of the competitions dashboard (after bulk loads)."""
-    from app.core.statistics import analyze
-
     rebuild()
     db.session.commit()
     analyze("registration_tallies")  # the whole table was rewritten
@@ -93,9 +94,6 @@ def rebuild_command() -> None:
 def pyramid(year: int, district: Any) -> list[Any]:
     """Competitions, events and entries per level for the year (city-wide: every competition and event, with or
     without entries; for a district: those its units entered), from the tallies: one grouped query."""
-    from app.competitions.events.models import Competition, CompetitionLevel, Event
-    from app.competitions.stats import LevelCount
-
     tally = RegistrationTally
     stmt = sa.select(Competition.level, sa.func.count(sa.distinct(Competition.id)),
                      sa.func.count(sa.distinct(Event.id)), sa.func.coalesce(sa.func.sum(tally.entries), 0))

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.auth.permissions import STAFF_ROLES
+from app.competitions.squads.models import SquadMember, SquadMemberStatus
 from app.core.models import User, UserRole
 from app.extensions import db
 from app.reminders.registry import DeadlineKind, Subject, register_kind
@@ -41,8 +42,6 @@ def camp_start_recipients(subject_key: str) -> list[User]:
         return []
     people = [sa.select(camp_athletes.c.person_id).where(camp_athletes.c.camp_id == camp.id)]
     if camp.squad_id is not None:
-        from app.competitions.squads.models import SquadMember, SquadMemberStatus
-
         people.append(sa.select(SquadMember.person_id).where(SquadMember.squad_id == camp.squad_id,
                                                              SquadMember.status != SquadMemberStatus.LEFT))
     coaches = sa.select(BaseMember.person_id).where(BaseMember.base_id == camp.base_id,

@@ -12,6 +12,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from chinese_calendar import get_holiday_detail
+
 
 @dataclass(frozen=True)
 class Booking:
@@ -169,8 +171,6 @@ HolidayLookup = Callable[[date], tuple[bool, str | None]]
 
 
 def _chinese_calendar(day: date) -> tuple[bool, str | None]:
-    from chinese_calendar import get_holiday_detail
-
     on_holiday, name = get_holiday_detail(day)
     return bool(on_holiday), name
 

@@ -26,6 +26,8 @@ from app.auth.permissions import (
     deny,
     is_municipal_official,
     official_district,
+    organisation_scope,
+    people_scope,
     require,
 )
 from app.auth.training_bases import is_base_manager
@@ -52,6 +54,7 @@ from app.training_bases.models import (
     TrainingBase,
     TrainingCamp,
     TrainingSession,
+    base_skills,
     camp_athletes,
     session_athletes,
 )
@@ -160,8 +163,6 @@ def list_bases(actor: User, *, occupation_code: str = "", district: District | N
                ) -> tuple[list[BaseRow], int]:
     """Bases by skill and district (the host's district), with facility and camp counts; four queries."""
     require(actor, "training_base.view")
-    from app.training_bases.models import base_skills
-
     stmt = sa.select(TrainingBase).join(TrainingBase.organisation)
     if occupation_code:
         stmt = stmt.where(TrainingBase.id.in_(sa.select(base_skills.c.base_id)
@@ -186,8 +187,6 @@ def list_bases(actor: User, *, occupation_code: str = "", district: District | N
 
 def host_choices(actor: User) -> list[tuple[int, str]]:
     """Colleges and enterprises the official may designate."""
-    from app.auth.permissions import organisation_scope
-
     stmt = (sa.select(Organisation.id, Organisation.name)
             .where(Organisation.active.is_(True), organisation_scope(actor),
                    Organisation.kind.not_in(("municipal_bureau", "district_bureau")))
@@ -318,8 +317,6 @@ def coach_choices(base: TrainingBase) -> list[tuple[int, str]]:
 
 def person_choices(actor: User, base: TrainingBase, q: str = "", limit: int = 500) -> list[tuple[int, str]]:
     """People a base manager may add as athletes or members: the host's people and anyone the actor may see."""
-    from app.auth.permissions import people_scope
-
     stmt = sa.select(Person.id, Person.name, Person.id_number_masked)
     if not is_municipal_official(actor):
         stmt = stmt.where(sa.or_(people_scope(actor), Person.employer_id == base.organisation_id))

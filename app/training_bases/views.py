@@ -15,6 +15,7 @@ from app.auth.permissions import can, require
 from app.core import audit
 from app.core import services as core_services
 from app.core.enums import District
+from app.core.models import Person
 from app.core.types import utcnow
 from app.core.views import attach_error, attempt, form_status, submit, today_in_shanghai, try_write
 from app.errors import DomainError
@@ -518,8 +519,6 @@ def session_cancel(session_id: int) -> Response:
 @bp.get("/athletes/<int:person_id>")
 @login_required
 def athlete_progress(person_id: int) -> Response:
-    from app.core.models import Person
-
     person = db.session.get(Person, person_id)
     if person is None:
         core_services.raise_not_found()
@@ -572,8 +571,6 @@ def sessions_export(base_id: int) -> Response:
 @bp.get("/people/<int:person_id>/calendar.ics")
 @login_required
 def person_ics(person_id: int) -> Response:
-    from app.core.models import Person
-
     person = db.session.get(Person, person_id)
     if person is None:
         core_services.raise_not_found()

@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from app.competitions.events.services import APPROVAL_DUE
 from app.competitions.registration.models import RegistrationStatus
-from app.competitions.reminders import APPROVAL_DUE
 from app.core.enums import OrgKind, Role
 from app.core.types import utcnow
 from app.extensions import db

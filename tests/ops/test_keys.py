@@ -80,7 +80,7 @@ def test_rotation_in_batches_resumes_and_leaves_every_value_readable_without_the
               for i, n in enumerate(numbers)]
     company = factories.org(contact_phone_encrypted=cipher().encrypt("02154321234"), contact_phone_masked="021****1234")
     stamped, company_id = {p.id: p.updated_at for p in people}, company.id
-    # A sheet waiting for its "import" click is kept encrypted too (app/core/imports.py).
+    # A sheet waiting for its "import" click is kept encrypted too (app/people/imports.py).
     preview = Path(app.instance_path) / "imports" / f"rotation-test-{uuid.uuid4().hex}.xlsx.enc"
     preview.parent.mkdir(parents=True, exist_ok=True)
     preview.write_bytes(cipher().encrypt_bytes(b"sheet with ID numbers"))

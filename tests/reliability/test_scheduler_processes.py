@@ -37,8 +37,8 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from app.competitions.events.services import APPROVAL_DUE
 from app.competitions.registration.models import RegistrationStatus
-from app.competitions.reminders import APPROVAL_DUE
 from app.core.enums import OrgKind, Role
 from app.extensions import db
 from app.reminders.models import Channel, Delivery, DeliveryStatus, Reminder, ReminderStatus

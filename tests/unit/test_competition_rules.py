@@ -2,6 +2,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
+from app.competitions.events.rules import worldskills_cutoff
 from app.competitions.registration.rules import (
     Candidate,
     EligibilityRules,
@@ -9,7 +10,6 @@ from app.competitions.registration.rules import (
     eligibility_problems,
     quota_left,
     window_state,
-    worldskills_cutoff,
 )
 from app.core.enums import District, SkillLevel
 

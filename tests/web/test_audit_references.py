@@ -12,9 +12,9 @@ from openpyxl import load_workbook
 
 from app.core import audit
 from app.core.enums import District, OrgKind
-from app.core.imports import HEADERS
 from app.core.models import Organisation, Person
 from app.extensions import db
+from app.people.imports import HEADERS
 from tests import competition_factories as cf
 from tests import factories
 from tests import training_base_factories as tf

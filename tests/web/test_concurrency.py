@@ -10,6 +10,7 @@ from app.core.enums import DocType
 from app.core.models import Person, User
 from app.errors import DomainError
 from app.extensions import db
+from app.people import services as people
 from tests import factories
 
 
@@ -27,7 +28,7 @@ def test_two_simultaneous_registrations_of_one_person_leave_one_row(app, ctx, mo
             data = services.PersonData(name=name, doc_type=DocType.RIC, id_number=number)
             barrier.wait()
             try:
-                services.create_person(actor, data)
+                people.create_person(actor, data)
                 outcomes.append("created")
             except DomainError as exc:
                 outcomes.append(exc.message)

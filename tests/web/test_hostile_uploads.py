@@ -20,9 +20,9 @@ from app.apprenticeships.imports import HEADERS as CLASS_HEADERS
 from app.competitions.judging.imports import HEADERS as SCHEME_HEADERS
 from app.competitions.registration.imports import HEADERS as REGISTRATION_HEADERS
 from app.core.enums import Role
-from app.core.imports import HEADERS as PEOPLE_HEADERS
 from app.core.xlsx import check_archive, open_upload
 from app.errors import DomainError
+from app.people.imports import HEADERS as PEOPLE_HEADERS
 from tests import apprenticeship_factories as af
 from tests import competition_factories as cf
 from tests import factories
@@ -107,7 +107,7 @@ def test_every_template_passes_the_checks(app, ctx):
     from app.apprenticeships.imports import template as class_template
     from app.competitions.judging.imports import export_scheme
     from app.competitions.registration.imports import template as registration_template
-    from app.core.imports import people_template
+    from app.people.imports import people_template
 
     with app.test_request_context():
         for content in (people_template(), class_template(), registration_template(), export_scheme([])):
@@ -119,7 +119,7 @@ import json, resource, sys, time, tracemalloc
 from app import create_app
 app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", **json.loads(sys.argv[2])})
 content = open(sys.argv[1], "rb").read()
-from app.core import imports
+from app.people import imports
 from app.errors import DomainError
 with app.test_request_context():
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -17,9 +17,9 @@ from app.apprenticeships.imports import PLAN_HEADERS, PLAN_SHEET
 from app.apprenticeships.models import Enrollment
 from app.competitions.registration.imports import HEADERS as ENTRANT_HEADERS
 from app.competitions.registration.models import Registration
-from app.core.imports import HEADERS as PEOPLE_HEADERS
 from app.core.models import Person, User
 from app.extensions import db
+from app.people.imports import HEADERS as PEOPLE_HEADERS
 from tests import apprenticeship_factories as af
 from tests import competition_factories as cf
 from tests import factories

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from app.core import imports
+from app.people import imports
 
 
 def test_an_upload_sweeps_sheets_older_than_an_hour_by_the_file_systems_clock_and_keeps_younger_ones(app, ctx):

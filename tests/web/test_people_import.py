@@ -6,9 +6,9 @@ from openpyxl import load_workbook
 
 from app.core import audit
 from app.core.enums import District, OrgKind, Role
-from app.core.imports import HEADERS
 from app.core.models import Person
 from app.extensions import db
+from app.people.imports import HEADERS
 from tests import factories
 
 
@@ -200,7 +200,7 @@ def test_a_stranger_s_name_is_not_revealed_by_an_import(app, ctx, login_as):
 
 
 def test_a_sheet_longer_than_the_limit_is_refused_even_when_its_rows_are_blank(app, ctx, login_as, monkeypatch):
-    from app.core import imports
+    from app.people import imports
 
     monkeypatch.setattr(imports, "MAX_ROWS", 3)
     rows = [["甲", "", _ids(1)[0]], [None], [None], [None], ["乙", "", _ids(2)[1]]]

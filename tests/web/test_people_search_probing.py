@@ -1,6 +1,6 @@
 """Issue 18: /people?q= must not let a role that may not reveal ID numbers learn their masked characters.
 
-The rule (app/core/services.py ``_people_query``): a search matches a document number only as the whole, valid
+The rule (app/people/services.py ``_people_query``): a search matches a document number only as the whole, valid
 number (by its keyed hash, whatever its spelling: full-width digits, spaces, a lower-case x); no fragment ever
 matches, except the last four characters for a role that may reveal the number anyway (officials, audited)."""
 

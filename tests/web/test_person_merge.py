@@ -8,10 +8,10 @@ import sqlalchemy as sa
 
 from app.apprenticeships.models import Enrollment
 from app.competitions.registration.models import Registration
-from app.core import person_merge
 from app.core.enums import District, OrgKind, Role, SkillLevel
 from app.core.models import AuditEntry, Certificate, Person, User
 from app.extensions import db
+from app.people import person_merge
 from tests import apprenticeship_factories as af
 from tests import competition_factories as cf
 from tests import factories

@@ -118,7 +118,7 @@ def test_confirming_qualifiers_counts_them_in_the_upper_event(app, ctx):
 
 
 def test_merging_two_records_of_one_person_leaves_the_tallies_equal_to_a_recount(app, ctx):
-    from app.core.person_merge import merge_people
+    from app.people.person_merge import merge_people
 
     ev = cf.event(cf.competition(year=2026), quota_per_unit=10)
     other = cf.event(cf.competition(year=2026, name="另一个大赛"), name="焊接", starts=date(2027, 5, 10))

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from app.apprenticeships import reminders as ar
 from app.apprenticeships import services as apprenticeships
 from app.apprenticeships.models import SubsidyKind
-from app.competitions import reminders as cr
 from app.competitions.awards import services as awards
+from app.competitions.events import services as events
 from app.competitions.judging import services as judging
 from app.competitions.judging.models import Contestant
 from app.competitions.registration.models import RegistrationStatus, Team
@@ -84,7 +84,7 @@ def test_registration_closes_reaches_the_units_with_unfinished_entries_and_their
     cf.registration(ev, factories.person(employer=short_team), short_team, team_id=team.id)
     cf.registration(ev, factories.person(employer=finished), finished, status=RegistrationStatus.APPROVED)
     bystanders()
-    assert reached(cr.REGISTRATION_CLOSES, ev.id) == {hr.id, college.id, xuhui.id, minhang.id}
+    assert reached(events.REGISTRATION_CLOSES, ev.id) == {hr.id, college.id, xuhui.id, minhang.id}
 
 
 def test_entrant_approval_due_reaches_the_organisers_organizers_while_entries_wait(app, ctx):
@@ -95,7 +95,7 @@ def test_entrant_approval_due_reaches_the_organisers_organizers_while_entries_wa
     factories.user(unit, Role.ENTERPRISE_HR)
     cf.registration(ev, factories.person(employer=unit), unit, status=RegistrationStatus.SUBMITTED)
     bystanders()
-    assert reached(cr.APPROVAL_DUE, ev.id) == {organizer.id}
+    assert reached(events.APPROVAL_DUE, ev.id) == {organizer.id}
 
 
 def test_scores_due_reaches_the_experts_still_marking_and_the_organisers_organizers(app, ctx):
@@ -104,7 +104,7 @@ def test_scores_due_reaches_the_experts_still_marking_and_the_organisers_organiz
         judging.save_score(panel[0], ev, contestant.id, aspects[0].id, "2")  # the first expert is done
     factories.user(factories.org(), Role.ORGANIZER)
     bystanders()
-    assert reached(cr.SCORES_DUE, ev.id) == {panel[1].id, panel[2].id, organiser.id}
+    assert reached(judging.SCORES_DUE, ev.id) == {panel[1].id, panel[2].id, organiser.id}
 
 
 def _locked(n: int = 3):
@@ -120,7 +120,7 @@ def test_a_stage_assessment_reaches_the_organisers_organizers_until_it_is_decide
                                 result_ids=squads.top_results(ev, 2))
     stage = squads.add_stage(organiser, squad, name="二进一", held_on=date(2027, 5, 10), advance_count=1)
     bystanders()
-    assert reached(cr.STAGE_ASSESSMENT, stage.id) == {organiser.id}
+    assert reached(squads.STAGE_ASSESSMENT, stage.id) == {organiser.id}
 
 
 def test_notice_end_and_payment_due_reach_the_awarding_bureaus_officials(app, ctx):
@@ -133,9 +133,9 @@ def test_notice_end_and_payment_due_reach_the_awarding_bureaus_officials(app, ct
     awards.generate(official, ev)
     notice = awards.publish_notice(official, ev, "公示", date(2030, 1, 7), utcnow())
     # The publisher's bureau approves the lines; the organiser's organizer (same bureau) is not an official.
-    assert reached(cr.NOTICE_ENDS, notice.id) == {official.id, colleague.id}
+    assert reached(awards.NOTICE_ENDS, notice.id) == {official.id, colleague.id}
     awards.approve(official, ev, today=date(2030, 1, 20), now=utcnow())
-    assert reached(cr.PAYMENT_DUE, ev.id) == {official.id, colleague.id}
+    assert reached(awards.PAYMENT_DUE, ev.id) == {official.id, colleague.id}
 
 
 def test_payment_due_of_a_district_competition_reaches_its_bureau_and_the_city(app, ctx):
@@ -151,7 +151,7 @@ def test_payment_due_of_a_district_competition_reaches_its_bureau_and_the_city(a
     awards.generate(jingan, ev)
     awards.publish_notice(jingan, ev, "公示", date(2030, 1, 7), utcnow())
     awards.approve(jingan, ev, today=date(2030, 1, 20), now=utcnow())
-    assert reached(cr.PAYMENT_DUE, ev.id) == {jingan.id, city.id}
+    assert reached(awards.PAYMENT_DUE, ev.id) == {jingan.id, city.id}
 
 
 # ---------------------------------------------------------------- training bases

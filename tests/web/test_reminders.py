@@ -13,8 +13,8 @@ import sqlalchemy as sa
 import time_machine
 
 from app.competitions.events import services as competition_services
+from app.competitions.events.services import APPROVAL_DUE, REGISTRATION_CLOSES
 from app.competitions.registration.models import RegistrationStatus, Team
-from app.competitions.reminders import APPROVAL_DUE, REGISTRATION_CLOSES
 from app.core.enums import OrgKind, Role
 from app.core.models import AuditEntry, PolicyValue
 from app.extensions import db

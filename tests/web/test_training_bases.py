@@ -562,12 +562,14 @@ def test_a_coach_finds_their_own_calendar_feed_on_the_base_page(app, ctx, login_
 
 def test_demo_training_base_loads_twice_without_duplicates_and_the_athlete_sees_progress(app, ctx, web):
     from app.competitions.events import demo as competitions_demo
+    from app.competitions.registration import demo as registration_demo
     from app.core import demo as core_demo
     from app.training_bases import demo
 
     today = _today()
     core_demo.seed(people=30)
     competitions_demo.seed(today)
+    registration_demo.seed(today)  # the athlete's sign-in
     assert "new sessions" in demo.seed(today)
     counts = [db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in (TrainingSession, SessionLog)]
     assert counts[0] > 30 and counts[1] > 10

@@ -15,6 +15,7 @@ from app.competitions.awards.models import AwardLine, AwardLineStatus, AwardNoti
 from app.competitions.events.models import Competition, Event
 from app.core.models import User
 from app.extensions import db
+from app.reminders.rules import is_working_day
 
 #: How far ahead (working days) a notice's end counts as "ending": the official then has time to prepare the
 #: approval. A display horizon of the to-do, not a policy number.
@@ -24,8 +25,6 @@ NOTICE_ENDING_WORKING_DAYS = 2
 def horizon(today: date) -> date:
     """The last day whose ending notices are due: ``NOTICE_ENDING_WORKING_DAYS`` working days ahead (the
     Chinese calendar's)."""
-    from app.reminders.rules import is_working_day
-
     return rules.add_working_days(today, NOTICE_ENDING_WORKING_DAYS, is_working_day)
 
 

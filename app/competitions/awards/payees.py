@@ -21,8 +21,8 @@ from app.auth.certificates import (
     may_edit_unit_account,
     require_finance,
 )
-from app.auth.permissions import deny
-from app.competitions.awards.models import AwardLine, PayeeAccount, PaymentBatch, RecipientKind
+from app.auth.permissions import STAFF_ROLES, deny
+from app.competitions.awards.models import AwardLine, AwardLineStatus, PayeeAccount, PaymentBatch, RecipientKind
 from app.core import audit
 from app.core import rules as core_rules
 from app.core.crypto import cipher
@@ -190,9 +190,6 @@ class Payee:
 def unit_payees(actor: User) -> tuple[list[Payee], PayeeAccount | None]:
     """For a unit's staff: the unit's people with prize money (under notice, approved or paid) and their accounts,
     and the unit's own account (unit and expert-team lines)."""
-    from app.auth.permissions import STAFF_ROLES
-    from app.competitions.awards.models import AwardLineStatus
-
     if not (actor.roles & STAFF_ROLES):
         deny()
     rows = db.session.execute(

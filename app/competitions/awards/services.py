@@ -30,19 +30,29 @@ from app.competitions.awards.models import (
 )
 from app.competitions.awards.rules import AwardLineSpec
 from app.competitions.events.models import Competition, CompetitionClass, CompetitionLevel, Event, JudgingState
+from app.competitions.events.services import deadline_at
 from app.competitions.judging.models import Contestant, ContestantMember, Result
 from app.core import audit
+from app.core.clock import SHANGHAI
 from app.core.enums import SkillLevel
 from app.core.models import Certificate, Organisation, Person, User
 from app.core.services import raise_not_found, unique_or_domain_error
+from app.core.signals import award_line_withdrawn
 from app.errors import DomainError
 from app.extensions import db
+from app.reminders.rules import is_working_day
+from app.reminders.services import schedule_deadline
 
 RULE_FIELDS = ["name", "level", "klass", "competition_id", "band", "top_n", "top_n_pair", "top_n_trio",
                "competitor_amount", "split_team", "expert_team_amount", "unit_amount", "promotion",
                "promotion_level", "promotion_alt_level", "honour_title", "honour_level", "honour_body", "funder",
                "effective_from", "effective_to"]
 NOTICE_WORKING_DAYS = 5
+#: The reminders of a notice period's end and of approved prize money to pay (kinds in awards/reminders.py).
+NOTICE_ENDS = "competition.award_notice_ends"
+PAYMENT_DUE = "competition.award_payment_due"
+#: Approved prize money is due for payment this many days after approval.
+PAYMENT_DAYS = 30
 
 
 # ---------------------------------------------------------------- rules
@@ -237,8 +247,6 @@ def notices_for(event: Event) -> list[AwardNotice]:
 def publish_notice(actor: User, event: Event, title: str, starts_on: date, now: datetime) -> AwardNotice:
     """Put every draft line of the event under public notice for five working days from ``starts_on``
     (Chinese public holidays and 调休 working days counted as the calendar says)."""
-    from app.reminders.rules import is_working_day
-
     _require_event(actor, event)
     drafts = list(db.session.scalars(sa.select(AwardLine).where(
         AwardLine.event_id == event.id, AwardLine.status == AwardLineStatus.DRAFT).with_for_update()))
@@ -248,8 +256,6 @@ def publish_notice(actor: User, event: Event, title: str, starts_on: date, now: 
         raise DomainError(_("请填写公示标题"), "title")
     # The notice period starts no earlier than the day it is published (and the result was locked): a
     # period in the past would refuse objections as late and let approval skip the five working days.
-    from app.core.clock import SHANGHAI
-
     if event.results_locked_at is None:
         raise DomainError(_("成绩锁定后才能公示"), "starts_on")
     earliest = max(now.astimezone(SHANGHAI).date(), event.results_locked_at.astimezone(SHANGHAI).date())
@@ -263,10 +269,7 @@ def publish_notice(actor: User, event: Event, title: str, starts_on: date, now: 
     db.session.flush()
     for line in drafts:
         line.status, line.notice_id = AwardLineStatus.NOTICE, notice.id
-    from app.competitions.reminders import NOTICE_ENDS, _at
-    from app.reminders.services import schedule_deadline
-
-    schedule_deadline(NOTICE_ENDS, notice.id, _at(ends_on, 17), now=now)
+    schedule_deadline(NOTICE_ENDS, notice.id, deadline_at(ends_on, 17), now=now)
     audit.record(actor, "publish_notice", notice, after={"lines": len(drafts), "starts_on": starts_on.isoformat(),
                                                          "ends_on": ends_on.isoformat()}, summary=notice.title)
     db.session.commit()
@@ -339,10 +342,7 @@ def approve(actor: User, event: Event, today: date, now: datetime) -> int:
                                   body=line.rule.honour_body, conferred_on=today, award_line_id=line.id))
         audit.record(actor, "approve", line, before={"status": "notice"}, after={"status": "approved"},
                      summary=_line_summary(line))
-    from app.competitions.reminders import PAYMENT_DAYS, PAYMENT_DUE, _at
-    from app.reminders.services import schedule_deadline
-
-    schedule_deadline(PAYMENT_DUE, event.id, _at(today + timedelta(days=PAYMENT_DAYS)), now=now)
+    schedule_deadline(PAYMENT_DUE, event.id, deadline_at(today + timedelta(days=PAYMENT_DAYS)), now=now)
     db.session.commit()
     return len(lines)
 
@@ -350,8 +350,6 @@ def approve(actor: User, event: Event, today: date, now: datetime) -> int:
 def withdraw(actor: User, line_id: int, reason: str, now: datetime) -> AwardLine:
     """Withdraw an approved award (e.g. a breach found after approval), with a reason; paid or batched money is
     not touched here. Its certificate is revoked (``award_line_withdrawn``)."""
-    from app.core.signals import award_line_withdrawn
-
     line = _line(actor, line_id)
     require(actor, "award.approve")
     if line.status is not AwardLineStatus.APPROVED or line.batch_id is not None:

@@ -11,11 +11,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.auth.permissions import STAFF_ROLES, can, require
-from app.competitions import bp
-from app.competitions.awards import payees
+from app.competitions.awards import due, payees
 from app.competitions.awards import services as awards
 from app.competitions.awards.forms import AwardRuleForm, EndRuleForm, HoldForm, NoticeForm, PayeeAccountForm
 from app.competitions.awards.models import AwardBand, AwardLine, AwardLineStatus, AwardNotice, AwardRule, PromotionMode
+from app.competitions.blueprint import bp
 from app.competitions.events import services as event_services
 from app.competitions.events.models import CompetitionClass, CompetitionLevel
 from app.core.enums import SkillLevel
@@ -272,8 +272,6 @@ def payment_batch_paid(batch_id: int) -> Response:
 @login_required
 def award_notices_due() -> Response:
     """Notices whose 公示 ends soon or has ended, with lines waiting for approval (app/competitions/awards/due.py)."""
-    from app.competitions.awards import due
-
     today = today_in_shanghai()
     return render("competitions/award_notices_due.html", notices=due.due_notices(current_user, today),
                   horizon=due.horizon(today), today=today)

@@ -1,4 +1,5 @@
-"""Demo competitions across the five levels of the pyramid, with qualifier links and registrations.
+"""Demo competitions across the five levels of the pyramid, with qualifier links (registration/demo.py enters
+people).
 
 Idempotent: competitions and events are found by name before they are created.
 """
@@ -11,12 +12,9 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from app.competitions.events.models import Competition, CompetitionClass, CompetitionLevel, Event, Locality
-from app.competitions.registration import signals
-from app.competitions.registration.models import Registration, RegistrationStatus
-from app.competitions.registration.rules import worldskills_cutoff
-from app.core.demo import DEMO_PASSWORD
-from app.core.enums import District, OrgKind, Role, SkillLevel
-from app.core.models import Organisation, Person, User
+from app.competitions.events.rules import worldskills_cutoff
+from app.core.enums import District, OrgKind, SkillLevel
+from app.core.models import Organisation
 from app.extensions import db
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -24,6 +22,11 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 def _at(day: date, hour: int) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def city_competition_name(year: int) -> str:
+    """The demo's municipal competition (its 数控车 event takes the demo entries)."""
+    return f"{year}年上海市职业技能大赛"
 
 
 def _competition(name: str, level: CompetitionLevel, klass: CompetitionClass, organiser: Organisation, year: int,
@@ -61,7 +64,7 @@ def seed(today: date) -> str:
                          "世界技能大赛，技能领域的“奥林匹克”。")
     national = _competition(f"{year}年全国技能大赛（世赛全国选拔赛）", CompetitionLevel.NATIONAL,
                             CompetitionClass.CLASS_1, municipal, year, None, "世赛全国选拔赛，前5名进入国家集训队。")
-    city = _competition(f"{year}年上海市职业技能大赛", CompetitionLevel.MUNICIPAL, CompetitionClass.CLASS_1, municipal,
+    city = _competition(city_competition_name(year), CompetitionLevel.MUNICIPAL, CompetitionClass.CLASS_1, municipal,
                         year, None, "市级技能大赛为主体，金银铜牌获得者按规定晋升技能等级。")
     district = _competition(f"{year}年浦东新区职业技能竞赛", CompetitionLevel.DISTRICT, CompetitionClass.NONE,
                             pudong or municipal, year, District.PUDONG, "区域性技能竞赛，前3名推荐参加市赛。")
@@ -87,33 +90,6 @@ def seed(today: date) -> str:
            feeds_top_n=3, venue="浦东新区职业技能实训基地")
     _event(grassroots, "车工岗位练兵", "6-18-01-01", today + timedelta(days=10), today - timedelta(days=5),
            today + timedelta(days=5), quota_per_unit=50, venue="申港精密一车间", days=1)
-    athlete = _registrations(city_lathe, enterprise)
     db.session.commit()
-    return f"demo competitions ready ({athlete})"
+    return "demo competitions ready"
 
-
-def _registrations(event: Event, enterprise: Organisation | None) -> str:
-    """Enter a few of the enterprise's level-4+ employees, one of them with a `person` sign-in."""
-    if enterprise is None:
-        return "no enterprise"
-    hr = db.session.scalar(sa.select(User).where(User.username == "hr"))
-    people = db.session.scalars(
-        sa.select(Person).where(Person.employer_id == enterprise.id,
-                                Person.current_level.in_([SkillLevel.LEVEL_4, SkillLevel.LEVEL_3, SkillLevel.LEVEL_2]))
-        .order_by(Person.id).limit(3)).all()
-    for n, person in enumerate(people):
-        exists = db.session.scalar(sa.select(Registration.id).where(Registration.event_id == event.id,
-                                                                    Registration.person_id == person.id))
-        if exists is None:
-            status = RegistrationStatus.APPROVED if n == 0 else RegistrationStatus.SUBMITTED
-            registration = Registration(event_id=event.id, person_id=person.id, unit_id=enterprise.id, status=status,
-                                        created_by_id=hr.id if hr else None)
-            db.session.add(registration)
-            signals.announce([(None, signals.place_of(registration))])
-    if people and db.session.scalar(sa.select(User).where(User.username == "athlete")) is None:
-        athlete = User(username="athlete", display_name=people[0].name, organisation=enterprise,
-                       email="athlete@demo.jinengtong.example", person_id=people[0].id)
-        athlete.set_password(DEMO_PASSWORD)
-        athlete.set_roles({Role.PERSON})
-        db.session.add(athlete)
-    return f"{len(people)} entrants"

@@ -5,10 +5,14 @@ Each function checks permission at its boundary, owns its transaction and record
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
@@ -21,14 +25,13 @@ from app.competitions.events.models import (
     Event,
     Locality,
 )
-from app.competitions.registration.models import ACTIVE_STATUSES, Registration
-from app.competitions.reminders import schedule_event_deadlines
 from app.core import audit
-from app.core.enums import District, SkillLevel
-from app.core.models import Occupation, Organisation, User
+from app.core.enums import District, Role, SkillLevel
+from app.core.models import Occupation, Organisation, User, UserRole
 from app.core.services import raise_not_found
 from app.errors import DomainError
 from app.extensions import db
+from app.reminders.services import schedule_deadline
 
 COMPETITION_FIELDS = ["name", "level", "klass", "organiser_id", "year", "host_district", "description"]
 EVENT_FIELDS = ["name", "occupation_code", "worldskills_no", "team_size", "venue", "starts_on", "ends_on",
@@ -107,6 +110,34 @@ def get_competition(actor: User, competition_id: int) -> Competition:
     return competition
 
 
+# ---------------------------------------------------------------- what the registration sub-package adds
+
+@dataclass(frozen=True)
+class EntryHooks:
+    """The entries an event holds, as the registration sub-package counts them: registration reads events, so
+    events ask through these instead of importing it (app/competitions/registration/services.py registers them)."""
+
+    #: competition ids -> active entrants of each (absent: none)
+    entrants_by_competition: Callable[[list[int]], dict[int, int]]
+    #: year -> active entrants per pyramid level (absent: none)
+    entrants_by_level: Callable[[int], dict[CompetitionLevel, int]]
+    #: raises a DomainError when an edit would leave a unit or a team with more places than the event allows
+    check_places_still_fit: Callable[[Event, EventData], None]
+
+
+_entry_hooks: list[EntryHooks] = []
+
+
+def register_entry_hooks(hooks: EntryHooks) -> None:
+    _entry_hooks[:] = [hooks]
+
+
+def _entries() -> EntryHooks:
+    if not _entry_hooks:
+        raise RuntimeError("app.competitions.registration.services registers the entry hooks at import")
+    return _entry_hooks[0]
+
+
 def list_competitions(actor: User, *, level: CompetitionLevel | None, year: int | None, q: str = "",
                       page: int = 1, per_page: int = 50) -> tuple[list[tuple[Competition, int, int]], int]:
     """Competitions with their event and active-entrant counts, newest year first."""
@@ -126,10 +157,7 @@ def list_competitions(actor: User, *, level: CompetitionLevel | None, year: int 
     events = dict(db.session.execute(
         sa.select(Event.competition_id, sa.func.count()).where(Event.competition_id.in_(ids))
         .group_by(Event.competition_id)).tuples().all()) if ids else {}
-    entrants = dict(db.session.execute(
-        sa.select(Event.competition_id, sa.func.count(Registration.id)).join(Registration.event)
-        .where(Event.competition_id.in_(ids), Registration.status.in_(ACTIVE_STATUSES))
-        .group_by(Event.competition_id)).tuples().all()) if ids else {}
+    entrants = _entries().entrants_by_competition(ids) if ids else {}
     return [(c, events.get(c.id, 0), entrants.get(c.id, 0)) for c in competitions], total
 
 
@@ -150,11 +178,7 @@ def pyramid(actor: User, year: int) -> list[PyramidLevel]:
     events = dict(db.session.execute(
         sa.select(Competition.level, sa.func.count(Event.id)).join(Event, Event.competition_id == Competition.id)
         .where(Competition.year == year).group_by(Competition.level)).tuples().all())
-    entrants = dict(db.session.execute(
-        sa.select(Competition.level, sa.func.count(Registration.id))
-        .join(Event, Event.competition_id == Competition.id).join(Registration, Registration.event_id == Event.id)
-        .where(Competition.year == year, Registration.status.in_(ACTIVE_STATUSES))
-        .group_by(Competition.level)).tuples().all())
+    entrants = _entries().entrants_by_level(year)
     return [PyramidLevel(lv, comps.get(lv, 0), events.get(lv, 0), entrants.get(lv, 0)) for lv in CompetitionLevel]
 
 
@@ -212,21 +236,6 @@ def _check_event(competition: Competition, data: EventData, event_id: int | None
         data.feeds_top_n = None
 
 
-def _check_places_still_fit(event: Event, data: EventData) -> None:
-    """An edit may not shrink the quota or the team size below what units already hold."""
-    active = sa.and_(Registration.event_id == event.id, Registration.status.in_(ACTIVE_STATUSES))
-    place = sa.distinct(Registration.team_id) if event.is_team else Registration.id
-    per_unit = sa.select(sa.func.count(place).label("n")).where(active).group_by(Registration.unit_id).subquery()
-    most = db.session.scalar(sa.select(sa.func.max(per_unit.c.n))) or 0
-    if data.quota_per_unit < most:
-        raise DomainError(_("已有单位占用 %(n)d 个名额，名额不能少于此数", n=most), "quota_per_unit")
-    per_team = (sa.select(sa.func.count().label("n")).where(active, Registration.team_id.is_not(None))
-                .group_by(Registration.team_id).subquery())
-    biggest = db.session.scalar(sa.select(sa.func.max(per_team.c.n))) or 0
-    if data.team_size < biggest:
-        raise DomainError(_("已有队伍报名 %(n)d 人，每队人数不能少于此数", n=biggest), "team_size")
-
-
 def _apply_event(event: Event, data: EventData) -> None:
     for name in EVENT_FIELDS:
         setattr(event, name, getattr(data, name))
@@ -248,7 +257,7 @@ def create_event(actor: User, competition: Competition, data: EventData) -> Even
 def update_event(actor: User, event: Event, data: EventData) -> Event:
     require(actor, "competition.manage", event)
     _check_event(event.competition, data, event.id)
-    _check_places_still_fit(event, data)
+    _entries().check_places_still_fit(event, data)
     before = audit.snapshot(event, EVENT_FIELDS)
     _apply_event(event, data)
     audit.record(actor, "update", event, before=before, after=audit.snapshot(event, EVENT_FIELDS),
@@ -280,3 +289,35 @@ def upper_event_choices(competition: Competition) -> list[tuple[int, str]]:
         .join(Event.competition).where(Competition.level.in_(higher))
         .order_by(Competition.year.desc(), Competition.name, Event.name).limit(500))
     return [(row[0], f"{row[3]} {row[2]} · {row[1]}") for row in rows]
+
+
+# ---------------------------------------------------------------- deadlines (reminders)
+# The sub-packages schedule their deadlines here and in their own services; each sub-package's reminders.py
+# registers the kinds (who is reminded, what the reminder says) with app.reminders.registry.
+
+REGISTRATION_CLOSES = "competition.registration_closes"
+APPROVAL_DUE = "competition.approval_due"
+
+
+def deadline_at(day: date, hour: int = 9) -> datetime:
+    """``hour`` o'clock, Shanghai time, on ``day``: when a competition deadline falling on a day is due."""
+    return datetime.combine(day, time(hour, 0), tzinfo=ZoneInfo(current_app.config["TZ"]))
+
+
+def approval_due_at(event: Event) -> datetime:
+    """Entries must be decided before the contest begins: 00:00 (Shanghai) on its first day."""
+    return deadline_at(event.starts_on, 0)
+
+
+def schedule_event_deadlines(event: Event, now: datetime | None = None) -> None:
+    """(Re)schedule both deadlines of an event; call in the transaction that creates or edits it."""
+    schedule_deadline(REGISTRATION_CLOSES, event.id, event.registration_closes_at, now=now)
+    schedule_deadline(APPROVAL_DUE, event.id, approval_due_at(event), now=now)
+
+
+def users_of(org_ids: sa.Select[Any], roles: Sequence[Role]) -> list[User]:
+    """The active users of the organisations ``org_ids`` selects who hold one of ``roles``, by id."""
+    return list(db.session.scalars(
+        sa.select(User).where(User.organisation_id.in_(org_ids.scalar_subquery()), User.active.is_(True),
+                              User.id.in_(sa.select(UserRole.user_id).where(UserRole.role.in_(roles))))
+        .order_by(User.id)))

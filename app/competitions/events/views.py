@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.auth.permissions import require
-from app.competitions import bp
+from app.competitions.blueprint import bp
 from app.competitions.events import services
 from app.competitions.events.forms import CompetitionForm, EventForm
 from app.competitions.events.models import CompetitionClass, CompetitionLevel, Locality
@@ -17,6 +17,7 @@ from app.core import services as core_services
 from app.core.enums import District, SkillLevel
 from app.core.views import form_status, submit, today_in_shanghai
 from app.htmx import redirect_after_post, render
+from app.people import services as people
 
 
 def _tz() -> ZoneInfo:
@@ -56,7 +57,7 @@ def competitions() -> Response:
 
 def _competition_form(competition=None) -> CompetitionForm:
     form = CompetitionForm(obj=competition)
-    form.organiser_id.choices = [("", "—")] + core_services.organisation_choices(current_user)
+    form.organiser_id.choices = [("", "—")] + people.organisation_choices(current_user)
     if competition is not None and request.method == "GET":
         form.level.data, form.klass.data = competition.level.value, competition.klass.value
         form.host_district.data = competition.host_district.value if competition.host_district else ""

@@ -1,10 +1,10 @@
-"""Demo judging: a district event with locked results, a squad narrowed by a stage, and a grassroots event in
-scoring that the demo expert can mark. Idempotent: events already past "not started" are left alone."""
+"""Demo judging: a district event with locked results (squads/demo.py forms a squad from them) and a grassroots
+event in scoring that the demo expert can mark. Idempotent: events already past "not started" are left alone."""
 
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -14,8 +14,6 @@ from app.competitions.judging import services as judging
 from app.competitions.judging.models import AspectKind
 from app.competitions.registration import signals
 from app.competitions.registration.models import Registration, RegistrationStatus
-from app.competitions.squads import services as squads
-from app.competitions.squads.models import Squad
 from app.core.demo import DEMO_PASSWORD
 from app.core.enums import OrgKind, Role
 from app.core.models import Organisation, Person, User
@@ -111,12 +109,6 @@ def seed(today: date) -> str:
         _score(district_event, experts, rng)
         judging.lock_results(official, district_event, utcnow())
         done.append("district results locked")
-    if district_event is not None and db.session.scalar(sa.select(Squad.id)) is None:
-        squad = squads.create_squad(official, district_event, name="浦东新区数控车集训队", tier="第一梯队",
-                                    target_event_id=district_event.feeds_event_id, final_size=1,
-                                    result_ids=squads.top_results(district_event, 5))
-        squads.add_stage(official, squad, name="五进二", held_on=today - timedelta(days=7), advance_count=2)
-        done.append("squad with a stage to record")
     if grassroots_event is not None and grassroots_event.judging_state is JudgingState.NOT_STARTED:
         _entrants(grassroots_event, people[12:20], official)
         judging.replace_scheme(official, grassroots_event, _rows())

@@ -31,6 +31,7 @@ def _text(value: object) -> str:
 
 def export_scheme(criteria: list[Criterion]) -> bytes:
     """The scheme as the import file (an empty scheme gives the template)."""
+    # lazy: openpyxl (~8 MB) loads with the first Excel file, not in every worker (issue 21)
     from openpyxl.styles import Font, PatternFill
     wb = export_workbook()
     ws = wb.active

@@ -39,16 +39,20 @@ from app.competitions.judging.models import (
 )
 from app.competitions.registration import signals
 from app.competitions.registration.models import Registration, RegistrationStatus, Team
-from app.competitions.registration.services import eligibility_messages
+from app.competitions.registration.services import REGISTRATION_FIELDS, eligibility_messages
 from app.core import audit
 from app.core.enums import Role
 from app.core.models import Person, User, UserRole
 from app.core.pagination import KeysetPage, keyset_page
 from app.core.services import raise_not_found, unique_or_domain_error
+from app.core.signals import results_changed
 from app.errors import DomainError
 from app.extensions import db
+from app.reminders.services import cancel_deadline, schedule_deadline
 
 EVENT_RESULT_FIELDS = ["judging_state", "results_locked_at"]
+#: The reminder of experts and organisers while marks are missing (kind registered in judging/reminders.py).
+SCORES_DUE = "competition.scores_due"
 
 
 def _plain_number(value: Decimal) -> str:
@@ -623,14 +627,9 @@ def lock_results(actor: User, event: Event, now: datetime) -> int:
         db.session.add(result)
     before = audit.snapshot(event, EVENT_RESULT_FIELDS)
     event.judging_state, event.results_locked_at, event.results_locked_by_id = JudgingState.LOCKED, now, actor.id
-    from app.competitions.reminders import SCORES_DUE
-    from app.reminders.services import cancel_deadline
-
     cancel_deadline(SCORES_DUE, event.id)  # the task is done
     changed = [r.id for r in existing.values() if before_relock[r.id] != (r.rank, r.medal)]
     if changed:  # a re-lock after an unlock changed these placings: their certificates no longer hold
-        from app.core.signals import results_changed
-
         results_changed.send(event, result_ids=changed, actor=actor, now=now)
     audit.record(actor, "lock_results", event, before=before, after=audit.snapshot(event, EVENT_RESULT_FIELDS),
                  summary=event.name)
@@ -770,8 +769,6 @@ def confirm_qualifiers(actor: User, upper: Event, person_ids: list[int], now: da
 
 def _approved_registration(actor: User, event: Event, person: Person, unit_id: int, now: datetime,
                            reason: str) -> Registration:
-    from app.competitions.registration.services import REGISTRATION_FIELDS
-
     registration = Registration(event_id=event.id, person_id=person.id, unit_id=unit_id,
                                 status=RegistrationStatus.APPROVED, reason=reason[:300], created_by_id=actor.id,
                                 created_at=now, decided_by_id=actor.id, decided_at=now)
@@ -825,9 +822,6 @@ def update_settings(actor: User, event: Event, data: JudgingSettings) -> None:
     event.merit_rounding = data.merit_rounding
     event.tie_break = ",".join(i if i == "time" else "criterion:" + i.partition(":")[2].upper() for i in items)
     event.share_gold, event.share_silver, event.share_bronze, event.share_merit = shares
-    from app.competitions.reminders import SCORES_DUE
-    from app.reminders.services import cancel_deadline, schedule_deadline
-
     if data.scores_due_at is not None:
         schedule_deadline(SCORES_DUE, event.id, data.scores_due_at)
     else:

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.auth.permissions import can, require
-from app.competitions import bp
+from app.competitions.blueprint import bp
 from app.competitions.events import services as event_services
 from app.competitions.events.models import AwardRuleKind, JudgingState
 from app.competitions.judging import imports as scheme_io

@@ -36,6 +36,7 @@ class RowReport:
 
 @functools.cache  # the same bytes every time: its text-formatted rows take a while to write
 def template() -> bytes:
+    # lazy: openpyxl (~8 MB) loads with the first Excel file, not in every worker (issue 21)
     from openpyxl.styles import Font, PatternFill
     wb = export_workbook()
     ws = wb.active

@@ -37,11 +37,6 @@ class Candidate:
     clashing_events: tuple[str, ...] = ()
 
 
-def worldskills_cutoff(competition_year: int, max_age: int = 22) -> date:
-    """Oldest allowed birth date: "not older than ``max_age`` in the calendar year of the competition"."""
-    return date(competition_year - max_age, 1, 1)
-
-
 def eligibility_problems(rules: EligibilityRules, person: Candidate) -> list[Problem]:
     """Every rule the candidate fails, in the order a person would read them (empty when eligible)."""
     problems: list[Problem] = []

@@ -15,8 +15,9 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from app.auth.competitions import registration_scope
-from app.auth.permissions import STAFF_ROLES, can, deny, require
+from app.auth.permissions import STAFF_ROLES, can, deny, people_scope, require
 from app.competitions.events.models import Competition, CompetitionLevel, Event
+from app.competitions.events.services import EntryHooks, EventData, register_entry_hooks
 from app.competitions.registration import rules, signals
 from app.competitions.registration.models import ACTIVE_STATUSES, Registration, RegistrationStatus, Team
 from app.core import audit
@@ -347,9 +348,44 @@ def my_registrations(actor: User) -> list[Registration]:
 
 def registrable_people(actor: User, q: str = "", limit: int = 50) -> list[Person]:
     """People the actor may enter: their unit's (or district's) people, by name prefix."""
-    from app.auth.permissions import people_scope
-
     stmt = sa.select(Person).where(people_scope(actor)).options(selectinload(Person.employer))
     if q:
         stmt = stmt.where(Person.name >= q, Person.name < q + "\U0010ffff")
     return list(db.session.scalars(stmt.order_by(Person.name, Person.id).limit(limit)))
+
+
+# ---------------------------------------------------------------- what events ask of their entries
+
+def entrants_by_competition(competition_ids: list[int]) -> dict[int, int]:
+    """The active entrants of each competition (the competitions list)."""
+    return dict(db.session.execute(
+        sa.select(Event.competition_id, sa.func.count(Registration.id)).join(Registration.event)
+        .where(Event.competition_id.in_(competition_ids), Registration.status.in_(ACTIVE_STATUSES))
+        .group_by(Event.competition_id)).tuples().all())
+
+
+def entrants_by_level(year: int) -> dict[CompetitionLevel, int]:
+    """The active entrants of a year's competitions per pyramid level."""
+    return dict(db.session.execute(
+        sa.select(Competition.level, sa.func.count(Registration.id))
+        .join(Event, Event.competition_id == Competition.id).join(Registration, Registration.event_id == Event.id)
+        .where(Competition.year == year, Registration.status.in_(ACTIVE_STATUSES))
+        .group_by(Competition.level)).tuples().all())
+
+
+def check_places_still_fit(event: Event, data: EventData) -> None:
+    """An edit may not shrink the quota or the team size below what units already hold."""
+    active = sa.and_(Registration.event_id == event.id, Registration.status.in_(ACTIVE_STATUSES))
+    place = sa.distinct(Registration.team_id) if event.is_team else Registration.id
+    per_unit = sa.select(sa.func.count(place).label("n")).where(active).group_by(Registration.unit_id).subquery()
+    most = db.session.scalar(sa.select(sa.func.max(per_unit.c.n))) or 0
+    if data.quota_per_unit < most:
+        raise DomainError(_("已有单位占用 %(n)d 个名额，名额不能少于此数", n=most), "quota_per_unit")
+    per_team = (sa.select(sa.func.count().label("n")).where(active, Registration.team_id.is_not(None))
+                .group_by(Registration.team_id).subquery())
+    biggest = db.session.scalar(sa.select(sa.func.max(per_team.c.n))) or 0
+    if data.team_size < biggest:
+        raise DomainError(_("已有队伍报名 %(n)d 人，每队人数不能少于此数", n=biggest), "team_size")
+
+
+register_entry_hooks(EntryHooks(entrants_by_competition, entrants_by_level, check_places_still_fit))

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.auth.permissions import STAFF_ROLES, can, require
-from app.competitions import bp
+from app.competitions.blueprint import bp
 from app.competitions.events import services as event_services
 from app.competitions.registration import imports, rules, services
 from app.competitions.registration.forms import (
@@ -202,12 +202,3 @@ def registration_print(event_id: int) -> Response:
     rows = services.registrations_for_export(current_user, event, _registration_filter())
     return render("competitions/print.html", event=event, rows=rows,
                   printed_at=clock.now().astimezone(_tz()).strftime("%Y-%m-%d %H:%M"))
-
-
-@bp.get("/mine")
-@login_required
-def my_registrations() -> Response:
-    from app.competitions.record import my_awards_html
-
-    return render("competitions/mine.html", rows=services.my_registrations(current_user),
-                  awards_html=my_awards_html(current_user))

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.permissions import require
 from app.competitions.events.models import Event, JudgingState
+from app.competitions.events.services import deadline_at
 from app.competitions.judging.models import Contestant, ContestantMember, Result
 from app.competitions.judging.services import _approved_registration
 from app.competitions.registration.models import Registration
@@ -25,8 +26,11 @@ from app.core.models import User
 from app.core.services import raise_not_found, unique_or_domain_error
 from app.errors import DomainError
 from app.extensions import db
+from app.reminders.services import cancel_deadline, schedule_deadline
 
 SQUAD_FIELDS = ["name", "tier", "source_event_id", "target_event_id", "final_size"]
+#: The reminder of a stage assessment to decide (kind registered in squads/reminders.py).
+STAGE_ASSESSMENT = "competition.stage_assessment"
 
 
 def _manage(actor: User, squad_or_event: Squad | Event) -> None:
@@ -104,10 +108,7 @@ def add_stage(actor: User, squad: Squad, *, name: str, held_on: date, advance_co
                        advance_count=advance_count)
     db.session.add(stage)
     db.session.flush()
-    from app.competitions.reminders import STAGE_ASSESSMENT, _at
-    from app.reminders.services import schedule_deadline
-
-    schedule_deadline(STAGE_ASSESSMENT, stage.id, _at(held_on))
+    schedule_deadline(STAGE_ASSESSMENT, stage.id, deadline_at(held_on))
     audit.record(actor, "create", stage, after={"name": stage.name, "advance_count": advance_count,
                                                 "held_on": held_on.isoformat()}, summary=stage.name)
     db.session.commit()
@@ -120,15 +121,6 @@ class StageEntry:
     score: str
     continues: bool
     reason: str = ""
-
-
-def proposed_continuers(scores: dict[int, Decimal], advance_count: int) -> set[int]:
-    """The members a stage's scores put through: the best ``advance_count``, everyone tied at the cut too."""
-    ordered = sorted(scores.items(), key=lambda item: -item[1])
-    if len(ordered) <= advance_count:
-        return set(scores)
-    cut = ordered[advance_count - 1][1]
-    return {member for member, score in ordered if score >= cut}
 
 
 def record_stage(actor: User, stage: SquadStage, entries: list[StageEntry], now: datetime) -> None:
@@ -160,9 +152,6 @@ def record_stage(actor: User, stage: SquadStage, entries: list[StageEntry], now:
             member.status, member.left_stage_id = SquadMemberStatus.LEFT, stage.id
             member.left_reason = entry.reason.strip()[:300]
     stage.decided_at = now
-    from app.competitions.reminders import STAGE_ASSESSMENT
-    from app.reminders.services import cancel_deadline
-
     cancel_deadline(STAGE_ASSESSMENT, stage.id)
     audit.record(actor, "decide_stage", stage, after={"continues": sorted(e.member_id for e in continuing)},
                  summary=f"{squad.name} {stage.name}")

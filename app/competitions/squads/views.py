@@ -9,12 +9,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.auth.permissions import can, require
-from app.competitions import bp
+from app.competitions.blueprint import bp
 from app.competitions.events import services as event_services
 from app.competitions.judging import services as judging
+from app.competitions.squads import rules
 from app.competitions.squads import services as squads
 from app.competitions.squads.forms import SquadForm, StageForm
 from app.competitions.squads.models import SquadStage
+from app.core.services import raise_not_found
 from app.core.types import utcnow
 from app.core.views import attempt, form_status, submit, try_write
 from app.extensions import db
@@ -92,8 +94,6 @@ def stage_add(squad_id: int) -> Response:
 def stage_record(stage_id: int) -> Response:
     stage = db.session.get(SquadStage, stage_id)
     if stage is None:
-        from app.core.services import raise_not_found
-
         raise_not_found()
     squad = squads.get_squad(current_user, stage.squad_id)
     require(current_user, "competition.manage", squad.source_event)
@@ -106,7 +106,7 @@ def stage_record(stage_id: int) -> Response:
         except ArithmeticError:
             error, status = _("请先为每位选手录入数字成绩"), 422
         else:
-            keep = squads.proposed_continuers(scored, stage.advance_count)
+            keep = rules.proposed_continuers(scored, stage.advance_count)
             continues = {m.id: m.id in keep for m in members}
             reasons = {m.id: _("%(stage)s 未晋级", stage=stage.name) for m in members if m.id not in keep}
             return render("competitions/stage_record.html", stage=stage, squad=squad, members=members,
