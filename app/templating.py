@@ -17,6 +17,7 @@ from flask_login import current_user
 from app import i18n
 from app.auth import permissions
 from app.core.audit import references as audit_refs
+from app.core.enums import Role
 from app.core.labels import NAV, audit_label, audit_value
 
 MACROS = ("field", "form_errors", "keyset_nav", "offset_nav", "import_card")
@@ -63,6 +64,17 @@ def _nav_labels(locale: object) -> dict[str, str]:
     return {ep: str(lbl) for _position, ep, lbl, _perm in NAV}
 
 
+@cache
+def _nav(locale: object, roles: frozenset[Role], _entries: int) -> tuple[tuple[str, str], ...]:
+    """The menu (endpoint, label) of a user with ``roles`` in ``locale``: an entry shows when ``permissions.can``
+    would allow its permission without an object, which depends on the roles alone. Made once per locale and
+    set of roles (and number of menu entries), not with a ``can()`` through Flask-Login's proxy per entry on
+    every page."""
+    labels = _nav_labels(locale)
+    return tuple((ep, labels.get(ep) or str(lbl)) for _position, ep, lbl, perm in NAV
+                 if perm is None or bool(permissions.ACTION_ROLES[perm] & roles))
+
+
 def init_app(app: Flask) -> None:
 
     i18n.init_app(app)  # after Flask-Babel's own: template translations looked up once per locale
@@ -84,11 +96,8 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def inject() -> dict[str, object]:
         user = current_user if current_user.is_authenticated else None
-        labels = _nav_labels(i18n.locale_key())
-        nav = [(ep, labels.get(ep) or str(lbl)) for _position, ep, lbl, perm in NAV
-               if user and (perm is None or permissions.can(user, perm))]
         return {
-            "nav_items": nav,
+            "nav_items": _nav(i18n.locale_key(), user.roles, len(NAV)) if user else (),
             # Babel spells zh_CN as "zh_Hans_CN"; templates compare against our LANGUAGES keys.
             "current_locale": "zh_CN" if getattr(get_locale(), "language", "zh") == "zh" else "en",
             "languages": current_app.config["LANGUAGES"],
