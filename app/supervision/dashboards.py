@@ -33,6 +33,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from app.core.enums import District
 from app.extensions import db
+from app.templating import url_query
 
 BuildFn = Callable[[Any], dict[str, Any]]
 
@@ -133,8 +134,8 @@ def competitions(scope: Any) -> dict[str, Any]:
     board = competition_dashboard(scope)
     pyramid_links = [url_for("competitions.competitions", level=row.level.value, year=scope.year)
                      for row in board.pyramid]
-    district_links = [url_for("supervision.medallists", year=scope.year, district=row.key.value)
-                      for row in board.by_district]
+    medallists = url_query("supervision.medallists")
+    district_links = [medallists(year=scope.year, district=row.key.value) for row in board.by_district]
     return {"board": board, "medals": stats.MEDALS,
             "pyramid_chart": Chart("levels", [str(r.level.label) for r in board.pyramid],
                                    [Series(str(_l("参赛人次")), [r.entrants for r in board.pyramid], pyramid_links)]),
