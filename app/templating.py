@@ -70,7 +70,7 @@ def _quoted(value: object) -> str:
     return text if _PLAIN(text) else quote_plus(text, safe=_QUERY_SAFE)
 
 
-def url_query(endpoint: str, **values: object) -> Callable[..., str]:
+def url_query(endpoint: str, **values: Any) -> Callable[..., str]:
     """``url_for`` once per page for links to one endpoint that differ only in their query string:
     ``medallists = url_query('supervision.medallists')`` then ``medallists(year=2026, district='pudong')`` gives
     what ``url_for('supervision.medallists', year=2026, district='pudong')`` gives (the arguments in the order
