@@ -406,9 +406,12 @@ def _whole_number_hashes(q: str) -> list[str]:
     return hashes
 
 
-def list_people(actor: User, flt: PeopleFilter, after: str | None, per_page: int) -> KeysetPage[Person]:
+def list_people(actor: User, flt: PeopleFilter, after: str | None, per_page: int,
+                list_columns: bool = True) -> KeysetPage[Person]:
+    """A page of people; with ``list_columns`` only what the people list shows is loaded (other pages that
+    show more of each person pass False)."""
     require(actor, "person.view")
-    stmt, filters, order = _people_query(actor, flt, LIST_PAGE_LOADS)
+    stmt, filters, order = _people_query(actor, flt, LIST_PAGE_LOADS if list_columns else None)
     return keyset_page(stmt, order, after, per_page, filters)
 
 
