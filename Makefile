@@ -123,7 +123,7 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel -q compile -d app/translations
 
 messages: $(VENV)/.installed  ## re-extract strings and update the English catalogue
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l --project jinengtong --version 0.1.0 -o app/translations/messages.pot .
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k message_template --project jinengtong --version 0.1.0 -o app/translations/messages.pot .
 	$(BIN)/pybabel -q update -i app/translations/messages.pot -d app/translations
 
 pdf-deps:  ## Debian's Pango and Noto CJK fonts: the certificates' PDFs (WeasyPrint) need them at run time

@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from cryptography.fernet import Fernet
 from flask import Blueprint, Flask, current_app, has_request_context, request, session
 from flask_login import current_user
@@ -104,10 +105,21 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def _select_locale() -> str:
+#: The app's languages (Config.LANGUAGES) as Babel locales, spelled out: Flask-Babel parses what the selector
+#: returns on every request, and parsing a string ("zh_CN") loads Babel's global CLDR tables (~2.3 MB in each
+#: worker); a Locale is taken as it is. Each equals ``Locale.parse`` of its code (tests/unit/test_locales.py).
+LOCALES = {"zh_CN": Locale("zh", territory="CN", script="Hans"), "en": Locale("en")}
+
+
+def _select_locale() -> Locale | str:
+    code = _selected_language()
+    return LOCALES.get(code, code)
+
+
+def _selected_language() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI, scheduler, tests calling services: the default language
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     asked = request.args.get("lang", "")  # a shared link in a language (the public verification page)
     if asked in languages:
         return str(asked)
@@ -115,8 +127,8 @@ def _select_locale() -> str:
     if chosen in languages:
         return str(chosen)
     if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return str(current_user.locale)
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def _load_secrets(app: Flask) -> None:

@@ -16,7 +16,6 @@ from collections.abc import Iterable
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from zxcvbn import zxcvbn
 
 from app.errors import DomainError
 
@@ -87,6 +86,8 @@ def password_problem(password: str, *, username: str = "", display_name: str = "
         return _("密码不能包含您的用户名、姓名或电子邮箱")
     if min_score is None:
         min_score = int(current_app.config.get("PASSWORD_MIN_SCORE", 3))
+    from zxcvbn import zxcvbn  # its dictionaries are ~11 MB: loaded where a password is set, not in every worker
+
     result = zxcvbn(password[:ESTIMATED_LENGTH], user_inputs=details + _parts(details))
     if result["score"] >= min_score:
         return None

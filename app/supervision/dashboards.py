@@ -40,6 +40,7 @@ from app.core.models import Organisation, PolicyValue
 from app.core.policy import value_in_force
 from app.extensions import db
 from app.supervision.services import competition_dashboard
+from app.templating import url_query
 from app.training_bases.models import Facility, SessionLog, TrainingBase, TrainingCamp, TrainingSession, camp_athletes
 
 BuildFn = Callable[[Any], dict[str, Any]]
@@ -138,8 +139,8 @@ def competitions(scope: Any) -> dict[str, Any]:
     board = competition_dashboard(scope)
     pyramid_links = [url_for("competitions.competitions", level=row.level.value, year=scope.year)
                      for row in board.pyramid]
-    district_links = [url_for("supervision.medallists", year=scope.year, district=row.key.value)
-                      for row in board.by_district]
+    medallists = url_query("supervision.medallists")
+    district_links = [medallists(year=scope.year, district=row.key.value) for row in board.by_district]
     return {"board": board, "medals": stats.MEDALS,
             "pyramid_chart": Chart("levels", [str(r.level.label) for r in board.pyramid],
                                    [Series(str(_l("参赛人次")), [r.entrants for r in board.pyramid], pyramid_links)]),

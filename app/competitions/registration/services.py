@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.competitions import registration_scope
 from app.auth.permissions import STAFF_ROLES, can, deny, people_scope, require
@@ -217,14 +217,25 @@ class RegistrationFilter:
         return {k: v for k, v in args.items() if v}
 
 
-def _registrations_query(actor: User, event: Event, flt: RegistrationFilter) -> sa.Select[tuple[Registration]]:
+#: The entrant list's page reads each entrant's person and unit in its own statement (by primary key, 51 rows),
+#: only the columns the list shows: two statements and the encrypted columns' hydration fewer per page.
+LIST_PAGE_LOADS = (
+    joinedload(Registration.person, innerjoin=True).load_only(
+        Person.name, Person.id_number_masked, Person.birth_date, Person.current_level),
+    joinedload(Registration.unit, innerjoin=True).load_only(Organisation.name),
+    selectinload(Registration.team),
+)
+
+
+def _registrations_query(actor: User, event: Event, flt: RegistrationFilter,
+                         loads: tuple[Any, ...] | None = None) -> sa.Select[tuple[Registration]]:
     stmt = (
         sa.select(Registration)
         .join(Registration.event).join(Event.competition)
         .where(Registration.event_id == event.id,
                registration_scope(actor, Competition.organiser_id, Registration.unit_id, Registration.person_id))
-        .options(selectinload(Registration.person), selectinload(Registration.unit),
-                 selectinload(Registration.team))
+        .options(*(loads or (selectinload(Registration.person), selectinload(Registration.unit),
+                             selectinload(Registration.team))))
     )
     if flt.status is not None:
         stmt = stmt.where(Registration.status == flt.status)
@@ -241,7 +252,8 @@ def _registrations_query(actor: User, event: Event, flt: RegistrationFilter) -> 
 def list_registrations(actor: User, event: Event, flt: RegistrationFilter, after: str | None,
                        per_page: int) -> KeysetPage[Registration]:
     require(actor, "competition.view", event)
-    return keyset_page(_registrations_query(actor, event, flt), [(Registration.id, False)], after, per_page)
+    return keyset_page(_registrations_query(actor, event, flt, LIST_PAGE_LOADS), [(Registration.id, False)], after,
+                       per_page)
 
 
 def registrations_for_export(actor: User, event: Event, flt: RegistrationFilter,

@@ -1,0 +1,68 @@
+"""The list pages' per-page helpers give what the per-row calls they replace gave (issue 21)."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask, url_for
+from flask_babel import force_locale
+
+from app.auth.permissions import can
+from app.core.enums import Role
+from app.core.labels import NAV
+from app.templating import _nav, url_query
+
+
+def render(app: Flask, source: str, **context: object) -> str:
+    return app.jinja_env.from_string(source).render(**context)
+
+
+@pytest.mark.parametrize("args", [
+    {"year": 2026, "district": "pudong", "medal": "gold"},
+    {"unit": 17, "year": 2026, "district": ""},
+    {"district": None, "year": 2026},
+    {"q": "王 小明", "unit": "上海&电气=集团/1:2?x+y%"},
+    {},
+])
+def test_url_query_builds_the_link_url_for_builds(app: Flask, args: dict[str, object]) -> None:
+    with app.test_request_context("/"):
+        assert url_query("supervision.medallists")(**args) == url_for("supervision.medallists", **args)
+        assert url_query("competitions.event_detail", event_id=3)(**args) == \
+            url_for("competitions.event_detail", event_id=3, **args)
+
+
+def test_templates_gettext_escapes_and_formats_as_jinjas_newstyle_gettext(app: Flask) -> None:
+    with app.test_request_context("/"):
+        # Autoescaped: the value is escaped, the message is not; "%%" is a literal percent sign even without
+        # values (the message is always a format string).
+        assert render(app, "{{ _('选择 %(name)s', name=n) }}", n="<b>") == "选择 &lt;b&gt;"
+        assert render(app, "{{ _('100%%') }}") == "100%"
+        assert render(app, "{{ gettext('人员') }}") == "人员"
+        assert render(app, "{% autoescape false %}{{ _('选择 %(name)s', name=n) }}{% endautoescape %}",
+                      n="<b>") == "选择 <b>"
+        with force_locale("en"):
+            assert render(app, "{{ _('选择 %(name)s', name=n) }}", n="A&B") == "Select A&amp;B"
+
+
+def test_a_message_template_is_filled_per_row_with_the_value_escaped(app: Flask) -> None:
+    source = ("{% set t = message_template('选择 %(name)s') %}"
+              "{% for n in names %}{{ t % {'name': n} }}|{{ _('选择 %(name)s', name=n) }};{% endfor %}")
+    with app.test_request_context("/"):
+        out = render(app, source, names=["王<i>", "李&"])
+        assert out == "选择 王&lt;i&gt;|选择 王&lt;i&gt;;选择 李&amp;|选择 李&amp;;"
+        with force_locale("en"):
+            assert render(app, source, names=["x"]) == "Select x|Select x;"
+
+
+@pytest.mark.parametrize("roles", [frozenset(), frozenset({Role.OFFICIAL}), frozenset({Role.MENTOR}),
+                                   frozenset({Role.ENTERPRISE_HR, Role.PERSON}), frozenset(Role)])
+def test_the_menu_made_per_set_of_roles_is_the_one_can_allows(app: Flask, roles: frozenset[Role]) -> None:
+    class Signed:
+        is_authenticated = True
+
+        def __init__(self, roles: frozenset[Role]) -> None:
+            self.roles = roles
+
+    with app.test_request_context("/"):
+        user = Signed(roles)
+        expected = [ep for _pos, ep, _label, perm in NAV if perm is None or can(user, perm)]  # type: ignore[arg-type]
+        assert [ep for ep, _label in _nav(("zh",), roles, len(NAV))] == expected
