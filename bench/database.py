@@ -128,9 +128,9 @@ def bulk_load(*tables: str) -> Iterator[None]:
     """Load many rows into ``tables`` within the session's transaction, as a restore does (PostgreSQL; nothing
     changes on SQLite): their secondary indexes (not the primary keys, not the unique ones) are dropped first and
     built again after, each in one sort, instead of taking every row one by one; foreign keys are not checked row
-    by row (``session_replication_role = replica``, superuser only: the bench's rows are made consistent); and
-    sorts get memory. All of it in the one transaction: if the load fails, the indexes come back with the
-    rollback. The caller commits."""
+    by row (``session_replication_role = replica``, superuser only: the bench's rows are made consistent); sorts
+    get memory; and the tables are ANALYZEd at the end. All of it in the one transaction: if the load fails, the
+    indexes come back with the rollback. The caller commits."""
     from app.extensions import db
 
     session = db.session
@@ -148,3 +148,6 @@ def bulk_load(*tables: str) -> Iterator[None]:
     yield
     for _, definition in indexes:
         session.execute(sa.text(definition))
+    # Statistics at once (a sample, cheap): what is computed from these rows next (results, tallies, risk
+    # prompts) must not be planned for empty tables. The VACUUM comes once, after all the bench data.
+    session.execute(sa.text(f"ANALYZE {', '.join(tables)}"))

@@ -114,9 +114,6 @@ def _make() -> int:
     with bulk_load("scores"):
         bulk_insert("scores", ("event_id", "contestant_id", "aspect_id", "expert_id", "value", "updated_at"), scores)
     db.session.commit()
-    if db.engine.dialect.name == "postgresql":  # planner statistics before the results are computed from them
-        db.session.execute(sa.text("ANALYZE scores, contestants"))
-        db.session.commit()
     mark_loaded()
     return event.id
 
