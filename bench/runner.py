@@ -67,7 +67,7 @@ def make_data(ctx: BenchContext) -> None:
             make(ctx)
     with ctx.app.app_context(), stage("vacuum_analyze"):
         if not vacuum_analyze_if_loaded():
-            log("vacuum_analyze: nothing was loaded")
+            log("vacuum_analyze: nothing loaded, or SQLite (no statistics there, as in the app)")
     with stage("risk_refresh"):
         supervision.risks_refreshed(ctx)
 
