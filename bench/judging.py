@@ -111,7 +111,9 @@ def _make() -> int:
             for n, expert in enumerate(experts):
                 value = base if n else min(3, base + (rng.random() < .2))  # judges within a point of each other
                 scores.append((event.id, cid, aid, expert.id, value, now))
-    with bulk_load("scores"):
+    # The results are computed (locked) next: every table they read has its statistics first.
+    with bulk_load("scores", "registrations", "contestants", "contestant_members", "aspects", "criteria",
+                   "event_experts"):
         bulk_insert("scores", ("event_id", "contestant_id", "aspect_id", "expert_id", "value", "updated_at"), scores)
     db.session.commit()
     mark_loaded()
