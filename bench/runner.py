@@ -113,7 +113,7 @@ def measure_case(ctx: BenchContext, case: PageCase | TimedCase, requests: int, w
                  budget_s: float | None = None) -> Iterator[Result]:
     if isinstance(case, TimedCase):
         if case.at_most is not None:
-            requests, warmup = min(requests, case.at_most), min(warmup, 1)
+            requests, warmup = min(requests, case.at_most), min(warmup, case.warmups)
         call = case.make(ctx)
         started = time.perf_counter()
         log(f"{case.name}: set up")

@@ -215,10 +215,11 @@ def supervision_risk_desk_district_page(ctx: BenchContext) -> str:
     return "/supervision/risks?district=pudong&status=all"
 
 
-@timed("supervision_risks_refresh_city", at_most=5)
+@timed("supervision_risks_refresh_city", at_most=5, warmups=0)
 def supervision_risks_refresh_city(ctx: BenchContext) -> Callable[[], object]:
     """What the scheduler's job does: every rule for the whole city, the table brought to what they found.
-    Timed 5 times after one warm-up (~11 s each at a million rows: 220 runs kept `make bench` going 40 minutes)."""
+    Timed 5 times (~11 s each at a million rows on a quiet machine: 220 runs kept `make bench` going 40 minutes),
+    with no warm-up of its own: the refresh just below, with the bench data's (once per process), was it."""
     from app.core import risks
 
     risks_refreshed(ctx)
