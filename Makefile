@@ -155,13 +155,10 @@ lint: $(VENV)/.installed  ## ruff, the architecture contracts (.importlinter) an
 
 #: seconds of wrk load per URL in the throughput bench; seconds of timing per case at most in the latency bench
 BENCH_SECONDS ?= 5
-BENCH_BUDGET ?= 10
+BENCH_BUDGET ?= 3
 
-bench: install bench-tools  ## `make bench SCALE=1000000 DATABASE_URL=...`: latency, then throughput, then reminders, then certificates
-	$(BIN)/python -m bench --scale $(SCALE) --budget $(BENCH_BUDGET)
-	$(BIN)/python -m bench.throughput --scale $(SCALE) --duration $(BENCH_SECONDS)
-	$(BIN)/python -m bench.reminders --pending $(SCALE)
-	$(BIN)/python -m bench.certificates --count 500
+bench: install bench-tools  ## `make bench SCALE=1000000 DATABASE_URL=...`: latency, throughput, reminders, certificates; one table at the end
+	$(BIN)/python -m bench.all --scale $(SCALE) --budget $(BENCH_BUDGET) --duration $(BENCH_SECONDS) --certificates 500
 
 bench-throughput: install bench-tools  ## req/s of each list page and dashboard (gunicorn, 4 workers, wrk on 127.0.0.1) against the same-SQL floor
 	$(BIN)/python -m bench.throughput --scale $(SCALE) --duration $(BENCH_SECONDS)

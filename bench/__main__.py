@@ -1,8 +1,9 @@
 """`python -m bench --scale N`: migrate, fill the database with N people (once), time the pages.
 
-stdout carries only the result lines, `<name> p50_ms=<x> p95_ms=<y> n=<count>`, and at the end one summary
-table of them (Markdown); everything else goes to stderr. Each case is timed for at most ``--budget`` seconds
-(after its warm-up, itself bounded the same way), so a slow case cannot hold the run up.
+stdout carries only the result lines, `<name> p50_ms=<x> p95_ms=<y> n=<count>`, first the data generation's
+(`data_generation minutes=<wall> cpu_minutes=<this process>`), and at the end one summary table of them (Markdown;
+not with ``--no-summary``, as `python -m bench.all` runs it); everything else goes to stderr. Each case is timed for
+at most ``--budget`` seconds (after a warm-up of at most a quarter of that), so a slow case cannot hold the run up.
 DATABASE_URL picks the database (default: instance/bench-N.sqlite3, never the development one).
 """
 
@@ -19,8 +20,7 @@ from flask import Flask
 
 from app.extensions import db
 from bench.database import bench_app, create_database_if_missing, database_url, migrate
-from bench.generate import fill
-from bench.runner import run
+from bench.runner import prepare, run
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -32,6 +32,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="seconds of warm-up and of timing per case at most (default 10; 0: no limit)")
     parser.add_argument("--only", nargs="*", default=[], help="run only cases whose name contains a word")
     parser.add_argument("--generate-only", action="store_true", help="fill the database, time nothing")
+    parser.add_argument("--no-summary", action="store_true", help="no summary table at the end")
     return parser.parse_args(argv)
 
 
@@ -50,13 +51,16 @@ def main(argv: list[str] | None = None) -> int:
     create_database_if_missing(url)
     app = bench_app(url)
     began = started = time.perf_counter()
+    cpu = time.process_time()
     migrate(app)
     print(f"schema migrated in {time.perf_counter() - started:.1f}s", file=sys.stderr)
-    fill(app, args.scale)
+    prepare(app, args.scale)
+    print(f"data_generation minutes={(time.perf_counter() - began) / 60:.2f} "
+          f"cpu_minutes={(time.process_time() - cpu) / 60:.2f} people={args.scale}", flush=True)
     print(describe(app), file=sys.stderr, flush=True)
     if not args.generate_only:
         print(f"load average before timing: {load()}", file=sys.stderr, flush=True)
-        run(app, args.requests, args.warmup, args.only, args.budget or None)
+        run(app, args.requests, args.warmup, args.only, args.budget or None, summary=not args.no_summary)
         print(f"load average after timing: {load()}", file=sys.stderr, flush=True)
     print(f"bench finished in {(time.perf_counter() - began) / 60:.1f} min (data generation included)",
           file=sys.stderr, flush=True)

@@ -1,6 +1,6 @@
 """Apprenticeship cases: the enrollment list over 60,000 enrollments with 120,000 mentor links (issue 8).
 
-The enrollments are made on first use (bulk insert, idempotent), spread over the 16 districts and the seven
+The enrollments are made on first use (copied in at once, idempotent), spread over the 16 districts and the seven
 statuses. Apprentices and mentors are the bench's people: at a scale below 60,000 people a person is enrolled
 again only after an earlier enrollment closed (completed or withdrawn), as the open-enrollment rule requires.
 """
@@ -12,16 +12,16 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from app.apprenticeships.models import Enrollment, EnrollmentStatus, MentorAssignment, MentorKind
+from app.apprenticeships.models import Enrollment, EnrollmentStatus, MentorKind
 from app.core.enums import COLLEGE_KINDS, District
 from app.core.models import Organisation, Person
 from app.core.pagination import encode_cursor
 from app.extensions import db
 from bench.cases import BenchContext, page
+from bench.database import bulk_insert, bulk_load, mark_loaded
 
 ENROLLMENTS = 60_000
 ROW = 'id="enrollment-'
-BATCH = 5_000
 CLOSED = (EnrollmentStatus.COMPLETED, EnrollmentStatus.WITHDRAWN)
 
 
@@ -54,39 +54,28 @@ def _make(have: int) -> None:
         status = rng.choice(CLOSED) if later_round else rng.choice(statuses)
         starts = date(2021, 1, 1) + timedelta(days=rng.randrange(0, 365 * 5))
         enrollment_id = next_id + i - have
-        rows.append({"id": enrollment_id, "person_id": people[i % len(people)], "enterprise_id": enterprise_id,
-                     "institution_id": colleges[i % len(colleges)], "district": district,
-                     "occupation_code": "6-18-01-01", "target_level": rng.choice(["level4", "level3"]),
-                     "hire_type": "new_hire", "contract_starts_on": starts, "contract_ends_on": None,
-                     "starts_on": starts, "ends_on": starts + timedelta(days=365), "extension_reason": "",
-                     "status": status.value, "reason": "", "certificate_number": "", "created_at": now,
-                     "approved_at": None if status in (EnrollmentStatus.DRAFT, EnrollmentStatus.SUBMITTED) else now})
-        links.append({"enrollment_id": enrollment_id, "mentor_id": people[(i * 7 + 1) % len(people)],
-                      "kind": MentorKind.ENTERPRISE.value, "organisation_id": enterprise_id, "created_at": now})
-        links.append({"enrollment_id": enrollment_id, "mentor_id": people[(i * 13 + 3) % len(people)],
-                      "kind": MentorKind.INSTITUTION.value, "organisation_id": colleges[i % len(colleges)],
-                      "created_at": now})
-        if len(rows) >= BATCH:
-            _flush(rows, links)
-    _flush(rows, links)
+        approved = None if status in (EnrollmentStatus.DRAFT, EnrollmentStatus.SUBMITTED) else now
+        rows.append((enrollment_id, people[i % len(people)], enterprise_id, colleges[i % len(colleges)],
+                     district.value, "6-18-01-01", rng.choice(["level4", "level3"]), "new_hire", starts, None, starts,
+                     starts + timedelta(days=365), "", status.value, "", "", now, approved))
+        links.append((enrollment_id, people[(i * 7 + 1) % len(people)], MentorKind.ENTERPRISE.value, enterprise_id,
+                      now))
+        links.append((enrollment_id, people[(i * 13 + 3) % len(people)], MentorKind.INSTITUTION.value,
+                      colleges[i % len(colleges)], now))
+    with bulk_load("enrollments", "mentor_assignments"):
+        bulk_insert("enrollments", ENROLLMENT_COLUMNS, rows)
+        bulk_insert("mentor_assignments", LINK_COLUMNS, links)
+    if db.engine.dialect.name == "postgresql":  # the ids were given: move the sequence past them
+        db.session.execute(sa.text("SELECT setval(pg_get_serial_sequence('enrollments', 'id'), "
+                                   "(SELECT max(id) FROM enrollments))"))
     db.session.commit()
-    # As autovacuum would after a bulk load: statistics, and (PostgreSQL) the visibility map that lets the
-    # status counts read the (district, status, id) index alone.
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql("VACUUM ANALYZE enrollments")
-            conn.exec_driver_sql("VACUUM ANALYZE mentor_assignments")
-        else:
-            conn.exec_driver_sql("ANALYZE")
+    mark_loaded()
 
 
-def _flush(rows: list[dict], links: list[dict]) -> None:
-    if rows:
-        db.session.execute(sa.insert(Enrollment.__table__), rows)
-        db.session.execute(sa.insert(MentorAssignment.__table__), links)
-        db.session.commit()
-    rows.clear()
-    links.clear()
+ENROLLMENT_COLUMNS = ("id", "person_id", "enterprise_id", "institution_id", "district", "occupation_code",
+                      "target_level", "hire_type", "contract_starts_on", "contract_ends_on", "starts_on", "ends_on",
+                      "extension_reason", "status", "reason", "certificate_number", "created_at", "approved_at")
+LINK_COLUMNS = ("enrollment_id", "mentor_id", "kind", "organisation_id", "created_at")
 
 
 def enrollments_url(ctx: BenchContext, **args: str) -> str:

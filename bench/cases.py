@@ -54,6 +54,8 @@ class TimedCase:
     make: Callable[[BenchContext], Callable[[], object]]
     #: At most this many timed runs (and one warm-up), whatever --requests says: for the heavy jobs.
     at_most: int | None = None
+    #: Untimed runs first, at most (with ``at_most``): 0 when the bench data's making already ran the job.
+    warmups: int = 1
 
 
 REGISTRY: list[PageCase | TimedCase] = []
@@ -67,11 +69,13 @@ def page(name: str, *, expect: str | None = PERSON_ROW, sql_twin: bool = True
     return register
 
 
-def timed(name: str, *, at_most: int | None = None) -> Callable[[Callable[[BenchContext], Callable[[], object]]],
-                                                              Callable[[BenchContext], Callable[[], object]]]:
+Make = Callable[[BenchContext], Callable[[], object]]
+
+
+def timed(name: str, *, at_most: int | None = None, warmups: int = 1) -> Callable[[Make], Make]:
     def register(make: Callable[[BenchContext], Callable[[], object]]
                  ) -> Callable[[BenchContext], Callable[[], object]]:
-        REGISTRY.append(TimedCase(name, make, at_most))
+        REGISTRY.append(TimedCase(name, make, at_most, warmups))
         return make
     return register
 

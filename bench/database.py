@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -69,3 +71,84 @@ def migrate(app: Flask) -> None:
 
     with app.app_context():
         upgrade()
+
+
+def bulk_insert(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Rows into ``table`` inside the session's transaction: ``COPY`` on PostgreSQL (one round trip, no
+    statement per row), Core ``executemany`` on SQLite (which has no faster path)."""
+    from app.extensions import db
+
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    target = db.metadata.tables[table]  # its column types store the values as the app does (instants in UTC)
+    batch = [dict(zip(columns, row, strict=True)) for row in rows]
+    if batch:
+        connection.execute(sa.insert(target), batch)
+
+
+#: Set by every bench data maker that bulk-loaded rows; ``vacuum_analyze_if_loaded`` then runs once for them all.
+_loaded = {"rows": False}
+
+
+def mark_loaded() -> None:
+    _loaded["rows"] = True
+
+
+def vacuum_analyze_if_loaded() -> bool:
+    """After the bench data is made, on PostgreSQL: one ``VACUUM ANALYZE`` of the database (planner statistics
+    and the visibility map the index-only scans need, as autovacuum would in time), once for every table loaded
+    instead of once per table per maker. Not on SQLite: the app runs there without statistics, and the bench
+    measures what the app gets (bench/README.md, finding 5). Returns whether it ran."""
+    from app.extensions import db
+
+    if not _loaded["rows"] or db.engine.dialect.name != "postgresql":
+        return False
+    db.session.remove()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE")
+    _loaded["rows"] = False
+    return True
+
+
+SECONDARY_INDEXES = """
+SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+FROM pg_index i
+WHERE i.indrelid IN (SELECT to_regclass(t) FROM unnest(CAST(:tables AS text[])) AS t)
+  AND NOT i.indisprimary AND NOT i.indisunique
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+"""
+
+
+@contextmanager
+def bulk_load(*tables: str) -> Iterator[None]:
+    """Load many rows into ``tables`` within the session's transaction, as a restore does (PostgreSQL; nothing
+    changes on SQLite): their secondary indexes (not the primary keys, not the unique ones) are dropped first and
+    built again after, each in one sort, instead of taking every row one by one; foreign keys are not checked row
+    by row (``session_replication_role = replica``, superuser only: the bench's rows are made consistent); sorts
+    get memory; and the tables are ANALYZEd at the end. All of it in the one transaction: if the load fails, the
+    indexes come back with the rollback. The caller commits."""
+    from app.extensions import db
+
+    session = db.session
+    if session.connection().dialect.name != "postgresql":
+        yield
+        return
+    indexes = session.execute(sa.text(SECONDARY_INDEXES), {"tables": list(tables)}).all()
+    session.execute(sa.text("SET LOCAL maintenance_work_mem = '512MB'"))
+    session.execute(sa.text("SET LOCAL work_mem = '256MB'"))
+    session.execute(sa.text("SET LOCAL synchronous_commit = off"))
+    if session.scalar(sa.text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")):
+        session.execute(sa.text("SET LOCAL session_replication_role = replica"))
+    for name, _ in indexes:
+        session.execute(sa.text(f"DROP INDEX {name}"))
+    yield
+    for _, definition in indexes:
+        session.execute(sa.text(definition))
+    # Statistics at once (a sample, cheap): what is computed from these rows next (results, tallies, risk
+    # prompts) must not be planned for empty tables. The VACUUM comes once, after all the bench data.
+    session.execute(sa.text(f"ANALYZE {', '.join(tables)}"))

@@ -3,7 +3,8 @@
 The municipal bureau, the district bureaus, the occupations and the demo sign-ins come from the app's own
 ``seed()``; the enterprises and people are bulk-inserted here. People are made in worker processes (Fernet
 encryption of two values per person is most of the cost, and it is done honestly, one token per value)
-while the main process inserts the previous batch: Core ``executemany`` on SQLite, ``COPY`` on PostgreSQL.
+while the main process inserts the previous batch: Core ``executemany`` on SQLite, ``COPY`` on PostgreSQL (one
+transaction, the secondary indexes built once at the end: ``bench.database.bulk_load``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 import time
 from bisect import bisect
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -29,6 +31,7 @@ from app.core.enums import COLLEGE_KINDS, District, DocType, OrgKind
 from app.core.models import Certificate, Organisation, Person
 from app.extensions import db
 from bench import fakes
+from bench.database import bulk_insert, bulk_load, mark_loaded
 
 BATCH = 20_000
 PEOPLE_PER_ORGANISATION = 100
@@ -67,9 +70,8 @@ def fill(app: Flask, scale: int) -> None:
         add_people(app, have, scale)
         seconds = time.perf_counter() - started
         log(f"generated {scale - have:,} people in {seconds:.1f}s ({(scale - have) / seconds:,.0f}/s)")
-        started = time.perf_counter()
-        after_bulk_load()
-        log(f"after-load maintenance in {time.perf_counter() - started:.1f}s")
+        move_sequences()
+        mark_loaded()  # the statistics come with the rest of the bench data's (bench.runner.make_data)
 
 
 # ---------------------------------------------------------------- organisations
@@ -143,15 +145,25 @@ def add_people(app: Flask, start: int, stop: int) -> None:
     keys = [k.strip() for k in app.config["PERSONAL_DATA_KEYS"].split(",") if k.strip()]
     init_args = (keys, app.config["PERSONAL_DATA_HASH_KEY"], employers, first_id)
     chunks = [(s, min(s + BATCH, stop)) for s in range(start, stop, BATCH)]
-    insert = copy_batch if db.engine.dialect.name == "postgresql" else executemany_batch
+    postgres = db.engine.dialect.name == "postgresql"
     workers = max(1, min(os.cpu_count() or 1, len(chunks)))
     done = start
+    db.session.commit()  # the workers fork with no transaction open
     with multiprocessing.get_context("fork").Pool(workers, _init_worker, init_args) as pool:
-        for people, certificates in pool.imap(_make_chunk, chunks):
-            insert(people, certificates)
-            done += len(people)
-            if done % 100_000 < BATCH or done == stop:
-                log(f"  {done:,} / {stop:,} people")
+        # PostgreSQL: one transaction, COPY; into empty tables without their secondary indexes (built after).
+        with bulk_load("people", "certificates") if postgres and start == 0 else nullcontext():
+            for people, certificates in pool.imap(_make_chunk, chunks):
+                if postgres:
+                    bulk_insert("people", PEOPLE_COLUMNS, people)
+                    bulk_insert("certificates", CERTIFICATE_COLUMNS, certificates)
+                else:
+                    executemany_batch(people, certificates)
+                done += len(people)
+                if done % 100_000 < BATCH or done == stop:
+                    log(f"  {done:,} / {stop:,} people")
+            if postgres and start == 0:
+                log("  building the people's indexes")
+        db.session.commit()
 
 
 def executemany_batch(people: Sequence[Row], certificates: Sequence[Row]) -> None:
@@ -162,16 +174,6 @@ def executemany_batch(people: Sequence[Row], certificates: Sequence[Row]) -> Non
         conn.execute(sa.insert(Person.__table__), [dict(zip(PEOPLE_COLUMNS, r, strict=True)) for r in people])
         conn.execute(sa.insert(Certificate.__table__),
                      [dict(zip(CERTIFICATE_COLUMNS, r, strict=True)) for r in certificates])
-
-
-def copy_batch(people: Sequence[Row], certificates: Sequence[Row]) -> None:
-    with db.engine.begin() as conn:
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        for table, columns, rows in (("people", PEOPLE_COLUMNS, people),
-                                     ("certificates", CERTIFICATE_COLUMNS, certificates)):
-            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
 
 
 # Worker-process state, set once by _init_worker (the pool forks after the parent has its app).
@@ -234,14 +236,13 @@ def _adult(birth: date) -> date:
 
 # ---------------------------------------------------------------- after the load
 
-def after_bulk_load() -> None:
-    """Move PostgreSQL's id sequences past the explicit ids, and refresh planner statistics."""
+def move_sequences() -> None:
+    """Move PostgreSQL's id sequences past the explicit ids."""
     if db.engine.dialect.name != "postgresql":
         return
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    with db.engine.begin() as conn:
         for table in ("people", "certificates", "organisations"):
             conn.exec_driver_sql(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"(SELECT coalesce(max(id), 1) FROM {table}))"
             )
-            conn.exec_driver_sql(f"VACUUM ANALYZE {table}")

@@ -22,8 +22,7 @@ import time
 
 from bench.cases import REGISTRY, BenchContext, PageCase
 from bench.database import bench_app, create_database_if_missing, default_url, migrate
-from bench.generate import fill
-from bench.runner import page_getter, signed_in_client
+from bench.runner import page_getter, prepare
 from bench.timing import Result
 
 TARGET = 1.2
@@ -52,8 +51,7 @@ def context(scale: int, url: str) -> BenchContext:
     create_database_if_missing(url)
     app = bench_app(url)
     migrate(app)
-    fill(app, scale)
-    return BenchContext(app, signed_in_client(app))
+    return prepare(app, scale)
 
 
 def compare(name: str, small: Result, large: Result) -> str:

@@ -28,6 +28,7 @@ from app.mentor_hours import risks, rules, tallies
 from app.mentor_hours.models import HourEntry
 from bench.apprenticeships import ENROLLMENTS, bench_enrollments
 from bench.cases import BenchContext, page, timed
+from bench.database import bulk_load, mark_loaded
 
 FULL_SCALE = 1_000_000
 FULL_ENTRIES = 5_000_000
@@ -121,16 +122,12 @@ def _fill(per: int, limit: int) -> None:
     postgres = db.engine.dialect.name == "postgresql"
     db.session.execute(sa.text(PERIODS), {**params, "one_year": first.replace(year=first.year + 1),
                                           "two_years": first.replace(year=first.year + 2)})
-    db.session.execute(sa.text(PG_ENTRIES if postgres else SQLITE_ENTRIES), params)
-    db.session.execute(sa.text(SHEETS), params)
+    with bulk_load("mentor_hour_entries", "mentor_hour_months"):
+        db.session.execute(sa.text(PG_ENTRIES if postgres else SQLITE_ENTRIES), params)
+        db.session.execute(sa.text(SHEETS), params)
     tallies.rebuild()  # the sheets were written around the services: the officials' tab reads the tallies
     db.session.commit()
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        if postgres:
-            conn.exec_driver_sql("VACUUM ANALYZE mentor_hour_entries")
-            conn.exec_driver_sql("VACUUM ANALYZE mentor_hour_months")
-            conn.exec_driver_sql("VACUUM ANALYZE mentor_hour_tallies")
-            conn.exec_driver_sql("VACUUM ANALYZE enrollments")
+    mark_loaded()
     print("mentor hours: loaded", file=sys.stderr, flush=True)
 
 

@@ -6,6 +6,7 @@ import gc
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -23,17 +24,61 @@ def log(message: str) -> None:
 
 
 def prepared(scale: int) -> tuple[str, BenchContext]:
-    """The bench database's URL at ``scale`` (made, migrated and filled if it is not yet) and a signed-in client on
-    it."""
+    """The bench database's URL at ``scale`` (made, migrated and filled with all the bench data if it is not yet)
+    and a signed-in client on it."""
     from bench.database import bench_app, create_database_if_missing, database_url, migrate
-    from bench.generate import fill
 
     url = database_url(scale)
     create_database_if_missing(url)
     app = bench_app(url)
     migrate(app)
-    fill(app, scale)
-    return url, BenchContext(app, signed_in_client(app))
+    return url, prepare(app, scale)
+
+
+def prepare(app: Flask, scale: int) -> BenchContext:
+    """Fill the migrated database with ``scale`` people and every area's bench data (each made once, reused
+    after), and sign in."""
+    from bench.generate import fill
+
+    with stage("people"):
+        fill(app, scale)
+    ctx = BenchContext(app, signed_in_client(app))
+    make_data(ctx)
+    return ctx
+
+
+def data_makers() -> list[tuple[str, Callable[[BenchContext], object]]]:
+    """Every area's bench data, in the order the cases first asked for it (each maker is idempotent)."""
+    from bench import apprenticeships, competitions, judging, mentor_hours, supervision, training_bases
+
+    return [("apprenticeships", apprenticeships.bench_enrollments), ("competitions", competitions.bench_event),
+            ("judging", judging.judged_event), ("mentor_hours", mentor_hours.bench_entries),
+            ("training_bases", training_bases.bench_base), ("supervision", supervision.bench_supervision)]
+
+
+def make_data(ctx: BenchContext) -> None:
+    """Each area's data (made the first time), then one VACUUM ANALYZE for all that was loaded, then the stored
+    risk prompts refreshed on those statistics (the risk desk's cases read them)."""
+    from bench import supervision
+    from bench.database import vacuum_analyze_if_loaded
+
+    for name, make in data_makers():
+        with stage(name):
+            make(ctx)
+    with ctx.app.app_context(), stage("vacuum_analyze"):
+        if not vacuum_analyze_if_loaded():
+            log("vacuum_analyze: nothing loaded, or SQLite (no statistics there, as in the app)")
+    with stage("risk_refresh"):
+        supervision.risks_refreshed(ctx)
+
+
+@contextmanager
+def stage(name: str) -> Iterator[None]:
+    """Log how long a step of the data generation took, wall and this process's CPU (the database server's own
+    CPU is not in it)."""
+    started, cpu = time.perf_counter(), time.process_time()
+    yield
+    log(f"data {name}: {time.perf_counter() - started:.1f}s wall, {time.process_time() - cpu:.1f}s CPU")
 
 
 def signed_in_client(app: Flask) -> FlaskClient:
@@ -44,9 +89,10 @@ def signed_in_client(app: Flask) -> FlaskClient:
     return client
 
 
-def run(app: Flask, requests: int, warmup: int, only: list[str], budget_s: float | None = None) -> list[Result]:
-    """Time every case (each at most ``budget_s`` seconds of warm-up and as much of timing), print each
-    result line as it comes and, at the end, one summary table."""
+def run(app: Flask, requests: int, warmup: int, only: list[str], budget_s: float | None = None,
+        summary: bool = True) -> list[Result]:
+    """Time every case (each at most ``budget_s`` seconds of timing after a shorter warm-up), print each
+    result line as it comes and, at the end (with ``summary``), one summary table."""
     ctx = BenchContext(app, signed_in_client(app))
     # As wsgi.py does once the app is built: the long-lived start-up objects are never collected again,
     # so a full collection does not pause a request (~55 ms with the app imported).
@@ -58,7 +104,8 @@ def run(app: Flask, requests: int, warmup: int, only: list[str], budget_s: float
         for result in measure_case(ctx, case, requests, warmup, budget_s):
             print(result.line(), flush=True)
             results.append(result)
-    print(f"\n{summary_table(results)}", flush=True)
+    if summary:
+        print(f"\n{summary_table(results)}", flush=True)
     return results
 
 
@@ -66,7 +113,7 @@ def measure_case(ctx: BenchContext, case: PageCase | TimedCase, requests: int, w
                  budget_s: float | None = None) -> Iterator[Result]:
     if isinstance(case, TimedCase):
         if case.at_most is not None:
-            requests, warmup = min(requests, case.at_most), min(warmup, 1)
+            requests, warmup = min(requests, case.at_most), min(warmup, case.warmups)
         call = case.make(ctx)
         started = time.perf_counter()
         log(f"{case.name}: set up")

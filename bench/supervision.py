@@ -6,7 +6,7 @@ Made on first use (idempotent), in SQL, proportional to the scale (at 1,000,000 
 their tallies rebuilt; a tenth of the events locked, with a contestant and a result per entrant (top three
 medalled, the next seven 优胜奖). The 60,000 enrollments are bench/apprenticeships.py's; each approved one
 gets a subsidy advance and every completed one a balance. The busy training base is bench/training_bases.py's.
-ANALYZE afterwards.
+Planner statistics afterwards, with the other areas' data (bench/runner.py's ``make_data``).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from app.extensions import db
 from app.supervision import tallies
 from bench.apprenticeships import bench_enrollments
 from bench.cases import BenchContext, page, timed
+from bench.database import bulk_load, mark_loaded
 from bench.training_bases import bench_base
 
 COMPETITIONS_PER_YEAR = 40
@@ -50,12 +51,12 @@ def bench_supervision(ctx: BenchContext) -> None:
             return
         people = db.session.scalar(sa.select(sa.func.count()).select_from(Person)) or 0
         started = datetime.now(UTC)
-        _make_competitions(people)
-        _make_subsidies()
+        with bulk_load("registrations", "contestants", "contestant_members", "results", "subsidy_lines"):
+            _make_competitions(people)
+            _make_subsidies()
         tallies.rebuild()  # the registrations were written around the ORM
         db.session.commit()
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM ANALYZE" if conn.dialect.name == "postgresql" else "ANALYZE")
+        mark_loaded()
         print(f"supervision data made in {(datetime.now(UTC) - started).total_seconds():.1f}s", file=sys.stderr)
 
 
@@ -186,33 +187,42 @@ def supervision_record(ctx: BenchContext) -> str:
 def supervision_risk_desk_district(ctx: BenchContext) -> str:
     """One district's open risk prompts (what the weekly summary counts). The prompts are stored (risk_prompts)
     and refreshed before the timing, so the rules do not run in it: see supervision_risks_refresh_city."""
-    _risks_refreshed(ctx)
+    risks_refreshed(ctx)
     return "/supervision/risks?district=pudong"
 
 
-def _risks_refreshed(ctx: BenchContext) -> None:
+#: The databases whose stored risk prompts this process refreshed (once is enough: nothing changes in between).
+_refreshed: set[str] = set()
+
+
+def risks_refreshed(ctx: BenchContext) -> None:
+    """The stored risk prompts brought up to date with the bench data, once per database and process."""
     from app.core import risks
 
     bench_supervision(ctx)
     with ctx.app.app_context():
-        risks.refresh()
+        url = db.engine.url.render_as_string(hide_password=True)
+        if url not in _refreshed:
+            risks.refresh()
+            _refreshed.add(url)
 
 
 @page("supervision_risk_desk_district_page", expect='id="risk-desk"')
 def supervision_risk_desk_district_page(ctx: BenchContext) -> str:
-    """A page of one district's stored prompts, every status, with the counts per kind (refreshed just before:
-    the rules never run during the timing)."""
-    _risks_refreshed(ctx)
+    """A page of one district's stored prompts, every status, with the counts per kind (refreshed before the
+    timing: the rules never run in it)."""
+    risks_refreshed(ctx)
     return "/supervision/risks?district=pudong&status=all"
 
 
-@timed("supervision_risks_refresh_city", at_most=5)
+@timed("supervision_risks_refresh_city", at_most=5, warmups=0)
 def supervision_risks_refresh_city(ctx: BenchContext) -> Callable[[], object]:
     """What the scheduler's job does: every rule for the whole city, the table brought to what they found.
-    Timed 5 times after one warm-up (~11 s each at a million rows: 220 runs kept `make bench` going 40 minutes)."""
+    Timed 5 times (~11 s each at a million rows on a quiet machine: 220 runs kept `make bench` going 40 minutes),
+    with no warm-up of its own: the refresh just below, with the bench data's (once per process), was it."""
     from app.core import risks
 
-    _risks_refreshed(ctx)
+    risks_refreshed(ctx)
 
     def refresh() -> object:
         with ctx.app.app_context():
@@ -229,7 +239,7 @@ def supervision_risk_counts_district(ctx: BenchContext) -> Callable[[], object]:
     from app.core.enums import District
     from app.supervision import services
 
-    _risks_refreshed(ctx)
+    risks_refreshed(ctx)
     prompts = ctx.scalar("SELECT count(*) FROM risk_prompts WHERE district = 'pudong'")
     print(f"supervision_risk_counts_district: {prompts} stored prompt rows in pudong", file=sys.stderr)
     scope = services.Scope(_year(), District.PUDONG)

@@ -29,14 +29,16 @@ class Result:
 
 #: A case is timed at least this many times, whatever its budget (a p95 of fewer samples means little).
 MIN_SAMPLES = 5
+#: The warm-up's share of a case's budget (it fills the caches; it need not be as long as the timing).
+WARMUP_SHARE = 0.25
 
 
 def measure(name: str, call: Callable[[], object], requests: int, warmup: int,
             budget_s: float | None = None) -> Result:
     """Run ``call`` ``warmup`` times untimed, then ``requests`` times timed one by one. With ``budget_s``
-    the warm-up and the timing each stop once that many seconds went by (after ``MIN_SAMPLES`` timed
-    calls), so a slow case costs a bounded time: the result line says how many samples it got."""
-    deadline = None if budget_s is None else time.perf_counter() + budget_s
+    the warm-up stops after a quarter of that many seconds and the timing after all of them (once it has
+    ``MIN_SAMPLES`` calls), so a slow case costs a bounded time: the result line says how many samples it got."""
+    deadline = None if budget_s is None else time.perf_counter() + budget_s * WARMUP_SHARE
     for _ in range(warmup):
         call()
         if deadline is not None and time.perf_counter() > deadline:
