@@ -37,8 +37,8 @@ SHIFTED = shift=$${SHIFT_SECONDS:-$$($(PY) -c "$(SHIFT_AT)")}; \
   faketime -f "+$$shift" $(BIN)/python -c "import datetime; print('shifted clock:', datetime.datetime.now())"; \
   faketime -f "+$$shift" $(BIN)/python -m pytest -q -n $${SHIFTED_WORKERS:-$(WORKERS)} tests/unit tests/web
 #: The reliability test's short form (400 reminders, 3 kill -9, 1 SIGTERM of real scheduler processes) on SQLite, then
-#: PostgreSQL: `make test` runs it in the background beside the PostgreSQL and shifted-clock parts (it mostly waits on
-#: processes and SMTP, and its leases are renewed, so it holds under load); the long form is `make test-reliability`.
+#: PostgreSQL: `make test` runs it in the background beside the SQLite part (it mostly waits on processes and SMTP,
+#: and its leases are renewed, so it holds under load); the long form is `make test-reliability`.
 RELIABILITY_SHORT = $(BIN)/python -m pytest -q -s -p no:randomly tests/reliability \
   && DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q -s -p no:randomly tests/reliability
 
@@ -55,18 +55,18 @@ REPORT_PARTS = for part in $(1); do \
 	  else echo "===== $$part ====="; tail -n 4 test-artifacts/$$part.log; fi; \
 	done
 
-#: The parts, in two phases, each phase keeping both CPUs busy: lint beside the SQLite suite (browser tests
-#: included, 3 workers); then PostgreSQL (2 workers), the shifted-clock run (2 workers) and the reliability test's
-#: short form side by side. The route fuzzer's bounded run takes 30 s on SQLite and 10 s in each of the other two.
+#: The parts, in two phases, each phase keeping both CPUs busy: lint and the reliability test's short form (it
+#: mostly waits on its processes) beside the SQLite suite (browser tests included, 3 workers); then PostgreSQL
+#: (2 workers) and the shifted-clock run (2 workers) side by side. The route fuzzer's bounded run takes 30 s on SQLite and 10 s in each of the other two.
 test: install pdf-deps system-deps postgres  ## the whole suite on SQLite, on PostgreSQL, and on SQLite under a clock a year ahead (all parts run; fails if any failed)
 	@trap "kill 0" INT TERM; rm -rf test-artifacts/*.status; mkdir -p test-artifacts; failed=""; took=""; started=$$(date +%s); \
 	$(call PART,lint,$(MAKE) -s --no-print-directory lint) \
+	$(call PART,reliability,$(RELIABILITY_SHORT)) \
 	$(call PART,sqlite,$(BIN)/python -m pytest -q -n $(WORKERS) tests --ignore=tests/reliability) \
 	wait; \
 	$(call PART,postgresql,DATABASE_URL=$(PG_URL) FUZZ_SECONDS=10 $(BIN)/python -m pytest -q -n 2 tests \
 	  --ignore=tests/browser --ignore=tests/reliability) \
 	$(call PART,shifted-clock,export FUZZ_SECONDS=10 SHIFTED_WORKERS=2; $(SHIFTED)) \
-	$(call PART,reliability,$(RELIABILITY_SHORT)) \
 	wait; \
 	$(call REPORT_PARTS,lint sqlite postgresql shifted-clock reliability); \
 	echo "make test:$$took; $$(( $$(date +%s) - started ))s in all"; \
