@@ -61,7 +61,7 @@ REPORT_PARTS = for part in $(1); do \
 
 #: The parts, in two phases, each phase keeping both CPUs busy: lint and the reliability test's short form (it
 #: mostly waits on its processes) beside the SQLite suite (browser tests included, 3 workers); then PostgreSQL
-#: (2 workers) and the shifted-clock run (2 workers) side by side. The route fuzzer's bounded run takes 30 s on SQLite and 10 s in each of the other two.
+#: (2 workers) and the shifted-clock run (2 workers) side by side. The route fuzzer's bounded run takes 30 CPU-s on SQLite and 10 in each of the other two.
 test: install pdf-deps system-deps postgres  ## the whole suite on SQLite, on PostgreSQL, and on SQLite under a clock a year ahead (all parts run; fails if any failed)
 	@trap "kill 0" INT TERM; rm -rf test-artifacts/*.status; mkdir -p test-artifacts; failed=""; took=""; started=$$(date +%s); \
 	$(call PART,lint,$(MAKE) -s --no-print-directory lint) \
