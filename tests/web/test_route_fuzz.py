@@ -1,8 +1,9 @@
 """Issue 18.6: the route fuzzer (tests/fuzz.py) finds no HTTP 500 and no exception in a bounded run.
 
-``FUZZ_SECONDS`` (CPU seconds of the fuzzing process, default 30) and ``FUZZ_REQUESTS`` bound it; ``make fuzz`` runs a long one. ``FUZZ_SHARDS``
-splits it into that many runs (seeds ``FUZZ_SEED`` + shard, each its share of the requests), which pytest-xdist
-runs in parallel, each worker on its own database; each shard writes its figures to ``FUZZ_PROGRESS``-<shard>.
+``FUZZ_SECONDS`` (CPU seconds of the fuzzing process, default 30) and ``FUZZ_REQUESTS`` bound it; ``make fuzz``
+runs a long one. ``FUZZ_SHARDS`` splits it into that many runs (seeds ``FUZZ_SEED`` + shard, each its share of the
+requests), which pytest-xdist runs in parallel, each worker on its own database; each shard writes its figures to
+``FUZZ_PROGRESS``-<shard>.
 """
 
 from __future__ import annotations
