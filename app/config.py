@@ -51,6 +51,10 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
 
+    #: How new passwords are hashed (Werkzeug's method string). The default is Werkzeug's own (scrypt, ~0.1 s of CPU
+    #: a hash, which is the point); the test suite sets a cheap one, as it makes thousands of accounts.
+    PASSWORD_HASH_METHOD = "scrypt"
+
     WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session; htmx pages stay open all day
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 

@@ -89,6 +89,8 @@ def make_app(**overrides: object) -> Flask:
         "VERIFY_RATE_LIMIT": "10000 per minute",
         "ID_SEARCH_RATE_LIMIT": "10000 per minute",
         "SERVER_NAME": None,
+        # The tests make thousands of accounts: a cheap hash (production's is scrypt; test_passwords checks it).
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         # The risk desk finds its prompts again on every view (tests that need stored ones raise it).
         "RISK_PROMPTS_MAX_AGE_SECONDS": 0,
         # … and waits for it however long it takes (a loaded CI machine); production waits at most 1 s.

@@ -165,3 +165,17 @@ def test_the_demo_password_is_strong_enough_though_demo_users_are_seeded_directl
 
     with app.test_request_context():
         assert password_problem(DEMO_PASSWORD) is None
+
+
+def test_passwords_are_hashed_with_scrypt_unless_configured_otherwise(app):
+    """Production keeps Werkzeug's scrypt; only the test suite (tests/conftest.py) asks for a cheap hash."""
+    from app.config import Config
+    from tests.conftest import make_app
+
+    assert Config.PASSWORD_HASH_METHOD == "scrypt"
+    for application, method in ((make_app(PASSWORD_HASH_METHOD=Config.PASSWORD_HASH_METHOD), "scrypt:"),
+                                (app, "pbkdf2:sha256:1000$")):
+        with application.app_context():
+            user = User(username="hash-check")
+            user.set_password("Ze7!quartz-lantern-41")
+            assert user.password_hash.startswith(method) and user.check_password("Ze7!quartz-lantern-41")
