@@ -4,6 +4,10 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
+#: Python keeps each module it compiles (__pycache__, and pytest its rewritten test modules): an environment that
+#: turns that off makes every process compile every module again, ~2 s of CPU for each start of the app (the
+#: suite starts dozens: xdist workers, gunicorn, the scheduler, CLI commands).
+unexport PYTHONDONTWRITEBYTECODE
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/jinengtong_test
 HOST ?= 127.0.0.1
 PORT ?= 5000
