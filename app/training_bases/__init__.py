@@ -10,4 +10,4 @@ from app.training_bases.models import TrainingBase, is_base_coach  # noqa: E402
 
 register_object_rule(TrainingBase, training_base_rule(is_base_coach))
 
-from app.training_bases import labels, reminders, tallies, views  # noqa: E402,F401
+from app.training_bases import labels, reminders, views  # noqa: E402,F401
