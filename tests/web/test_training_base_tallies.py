@@ -205,3 +205,19 @@ def test_the_tab_reads_the_tallies_not_the_sessions_in_a_fixed_number_of_stateme
     page = web.get("/supervision/?tab=training_bases&year=2026").get_data(as_text=True)
     table = {row[0]: row[1:] for row in cells(page, "base-utilisation")[1:]}
     assert table["第二基地"][5:7] == ["5", "5.00"]
+
+
+def test_the_migration_fills_the_tallies_from_the_sessions_there(app, ctx):
+    from flask_migrate import downgrade, upgrade
+
+    s = tf.setup(camp_start=date(2026, 1, 1))
+    for day, hour in ((date(2026, 1, 31), 7), (date(2026, 2, 1), 7), (date(2026, 3, 2), 9)):  # 1 Feb 07:00 local
+        session = tf.session(s.camp, s.facility, s.coach, [], tf.at(day, hour), hours=1.5)  # is 31 Jan in UTC
+    tf.log(session, "1.25")
+    expected, base_id = recount(), s.base.id
+    db.session.remove()
+    downgrade(revision="0024")
+    upgrade()
+    assert kept() == expected == {(base_id, date(2026, 1, 1)): (1, 5400, Decimal(0)),
+                                  (base_id, date(2026, 2, 1)): (1, 5400, Decimal(0)),
+                                  (base_id, date(2026, 3, 1)): (1, 5400, Decimal("1.25"))}
