@@ -159,21 +159,27 @@ class SquadRow:
 
 
 def squad_pipeline(year: int, district: District | None) -> list[SquadRow]:
-    """Every squad from the year's events: members still in, gone, finally selected, and stages held."""
-    members = (sa.select(SquadMember.squad_id, SquadMember.status, sa.func.count().label("n"))
-               .join(Organisation, Organisation.id == SquadMember.unit_id))
+    """Every squad from the year's events: members still in, gone, finally selected, and stages held — one
+    statement (the members and the decided stages grouped per squad, joined to the year's squads); a district
+    sees the squads with a member from its units."""
+    def members_in(status: SquadMemberStatus) -> Any:
+        return sa.func.sum(sa.case((SquadMember.status == status, 1), else_=0))
+
+    members = (sa.select(SquadMember.squad_id, members_in(SquadMemberStatus.ACTIVE).label("active"),
+                         members_in(SquadMemberStatus.LEFT).label("left"),
+                         members_in(SquadMemberStatus.SELECTED).label("selected"), sa.func.count().label("n"))
+               .join(Organisation, Organisation.id == SquadMember.unit_id).group_by(SquadMember.squad_id))
     if district is not None:
         members = members.where(Organisation.district == district)
-    counts: dict[int, dict[SquadMemberStatus, int]] = {}
-    for squad_id, status, n in db.session.execute(members.group_by(SquadMember.squad_id, SquadMember.status)):
-        counts.setdefault(squad_id, {})[status] = n
-    stages = dict(db.session.execute(sa.select(SquadStage.squad_id, sa.func.count()).where(
-        SquadStage.decided_at.is_not(None)).group_by(SquadStage.squad_id)).tuples().all())
-    squads = db.session.execute(
-        sa.select(Squad.id, Squad.name, Squad.tier, Event.name).join(Event, Event.id == Squad.source_event_id)
-        .join(Competition, Competition.id == Event.competition_id).where(Competition.year == year)
-        .order_by(Event.name, Squad.id)).all()
-    return [SquadRow(sid, name, tier, skill, stages.get(sid, 0), counts.get(sid, {}).get(SquadMemberStatus.ACTIVE, 0),
-                     counts.get(sid, {}).get(SquadMemberStatus.LEFT, 0),
-                     counts.get(sid, {}).get(SquadMemberStatus.SELECTED, 0))
-            for sid, name, tier, skill in squads if district is None or sid in counts]
+    m = members.subquery()
+    stages = (sa.select(SquadStage.squad_id, sa.func.count().label("n")).where(SquadStage.decided_at.is_not(None))
+              .group_by(SquadStage.squad_id).subquery())
+    rows = db.session.execute(
+        sa.select(Squad.id, Squad.name, Squad.tier, Event.name, sa.func.coalesce(stages.c.n, 0),
+                  sa.func.coalesce(m.c.active, 0), sa.func.coalesce(m.c.left, 0), sa.func.coalesce(m.c.selected, 0),
+                  sa.func.coalesce(m.c.n, 0))
+        .join(Event, Event.id == Squad.source_event_id).join(Competition, Competition.id == Event.competition_id)
+        .outerjoin(m, m.c.squad_id == Squad.id).outerjoin(stages, stages.c.squad_id == Squad.id)
+        .where(Competition.year == year).order_by(Event.name, Squad.id)).all()
+    return [SquadRow(sid, name, tier, skill, int(held), int(active), int(left), int(selected))
+            for sid, name, tier, skill, held, active, left, selected, n in rows if district is None or n]

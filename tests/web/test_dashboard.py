@@ -102,6 +102,14 @@ def test_squad_pipeline_counts_members_by_status(app, ctx, login_as):
     page = login_as(factories.municipal_official()).get("/supervision/?year=2026").get_data(as_text=True)
     row = cells(page, "squad-pipeline")[1]
     assert row[1].startswith("市集训队") and row[2:] == ["1", "1", "2", "0"]
+    client = login_as(factories.municipal_official())
+    with count_queries(app) as statements:
+        page = client.get("/supervision/?year=2026&district=pudong").get_data(as_text=True)
+    assert len([q for q in statements if "squad" in q]) == 1  # members, stages and squads in one statement
+    row = cells(page, "squad-pipeline")[1]  # Pudong's two members: the one who advanced and one who did not
+    assert row[1].startswith("市集训队") and row[2:] == ["1", "1", "1", "0"]
+    page = client.get("/supervision/?year=2026&district=jingan").get_data(as_text=True)
+    assert "市集训队" not in str(cells(page, "squad-pipeline"))
 
 
 def test_dashboard_queries_do_not_grow_with_data(app, ctx, login_as):
