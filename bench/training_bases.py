@@ -1,6 +1,7 @@
 """Training-base cases (issue: training bases): one busy base with five years of sessions.
 
-Made on first use (idempotent; the sessions copied in at once, everything they bring ``INSERT … SELECT``):
+Made on first use (idempotent; the sessions copied in at once — ``COPY`` on PostgreSQL, one ``executemany`` on
+SQLite —, everything they bring ``INSERT … SELECT``, then the training-base tallies rebuilt from them):
 9 facilities, 9 coaches and 180 athletes in 9 squads of 20; every day each squad trains three times (08:30,
 13:30, 18:30, three hours) with its coach in its facility, so ≈49,000 sessions and ≈990,000 athlete places over
 five years up to today; every session is logged (≈990,000 attendance rows) and every fifth one has a mock-test
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 
 from app.core.models import Organisation, Person, User
 from app.extensions import db
-from app.training_bases import rules, services
+from app.training_bases import rules, services, tallies
 from app.training_bases.models import (
     BaseMember,
     CampModule,
@@ -94,10 +95,12 @@ def _fill() -> int:
     # Each squad trains in its own facility: the squads' athletes (with their place in the squad), as a CTE.
     squads = ", ".join(f"({facilities[i // SQUAD_SIZE].id}, {person}, {i % SQUAD_SIZE})"
                        for i, person in enumerate(athletes))
-    with bulk_load("training_sessions", "session_athletes", "session_logs", "session_attendance", "session_scores"):
+    with bulk_load("training_sessions", "session_athletes", "session_logs", "session_attendance", "session_scores",
+                   "training_base_tallies"):
         bulk_insert("training_sessions", SESSION_COLUMNS, sessions)
         for statement in _derived_rows(squads):
             db.session.execute(sa.text(statement), {"base": base.id})
+        tallies.rebuild()  # the sessions and logs were written around the ORM: the officials' tab reads the tallies
     db.session.commit()
     mark_loaded()
     print(f"  {n} sessions", file=sys.stderr, flush=True)

@@ -11,12 +11,14 @@ from zoneinfo import ZoneInfo
 from app.core.enums import District, OrgKind, Role
 from app.core.models import Organisation, Person, PolicyValue, User
 from app.extensions import db
+from app.training_bases import tallies
 from app.training_bases.models import (
     BaseMember,
     Designation,
     Facility,
     FacilityKind,
     MemberRole,
+    SessionLog,
     TrainingBase,
     TrainingCamp,
     TrainingSession,
@@ -88,6 +90,16 @@ def session(c: TrainingCamp, f: Facility, coach_person: Person, athletes: list[P
     row = TrainingSession(camp_id=c.id, base_id=c.base_id, facility_id=f.id, coach_id=coach_person.id, title=title,
                           starts_at=starts_at, ends_at=starts_at + timedelta(hours=hours), athletes=list(athletes))
     db.session.add(row)
+    tallies.Changes().session(row.base_id, row.starts_at, row.ends_at).apply()  # as the services keep them
+    db.session.commit()
+    return row
+
+
+def log(s: TrainingSession, hours: Decimal | str) -> SessionLog:
+    """A log of the session (no attendance), counted in the tallies as the services count it."""
+    row = SessionLog(session_id=s.id, actual_hours=Decimal(hours))
+    db.session.add(row)
+    tallies.Changes().log(s.base_id, s.starts_at, row.actual_hours).apply()
     db.session.commit()
     return row
 

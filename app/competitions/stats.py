@@ -67,8 +67,8 @@ class MedalRow:
         return sum(weights.get(m, 1) * n for m, n in self.counts.items())
 
 
-def _medal_base(year: int, district: District | None) -> sa.Select:
-    stmt = (sa.select(Result.medal).join(Contestant, Contestant.id == Result.contestant_id)
+def _medal_base(columns: list[Any], year: int, district: District | None) -> sa.Select:
+    stmt = (sa.select(*columns).join(Contestant, Contestant.id == Result.contestant_id)
             .join(Event, Event.id == Result.event_id).join(Competition, Competition.id == Event.competition_id)
             .join(Organisation, Organisation.id == Contestant.unit_id)
             .where(Competition.year == year, Event.judging_state == JudgingState.LOCKED, Result.medal.is_not(None)))
@@ -84,27 +84,49 @@ def _rank(rows: dict[object, MedalRow]) -> list[MedalRow]:
     return sorted(rows.values(), key=lambda r: tuple(-r.counts.get(m, 0) for m in MEDALS) + (str(r.key),))
 
 
+@dataclass
+class MedalTables:
+    by_district: list[MedalRow]
+    by_unit: list[MedalRow]
+
+
+def medal_tables(year: int, district: District | None = None, limit: int = 20) -> MedalTables:
+    """Medals per district of the contestants' units and the first ``limit`` units, from one statement: the
+    medalled results grouped by unit once (each medal kind a column), then the districts summed from those unit
+    rows and the units ranked and cut in SQL, so only ≤ 16 + ``limit`` rows come back however many units won
+    a medal. A unit outside every district (e.g. the municipal bureau entering someone without an employer) is
+    in no district's row. Units are ranked by gold, silver, bronze, 优胜奖, Medallion, then name."""
+    kinds = [sa.func.sum(sa.case((Result.medal == m, 1), else_=0)).label(f"m{i}") for i, m in enumerate(MEDALS)]
+    # Grouped by the contestant's unit id, its name and district aggregated: grouped by the unit's columns,
+    # SQLite would walk every unit in index order (and all their contestants) to save a sort.
+    per_unit = _medal_base([Contestant.unit_id.label("unit_id"), sa.func.max(Organisation.name).label("name"),
+                            sa.func.max(Organisation.district).label("district"), *kinds], year, district
+                           ).group_by(Contestant.unit_id).cte("per_unit")
+    counts = [per_unit.c[f"m{i}"] for i in range(len(MEDALS))]
+    districts = sa.select(sa.literal("d").label("part"), per_unit.c.district,
+                          sa.cast(sa.null(), sa.Integer).label("unit_id"), sa.cast(sa.null(), sa.String).label("name"),
+                          *[sa.func.sum(c) for c in counts]).group_by(per_unit.c.district)
+    top = (sa.select(sa.literal("u").label("part"), per_unit.c.district, per_unit.c.unit_id, per_unit.c.name, *counts)
+           .order_by(*[c.desc() for c in counts], per_unit.c.name, per_unit.c.unit_id).limit(limit).subquery())
+    by_district: dict[object, MedalRow] = {}
+    by_unit: list[MedalRow] = []
+    for part, where, unit_id, name, *ns in db.session.execute(sa.union_all(districts, sa.select(top))):
+        row_counts = {m: int(n) for m, n in zip(MEDALS, ns, strict=True) if n}
+        if part == "u":
+            by_unit.append(MedalRow((unit_id, name), row_counts))
+        elif where is not None:  # in Python, not SQL: a test on the units would lead the plan (see _medal_base)
+            by_district[where] = MedalRow(where, row_counts)
+    return MedalTables(_rank(by_district), by_unit)
+
+
 def medals_by_district(year: int, district: District | None = None) -> list[MedalRow]:
-    """Medals per district of the contestants' units (a unit outside every district, e.g. the municipal
-    bureau entering someone without an employer, is in no district's row)."""
-    stmt = _medal_base(year, district).add_columns(Organisation.district, sa.func.count()).group_by(
-        Organisation.district, Result.medal)
-    rows: dict[object, MedalRow] = {}
-    for medal, where, n in db.session.execute(stmt):
-        if where is not None:  # in Python, not SQL: a test on the units would lead the plan (see _medal_base)
-            rows.setdefault(where, MedalRow(where)).counts[medal] = n
-    return _rank(rows)
+    """Medals per district of the contestants' units (see :func:`medal_tables`)."""
+    return medal_tables(year, district).by_district
 
 
 def medals_by_unit(year: int, district: District | None = None, limit: int = 20) -> list[MedalRow]:
-    # Grouped by medal, then the contestant's unit id, the name aggregated: grouped by the unit (id, name),
-    # SQLite would walk every unit in index order (and all their contestants) to save a sort.
-    stmt = _medal_base(year, district).add_columns(Contestant.unit_id, sa.func.max(Organisation.name),
-                                                   sa.func.count()).group_by(Result.medal, Contestant.unit_id)
-    rows: dict[object, MedalRow] = {}
-    for medal, unit_id, name, n in db.session.execute(stmt):
-        rows.setdefault((unit_id, name), MedalRow((unit_id, name))).counts[medal] = n
-    return _rank(rows)[:limit]
+    """The first ``limit`` units by medals (see :func:`medal_tables`)."""
+    return medal_tables(year, district, limit).by_unit
 
 
 def medallists(year: int, district: District | None, unit_id: int | None, medal: MedalKind | None,
@@ -137,21 +159,27 @@ class SquadRow:
 
 
 def squad_pipeline(year: int, district: District | None) -> list[SquadRow]:
-    """Every squad from the year's events: members still in, gone, finally selected, and stages held."""
-    members = (sa.select(SquadMember.squad_id, SquadMember.status, sa.func.count().label("n"))
-               .join(Organisation, Organisation.id == SquadMember.unit_id))
+    """Every squad from the year's events: members still in, gone, finally selected, and stages held — one
+    statement (the members and the decided stages grouped per squad, joined to the year's squads); a district
+    sees the squads with a member from its units."""
+    def members_in(status: SquadMemberStatus) -> Any:
+        return sa.func.sum(sa.case((SquadMember.status == status, 1), else_=0))
+
+    members = (sa.select(SquadMember.squad_id, members_in(SquadMemberStatus.ACTIVE).label("active"),
+                         members_in(SquadMemberStatus.LEFT).label("left"),
+                         members_in(SquadMemberStatus.SELECTED).label("selected"), sa.func.count().label("n"))
+               .join(Organisation, Organisation.id == SquadMember.unit_id).group_by(SquadMember.squad_id))
     if district is not None:
         members = members.where(Organisation.district == district)
-    counts: dict[int, dict[SquadMemberStatus, int]] = {}
-    for squad_id, status, n in db.session.execute(members.group_by(SquadMember.squad_id, SquadMember.status)):
-        counts.setdefault(squad_id, {})[status] = n
-    stages = dict(db.session.execute(sa.select(SquadStage.squad_id, sa.func.count()).where(
-        SquadStage.decided_at.is_not(None)).group_by(SquadStage.squad_id)).tuples().all())
-    squads = db.session.execute(
-        sa.select(Squad.id, Squad.name, Squad.tier, Event.name).join(Event, Event.id == Squad.source_event_id)
-        .join(Competition, Competition.id == Event.competition_id).where(Competition.year == year)
-        .order_by(Event.name, Squad.id)).all()
-    return [SquadRow(sid, name, tier, skill, stages.get(sid, 0), counts.get(sid, {}).get(SquadMemberStatus.ACTIVE, 0),
-                     counts.get(sid, {}).get(SquadMemberStatus.LEFT, 0),
-                     counts.get(sid, {}).get(SquadMemberStatus.SELECTED, 0))
-            for sid, name, tier, skill in squads if district is None or sid in counts]
+    m = members.subquery()
+    stages = (sa.select(SquadStage.squad_id, sa.func.count().label("n")).where(SquadStage.decided_at.is_not(None))
+              .group_by(SquadStage.squad_id).subquery())
+    rows = db.session.execute(
+        sa.select(Squad.id, Squad.name, Squad.tier, Event.name, sa.func.coalesce(stages.c.n, 0),
+                  sa.func.coalesce(m.c.active, 0), sa.func.coalesce(m.c.left, 0), sa.func.coalesce(m.c.selected, 0),
+                  sa.func.coalesce(m.c.n, 0))
+        .join(Event, Event.id == Squad.source_event_id).join(Competition, Competition.id == Event.competition_id)
+        .outerjoin(m, m.c.squad_id == Squad.id).outerjoin(stages, stages.c.squad_id == Squad.id)
+        .where(Competition.year == year).order_by(Event.name, Squad.id)).all()
+    return [SquadRow(sid, name, tier, skill, int(held), int(active), int(left), int(selected))
+            for sid, name, tier, skill, held, active, left, selected, n in rows if district is None or n]

@@ -41,6 +41,7 @@ from app.core.policy import value_in_force
 from app.extensions import db
 from app.supervision.services import competition_dashboard
 from app.templating import url_query
+from app.training_bases import tallies as training_base_tallies
 from app.training_bases.models import Facility, SessionLog, TrainingBase, TrainingCamp, TrainingSession, camp_athletes
 
 BuildFn = Callable[[Any], dict[str, Any]]
@@ -174,8 +175,8 @@ class BaseRow:
 
 def base_utilisation(year: int, district: District | None) -> list[BaseRow]:
     """Per training base in scope: facilities, camps, athletes, sessions and their hours in the year —
-    five grouped queries, whatever the number of sessions."""
-    start, end = year_bounds(year)
+    five grouped queries, whatever the number of sessions (these from the tallies kept on write,
+    app/training_bases/tallies.py: at most 12 rows a base)."""
     first, last = date(year, 1, 1), date(year, 12, 31)
     bases = (sa.select(TrainingBase.id).join(Organisation, Organisation.id == TrainingBase.organisation_id)
              .where(TrainingBase.designated_from <= last,
@@ -203,14 +204,7 @@ def base_utilisation(year: int, district: District | None) -> list[BaseRow]:
             .join(camp_athletes, camp_athletes.c.camp_id == TrainingCamp.id)
             .where(camps_in_year).group_by(TrainingCamp.base_id)):
         rows[bid].athletes = n
-    for bid, n, booked, logged in db.session.execute(
-            sa.select(TrainingSession.base_id, sa.func.count(TrainingSession.id),
-                      sa.func.sum(hours_between(TrainingSession.starts_at, TrainingSession.ends_at)),
-                      sa.func.sum(SessionLog.actual_hours))
-            .outerjoin(SessionLog, SessionLog.session_id == TrainingSession.id)
-            .where(TrainingSession.base_id.in_(in_scope), TrainingSession.starts_at >= start,
-                   TrainingSession.starts_at < end)
-            .group_by(TrainingSession.base_id)):
+    for bid, (n, booked, logged) in training_base_tallies.by_base(list(rows), year).items():
         rows[bid].sessions, rows[bid].booked_hours, rows[bid].logged_hours = n, _dec(booked), _dec(logged)
     per_day = value_in_force("training_base.facility_hours_per_day", last)
     days = (last - first).days + 1

@@ -63,9 +63,8 @@ class CompetitionDashboard:
 
 
 def competition_dashboard(scope: Scope) -> CompetitionDashboard:
-    return CompetitionDashboard(tallies.pyramid(scope.year, scope.district),
-                                stats.medals_by_district(scope.year, scope.district),
-                                stats.medals_by_unit(scope.year, scope.district),
+    medals = stats.medal_tables(scope.year, scope.district)  # both medal tables from one statement
+    return CompetitionDashboard(tallies.pyramid(scope.year, scope.district), medals.by_district, medals.by_unit,
                                 stats.squad_pipeline(scope.year, scope.district))
 
 

@@ -20,7 +20,7 @@ from app.core.enums import District, DocType, Role
 from app.core.models import Occupation, Organisation, Person, PolicyValue, User
 from app.core.services import id_hash
 from app.extensions import db
-from app.training_bases import rules
+from app.training_bases import rules, tallies
 from app.training_bases.models import (
     Attendance,
     AttendanceRecord,
@@ -150,6 +150,7 @@ def _sessions(rng: random.Random, camp: TrainingCamp, workshop: Facility, lab: F
     ]
     athletes = list(camp.athletes)
     made = 0
+    changes = tallies.Changes()  # the officials' tab reads the tallies (app/training_bases/tallies.py)
     for recurrence, facility, coach, module_index in plans:
         for n, (starts, ends) in enumerate(rules.expand(recurrence)):
             module = camp.modules[module_index if n % 3 else 0]
@@ -158,11 +159,13 @@ def _sessions(rng: random.Random, camp: TrainingCamp, workshop: Facility, lab: F
                                       ends_at=ends, series_key=f"demo{module_index}", athletes=athletes)
             db.session.add(session)
             made += 1
+            changes.session(camp.base_id, starts, ends)
             if starts.astimezone(SHANGHAI).date() >= today:
                 continue
             db.session.flush()
             log = SessionLog(session_id=session.id, actual_hours=rules.session_hours(starts, ends),
                              content=f"{module.name}：专项练习与讲评", logged_at=ends)
+            changes.log(camp.base_id, starts, log.actual_hours)
             for i, athlete in enumerate(athletes):
                 status = Attendance.ABSENT if rng.random() < 0.05 else (
                     Attendance.LATE if rng.random() < 0.08 else Attendance.PRESENT)
@@ -175,4 +178,5 @@ def _sessions(rng: random.Random, camp: TrainingCamp, workshop: Facility, lab: F
                                                criterion=module.criterion_code, score=score,
                                                max_score=Decimal("100")))
             db.session.add(log)
+    changes.apply()
     return made

@@ -38,7 +38,7 @@ from app.core.policy import value_in_force
 from app.core.services import raise_not_found, unique_or_domain_error
 from app.errors import DomainError
 from app.extensions import db
-from app.training_bases import rules
+from app.training_bases import rules, tallies
 from app.training_bases.models import (
     Attendance,
     AttendanceRecord,
@@ -581,8 +581,12 @@ def _book(actor: User, camp: TrainingCamp, data: SessionData, intervals: list[tu
     if clashes:
         db.session.rollback()
         raise ClashError(clash_messages(clashes), clash_headline(clashes, facility))
+    changes = tallies.Changes()  # the officials' tab reads the tallies (app/training_bases/tallies.py)
     if moving is not None:
+        logged = moving.log.actual_hours if moving.log is not None else Decimal(0)
+        changes.session(moving.base_id, moving.starts_at, moving.ends_at, -1, logged)
         moving.starts_at, moving.ends_at = intervals[0]
+        changes.session(moving.base_id, moving.starts_at, moving.ends_at, 1, logged).apply()
         return [moving]
     athletes = _people(data.athlete_ids)
     sessions = [TrainingSession(camp_id=camp.id, base_id=camp.base_id, facility_id=facility.id, coach_id=data.coach_id,
@@ -590,6 +594,9 @@ def _book(actor: User, camp: TrainingCamp, data: SessionData, intervals: list[tu
                                 series_key=series_key, created_by_id=actor.id, athletes=list(athletes))
                 for s, e in intervals]
     db.session.add_all(sessions)
+    for s, e in intervals:
+        changes.session(camp.base_id, s, e)
+    changes.apply()
     return sessions
 
 
@@ -691,6 +698,7 @@ def cancel_session(actor: User, session: TrainingSession) -> None:
         raise DomainError(_("已记录训练日志的课程不能取消"))
     audit.record(actor, "cancel", session, before=audit.snapshot(session, SESSION_FIELDS),
                  summary=f"{session.camp.name} · {_local(session.starts_at)}")
+    tallies.Changes().session(session.base_id, session.starts_at, session.ends_at, -1).apply()
     db.session.delete(session)
     db.session.commit()
 
@@ -829,6 +837,7 @@ def log_session(actor: User, session: TrainingSession, data: LogData, now: datet
     _check_log(session, data, now)
     log = session.log
     before = _log_snapshot(log) if log is not None else None
+    hours_before = log.actual_hours if log is not None else Decimal(0)
     if log is None:
         log = SessionLog(session_id=session.id, logged_by_id=actor.id, logged_at=now)
         db.session.add(log)
@@ -838,6 +847,7 @@ def log_session(actor: User, session: TrainingSession, data: LogData, now: datet
         log.attendance, log.scores = [], []
         db.session.flush()
     log.actual_hours = data.actual_hours.quantize(Decimal("0.01"))
+    tallies.Changes().log(session.base_id, session.starts_at, log.actual_hours - hours_before).apply()
     log.content, log.notes = data.content.strip(), data.notes.strip()
     log.attendance = [AttendanceRecord(person_id=a.person_id, status=a.status, reason=a.reason.strip())
                       for a in data.attendance]

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from io import BytesIO
 
+import click
 from flask import Response, flash, jsonify, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -16,12 +17,13 @@ from app.core import audit
 from app.core import services as core_services
 from app.core.enums import District
 from app.core.models import Person
+from app.core.statistics import analyze
 from app.core.types import utcnow
 from app.core.views import attach_error, attempt, form_status, submit, today_in_shanghai, try_write
 from app.errors import DomainError
 from app.extensions import db
 from app.htmx import redirect_after_post, render
-from app.training_bases import bp, imports, rules, services
+from app.training_bases import bp, imports, rules, services, tallies
 from app.training_bases.forms import (
     BaseForm,
     CampForm,
@@ -582,3 +584,12 @@ def person_ics(person_id: int) -> Response:
     body = imports.sessions_ics(sessions, calendar_name=f"{person.name} · {_('训练日程')}")
     return send_file(BytesIO(body), as_attachment=True, mimetype="text/calendar",
                      download_name=f"training-{person.id}-{'coach' if as_coach else 'athlete'}.ics")
+
+
+@bp.cli.command("rebuild-tallies")
+def rebuild_tallies_command() -> None:
+    """Recount the training-base tallies of the officials' tab (after bulk loads), then ANALYZE them."""
+    tallies.rebuild()
+    db.session.commit()
+    analyze("training_base_tallies")  # the whole table was rewritten
+    click.echo("training-base tallies rebuilt")

@@ -12,7 +12,6 @@ from app.apprenticeships.enums import EnrollmentStatus, SubsidyKind, SubsidyStat
 from app.apprenticeships.models import SubsidyLine
 from app.core.enums import District, OrgKind
 from app.extensions import db
-from app.training_bases.models import SessionLog
 from tests import apprenticeship_factories as af
 from tests import factories
 from tests import mentor_hours_factories as mf
@@ -35,7 +34,7 @@ def some_of_everything() -> None:
         facility = tf.facility(base, capacity=4)
         for i in range(4 if district is District.PUDONG else 2):
             s = tf.session(camp, facility, coach, [], tf.at(date(2026, 3, 2) + timedelta(days=i), 9), hours=3)
-            db.session.add(SessionLog(session_id=s.id, actual_hours=Decimal("2.5")))
+            tf.log(s, "2.5")
     for i, district in enumerate([District.PUDONG, District.PUDONG, District.XUHUI, District.HUANGPU,
                                   District.PUDONG, District.MINHANG]):
         e = enrollment_row(district, date(2026, 1 + i * 2, 1), EnrollmentStatus.IN_TRAINING)

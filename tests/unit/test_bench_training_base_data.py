@@ -1,6 +1,7 @@
 """The training-base bench data, now made set-based (sessions copied in, the rest INSERT … SELECT), has the shape
 it had when every row was built in Python: each session brings its squad's 20 athletes, one log at its end, a
-'present' mark per athlete, and every fifth session (in id order) a mock-test score per athlete."""
+'present' mark per athlete, and every fifth session (in id order) a mock-test score per athlete; and the officials'
+training-base tallies are rebuilt from them."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import sqlalchemy as sa
 import bench.cases  # noqa: F401 - first: it imports every area's module in order
 from app.core.enums import District, OrgKind
 from app.extensions import db
+from app.training_bases import tallies
 from app.training_bases.models import SessionLog, TrainingSession
 from bench import training_bases
 from tests import factories
@@ -52,3 +54,7 @@ def test_every_session_brings_its_squad_a_log_marks_and_every_fifth_a_score_each
             place = {person: i for i, person in enumerate(athletes[squad * 20:(squad + 1) * 20])}
             assert {(p, c, int(s)) for p, c, s in scores} == {(p, "ABCD"[n % 4], 60 + (n + place[p]) % 40)
                                                              for p in place}
+    # the sessions and logs were copied in around the services: the bench rebuilt the officials' tallies
+    assert tallies.recount(db.session.connection(), "Asia/Shanghai") == {
+        (t.base_id, t.month): (t.sessions, t.booked_seconds, t.logged_hours)
+        for t in db.session.scalars(sa.select(tallies.TrainingBaseTally))} != {}

@@ -12,6 +12,7 @@ from app.competitions.judging.models import MedalKind, Result
 from app.competitions.registration.models import Registration, RegistrationStatus
 from app.competitions.squads import services as squads
 from app.core.enums import District, OrgKind, Role
+from app.core.models import Organisation
 from app.core.types import utcnow
 from app.extensions import db
 from tests import competition_factories as cf
@@ -101,6 +102,14 @@ def test_squad_pipeline_counts_members_by_status(app, ctx, login_as):
     page = login_as(factories.municipal_official()).get("/supervision/?year=2026").get_data(as_text=True)
     row = cells(page, "squad-pipeline")[1]
     assert row[1].startswith("市集训队") and row[2:] == ["1", "1", "2", "0"]
+    client = login_as(factories.municipal_official())
+    with count_queries(app) as statements:
+        page = client.get("/supervision/?year=2026&district=pudong").get_data(as_text=True)
+    assert len([q for q in statements if "squad" in q]) == 1  # members, stages and squads in one statement
+    row = cells(page, "squad-pipeline")[1]  # Pudong's two members: the one who advanced and one who did not
+    assert row[1].startswith("市集训队") and row[2:] == ["1", "1", "1", "0"]
+    page = client.get("/supervision/?year=2026&district=jingan").get_data(as_text=True)
+    assert "市集训队" not in str(cells(page, "squad-pipeline"))
 
 
 def test_dashboard_queries_do_not_grow_with_data(app, ctx, login_as):
@@ -118,3 +127,29 @@ def test_dashboard_queries_do_not_grow_with_data(app, ctx, login_as):
 def test_only_officials_open_the_dashboard(app, ctx, login_as):
     hr = login_as(factories.user(factories.org(), Role.ENTERPRISE_HR))
     assert hr.get("/supervision/").status_code == 403
+
+
+def test_both_medal_tables_come_from_one_statement_and_match_independent_counts(app, ctx, login_as):
+    from app.competitions import stats
+
+    field_in([District.PUDONG, District.XUHUI, District.PUDONG, District.MINHANG, District.XUHUI, District.PUDONG])
+    field_in([District.XUHUI, District.PUDONG, District.JINGAN], level=CompetitionLevel.DISTRICT)
+    per_unit: dict[tuple[int, str], dict[MedalKind, int]] = {}
+    per_district: dict[District, dict[MedalKind, int]] = {}
+    for r in db.session.scalars(sa.select(Result).where(Result.medal.is_not(None))):
+        unit = r.contestant.unit
+        for table, key in ((per_unit, (unit.id, unit.name)), (per_district, unit.district)):
+            table.setdefault(key, {}).setdefault(r.medal, 0)
+            table[key][r.medal] += 1
+    ranked = sorted(per_unit.items(), key=lambda kv: (*(-kv[1].get(m, 0) for m in stats.MEDALS), kv[0][1], kv[0][0]))
+    for scope in (None, District.PUDONG):
+        with count_queries(app) as statements:
+            tables = stats.medal_tables(2026, scope, limit=3)
+        assert len(statements) == 1
+        expected = [(k, c) for k, c in ranked if scope is None or any(
+            u.id == k[0] and u.district is scope for u in [db.session.get(Organisation, k[0])])]
+        assert [(r.key, r.counts) for r in tables.by_unit] == expected[:3]
+        assert {r.key: r.counts for r in tables.by_district} == {
+            d: c for d, c in per_district.items() if scope is None or d is scope}
+    page = login_as(factories.municipal_official()).get("/supervision/?year=2026").get_data(as_text=True)
+    assert len(cells(page, "unit-medals")) - 1 == min(20, len(per_unit))

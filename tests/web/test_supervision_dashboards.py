@@ -13,7 +13,6 @@ from app.apprenticeships.models import Enrollment, SubsidyLine
 from app.core.enums import District, OrgKind, SkillLevel
 from app.core.types import utcnow
 from app.extensions import db
-from app.training_bases.models import SessionLog
 from tests import apprenticeship_factories as af
 from tests import factories
 from tests import training_base_factories as tf
@@ -50,7 +49,7 @@ def test_base_utilisation_counts_camps_athletes_sessions_and_hours_of_the_year(a
                            tf.at(date(2026, 3, 2) + timedelta(days=i), 9), hours=h)
             sessions.append((base_id, Decimal(str(h))))
             if i == 0:
-                db.session.add(SessionLog(session_id=s.id, actual_hours=Decimal(h) - Decimal("0.5")))
+                tf.log(s, Decimal(h) - Decimal("0.5"))
     tf.session(old, closed, coach, [], tf.at(date(2025, 1, 3), 9), hours=8)  # last year: not counted
     db.session.commit()
 
