@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -304,10 +305,12 @@ class MonthView:
         return [e for e in self.entries if e.dispute]
 
 
-def progress(enrollment_id: int) -> list[ModuleProgress]:
-    """Hours logged (by both mentors) and approved per module of the training plan, against the planned hours;
-    the hours logged without a module on a row of their own. One statement: the modules' rows and the row
-    without a module joined by ``UNION ALL`` (the page ran them as two)."""
+@cache
+def _progress_statement() -> sa.Select:
+    """The plan progress of the enrollment bound as ``enrollment_id``, in one statement: the modules' rows and
+    the row of hours without a module joined by ``UNION ALL`` (the page ran them as two). Built once per
+    process: building it cost more Python than running it."""
+    enrollment_id = sa.bindparam("enrollment_id", type_=sa.Integer)
     approved = sa.select(HourMonth.assignment_id, HourMonth.month).where(
         HourMonth.enrollment_id == enrollment_id, HourMonth.status == MonthStatus.APPROVED).subquery()
     approved_hours = sa.case((approved.c.month.is_not(None), HourEntry.hours), else_=0)
@@ -330,7 +333,13 @@ def progress(enrollment_id: int) -> list[ModuleProgress]:
         .outerjoin(approved, on_approved)
         .where(HourEntry.enrollment_id == enrollment_id, HourEntry.module_id.is_(None)))
     both = sa.union_all(modules, without_module).subquery()
-    rows = db.session.execute(sa.select(both).order_by(both.c.without_module, both.c.position, both.c.id))
+    return sa.select(both).order_by(both.c.without_module, both.c.position, both.c.id)
+
+
+def progress(enrollment_id: int) -> list[ModuleProgress]:
+    """Hours logged (by both mentors) and approved per module of the training plan, against the planned hours;
+    the hours logged without a module on a row of their own."""
+    rows = db.session.execute(_progress_statement(), {"enrollment_id": enrollment_id})
     found = []
     for without, _position, _id, name, planned, hours, approved_total in rows:
         if not without:
