@@ -60,11 +60,11 @@ def url_pattern(endpoint: str, key: str, **values: object) -> Callable[[object],
 
 
 #: URLs that are the same on every page (the menu, the static files, the forms of the header), per script root.
-_FIXED_URLS: dict[tuple[str, str, tuple[tuple[str, object], ...]], str] = {}
+_FIXED_URLS: dict[tuple[str, str, tuple[tuple[str, Any], ...]], str] = {}
 _FIXED_URLS_MAX = 512
 
 
-def fixed_url(endpoint: str, **values: object) -> str:
+def fixed_url(endpoint: str, **values: Any) -> str:
     """``url_for(endpoint, **values)`` for a link whose arguments are constants of the template (the menu, the
     stylesheets and scripts): routed once per process and script root instead of on every page (~20 µs each, ~25
     of them in the page frame). Bounded: a template has a fixed set of such links."""

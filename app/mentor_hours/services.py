@@ -306,7 +306,7 @@ class MonthView:
 
 
 @cache
-def _progress_statement() -> sa.Select:
+def _progress_statement() -> sa.Select[Any]:
     """The plan progress of the enrollment bound as ``enrollment_id``, in one statement: the modules' rows and
     the row of hours without a module joined by ``UNION ALL`` (the page ran them as two). Built once per
     process: building it cost more Python than running it."""
