@@ -181,6 +181,18 @@ def test_the_month_page_shows_progress_against_the_plan_to_mentor_apprentice_and
     assert login_as(stranger).get(url).status_code == 404
 
 
+def test_the_plan_progress_and_the_hours_without_a_module_are_one_statement(s, login_as, app):
+    _log(login_as(s.mentor), s, module_id=s.enrollment.modules[0].id)
+    _log(login_as(s.mentor), s, "2026-03-03", starts_at="", ends_at="", hours="1.5")  # no module
+    web = login_as(s.mentor)
+    url = f"/mentor-hours/a/{s.assignment.id}/{MARCH}"
+    web.get(url)
+    with count_queries(app) as statements:
+        assert "未关联培训模块" in web.get(url).get_data(as_text=True)
+    progress = [st for st in statements if "sum(" in st.lower()]
+    assert len(progress) == 1 and "UNION ALL" in progress[0]
+
+
 def test_the_month_page_takes_a_fixed_number_of_queries(s, login_as, app):
     web = login_as(s.mentor)
     for day in range(2, 12):

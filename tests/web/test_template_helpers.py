@@ -9,7 +9,7 @@ from flask_babel import force_locale
 from app.auth.permissions import can
 from app.core.enums import Role
 from app.core.labels import NAV
-from app.templating import _nav, url_query
+from app.templating import _nav, fixed_url, url_query
 
 
 def render(app: Flask, source: str, **context: object) -> str:
@@ -28,6 +28,18 @@ def test_url_query_builds_the_link_url_for_builds(app: Flask, args: dict[str, ob
         assert url_query("supervision.medallists")(**args) == url_for("supervision.medallists", **args)
         assert url_query("competitions.event_detail", event_id=3)(**args) == \
             url_for("competitions.event_detail", event_id=3, **args)
+
+
+def test_fixed_url_gives_what_url_for_gives_per_script_root_and_routes_once(app: Flask, monkeypatch) -> None:
+    for base in ("http://localhost/", "http://localhost/site/"):
+        with app.test_request_context("/", base_url=base):
+            assert fixed_url("static", filename="css/app.css") == url_for("static", filename="css/app.css")
+            assert fixed_url("core.people") == url_for("core.people")
+    routed = []
+    monkeypatch.setattr("app.templating.url_for", lambda *a, **k: routed.append(a) or "/x")
+    with app.test_request_context("/", base_url="http://localhost/site/"):
+        assert fixed_url("core.people") == "/site/people"  # from the first call, not routed again
+    assert routed == []
 
 
 def test_templates_gettext_escapes_and_formats_as_jinjas_newstyle_gettext(app: Flask) -> None:
