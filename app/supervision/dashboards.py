@@ -142,7 +142,20 @@ def competitions(scope: Any) -> dict[str, Any]:
                      for row in board.pyramid]
     medallists = url_query("supervision.medallists")
     district_links = [medallists(year=scope.year, district=row.key.value) for row in board.by_district]
-    return {"board": board, "medals": stats.MEDALS,
+    # The medal tables' cells made here, not by the template: ~200 cells and ~100 links a view, each a
+    # ``counts.get`` and a link call through Jinja's context were most of the page's Python (issue 21). A
+    # cell's link is its row's link with the medal added (the medal values need no quoting).
+    medals = stats.MEDALS
+    district_rows = [
+        (row.key.label, [(row.counts.get(m), f"{link}&medal={m.value}") for m in medals], row.total, link)
+        for row, link in zip(board.by_district, district_links, strict=True)]
+    unit_district = scope.district.value if scope.district else ""  # as the page's ``dargs``
+    unit_rows = [(row.key[1], [row.counts.get(m, 0) for m in medals], row.total,
+                  medallists(unit=row.key[0], year=scope.year, district=unit_district))
+                 for row in board.by_unit]
+    return {"board": board, "medals": medals, "medal_labels": [m.label for m in medals],
+            "district_rows": district_rows, "unit_rows": unit_rows,
+            "pyramid_rows": list(zip(board.pyramid, pyramid_links, strict=True)),
             "pyramid_chart": Chart("levels", [str(r.level.label) for r in board.pyramid],
                                    [Series(str(_l("参赛人次")), [r.entrants for r in board.pyramid], pyramid_links)]),
             "district_chart": Chart("bars", [str(r.key.label) for r in board.by_district],
