@@ -124,7 +124,12 @@ class Leadership:
             self.lock_file = None
         if self.connection is not None:
             with contextlib.suppress(sa.exc.DBAPIError):
-                self.connection.invalidate()  # closing the session releases the lock
+                # Unlock first: the server ends a closed session (and drops its locks) a moment after the socket
+                # closes, and another process asking in that moment would be refused.
+                self.connection.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
+                self.connection.commit()
+            with contextlib.suppress(sa.exc.DBAPIError):
+                self.connection.invalidate()  # closing the session releases the lock in any case
             self.connection = None
 
 
