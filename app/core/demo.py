@@ -106,9 +106,11 @@ def fake_uscc(rng: random.Random, district: District) -> str:
     return body + uscc.calc_check_digit(body)
 
 
-def fake_ric(rng: random.Random, district: District, birth: date, male: bool) -> str:
-    """An invented 身份证号 with a valid GB 11643 check digit."""
-    seq = rng.randrange(0, 99) * 10 + rng.choice([1, 3, 5, 7, 9] if male else [0, 2, 4, 6, 8])
+def fake_ric(rng: random.Random, district: District, birth: date, male: bool, seq: int | None = None) -> str:
+    """An invented 身份证号 with a valid GB 11643 check digit (``seq``: its order code, random if not given; odd for
+    a man, even for a woman)."""
+    if seq is None:
+        seq = rng.randrange(0, 99) * 10 + rng.choice([1, 3, 5, 7, 9] if male else [0, 2, 4, 6, 8])
     # A suburban district's code only exists since it stopped being a county (嘉定县 → 嘉定区 …); stdnum
     # checks the code against the birth date, so older people carry the county code or an urban one.
     for region in (DISTRICT_CODES[district], OLD_COUNTY_CODES.get(district, ""), "310101"):
