@@ -157,10 +157,14 @@ db: install  ## apply the migrations (the only way the schema is made)
 demo: db
 	$(BIN)/flask seed-demo
 
+#: mypy keeps what it has checked outside the checkout, so a fresh clone on the same machine (CI's) checks only what
+#: changed: ~30 CPU-s less. The cache is keyed by each file's contents; deleting the folder is always safe.
+MYPY_CACHE_DIR ?= $(HOME)/.cache/jinengtong/mypy
+
 lint: $(VENV)/.installed  ## ruff, the architecture contracts (.importlinter) and mypy (mypy.ini)
 	$(BIN)/ruff check app tests bench
 	$(BIN)/lint-imports
-	$(BIN)/mypy
+	$(BIN)/mypy --cache-dir $(MYPY_CACHE_DIR)
 
 #: seconds of wrk load per URL in the throughput bench; seconds of timing per case at most in the latency bench
 BENCH_SECONDS ?= 5
