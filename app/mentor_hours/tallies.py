@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core import tallies
 from app.core.enums import District
 from app.core.types import enum_type
 from app.extensions import db
@@ -55,24 +56,14 @@ def apply(month: date, before: Totals, after: Totals) -> None:
     """Add the difference between two :func:`approved_totals` of the same month to the tallies."""
     table = MentorHourTally.__table__
     connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
-        # the dialect in use picks its upsert; the other dialect's module (PostgreSQL's ~2.4 MB) is never loaded
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]  # same API, its own class
     zero = (Decimal(0), Decimal(0), 0)
     for district in sorted(set(before) | set(after), key=lambda d: d.value):  # a fixed order: writers lock alike
         old, new = before.get(district, zero), after.get(district, zero)
         delta = (new[0] - old[0], new[1] - old[1], new[2] - old[2])
         if not any(delta):
             continue
-        stmt = insert(table).values(month=month, district=district, hours=delta[0], allowance=delta[1],
-                                    sheets=delta[2])
-        connection.execute(stmt.on_conflict_do_update(
-            index_elements=[table.c.month, table.c.district],
-            set_={"hours": table.c.hours + stmt.excluded.hours,
-                  "allowance": table.c.allowance + stmt.excluded.allowance,
-                  "sheets": table.c.sheets + stmt.excluded.sheets}))
+        tallies.add_to(connection, table, {"month": month, "district": district},
+                       {"hours": delta[0], "allowance": delta[1], "sheets": delta[2]})
 
 
 REBUILD_SQL = """

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.competitions.events.models import Competition, CompetitionLevel, Event
 from app.competitions.registration.signals import places_changed
 from app.competitions.stats import LevelCount
+from app.core import tallies
 from app.core.models import Organisation
 from app.core.statistics import analyze
 from app.extensions import db
@@ -53,17 +54,9 @@ def _apply(connection: sa.Connection, deltas: dict[tuple[int, int], int]) -> Non
     for (event_id, unit_id), n in deltas.items():
         key = (event_id, districts.get(unit_id, NO_DISTRICT))
         by_key[key] = by_key.get(key, 0) + n
-    if connection.dialect.name == "postgresql":
-        # the dialect in use picks its upsert; the other dialect's module (PostgreSQL's ~2.4 MB) is never loaded
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]  # same API, its own class
-    table = RegistrationTally.__table__
     for (event_id, district), n in sorted(by_key.items()):  # a fixed order: two writers lock rows alike
-        stmt = insert(table).values(event_id=event_id, district=district, entries=n)
-        connection.execute(stmt.on_conflict_do_update(
-            index_elements=[table.c.event_id, table.c.district],
-            set_={"entries": table.c.entries + stmt.excluded.entries}))
+        tallies.add_to(connection, RegistrationTally.__table__, {"event_id": event_id, "district": district},
+                       {"entries": n})
 
 
 REBUILD_SQL = """

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core import tallies
 from app.extensions import db
 from app.training_bases.models import SessionLog, TrainingSession
 
@@ -89,20 +90,9 @@ class Changes:
         if not rows:
             return
         connection = connection or db.session.connection()
-        if connection.dialect.name == "postgresql":
-            # the dialect in use picks its upsert; the other dialect's module (PostgreSQL's ~2.4 MB) is never loaded
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]  # same API, its own class
-        table = TrainingBaseTally.__table__
         for (base_id, month), (n, seconds, hours) in sorted(rows.items()):
-            stmt = insert(table).values(base_id=base_id, month=month, sessions=n, booked_seconds=seconds,
-                                        logged_hours=hours)
-            connection.execute(stmt.on_conflict_do_update(
-                index_elements=[table.c.base_id, table.c.month],
-                set_={"sessions": table.c.sessions + stmt.excluded.sessions,
-                      "booked_seconds": table.c.booked_seconds + stmt.excluded.booked_seconds,
-                      "logged_hours": table.c.logged_hours + stmt.excluded.logged_hours}))
+            tallies.add_to(connection, TrainingBaseTally.__table__, {"base_id": base_id, "month": month},
+                           {"sessions": n, "booked_seconds": seconds, "logged_hours": hours})
 
 
 # ---------------------------------------------------------------- rebuild

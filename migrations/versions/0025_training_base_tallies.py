@@ -44,7 +44,7 @@ def upgrade():
                                 name=op.f('fk_training_base_tallies_base_id_training_bases'), ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('base_id', 'month', name=op.f('pk_training_base_tallies')),
     )
-    # The tallies of the sessions already there (afterwards kept on every flush that writes a session or a log,
+    # The tallies of the sessions already there (afterwards kept by the area's own writes of sessions and logs,
     # app/training_bases/tallies.py), months in the display time zone.
     tz = _tz()
     bind = op.get_bind()
