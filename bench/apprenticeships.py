@@ -89,7 +89,7 @@ def enrollments_first_page(ctx: BenchContext) -> str:
     return enrollments_url(ctx)
 
 
-@page("enrollments_district_status", expect=ROW)
+@page("enrollments_district_status", expect=ROW, list_page=True)
 def enrollments_district_status(ctx: BenchContext) -> str:
     """The issue's case: filtered by district and status."""
     return enrollments_url(ctx, district=District.PUDONG.value, status=EnrollmentStatus.IN_TRAINING.value)

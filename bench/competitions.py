@@ -67,7 +67,7 @@ def registrations_url(ctx: BenchContext, **args: str) -> str:
     return f"/competitions/events/{bench_event(ctx)}" + (f"?{query}" if query else "")
 
 
-@page("registrations_first_page", expect=ROW)
+@page("registrations_first_page", expect=ROW, list_page=True)
 def registrations_first_page(ctx: BenchContext) -> str:
     return registrations_url(ctx)
 

@@ -158,7 +158,7 @@ def mentor_hours_risks_district_month(ctx: BenchContext):
     return run
 
 
-@page("mentor_month_page", expect='id="month-entries"')
+@page("mentor_month_page", expect='id="month-entries"', list_page=True)
 def mentor_month_page(ctx: BenchContext) -> str:
     """One mentor's month with one apprentice (entries, status, plan progress)."""
     bench_entries(ctx)

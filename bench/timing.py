@@ -54,17 +54,42 @@ def measure(name: str, call: Callable[[], object], requests: int, warmup: int,
     return Result(name, samples)
 
 
-def summary_table(results: list[Result]) -> str:
-    """One Markdown table of every result (a page beside its ``_sql`` twin), printed at the end of a run."""
+#: Issue 21's latency target for a list page: its p95 at most this many times its SQL twin's p95 …
+LATENCY_FACTOR = 2
+#: … plus this many milliseconds.
+LATENCY_SLACK_MS = 5.0
+
+
+def latency_limit_ms(floor: Result) -> float:
+    return LATENCY_FACTOR * floor.percentile(0.95) + LATENCY_SLACK_MS
+
+
+def latency_target(page: Result, floor: Result) -> str:
+    """The result line of a list page's latency target: ``<name>_latency p95_ms=… floor_p95_ms=… limit_ms=…
+    target=ok|MISS(…)``, where the limit is 2 × the p95 of the same SQL replayed on the engine + 5 ms."""
+    p95, limit = page.percentile(0.95), latency_limit_ms(floor)
+    verdict = "ok" if p95 <= limit else "MISS"
+    return (f"{page.name}_latency p95_ms={p95:.2f} floor_p95_ms={floor.percentile(0.95):.2f} "
+            f"limit_ms={limit:.2f} target={verdict}(p95<={LATENCY_FACTOR}*floor+{LATENCY_SLACK_MS:g}ms)")
+
+
+def summary_table(results: list[Result], list_pages: frozenset[str] = frozenset()) -> str:
+    """One Markdown table of every result (a page beside its ``_sql`` twin), printed at the end of a run; a list
+    page (one of ``list_pages``) says whether its p95 is within 2 × its SQL's p95 + 5 ms."""
     by_name = {r.name: r for r in results}
-    lines = ["| measured | p50 ms | p95 ms | n | SQL p50 ms | SQL p95 ms |", "|---|---|---|---|---|---|"]
+    lines = ["| measured | p50 ms | p95 ms | n | SQL p50 ms | SQL p95 ms | p95 ≤ 2 × SQL + 5 ms |",
+             "|---|---|---|---|---|---|---|"]
     for r in results:
         if r.name.endswith("_sql") and r.name[:-4] in by_name:
             continue
         twin = by_name.get(f"{r.name}_sql")
         sql = f"{twin.percentile(0.5):.2f} | {twin.percentile(0.95):.2f}" if twin else "– | –"
+        target = "–"
+        if twin is not None and r.name in list_pages:
+            limit = latency_limit_ms(twin)
+            target = f"{'ok' if r.percentile(0.95) <= limit else 'MISS'} (≤ {limit:.2f})"
         lines.append(f"| {r.name} | {r.percentile(0.5):.2f} | {r.percentile(0.95):.2f} | {len(r.samples_ms)} "
-                     f"| {sql} |")
+                     f"| {sql} | {target} |")
     return "\n".join(lines)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 
+from bench.all import RESULT_LINE
 from bench.throughput import Load, result_line
-from bench.timing import MIN_SAMPLES, Result, measure, summary_table
+from bench.timing import MIN_SAMPLES, Result, latency_target, measure, summary_table
 
 
 def test_a_slow_case_is_timed_only_for_its_budget_but_at_least_a_few_times():
@@ -24,9 +25,21 @@ def test_a_slow_case_is_timed_only_for_its_budget_but_at_least_a_few_times():
 def test_the_summary_table_puts_each_page_beside_its_sql_twin():
     table = summary_table([Result("people", [5.0, 7.0]), Result("people_sql", [1.0, 2.0]),
                            Result("tick", [3.0])]).splitlines()
-    assert table[2] == "| people | 5.00 | 7.00 | 2 | 1.00 | 2.00 |"
-    assert table[3] == "| tick | 3.00 | 3.00 | 1 | – | – |"
+    assert table[2] == "| people | 5.00 | 7.00 | 2 | 1.00 | 2.00 | – |"
+    assert table[3] == "| tick | 3.00 | 3.00 | 1 | – | – | – |"
     assert len(table) == 4
+
+
+def test_a_list_page_is_held_to_twice_its_sql_p95_plus_five_ms():
+    sql = Result("people_sql", [1.0, 2.0])  # p95 2.0 ms: the limit is 2 × 2.0 + 5 = 9.0 ms
+    within, over = Result("people", [5.0, 9.0]), Result("people", [5.0, 9.5])
+    line = latency_target(within, sql)
+    assert line == "people_latency p95_ms=9.00 floor_p95_ms=2.00 limit_ms=9.00 target=ok(p95<=2*floor+5ms)"
+    assert RESULT_LINE.match(line)  # bench.all keeps it for its table
+    assert latency_target(over, sql).endswith("target=MISS(p95<=2*floor+5ms)")
+    table = summary_table([over, sql], frozenset({"people"})).splitlines()
+    assert table[2] == "| people | 5.00 | 9.50 | 2 | 1.00 | 2.00 | MISS (≤ 9.00) |"
+    assert summary_table([within, sql], frozenset({"people"})).splitlines()[2].endswith("| ok (≤ 9.00) |")
 
 
 def test_the_throughput_line_gives_the_ratio_to_the_floor_and_the_target():
