@@ -135,9 +135,13 @@ messages: $(VENV)/.installed  ## re-extract strings and update the English catal
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k message_template --project jinengtong --version 0.1.0 -o app/translations/messages.pot .
 	$(BIN)/pybabel -q update -i app/translations/messages.pot -d app/translations
 
-pdf-deps:  ## Debian's Pango and Noto CJK fonts: the certificates' PDFs (WeasyPrint) need them at run time
-	@if ! ldconfig -p | grep -q libpangoft2-1.0 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk >/dev/null; \
+#: HarfBuzz-Subset: WeasyPrint subsets the embedded fonts with it, and without it warns on import (a
+#: DeprecationWarning, which the test suite turns into an error); Chromium's package brings it too, `make run` does not.
+pdf-deps:  ## Debian's Pango, HarfBuzz-Subset and Noto CJK fonts: the certificates' PDFs (WeasyPrint) need them at run time
+	@if ! ldconfig -p | grep -q libpangoft2-1.0 || ! ldconfig -p | grep -q libharfbuzz-subset \
+	    || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 \
+	    libharfbuzz-subset0 fonts-noto-cjk >/dev/null; \
 	fi
 
 system-deps:  ## Debian's Chromium and CJK fonts for the browser tests, faketime for the shifted-clock run

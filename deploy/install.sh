@@ -17,6 +17,6 @@ test -x "$VENV/bin/python" || "$PY" -m venv "$VENV"
 "$VENV/bin/pip" install -q --no-deps -e .
 make -s static
 # WeasyPrint (certificates) needs Pango and the Noto CJK fonts from Debian: `make pdf-deps` as root, or apt-get install
-# libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk.
+# libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk.
 "$VENV/bin/pybabel" -q compile -d app/translations
 echo "installed: $("$VENV/bin/python" -c 'import sys; from importlib.metadata import version; print("Python", sys.version.split()[0], "Flask", version("flask"))'); next: the release step (docs/deploy.md)"
