@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-LAZY = ["openpyxl", "PIL", "apscheduler", "icalendar", "flask_migrate", "alembic", "weasyprint", "zxcvbn"]
+LAZY = ["openpyxl", "PIL", "apscheduler", "icalendar", "flask_migrate", "alembic", "weasyprint", "zxcvbn", "app.demo"]
 
 
 def _modules(tmp_path: Path, modules: list[str] = LAZY, **env: str) -> dict[str, bool]:
@@ -24,7 +24,7 @@ def _modules(tmp_path: Path, modules: list[str] = LAZY, **env: str) -> dict[str,
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def test_a_web_worker_loads_no_excel_calendar_scheduler_migration_or_password_strength_code(tmp_path):
+def test_a_web_worker_loads_no_excel_calendar_scheduler_migration_password_strength_or_demo_code(tmp_path):
     assert _modules(tmp_path) == dict.fromkeys(LAZY, False)
 
 
