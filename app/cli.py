@@ -15,7 +15,6 @@ from app.core.bootstrap import MUNICIPAL_BUREAU_NAME
 from app.core.bootstrap import create_official as create
 from app.core.keys import rotate_all
 from app.core.risks import risks_cli
-from app.demo import seed_all
 from app.errors import DomainError
 from app.reminders.scheduler import scheduler_cli
 
@@ -31,6 +30,9 @@ def init_app(app: Flask) -> None:
         """Load the demo data (idempotent: a second run adds nothing)."""
         if app.config["ENV_NAME"] == "production":
             raise click.ClickException("refusing to load demo accounts (known passwords) with APP_ENV=production")
+        # The demo data (every area's demo module) is imported by this command only, not by each web worker.
+        from app.demo import seed_all
+
         for loaded in seed_all(clock.today(ZoneInfo(app.config["TZ"])), clock.now()):
             click.echo(loaded)
 

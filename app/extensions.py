@@ -1,6 +1,6 @@
 """Extensions are created here, unbound, and attached to the app in create_app()."""
 
-import sqlite3
+import sys
 
 from flask_babel import Babel
 from flask_htmx import HTMX
@@ -37,8 +37,13 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ANN001
-    """SQLite enforces foreign keys only when asked, per connection; wait for a writer instead of failing."""
-    if isinstance(dbapi_connection, sqlite3.Connection):
+    """SQLite enforces foreign keys only when asked, per connection; wait for a writer instead of failing.
+
+    The sqlite3 module is looked up, not imported: SQLAlchemy's SQLite dialect imports it when a SQLite engine is
+    made, and a worker on PostgreSQL never loads it (the module and libsqlite3, ~0.9 MB of each worker; issue 21).
+    """
+    sqlite3 = sys.modules.get("sqlite3")
+    if sqlite3 is not None and isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA busy_timeout = 5000")
