@@ -139,10 +139,8 @@ def main(argv: list[str] | None = None) -> int:
             while served < 10_000 and time.monotonic() < deadline:
                 served += drive(wrk, work, app_port, urls[busiest], cookie, args,
                                 requests=10_000 - served).requests
-            rss = worker_rss_mb(app_pid)
-            peak = max(rss) if rss else 0.0
-            print(f"worker_rss_mb max={peak:.1f} each={','.join(f'{m:.1f}' for m in rss)} "
-                  f"after_requests>={served} target={'ok' if peak <= MEMORY_TARGET_MB else 'MISS'}", flush=True)
+            for line in memory_lines(worker_memory_mb(app_pid), served):
+                print(line, flush=True)
     return 0
 
 
@@ -252,20 +250,40 @@ def drive(wrk: str, work: Path, port: int, path: str, cookie: str, args: argpars
 
 def worker_rss_mb(master: int) -> list[float]:
     """Resident memory of each gunicorn worker (the master's children), from /proc."""
+    return [memory["Rss"] for memory in worker_memory_mb(master)]
+
+
+def worker_memory_mb(master: int) -> list[dict[str, float]]:
+    """Each gunicorn worker's memory in MB from /proc/<pid>/smaps_rollup: ``Rss`` (every resident page it maps,
+    the shared libraries' included), ``Pss`` (each shared page divided among the processes mapping it) and
+    ``Private`` (the pages no other process maps: what the worker alone holds)."""
     try:
         children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
     except OSError:
         return []
-    sizes = []
+    workers = []
     for pid in children:
         try:
-            status = Path(f"/proc/{pid}/status").read_text()
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
         except OSError:
             continue
-        match = re.search(r"VmRSS:\s+(\d+) kB", status)
-        if match:
-            sizes.append(int(match.group(1)) / 1024)
-    return sizes
+        kb = {key: int(value) for key, value in re.findall(r"^(\w+):\s+(\d+) kB", rollup, re.MULTILINE)}
+        if "Rss" in kb:
+            workers.append({"Rss": kb["Rss"] / 1024, "Pss": kb.get("Pss", 0) / 1024,
+                            "Private": (kb.get("Private_Clean", 0) + kb.get("Private_Dirty", 0)) / 1024})
+    return workers
+
+
+def memory_lines(workers: list[dict[str, float]], served: int) -> list[str]:
+    """The memory result lines: RSS held to the target, and (for reading it) the private and proportional sizes."""
+    def each(key: str) -> str:
+        return ",".join(f"{w[key]:.1f}" for w in workers)
+
+    peak = max((w["Rss"] for w in workers), default=0.0)
+    return [f"worker_rss_mb max={peak:.1f} each={each('Rss')} after_requests>={served} "
+            f"target={'ok' if peak <= MEMORY_TARGET_MB else 'MISS'}",
+            f"worker_private_mb max={max((w['Private'] for w in workers), default=0.0):.1f} each={each('Private')} "
+            f"pss_max={max((w['Pss'] for w in workers), default=0.0):.1f} pss_each={each('Pss')}"]
 
 
 def load_average() -> str:

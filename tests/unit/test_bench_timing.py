@@ -49,3 +49,26 @@ def test_the_throughput_line_gives_the_ratio_to_the_floor_and_the_target():
     slow_tab = result_line("supervision_mentor_hours_city", Load(100, 2.0, 10.0, 20.0, 0),
                            Load(1000, 2.0, 5.0, 9.0, 0))
     assert "target=MISS(>=100req_s)" in slow_tab
+
+
+def test_worker_memory_is_read_per_child_and_printed_as_rss_with_its_target_and_private_and_pss():
+    import os
+    import subprocess
+    import sys
+
+    from bench.throughput import MEMORY_TARGET_MB, memory_lines, worker_memory_mb
+
+    child = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    try:
+        workers = [w for w in worker_memory_mb(os.getpid()) if w["Rss"] > 0]
+    finally:
+        child.communicate(b"")
+    assert workers, "the child's smaps_rollup was read"
+    assert all(0 < w["Private"] <= w["Pss"] <= w["Rss"] for w in workers)
+    rss, private = memory_lines([{"Rss": MEMORY_TARGET_MB + 0.5, "Pss": 60.0, "Private": 55.25},
+                                 {"Rss": 90.0, "Pss": 50.0, "Private": 45.0}], served=10_000)
+    assert rss == (f"worker_rss_mb max={MEMORY_TARGET_MB + 0.5:.1f} each={MEMORY_TARGET_MB + 0.5:.1f},90.0 "
+                   "after_requests>=10000 target=MISS")
+    assert private == "worker_private_mb max=55.2 each=55.2,45.0 pss_max=60.0 pss_each=60.0,50.0"
+    assert RESULT_LINE.match(rss) and RESULT_LINE.match(private)
+    assert memory_lines([{"Rss": MEMORY_TARGET_MB, "Pss": 1.0, "Private": 1.0}], 1)[0].endswith("target=ok")
