@@ -33,6 +33,8 @@ from tests import competition_factories as cf
 from tests import factories
 from tests.conftest import count_queries
 from tests.web.test_dashboard import cells, field_in
+from tests.web.test_registration_tallies import counted as entries_counted
+from tests.web.test_registration_tallies import recounted as entries_recounted
 from tests.web.test_statistics_after_bulk_rewrites import expected, planner_rows
 
 Row = tuple[str, str, tuple[int, ...]]
@@ -231,6 +233,7 @@ def test_any_sequence_of_service_writes_keeps_the_tallies_equal_to_a_recount(app
         except DomainError:
             db.session.rollback()
         assert kept() == recount()
+        assert entries_counted() == entries_recounted()  # the pyramid's tallies follow a unit's move too
 
 
 def _hypothesis_field() -> dict:
