@@ -2,10 +2,11 @@
 
 Made on first use (idempotent), in SQL, proportional to the scale (at 1,000,000 people: 500,000 registrations):
 80 competitions over the four levels in this year and last, 500 events, registrations spread over them
-(``INSERT … SELECT`` over a number series: ``generate_series`` on PostgreSQL, a recursive CTE on SQLite) and
-their tallies rebuilt; a tenth of the events locked, with a contestant and a result per entrant (top three
-medalled, the next seven 优胜奖). The 60,000 enrollments are bench/apprenticeships.py's; each approved one
-gets a subsidy advance and every completed one a balance. The busy training base is bench/training_bases.py's.
+(``INSERT … SELECT`` over a number series: ``generate_series`` on PostgreSQL, a recursive CTE on SQLite); a tenth
+of the events locked, with a contestant and a result per entrant (top three medalled, the next seven 优胜奖); the
+registration and medal tallies rebuilt from them. The 60,000 enrollments are bench/apprenticeships.py's; each
+approved one gets a subsidy advance and every completed one a balance. The busy training base is
+bench/training_bases.py's.
 Planner statistics afterwards, with the other areas' data (bench/runner.py's ``make_data``).
 """
 
@@ -18,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 
 from app.competitions.events.models import Competition, CompetitionLevel, Event, JudgingState
+from app.competitions.judging import tallies as medal_tallies
 from app.core.models import Organisation, Person
 from app.extensions import db
 from app.supervision import tallies
@@ -51,10 +53,13 @@ def bench_supervision(ctx: BenchContext) -> None:
             return
         people = db.session.scalar(sa.select(sa.func.count()).select_from(Person)) or 0
         started = datetime.now(UTC)
-        with bulk_load("registrations", "contestants", "contestant_members", "results", "subsidy_lines"):
+        with bulk_load("registrations", "contestants", "contestant_members", "results", "subsidy_lines",
+                       "registration_tallies", "medal_tallies"):
             _make_competitions(people)
             _make_subsidies()
-        tallies.rebuild()  # the registrations were written around the ORM
+            # The registrations and results were written around the services: the tab reads the tallies.
+            tallies.rebuild()
+            medal_tallies.rebuild()
         db.session.commit()
         mark_loaded()
         print(f"supervision data made in {(datetime.now(UTC) - started).total_seconds():.1f}s", file=sys.stderr)

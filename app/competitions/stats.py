@@ -11,7 +11,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.competitions.events.models import Competition, CompetitionLevel, Event, JudgingState
+from app.competitions.judging import tallies
 from app.competitions.judging.models import Contestant, MedalKind, Result
+from app.competitions.judging.tallies import MedalTally
 from app.competitions.registration.models import ACTIVE_STATUSES, Registration
 from app.competitions.squads.models import Squad, SquadMember, SquadMemberStatus, SquadStage
 from app.core.enums import District
@@ -67,19 +69,6 @@ class MedalRow:
         return sum(weights.get(m, 1) * n for m, n in self.counts.items())
 
 
-def _medal_base(columns: list[Any], year: int, district: District | None) -> sa.Select:
-    stmt = (sa.select(*columns).join(Contestant, Contestant.id == Result.contestant_id)
-            .join(Event, Event.id == Result.event_id).join(Competition, Competition.id == Event.competition_id)
-            .join(Organisation, Organisation.id == Contestant.unit_id)
-            .where(Competition.year == year, Event.judging_state == JudgingState.LOCKED, Result.medal.is_not(None)))
-    if district is not None:
-        # Compared through lower() (the values are lower case) so that no database starts from the district's
-        # units and walks all their contestants: the plan starts from the year's events and their few medalled
-        # results (ix_results_medalled). SQLite, without statistics, would otherwise take the district index.
-        stmt = stmt.where(sa.func.lower(Organisation.district) == district.value)
-    return stmt
-
-
 def _rank(rows: dict[object, MedalRow]) -> list[MedalRow]:
     return sorted(rows.values(), key=lambda r: tuple(-r.counts.get(m, 0) for m in MEDALS) + (str(r.key),))
 
@@ -91,31 +80,31 @@ class MedalTables:
 
 
 def medal_tables(year: int, district: District | None = None, limit: int = 20) -> MedalTables:
-    """Medals per district of the contestants' units and the first ``limit`` units, from one statement: the
-    medalled results grouped by unit once (each medal kind a column), then the districts summed from those unit
-    rows and the units ranked and cut in SQL, so only ≤ 16 + ``limit`` rows come back however many units won
-    a medal. A unit outside every district (e.g. the municipal bureau entering someone without an employer) is
-    in no district's row. Units are ranked by gold, silver, bronze, 优胜奖, Medallion, then name."""
-    kinds = [sa.func.sum(sa.case((Result.medal == m, 1), else_=0)).label(f"m{i}") for i, m in enumerate(MEDALS)]
-    # Grouped by the contestant's unit id, its name and district aggregated: grouped by the unit's columns,
-    # SQLite would walk every unit in index order (and all their contestants) to save a sort.
-    per_unit = _medal_base([Contestant.unit_id.label("unit_id"), sa.func.max(Organisation.name).label("name"),
-                            sa.func.max(Organisation.district).label("district"), *kinds], year, district
-                           ).group_by(Contestant.unit_id).cte("per_unit")
-    counts = [per_unit.c[f"m{i}"] for i in range(len(MEDALS))]
-    districts = sa.select(sa.literal("d").label("part"), per_unit.c.district,
-                          sa.cast(sa.null(), sa.Integer).label("unit_id"), sa.cast(sa.null(), sa.String).label("name"),
-                          *[sa.func.sum(c) for c in counts]).group_by(per_unit.c.district)
-    top = (sa.select(sa.literal("u").label("part"), per_unit.c.district, per_unit.c.unit_id, per_unit.c.name, *counts)
-           .order_by(*[c.desc() for c in counts], per_unit.c.name, per_unit.c.unit_id).limit(limit).subquery())
+    """Medals per district of the contestants' units and the first ``limit`` units, from one statement over the
+    medal tallies kept on write (app/competitions/judging/tallies.py: one row per medalled unit of the year, not
+    the year's medalled results): the districts summed from the unit rows and the units ranked and cut in SQL (the
+    city's from the tallies' ranking index), so only ≤ 16 + ``limit`` rows come back however many units won a
+    medal. A unit outside every district (e.g. the municipal bureau entering someone without an employer) is in no
+    district's row. Units are ranked by gold, silver, bronze, 优胜奖, Medallion, then name, then id."""
+    t = MedalTally.__table__
+    counts = tallies.counts_of(t)
+    where = [t.c.year == year]
+    if district is not None:
+        where.append(t.c.district == district.value)
+    districts = (sa.select(sa.literal("d").label("part"), t.c.district, sa.cast(sa.null(), sa.Integer).label("unit_id"),
+                           sa.cast(sa.null(), t.c.name.type).label("name"), *[sa.func.sum(c) for c in counts])
+                 .where(*where).group_by(t.c.district))
+    top = (sa.select(sa.literal("u").label("part"), t.c.district, t.c.unit_id, t.c.name, *counts)
+           .where(*where, sum(counts[1:], counts[0]) > 0)  # rows back at zero after an unlock stay in the table
+           .order_by(*[c.desc() for c in counts], t.c.name, t.c.unit_id).limit(limit).subquery())
     by_district: dict[object, MedalRow] = {}
     by_unit: list[MedalRow] = []
-    for part, where, unit_id, name, *ns in db.session.execute(sa.union_all(districts, sa.select(top))):
+    for part, where_, unit_id, name, *ns in db.session.execute(sa.union_all(districts, sa.select(top))):
         row_counts = {m: int(n) for m, n in zip(MEDALS, ns, strict=True) if n}
         if part == "u":
             by_unit.append(MedalRow((unit_id, name), row_counts))
-        elif where is not None:  # in Python, not SQL: a test on the units would lead the plan (see _medal_base)
-            by_district[where] = MedalRow(where, row_counts)
+        elif where_ != tallies.NO_DISTRICT and row_counts:
+            by_district[District(where_)] = MedalRow(District(where_), row_counts)
     return MedalTables(_rank(by_district), by_unit)
 
 
@@ -160,19 +149,23 @@ class SquadRow:
 
 def squad_pipeline(year: int, district: District | None) -> list[SquadRow]:
     """Every squad from the year's events: members still in, gone, finally selected, and stages held — one
-    statement (the members and the decided stages grouped per squad, joined to the year's squads); a district
-    sees the squads with a member from its units."""
+    statement (the members and the decided stages of the year's squads grouped per squad, joined to those
+    squads: other years' squads are not read); a district sees the squads with a member from its units."""
     def members_in(status: SquadMemberStatus) -> Any:
         return sa.func.sum(sa.case((SquadMember.status == status, 1), else_=0))
 
+    in_year = (sa.select(Squad.id).join(Event, Event.id == Squad.source_event_id)
+               .join(Competition, Competition.id == Event.competition_id).where(Competition.year == year))
     members = (sa.select(SquadMember.squad_id, members_in(SquadMemberStatus.ACTIVE).label("active"),
                          members_in(SquadMemberStatus.LEFT).label("left"),
                          members_in(SquadMemberStatus.SELECTED).label("selected"), sa.func.count().label("n"))
-               .join(Organisation, Organisation.id == SquadMember.unit_id).group_by(SquadMember.squad_id))
+               .join(Organisation, Organisation.id == SquadMember.unit_id)
+               .where(SquadMember.squad_id.in_(in_year)).group_by(SquadMember.squad_id))
     if district is not None:
         members = members.where(Organisation.district == district)
     m = members.subquery()
-    stages = (sa.select(SquadStage.squad_id, sa.func.count().label("n")).where(SquadStage.decided_at.is_not(None))
+    stages = (sa.select(SquadStage.squad_id, sa.func.count().label("n"))
+              .where(SquadStage.squad_id.in_(in_year), SquadStage.decided_at.is_not(None))
               .group_by(SquadStage.squad_id).subquery())
     rows = db.session.execute(
         sa.select(Squad.id, Squad.name, Squad.tier, Event.name, sa.func.coalesce(stages.c.n, 0),

@@ -3,6 +3,9 @@
 ``results_changed``: an event's results were locked again after an unlock and some changed; sent with
 ``event``, ``result_ids`` (the changed ones), ``actor`` and ``now``, inside the judging transaction.
 ``award_line_withdrawn``: an approved award line was withdrawn; sent with ``line``, ``reason``, ``actor``, ``now``.
+``organisation_changed``: an organisation was edited; sent with the organisation (changed, not yet flushed) and
+``district`` / ``name`` (what they were before), inside the editing transaction (the competitions' medal tallies
+keep each unit's district and name).
 Receivers add their writes to the same transaction (the sender commits).
 """
 
@@ -14,3 +17,4 @@ _signals = Namespace()
 
 results_changed = _signals.signal("results-changed")
 award_line_withdrawn = _signals.signal("award-line-withdrawn")
+organisation_changed = _signals.signal("organisation-changed")

@@ -8,16 +8,19 @@ import sqlalchemy as sa
 
 
 def add_to(connection: sa.Connection, table: sa.Table, key: Mapping[str, object],
-           amounts: Mapping[str, object]) -> None:
+           amounts: Mapping[str, object], labels: Mapping[str, object] | None = None) -> None:
     """Add ``amounts`` to the row of ``table`` whose primary key is ``key``, or make that row with them: one
     ``INSERT … ON CONFLICT DO UPDATE SET column = column + excluded.column`` (two writers never lose an update).
-    Callers add their rows in a fixed order, so that two writers lock rows alike."""
+    ``labels`` are columns copied as they are (``column = excluded.column``), e.g. a unit's district kept beside
+    its counts. Callers add their rows in a fixed order, so that two writers lock rows alike."""
     if connection.dialect.name == "postgresql":
         # the dialect in use picks its upsert; the other dialect's module (PostgreSQL's ~2.4 MB) is never loaded
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]  # same API, its own class
-    stmt = insert(table).values(**key, **amounts)
+    labels = labels or {}
+    stmt = insert(table).values(**key, **amounts, **labels)
     connection.execute(stmt.on_conflict_do_update(
         index_elements=[table.c[name] for name in key],
-        set_={name: table.c[name] + stmt.excluded[name] for name in amounts}))
+        set_={**{name: table.c[name] + stmt.excluded[name] for name in amounts},
+              **{name: stmt.excluded[name] for name in labels}}))

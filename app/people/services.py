@@ -44,6 +44,7 @@ from app.core.services import (
     rule_message,
     unique_or_domain_error,
 )
+from app.core.signals import organisation_changed
 from app.errors import DomainError
 from app.extensions import db
 
@@ -155,8 +156,11 @@ def update_organisation(actor: User, org: Organisation, data: OrganisationData) 
     if _uscc_taken(data.uscc, org.id):
         raise DomainError(_("该统一社会信用代码已登记"), "uscc")
     before = audit.snapshot(org, ORG_FIELDS)
+    district, name = org.district, org.name
     with unique_or_domain_error(_("该统一社会信用代码已登记"), "uscc"):
         _apply_org(org, data)
+        if (org.district, org.name) != (district, name):  # summaries that keep a unit's district or name follow
+            organisation_changed.send(org, district=district, name=name)
         audit.record(actor, "update", org, before=before, after=audit.snapshot(org, ORG_FIELDS), summary=org.name)
     return org
 

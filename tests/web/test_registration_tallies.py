@@ -156,3 +156,28 @@ def test_a_flush_of_other_rows_or_of_a_registration_written_around_the_services_
     assert statements and not [s for s in statements if "registration_tallies" in s]
     db.session.commit()
     assert counted() == {(ev.id, "pudong"): 1} != recounted()
+
+
+def test_a_unit_moved_to_another_district_takes_its_entries_along(app, ctx):
+    from app.people import services as people
+
+    ev = cf.event(cf.competition(year=2026), quota_per_unit=10)
+    other = cf.event(cf.competition(year=2026, name="另一个大赛"), name="焊接", starts=date(2027, 5, 10))
+    moving, staying = (factories.org(OrgKind.ENTERPRISE, District.PUDONG) for _ in range(2))
+    hr = factories.user(moving, Role.ENTERPRISE_HR)
+    entries = [services.register(hr, event, factories.person(f"选手{i}", moving), utcnow())
+               for i, event in enumerate((ev, ev, other))]
+    services.withdraw(hr, entries[1], utcnow())  # holds no place: does not move
+    cf.registration(ev, factories.person("留下的选手", staying), staying, status=RegistrationStatus.APPROVED)
+    db.session.commit()
+    assert counted() == recounted() == {(ev.id, "pudong"): 2, (other.id, "pudong"): 1}
+    official = factories.municipal_official()
+
+    def move(to: District) -> None:
+        people.update_organisation(official, moving, people.OrganisationData(
+            name=moving.name, kind=moving.kind, uscc=moving.uscc, district=to, contact_phone=None))
+
+    move(District.XUHUI)
+    assert counted() == recounted() == {(ev.id, "pudong"): 1, (ev.id, "xuhui"): 1, (other.id, "xuhui"): 1}
+    move(District.JINGAN)
+    assert counted() == recounted() == {(ev.id, "pudong"): 1, (ev.id, "jingan"): 1, (other.id, "jingan"): 1}

@@ -25,6 +25,7 @@ from app.competitions.events.models import (
     Event,
     Locality,
 )
+from app.competitions.events.signals import year_changed
 from app.core import audit
 from app.core.enums import District, Role, SkillLevel
 from app.core.models import Occupation, Organisation, User, UserRole
@@ -90,8 +91,11 @@ def update_competition(actor: User, competition: Competition, data: CompetitionD
     require(actor, "competition.manage", competition)
     _check_competition(actor, data)
     before = audit.snapshot(competition, COMPETITION_FIELDS)
+    year_before = competition.year
     competition.name, competition.level, competition.klass = data.name.strip(), data.level, data.klass
     competition.organiser_id, competition.year = data.organiser_id, data.year
+    if data.year != year_before:  # what is counted per year (the medal tallies) moves with it
+        year_changed.send(competition, before=year_before, after=data.year)
     competition.host_district, competition.description = data.host_district, data.description.strip()
     audit.record(actor, "update", competition, before=before,
                  after=audit.snapshot(competition, COMPETITION_FIELDS), summary=competition.name)

@@ -25,7 +25,7 @@ from app.auth.competitions import (
 from app.auth.permissions import require
 from app.competitions.events.models import AwardRuleKind, Event, JudgingState
 from app.competitions.events.services import get_event
-from app.competitions.judging import rules
+from app.competitions.judging import rules, tallies
 from app.competitions.judging.models import (
     Aspect,
     AspectKind,
@@ -626,6 +626,7 @@ def lock_results(actor: User, event: Event, now: datetime) -> int:
         result.breakdown = {code: str(v.quantize(MARK_PLACES)) for code, v in by_key[p.key].criteria.items()}
         db.session.add(result)
     before = audit.snapshot(event, EVENT_RESULT_FIELDS)
+    tallies.count_event(event, 1)  # the officials' medal tables count the locked results' medals
     event.judging_state, event.results_locked_at, event.results_locked_by_id = JudgingState.LOCKED, now, actor.id
     cancel_deadline(SCORES_DUE, event.id)  # the task is done
     changed = [r.id for r in existing.values() if before_relock[r.id] != (r.rank, r.medal)]
@@ -648,6 +649,7 @@ def unlock_results(actor: User, event: Event, reason: str, now: datetime) -> Non
         raise DomainError(_("请填写解锁原因"), "reason")
     before = audit.snapshot(event, EVENT_RESULT_FIELDS)
     # The last locked results stay (awards and squads refer to them) but are not shown until locked again.
+    tallies.count_event(event, -1)
     event.judging_state, event.results_locked_at, event.results_locked_by_id = JudgingState.SCORING, None, None
     audit.record(actor, "unlock_results", event, before=before | {"reason": ""},
                  after=audit.snapshot(event, EVENT_RESULT_FIELDS) | {"reason": reason.strip()[:300]},
