@@ -314,7 +314,8 @@ class PeopleFilter:
 #: must not be correlated with the join).
 _EMPLOYER = aliased(Organisation, name="employer")
 #: What the people list shows, as plain result rows (the employer's name joined by primary key): no ORM objects
-#: to make, track and fill for 51 people and their employers (a third of the page's Python before).
+#: to make, track and fill for 51 people and their employers (a third of the page's Python before). The list's
+#: template (core/people.html) unpacks each row in this order.
 LIST_PAGE_COLUMNS = (Person.id, Person.name, Person.id_number_masked, Person.sex, Person.birth_date,
                      Person.phone_masked, Person.current_level, _EMPLOYER.name.label("employer_name"))
 

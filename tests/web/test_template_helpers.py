@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 from flask import Flask, url_for
 from flask_babel import force_locale
+from markupsafe import Markup
 
 from app.auth.permissions import can
 from app.core.enums import Role
 from app.core.labels import NAV
+from app.i18n import NamedMessage, message_template
 from app.templating import _nav, fixed_url, url_query
 
 
@@ -63,6 +65,25 @@ def test_a_message_template_is_filled_per_row_with_the_value_escaped(app: Flask)
         assert out == "选择 王&lt;i&gt;|选择 王&lt;i&gt;;选择 李&amp;|选择 李&amp;;"
         with force_locale("en"):
             assert render(app, source, names=["x"]) == "Select x|Select x;"
+
+
+@pytest.mark.parametrize("value", ["王<i>", "A&B \"q\" 'r'", Markup("<b>kept</b>"), 5, 2.5, True, None, Role.OFFICIAL,
+                                   Markup("%(name)s"), "%(name)s 100%%"])
+@pytest.mark.parametrize("message", ["选择 %(name)s", "%(name)s 与 %(name)s，100%%", "无占位"])
+def test_a_named_message_fills_as_markup_does(message: str, value: object) -> None:
+    named = NamedMessage(message)
+    expected = Markup(message) % {"name": value}
+    assert named % {"name": value} == expected
+    assert type(named % {"name": value}) is Markup
+
+
+def test_a_message_with_other_placeholders_is_filled_by_markup(app: Flask) -> None:
+    with app.test_request_context("/"):
+        counted = message_template("共 %(n)d 条")
+        assert not isinstance(counted, NamedMessage)
+        assert counted % {"n": 3} == Markup("共 3 条")
+        assert isinstance(message_template("选择 %(name)s"), NamedMessage)
+    assert NamedMessage("%s 号") % ("<x>",) == Markup("&lt;x&gt; 号")
 
 
 @pytest.mark.parametrize("roles", [frozenset(), frozenset({Role.OFFICIAL}), frozenset({Role.MENTOR}),

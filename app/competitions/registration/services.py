@@ -223,7 +223,8 @@ _ENTRANT = aliased(Person, name="entrant")
 _UNIT = aliased(Organisation, name="unit")
 _TEAM = aliased(Team, name="team")
 #: What the entrant list shows, as plain result rows (the person and unit joined by primary key, only the columns
-#: shown): no ORM objects to make, track and fill for 51 registrations, their people and units.
+#: shown): no ORM objects to make, track and fill for 51 registrations, their people and units. The list's template
+#: (competitions/event_detail.html) unpacks each row in this order, ``team_name`` last.
 LIST_PAGE_COLUMNS = (Registration.id, Registration.person_id, Registration.status, Registration.reason,
                      _ENTRANT.name, _ENTRANT.id_number_masked, _ENTRANT.birth_date, _ENTRANT.current_level,
                      _UNIT.name.label("unit_name"))
