@@ -85,7 +85,7 @@ class NamedMessage(Markup):
 
     __slots__ = ()
 
-    def __mod__(self, values: Any, /) -> Markup:
+    def __mod__(self, values: Any, /) -> Markup:  # type: ignore[override]  # a filled message is plain Markup
         if type(values) is dict:
             return Markup(str.__mod__(self, {key: escape(value) for key, value in values.items()}))
         return Markup(self) % values
