@@ -99,3 +99,20 @@ def test_the_menu_made_per_set_of_roles_is_the_one_can_allows(app: Flask, roles:
         user = Signed(roles)
         expected = [ep for _pos, ep, _label, perm in NAV if perm is None or can(user, perm)]  # type: ignore[arg-type]
         assert [ep for ep, _label in _nav(("zh",), roles, len(NAV))] == expected
+
+
+def test_the_menu_kept_per_page_endpoint_marks_the_page_it_is_on(app: Flask, ctx, login_as) -> None:  # noqa: ANN001
+    from tests import factories
+
+    client = login_as(factories.municipal_official())
+    pages = {"/people": ("/people", "人员"), "/organisations": ("/organisations", "组织机构")}
+    for _round in range(2):  # the second round reads the menus kept by the first
+        for page, (href, label) in pages.items():
+            html = client.get(page).get_data(as_text=True)
+            marked = [line for line in html.splitlines() if "nav-link active" in line]
+            assert marked == [f'        <li class="nav-item"><a class="nav-link active" aria-current="page" '
+                              f'href="{href}">{label}</a></li>']
+            assert html.count('<li class="nav-item">') > 5
+    client.post("/locale", data={"locale": "en", "next": "/people"})
+    english = client.get("/people").get_data(as_text=True)
+    assert '<a class="nav-link active" aria-current="page" href="/people">People</a>' in english
