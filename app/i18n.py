@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any
+from typing import Any, Self
 
 from flask import Flask
 from flask.globals import _cv_app
@@ -85,10 +85,10 @@ class NamedMessage(Markup):
 
     __slots__ = ()
 
-    def __mod__(self, values: Any, /) -> Markup:  # type: ignore[override]  # a filled message is plain Markup
+    def __mod__(self, values: Any, /) -> Self:
         if type(values) is dict:
-            return Markup(str.__mod__(self, {key: escape(value) for key, value in values.items()}))
-        return Markup(self) % values
+            return self.__class__(str.__mod__(self, {key: escape(value) for key, value in values.items()}))
+        return super().__mod__(values)
 
 
 def message_template(message: str) -> Markup:

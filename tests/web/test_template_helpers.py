@@ -74,7 +74,7 @@ def test_a_named_message_fills_as_markup_does(message: str, value: object) -> No
     named = NamedMessage(message)
     expected = Markup(message) % {"name": value}
     assert named % {"name": value} == expected
-    assert type(named % {"name": value}) is Markup
+    assert isinstance(named % {"name": value}, Markup)
 
 
 def test_a_message_with_other_placeholders_is_filled_by_markup(app: Flask) -> None:
