@@ -21,7 +21,7 @@ class LabelledEnum(enum.StrEnum):
     def label(self) -> str:
         # The labels are lazy strings; each is translated once per locale (not once per row: a list page
         # shows ~100 labels, and each str() of a lazy string is a full Babel look-up).
-        return _translated(type(self), locale_key()).get(self.value, self.value)
+        return _member_labels(type(self), locale_key())[self]
 
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:
@@ -39,6 +39,14 @@ def _translated(enum_cls: type[LabelledEnum], locale: LocaleKey) -> dict[str, st
     """The class's labels as plain strings in ``locale`` (made in a context of that locale: the first call
     for a locale translates them, later calls only look them up)."""
     return {value: str(text) for value, text in _labels_of(enum_cls).items()}
+
+
+@cache
+def _member_labels(enum_cls: type[LabelledEnum], locale: LocaleKey) -> dict[LabelledEnum, str]:
+    """Each member's label in ``locale`` (its value where it has none), by member: what ``label`` reads, without
+    the member's ``value`` property per look-up."""
+    labels = _translated(enum_cls, locale)
+    return {member: labels.get(member.value, member.value) for member in enum_cls}
 
 
 class District(LabelledEnum):

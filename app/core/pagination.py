@@ -52,25 +52,29 @@ def keyset_page(
     cursor: str | None,
     per_page: int,
     filters: Sequence[sa.ColumnElement[bool]] = (),
+    *,
+    rows: bool = False,
 ) -> KeysetPage[Any]:
     """Run ``stmt`` ordered by ``order`` ((column, descending) pairs, the last one unique), one page deep.
 
     The cursor holds the sort key of the last row shown; an unreadable cursor starts from the top.
     The cursor's bound goes into the WHERE clause before ``filters``: SQLite starts an index range at the
     first usable bound it meets, so a deep page then starts at the cursor, not at the top of the range.
+    With ``rows`` the page's items are the statement's result rows (a select of columns, each sort column
+    among them under its own key), not ORM objects.
     """
     after = decode_cursor(cursor, len(order))
     if after is not None:
         stmt = stmt.where(_after(order, after))
     stmt = stmt.where(*filters).order_by(*[col.desc() if desc else col.asc() for col, desc in order])
     stmt = stmt.limit(per_page + 1)
-    rows = list(db.session.scalars(stmt).unique())
-    more = len(rows) > per_page
-    rows = rows[:per_page]
+    items: list[Any] = list(db.session.execute(stmt).all()) if rows else list(db.session.scalars(stmt).unique())
+    more = len(items) > per_page
+    items = items[:per_page]
     next_cursor = None
-    if more and rows:
-        next_cursor = encode_cursor([_key_value(rows[-1], col) for col, _ in order])
-    return KeysetPage(rows, next_cursor, after is not None)
+    if more and items:
+        next_cursor = encode_cursor([_key_value(items[-1], col) for col, _ in order])
+    return KeysetPage(items, next_cursor, after is not None)
 
 
 def _key_value(row: Any, column: OrderColumn) -> Any:

@@ -337,8 +337,8 @@ def person_merge(person_id: int) -> Response:
         require(current_user, "person.merge", other)
         form.other_id.data = str(other.id)
     q = request.args.get("q", "").strip()[:50]
-    candidates = [p for p in services.list_people(current_user, services.PeopleFilter(q=q or this.name), None,
-                                                  20, list_columns=False).items if p.id != this.id]
+    candidates = [p for p in services.find_people(current_user, services.PeopleFilter(q=q or this.name), 20)
+                  if p.id != this.id]
 
     def merge() -> Person:
         if other is None:

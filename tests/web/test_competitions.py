@@ -468,3 +468,28 @@ def test_the_picker_marks_ineligible_people_with_the_reason_and_hides_submit_aft
                       starts=date(2027, 2, 1))
     html = web.get(f"/competitions/events/{closed.id}/register").get_data(as_text=True)
     assert "报名已截止" in html and ">提交报名</button>" not in html
+
+
+def test_the_entrant_list_filters_by_unit_and_name_prefix_and_shows_each_row(app, ctx, login_as):
+    """The list's rows are plain result rows joined to the entrant, unit and team: the unit and name filters'
+    subqueries on the same tables still filter (they are not correlated with the joins), and each cell shows."""
+    from app.competitions.registration.models import Team
+
+    ev = cf.event(team_size=2)
+    east = factories.org(OrgKind.ENTERPRISE, District.PUDONG, name="东方机床厂")
+    west = factories.org(OrgKind.ENTERPRISE, District.XUHUI, name="西区汽修")
+    team = Team(event_id=ev.id, unit_id=east.id, name="东一队")
+    db.session.add(team)
+    db.session.commit()
+    cf.registration(ev, factories.person("王东", east, level=SkillLevel("level3")), east, team_id=team.id,
+                    status=RegistrationStatus.APPROVED)
+    cf.registration(ev, factories.person("李西", west, factories.valid_ric(District.XUHUI)), west,
+                    status=RegistrationStatus.CHANGES_REQUESTED, reason="照片<不清晰>")
+    web = login_as(factories.municipal_official())
+    whole = web.get(f"/competitions/events/{ev.id}").get_data(as_text=True)
+    assert "<td>东方机床厂</td><td>东一队</td>" in whole and "<td>西区汽修</td><td></td>" in whole
+    assert "照片&lt;不清晰&gt;" in whole and 'aria-label="选择 王东"' in whole
+    by_unit = web.get(f"/competitions/events/{ev.id}?unit=东方").get_data(as_text=True)
+    assert "王东" in by_unit and "李西" not in by_unit
+    by_name = web.get(f"/competitions/events/{ev.id}?q=李").get_data(as_text=True)
+    assert "李西" in by_name and "王东" not in by_name

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 from flask import Flask, url_for
 from flask_babel import force_locale
+from markupsafe import Markup
 
 from app.auth.permissions import can
 from app.core.enums import Role
 from app.core.labels import NAV
+from app.i18n import NamedMessage, message_template
 from app.templating import _nav, fixed_url, url_query
 
 
@@ -65,6 +67,25 @@ def test_a_message_template_is_filled_per_row_with_the_value_escaped(app: Flask)
             assert render(app, source, names=["x"]) == "Select x|Select x;"
 
 
+@pytest.mark.parametrize("value", ["王<i>", "A&B \"q\" 'r'", Markup("<b>kept</b>"), 5, 2.5, True, None, Role.OFFICIAL,
+                                   Markup("%(name)s"), "%(name)s 100%%"])
+@pytest.mark.parametrize("message", ["选择 %(name)s", "%(name)s 与 %(name)s，100%%", "无占位"])
+def test_a_named_message_fills_as_markup_does(message: str, value: object) -> None:
+    named = NamedMessage(message)
+    expected = Markup(message) % {"name": value}
+    assert named % {"name": value} == expected
+    assert isinstance(named % {"name": value}, Markup)
+
+
+def test_a_message_with_other_placeholders_is_filled_by_markup(app: Flask) -> None:
+    with app.test_request_context("/"):
+        counted = message_template("共 %(n)d 条")
+        assert not isinstance(counted, NamedMessage)
+        assert counted % {"n": 3} == Markup("共 3 条")
+        assert isinstance(message_template("选择 %(name)s"), NamedMessage)
+    assert NamedMessage("%s 号") % ("<x>",) == Markup("&lt;x&gt; 号")
+
+
 @pytest.mark.parametrize("roles", [frozenset(), frozenset({Role.OFFICIAL}), frozenset({Role.MENTOR}),
                                    frozenset({Role.ENTERPRISE_HR, Role.PERSON}), frozenset(Role)])
 def test_the_menu_made_per_set_of_roles_is_the_one_can_allows(app: Flask, roles: frozenset[Role]) -> None:
@@ -78,3 +99,20 @@ def test_the_menu_made_per_set_of_roles_is_the_one_can_allows(app: Flask, roles:
         user = Signed(roles)
         expected = [ep for _pos, ep, _label, perm in NAV if perm is None or can(user, perm)]  # type: ignore[arg-type]
         assert [ep for ep, _label in _nav(("zh",), roles, len(NAV))] == expected
+
+
+def test_the_menu_kept_per_page_endpoint_marks_the_page_it_is_on(app: Flask, ctx, login_as) -> None:  # noqa: ANN001
+    from tests import factories
+
+    client = login_as(factories.municipal_official())
+    pages = {"/people": ("/people", "人员"), "/organisations": ("/organisations", "组织机构")}
+    for _round in range(2):  # the second round reads the menus kept by the first
+        for page, (href, label) in pages.items():
+            html = client.get(page).get_data(as_text=True)
+            marked = [line for line in html.splitlines() if "nav-link active" in line]
+            assert marked == [f'        <li class="nav-item"><a class="nav-link active" aria-current="page" '
+                              f'href="{href}">{label}</a></li>']
+            assert html.count('<li class="nav-item">') > 5
+    client.post("/locale", data={"locale": "en", "next": "/people"})
+    english = client.get("/people").get_data(as_text=True)
+    assert '<a class="nav-link active" aria-current="page" href="/people">People</a>' in english

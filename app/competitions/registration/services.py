@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from app.auth.competitions import registration_scope
 from app.auth.permissions import STAFF_ROLES, can, deny, people_scope, require
@@ -217,25 +217,30 @@ class RegistrationFilter:
         return {k: v for k, v in args.items() if v}
 
 
-#: The entrant list's page reads each entrant's person and unit in its own statement (by primary key, 51 rows),
-#: only the columns the list shows: two statements and the encrypted columns' hydration fewer per page.
-LIST_PAGE_LOADS = (
-    joinedload(Registration.person, innerjoin=True).load_only(
-        Person.name, Person.id_number_masked, Person.birth_date, Person.current_level),
-    joinedload(Registration.unit, innerjoin=True).load_only(Organisation.name),
-    selectinload(Registration.team),
-)
+#: The entrant, unit and team joined to the entrant list's rows (aliases: a scope or filter's subquery on people
+#: or organisations must not be correlated with the joins).
+_ENTRANT = aliased(Person, name="entrant")
+_UNIT = aliased(Organisation, name="unit")
+_TEAM = aliased(Team, name="team")
+#: What the entrant list shows, as plain result rows (the person and unit joined by primary key, only the columns
+#: shown): no ORM objects to make, track and fill for 51 registrations, their people and units. The list's template
+#: (competitions/event_detail.html) unpacks each row in this order, ``team_name`` last.
+LIST_PAGE_COLUMNS = (Registration.id, Registration.person_id, Registration.status, Registration.reason,
+                     _ENTRANT.name, _ENTRANT.id_number_masked, _ENTRANT.birth_date, _ENTRANT.current_level,
+                     _UNIT.name.label("unit_name"))
 
 
 def _registrations_query(actor: User, event: Event, flt: RegistrationFilter,
-                         loads: tuple[Any, ...] | None = None) -> sa.Select[tuple[Registration]]:
+                         stmt: sa.Select[Any] | None = None) -> sa.Select[Any]:
+    """The registrations of ``event`` the actor may see, filtered (``stmt``: by default whole registrations
+    with their person, unit and team)."""
+    if stmt is None:
+        stmt = sa.select(Registration).options(selectinload(Registration.person), selectinload(Registration.unit),
+                                               selectinload(Registration.team))
     stmt = (
-        sa.select(Registration)
-        .join(Registration.event).join(Event.competition)
+        stmt.join(Registration.event).join(Event.competition)
         .where(Registration.event_id == event.id,
                registration_scope(actor, Competition.organiser_id, Registration.unit_id, Registration.person_id))
-        .options(*(loads or (selectinload(Registration.person), selectinload(Registration.unit),
-                             selectinload(Registration.team))))
     )
     if flt.status is not None:
         stmt = stmt.where(Registration.status == flt.status)
@@ -250,10 +255,19 @@ def _registrations_query(actor: User, event: Event, flt: RegistrationFilter,
 
 
 def list_registrations(actor: User, event: Event, flt: RegistrationFilter, after: str | None,
-                       per_page: int) -> KeysetPage[Registration]:
+                       per_page: int) -> KeysetPage[sa.Row[Any]]:
+    """A page of the entrant list: rows of ``LIST_PAGE_COLUMNS`` (the registration's id, person_id, status and
+    reason; the entrant's name, masked ID, birth date and level; ``unit_name``) and ``team_name`` (None unless
+    the event is a team event)."""
     require(actor, "competition.view", event)
-    return keyset_page(_registrations_query(actor, event, flt, LIST_PAGE_LOADS), [(Registration.id, False)], after,
-                       per_page)
+    stmt = (sa.select(*LIST_PAGE_COLUMNS, _TEAM.name.label("team_name") if event.is_team
+                      else sa.null().label("team_name"))
+            .select_from(Registration)
+            .join(_ENTRANT, Registration.person_id == _ENTRANT.id).join(_UNIT, Registration.unit_id == _UNIT.id))
+    if event.is_team:
+        stmt = stmt.outerjoin(_TEAM, Registration.team_id == _TEAM.id)
+    return keyset_page(_registrations_query(actor, event, flt, stmt), [(Registration.id, False)], after, per_page,
+                       rows=True)
 
 
 def registrations_for_export(actor: User, event: Event, flt: RegistrationFilter,
