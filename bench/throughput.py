@@ -87,6 +87,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=int, default=5, help="seconds of load per URL (default 5)")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections (default 8)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers (default 4)")
+    parser.add_argument("--warmup", type=int, default=1,
+                        help="untimed seconds of load on each URL first, app and floor alike (default 1; 0: none)")
     parser.add_argument("--only", nargs="*", default=[], help="only pages whose name contains a word")
     return parser.parse_args(argv)
 
@@ -127,6 +129,11 @@ def main(argv: list[str] | None = None) -> int:
             served = 0
             for name in names:
                 check(app_port, urls[name], cookie, expects[name])
+                if args.warmup:
+                    # Untimed first: every worker (not only the one the check reached) has served the page and
+                    # filled its caches, on both servers alike, before the load that counts.
+                    served += drive(wrk, work, app_port, urls[name], cookie, args, seconds=args.warmup).requests
+                    drive(wrk, work, floor_port, f"/{name}", "", args, seconds=args.warmup)
                 page = drive(wrk, work, app_port, urls[name], cookie, args)
                 floor = drive(wrk, work, floor_port, f"/{name}", "", args)
                 served += page.requests
@@ -230,9 +237,10 @@ def check(port: int, path: str, cookie: str, expect: str | None) -> None:
 
 
 def drive(wrk: str, work: Path, port: int, path: str, cookie: str, args: argparse.Namespace,
-          requests: int | None = None) -> Load:
-    """wrk for ``args.duration`` seconds (or about ``requests`` requests, within 10 minutes) on one URL."""
-    seconds = max(1, math.ceil(args.duration))  # wrk takes whole seconds
+          requests: int | None = None, seconds: int | None = None) -> Load:
+    """wrk for ``seconds`` (default ``args.duration``) seconds (or about ``requests`` requests, within 10
+    minutes) on one URL."""
+    seconds = max(1, math.ceil(seconds or args.duration))  # wrk takes whole seconds
     if requests is not None:
         seconds = min(600, max(seconds, math.ceil(requests / 200)))
     command = [wrk, "-t", "2", "-c", str(args.connections), "-d", f"{seconds}s", "--timeout", "10s",
