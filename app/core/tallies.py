@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
+import click
 import sqlalchemy as sa
+from flask import Blueprint
 
 
 def add_to(connection: sa.Connection, table: sa.Table, key: Mapping[str, object],
@@ -24,3 +26,20 @@ def add_to(connection: sa.Connection, table: sa.Table, key: Mapping[str, object]
         index_elements=[table.c[name] for name in key],
         set_={**{name: table.c[name] + stmt.excluded[name] for name in amounts},
               **{name: stmt.excluded[name] for name in labels}}))
+
+
+def rebuild_command(bp: Blueprint, table: str, rebuild: Callable[[], object], help_text: str, done: str) -> None:
+    """Register ``flask <area> rebuild-tallies`` on the area's blueprint: ``rebuild()`` (the area's recount of
+    ``table`` from its source rows, after a write around the services), commit, then ``ANALYZE`` the table (the
+    whole of it was rewritten, app/core/statistics.py) and say ``done``."""
+    from app.core.statistics import analyze
+    from app.extensions import db
+
+    def command() -> None:
+        rebuild()
+        db.session.commit()
+        analyze(table)
+        click.echo(done)
+
+    command.__doc__ = help_text
+    bp.cli.command("rebuild-tallies")(command)

@@ -7,16 +7,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import click
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
 from app.apprenticeships.models import Enrollment
+from app.core import tallies as core_tallies
 from app.core.enums import District
 from app.core.models import Organisation, Person
-from app.core.statistics import analyze
 from app.extensions import db
 from app.mentor_hours import bp, tallies
 from app.mentor_hours.models import HourMonth, MonthStatus
@@ -67,10 +66,7 @@ def approved_months(year: int, month: int | None, district: District | None, lim
     return list(rows), total
 
 
-@bp.cli.command("rebuild-tallies")
-def rebuild_command() -> None:
-    """Recount the approved mentor hours per month and district of the officials' tab (after bulk loads)."""
-    tallies.rebuild()
-    db.session.commit()
-    analyze("mentor_hour_tallies")
-    click.echo("mentor-hour tallies rebuilt")
+core_tallies.rebuild_command(
+    bp, "mentor_hour_tallies", tallies.rebuild,
+    "Recount the approved mentor hours per month and district of the officials' tab (after bulk loads).",
+    "mentor-hour tallies rebuilt")

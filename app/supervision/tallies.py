@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import click
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -28,7 +27,6 @@ from app.core import tallies
 from app.core.enums import District
 from app.core.models import Organisation
 from app.core.signals import organisation_changed
-from app.core.statistics import analyze
 from app.extensions import db
 from app.supervision import bp
 
@@ -105,13 +103,9 @@ def rebuild(connection: sa.Connection | None = None) -> None:
     connection.execute(sa.text(REBUILD_SQL))
 
 
-@bp.cli.command("rebuild-tallies")
-def rebuild_command() -> None:
-    """Recount the registration tallies of the competitions dashboard (after bulk loads)."""
-    rebuild()
-    db.session.commit()
-    analyze("registration_tallies")  # the whole table was rewritten
-    click.echo("registration tallies rebuilt")
+tallies.rebuild_command(bp, "registration_tallies", rebuild,
+                        "Recount the registration tallies of the competitions dashboard (after bulk loads).",
+                        "registration tallies rebuilt")
 
 
 def pyramid(year: int, district: Any) -> list[Any]:

@@ -6,7 +6,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from io import BytesIO
 
-import click
 from flask import Response, flash, jsonify, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -15,9 +14,9 @@ from flask_login import current_user, login_required
 from app.auth.permissions import can, require
 from app.core import audit
 from app.core import services as core_services
+from app.core import tallies as core_tallies
 from app.core.enums import District
 from app.core.models import Person
-from app.core.statistics import analyze
 from app.core.types import utcnow
 from app.core.views import attach_error, attempt, form_status, submit, today_in_shanghai, try_write
 from app.errors import DomainError
@@ -586,10 +585,7 @@ def person_ics(person_id: int) -> Response:
                      download_name=f"training-{person.id}-{'coach' if as_coach else 'athlete'}.ics")
 
 
-@bp.cli.command("rebuild-tallies")
-def rebuild_tallies_command() -> None:
-    """Recount the training-base tallies of the officials' tab (after bulk loads), then ANALYZE them."""
-    tallies.rebuild()
-    db.session.commit()
-    analyze("training_base_tallies")  # the whole table was rewritten
-    click.echo("training-base tallies rebuilt")
+core_tallies.rebuild_command(
+    bp, "training_base_tallies", tallies.rebuild,
+    "Recount the training-base tallies of the officials' tab (after bulk loads), then ANALYZE them.",
+    "training-base tallies rebuilt")

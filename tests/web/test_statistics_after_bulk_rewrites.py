@@ -68,6 +68,19 @@ def test_the_tallies_rebuild_command_analyses_the_tallies(app, ctx):
     assert planner_rows("registration_tallies") == expected(2)  # one tally per (event, district)
 
 
+@pytest.mark.parametrize(("area", "table", "said"), [
+    ("supervision", "registration_tallies", "registration tallies rebuilt"),
+    ("competitions", "medal_tallies", "medal tallies rebuilt"),
+    ("mentor_hours", "mentor_hour_tallies", "mentor-hour tallies rebuilt"),
+    ("training_bases", "training_base_tallies", "training-base tallies rebuilt"),
+])
+def test_every_areas_rebuild_tallies_command_rewrites_then_analyses_its_table(app, ctx, area, table, said):
+    result = app.test_cli_runner().invoke(args=[area, "rebuild-tallies"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == said
+    assert planner_rows(table) == expected(0)  # analysed (PostgreSQL: 0 rows known, not "never analysed")
+
+
 def test_only_the_apps_own_tables_can_be_analysed(app, ctx):
     with pytest.raises(ValueError):
         statistics.analyze("people; DROP TABLE people")

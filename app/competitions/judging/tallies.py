@@ -25,7 +25,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import click
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -36,7 +35,6 @@ from app.competitions.judging.models import Contestant, MedalKind, Result
 from app.core import tallies
 from app.core.models import NAME, Organisation
 from app.core.signals import organisation_changed
-from app.core.statistics import analyze
 from app.extensions import db
 
 NO_DISTRICT = ""
@@ -156,10 +154,6 @@ def rebuild(connection: sa.Connection | None = None) -> None:
         ["year", "unit_id", "district", "name", *COLUMNS.values()], recount_select()))
 
 
-@bp.cli.command("rebuild-tallies")
-def rebuild_command() -> None:
-    """Recount the medal tallies of the officials' medal tables (after bulk loads)."""
-    rebuild()
-    db.session.commit()
-    analyze("medal_tallies")  # the whole table was rewritten
-    click.echo("medal tallies rebuilt")
+tallies.rebuild_command(bp, "medal_tallies", rebuild,
+                        "Recount the medal tallies of the officials' medal tables (after bulk loads).",
+                        "medal tallies rebuilt")
