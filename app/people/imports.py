@@ -126,7 +126,11 @@ def _store_upload(token: str, content: bytes) -> None:
     # by the file just written, never against this process's clock, which may disagree with it.
     cutoff = path.stat().st_mtime - UPLOAD_TTL_SECONDS
     for old in folder.glob("*.xlsx*"):
-        if old != path and old.stat().st_mtime < cutoff:
+        try:
+            stale = old != path and old.stat().st_mtime < cutoff
+        except FileNotFoundError:
+            continue  # imported or swept by another worker since the folder was listed
+        if stale:
             old.unlink(missing_ok=True)
 
 
