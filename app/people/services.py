@@ -155,6 +155,10 @@ def update_organisation(actor: User, org: Organisation, data: OrganisationData) 
     data = _check_org_data(actor, data)
     if _uscc_taken(data.uscc, org.id):
         raise DomainError(_("该统一社会信用代码已登记"), "uscc")
+    # The row first, exclusively (PostgreSQL): writers that count under a unit's district or name read them under
+    # a shared lock (the medal and registration tallies), so a concurrent one is seen whole, never half.
+    db.session.execute(sa.select(Organisation.id).where(Organisation.id == org.id).with_for_update())
+    db.session.refresh(org, ["district", "name"])
     before = audit.snapshot(org, ORG_FIELDS)
     district, name = org.district, org.name
     with unique_or_domain_error(_("该统一社会信用代码已登记"), "uscc"):

@@ -54,8 +54,12 @@ def _on_places_changed(_sender: object, *, deltas: dict[tuple[int, int], int]) -
 
 def _apply(connection: sa.Connection, deltas: dict[tuple[int, int], int]) -> None:
     units = {unit for _event, unit in deltas}
+    # Under a shared row lock (PostgreSQL): a unit moved to another district at the same moment (which takes the
+    # row exclusively first, people.services.update_organisation) is either seen here or moves these entries
+    # itself once this commits.
     districts = {uid: (d.value if d is not None else NO_DISTRICT) for uid, d in connection.execute(
-        sa.select(Organisation.id, Organisation.district).where(Organisation.id.in_(units)))}
+        sa.select(Organisation.id, Organisation.district).where(Organisation.id.in_(units))
+        .order_by(Organisation.id).with_for_update(read=True))}
     by_key: dict[tuple[int, str], int] = {}
     for (event_id, unit_id), n in deltas.items():
         key = (event_id, districts.get(unit_id, NO_DISTRICT))

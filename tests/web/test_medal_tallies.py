@@ -288,3 +288,54 @@ def test_the_tab_reads_the_tallies_not_the_results_in_a_fixed_number_of_statemen
         per_result = [q for q in many if re.search(r"\b(results|contestants|registrations)\b", q)]
         assert per_result == [], per_result
         assert len([q for q in many if "medal_tallies" in q]) == 1
+
+
+@pytest.mark.skipif("postgresql" not in __import__("os").environ.get("DATABASE_URL", ""),
+                    reason="row locks are a PostgreSQL matter; SQLite serialises writers")
+@pytest.mark.parametrize("held", ["competitions", "organisations"])
+def test_a_lock_waits_for_a_year_or_district_change_in_progress_and_then_counts_under_the_new_one(app, ctx, held):
+    """Locking results reads the competition's year and its units' districts under a shared row lock: while another
+    transaction is changing the year or a unit (holding that row), the lock waits, then counts what that change
+    committed. (Without the lock it counted under the old year or district, and the change had not seen these
+    medals yet either: they stayed under the old one.)"""
+    import threading
+
+
+    ev, organiser = field_in([District.PUDONG, District.XUHUI, District.PUDONG])
+    official = factories.municipal_official()
+    judging.unlock_results(official, ev, "更正评分", utcnow())
+    assert kept() == recount() == {}
+    unit_id = db.session.scalar(sa.select(Contestant.unit_id).where(Contestant.event_id == ev.id)
+                                .order_by(Contestant.id))
+    row_id = ev.competition_id if held == "competitions" else unit_id
+    event_id, organiser_id = ev.id, organiser.id
+    db.session.commit()
+    outcome: list[str] = []
+
+    def lock() -> None:
+        with app.app_context():
+            try:
+                judging.lock_results(db.session.get(User, organiser_id), db.session.get(Event, event_id), utcnow())
+                outcome.append("locked")
+            finally:
+                db.session.remove()
+
+    with db.engine.connect() as other:  # the other transaction: the change made, not yet committed
+        if held == "competitions":
+            other.execute(sa.text("UPDATE competitions SET year = 2025 WHERE id = :id"), {"id": row_id})
+        else:
+            other.execute(sa.text("UPDATE organisations SET district = 'jingan', name = '并发改名' WHERE id = :id"),
+                          {"id": row_id})
+        worker = threading.Thread(target=lock)
+        worker.start()
+        worker.join(timeout=1.5)
+        assert worker.is_alive() and outcome == []  # waiting for the row, not counting under what it read
+        other.commit()
+        worker.join(timeout=20)
+    assert outcome == ["locked"]
+    db.session.expire_all()
+    assert kept() == recount() != {}
+    if held == "competitions":
+        assert {year for year, _unit in kept()} == {2025}
+    else:
+        assert kept()[(2026, unit_id)][:2] == ("jingan", "并发改名")

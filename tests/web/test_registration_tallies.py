@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 
 from app.competitions.registration import services
@@ -181,3 +182,47 @@ def test_a_unit_moved_to_another_district_takes_its_entries_along(app, ctx):
     assert counted() == recounted() == {(ev.id, "pudong"): 1, (ev.id, "xuhui"): 1, (other.id, "xuhui"): 1}
     move(District.JINGAN)
     assert counted() == recounted() == {(ev.id, "pudong"): 1, (ev.id, "jingan"): 1, (other.id, "jingan"): 1}
+
+
+@pytest.mark.skipif("postgresql" not in __import__("os").environ.get("DATABASE_URL", ""),
+                    reason="row locks are a PostgreSQL matter; SQLite serialises writers")
+def test_an_entry_waits_for_its_units_district_change_in_progress_and_then_counts_under_the_new_district(app, ctx):
+    """A place taken while another transaction is moving the unit to another district (holding its row) waits
+    for that move, then counts under the new district: not under the old one, which the move did not see."""
+    import threading
+
+    from app.core.models import Person, User
+
+    ev = cf.event(cf.competition(year=2026), quota_per_unit=10)
+    unit = factories.org(OrgKind.ENTERPRISE, District.PUDONG)
+    hr = factories.user(unit, Role.ENTERPRISE_HR)
+    person = factories.person("并发选手", unit)
+    db.session.commit()
+    ids = {"hr": hr.id, "event": ev.id, "person": person.id, "unit": unit.id}
+    outcome: list[str] = []
+
+    def enter() -> None:
+        with app.app_context():
+            try:
+                from app.competitions.events.models import Event
+
+                services.register(db.session.get(User, ids["hr"]), db.session.get(Event, ids["event"]),
+                                  db.session.get(Person, ids["person"]), utcnow())
+                db.session.commit()
+                outcome.append("entered")
+            finally:
+                db.session.remove()
+
+    with db.engine.connect() as other:
+        # the move, not yet committed (its row lock does not stop the entry's foreign-key check, only a read
+        # of the district under a shared lock waits for it)
+        other.execute(sa.text("UPDATE organisations SET district = 'jingan' WHERE id = :id"), {"id": ids["unit"]})
+        worker = threading.Thread(target=enter)
+        worker.start()
+        worker.join(timeout=1.5)
+        assert worker.is_alive() and outcome == []
+        other.commit()
+        worker.join(timeout=20)
+    assert outcome == ["entered"]
+    db.session.expire_all()
+    assert counted() == recounted() == {(ids["event"], "jingan"): 1}

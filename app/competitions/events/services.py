@@ -91,6 +91,10 @@ def create_competition(actor: User, data: CompetitionData) -> Competition:
 def update_competition(actor: User, competition: Competition, data: CompetitionData) -> Competition:
     require(actor, "competition.manage", competition)
     _check_competition(actor, data)
+    # The row first, exclusively (PostgreSQL): a concurrent year change or results lock (which reads the year
+    # under a shared lock, judging.tallies.count_event) is then seen whole, never half (the medal tallies).
+    db.session.execute(sa.select(Competition.id).where(Competition.id == competition.id).with_for_update())
+    db.session.refresh(competition, ["year"])
     before = audit.snapshot(competition, COMPETITION_FIELDS)
     year_before = competition.year
     competition.name, competition.level, competition.klass = data.name.strip(), data.level, data.klass

@@ -103,9 +103,19 @@ def _add(rows: Iterable[Any], years: Iterable[tuple[int, int]]) -> None:
 
 def count_event(event: Event, sign: int) -> None:
     """The event's medalled results counted in (``sign`` 1: its results were just locked, and written: they are
-    flushed first) or out (-1: they are being unlocked)."""
+    flushed first) or out (-1: they are being unlocked).
+
+    The year and the units' districts and names counted under are read under a shared row lock of the competition
+    and of the units (PostgreSQL), so a year or district changed at the same moment (which takes those rows
+    exclusively first, ``update_competition`` / ``update_organisation``) is either seen here or moves these medals
+    itself once this commits: never neither."""
     db.session.flush()
-    _add(db.session.execute(_by_unit(Result.event_id == event.id)), [(event.competition.year, sign)])
+    year = db.session.execute(sa.select(Competition.year).where(Competition.id == event.competition_id)
+                              .with_for_update(read=True)).scalar_one()
+    units = sa.select(Contestant.unit_id).where(Contestant.event_id == event.id)
+    db.session.execute(sa.select(Organisation.id).where(Organisation.id.in_(units))
+                       .order_by(Organisation.id).with_for_update(read=True)).all()
+    _add(db.session.execute(_by_unit(Result.event_id == event.id)), [(year, sign)])
 
 
 @year_changed.connect
