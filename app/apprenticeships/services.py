@@ -40,7 +40,7 @@ from app.core.enums import COLLEGE_KINDS, District, OrgKind, SkillLevel
 from app.core.models import AuditEntry, Certificate, Occupation, Organisation, Person, User
 from app.core.pagination import KeysetPage, keyset_page
 from app.core.policy import value_in_force
-from app.core.services import raise_not_found, unique_or_domain_error
+from app.core.services import lock_row, raise_not_found, unique_or_domain_error
 from app.errors import DomainError
 from app.extensions import db
 from app.reminders.services import remind_now
@@ -271,7 +271,7 @@ def _check_mentor(mentor_id: int | None, kind: MentorKind, organisation: Organis
     maximum = _policy_int("mentor.max_concurrent_apprentices", on)
     # Serialise enrollments naming the same mentor while their apprentices are counted (a PostgreSQL row lock;
     # SQLite already serialises writers), so two at once cannot both take the last place.
-    db.session.execute(sa.select(Person.id).where(Person.id == mentor.id).with_for_update())
+    lock_row(mentor)
     if not rules.mentor_has_room(mentor_load(mentor.id), maximum):
         raise DomainError(_("导师 %(name)s 已同时带徒 %(n)d 人，达到上限", name=mentor.name, n=maximum), field_name)
     return mentor

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -132,6 +132,17 @@ def occupation_choices() -> list[tuple[str, str]]:
 
 
 # ---------------------------------------------------------------- helpers
+
+def lock_row(obj: Any, *, read: bool = False, refresh: tuple[str, ...] = ()) -> None:
+    """Row-lock a mapped object's row for the rest of the transaction (PostgreSQL: ``FOR UPDATE``, or ``FOR
+    SHARE`` with ``read``; SQLite already serialises writers), then read ``refresh`` again: what a writer that held
+    the row committed meanwhile."""
+    mapper = sa.inspect(obj).mapper
+    key = mapper.primary_key[0]
+    db.session.execute(sa.select(key).where(key == getattr(obj, key.key)).with_for_update(read=read))
+    if refresh:
+        db.session.refresh(obj, list(refresh))
+
 
 def raise_not_found() -> NoReturn:
     raise NotFound()

@@ -40,6 +40,7 @@ from app.core.services import (
     check_person_data,
     find_person_by_id_number,
     id_hash,
+    lock_row,
     raise_not_found,
     rule_message,
     unique_or_domain_error,
@@ -157,8 +158,7 @@ def update_organisation(actor: User, org: Organisation, data: OrganisationData) 
         raise DomainError(_("该统一社会信用代码已登记"), "uscc")
     # The row first, exclusively (PostgreSQL): writers that count under a unit's district or name read them under
     # a shared lock (the medal and registration tallies), so a concurrent one is seen whole, never half.
-    db.session.execute(sa.select(Organisation.id).where(Organisation.id == org.id).with_for_update())
-    db.session.refresh(org, ["district", "name"])
+    lock_row(org, refresh=("district", "name"))
     before = audit.snapshot(org, ORG_FIELDS)
     district, name = org.district, org.name
     with unique_or_domain_error(_("该统一社会信用代码已登记"), "uscc"):

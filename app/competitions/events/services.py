@@ -30,7 +30,7 @@ from app.competitions.events.signals import year_changed
 from app.core import audit
 from app.core.enums import District, Role, SkillLevel
 from app.core.models import Occupation, Organisation, User, UserRole
-from app.core.services import raise_not_found
+from app.core.services import lock_row, raise_not_found
 from app.errors import DomainError
 from app.extensions import db
 from app.reminders.services import schedule_deadline
@@ -93,8 +93,7 @@ def update_competition(actor: User, competition: Competition, data: CompetitionD
     _check_competition(actor, data)
     # The row first, exclusively (PostgreSQL): a concurrent year change or results lock (which reads the year
     # under a shared lock, judging.tallies.count_event) is then seen whole, never half (the medal tallies).
-    db.session.execute(sa.select(Competition.id).where(Competition.id == competition.id).with_for_update())
-    db.session.refresh(competition, ["year"])
+    lock_row(competition, refresh=("year",))
     before = audit.snapshot(competition, COMPETITION_FIELDS)
     year_before = competition.year
     competition.name, competition.level, competition.klass = data.name.strip(), data.level, data.klass

@@ -44,7 +44,7 @@ from app.core import audit
 from app.core.enums import Role
 from app.core.models import Person, User, UserRole
 from app.core.pagination import KeysetPage, keyset_page
-from app.core.services import raise_not_found, unique_or_domain_error
+from app.core.services import lock_row, raise_not_found, unique_or_domain_error
 from app.core.signals import results_changed
 from app.errors import DomainError
 from app.extensions import db
@@ -260,8 +260,7 @@ def open_scoring(actor: User, event: Event, now: datetime) -> int:
 def _lock(event: Event, read: bool = False) -> None:
     """Row-lock the event: score saves take a shared lock, lock/unlock an exclusive one (PostgreSQL), so a
     score never lands after the results were locked."""
-    db.session.execute(sa.select(Event.id).where(Event.id == event.id).with_for_update(read=read))
-    db.session.refresh(event, ["judging_state"])
+    lock_row(event, read=read, refresh=("judging_state",))
 
 
 def contestants(event: Event, expert: User | None = None) -> list[Contestant]:
@@ -332,7 +331,7 @@ def save_score(actor: User, event: Event, contestant_id: int, aspect_id: int, te
         raise DomainError(_("回避：您与该选手同一单位，不能为其评分"), "value")
     value = parse_score(aspect, text)
     # Serialise the scores of one contestant so two experts cannot both take the third judgement seat.
-    db.session.execute(sa.select(Contestant.id).where(Contestant.id == contestant.id).with_for_update())
+    lock_row(contestant)
     existing = list(db.session.scalars(sa.select(Score).where(Score.contestant_id == contestant.id,
                                                              Score.aspect_id == aspect.id)))
     own = next((s for s in existing if s.expert_id == actor.id), None)

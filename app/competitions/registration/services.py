@@ -23,7 +23,7 @@ from app.competitions.registration.models import ACTIVE_STATUSES, Registration, 
 from app.core import audit
 from app.core.models import Organisation, Person, User
 from app.core.pagination import KeysetPage, keyset_page
-from app.core.services import raise_not_found, unique_or_domain_error
+from app.core.services import lock_row, raise_not_found, unique_or_domain_error
 from app.errors import DomainError
 from app.extensions import db
 
@@ -181,7 +181,7 @@ def register(actor: User, event: Event, person: Person, now: datetime, team_name
 def _lock_event(event: Event) -> None:
     """Serialise registrations for one event while places are counted (PostgreSQL row lock; SQLite
     already serialises writers), so two simultaneous entries cannot both take the last place."""
-    db.session.execute(sa.select(Event.id).where(Event.id == event.id).with_for_update())
+    lock_row(event)
 
 
 def _team_for(event: Event, unit: Organisation, team_name: str) -> Team | None:
