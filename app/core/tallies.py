@@ -8,6 +8,9 @@ import click
 import sqlalchemy as sa
 from flask import Blueprint
 
+from app.core.statistics import analyze
+from app.extensions import db
+
 
 def add_to(connection: sa.Connection, table: sa.Table, key: Mapping[str, object],
            amounts: Mapping[str, object], labels: Mapping[str, object] | None = None) -> None:
@@ -32,9 +35,6 @@ def rebuild_command(bp: Blueprint, table: str, rebuild: Callable[[], object], he
     """Register ``flask <area> rebuild-tallies`` on the area's blueprint: ``rebuild()`` (the area's recount of
     ``table`` from its source rows, after a write around the services), commit, then ``ANALYZE`` the table (the
     whole of it was rewritten, app/core/statistics.py) and say ``done``."""
-    from app.core.statistics import analyze
-    from app.extensions import db
-
     def command() -> None:
         rebuild()
         db.session.commit()
