@@ -127,7 +127,8 @@ def nav_menu(locale: object, roles: frozenset[Role], entries: int, active_endpoi
     rendered once per such combination (and script root and badge poll interval) and kept, instead of a loop of
     ~15 entries with their string splits and links on every page. Bounded: roles × endpoints × locales."""
     template = current_app.jinja_env.get_template("_nav.html")
-    return Markup(template.render(nav_items=_nav(locale, roles, entries), active_endpoint=active_endpoint))
+    return Markup(template.render(nav_items=_nav(locale, roles, entries), active_endpoint=active_endpoint,
+                                  poll_seconds=poll_seconds))
 
 
 def init_app(app: Flask) -> None:
