@@ -20,6 +20,7 @@ from app.config import ENV_NAMES, INSTANCE_DIR, Config
 from app.core.crypto import PersonalDataCipher, check_production_keys
 from app.extensions import babel, csrf, db, htmx, limiter, login_manager
 from app.logging import configure_logging, log_requests
+from app.pool import ping_after_idle
 from app.auth import sessions
 from app.apprenticeships import models as apprenticeships_models
 from app.certificates import models as certificates_models
@@ -73,6 +74,8 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     configure_logging(app)
 
     db.init_app(app)
+    with app.app_context():
+        ping_after_idle(db.engine, app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
     if app.config.get("MIGRATIONS", True):
         # Flask-Migrate (`flask db …`, flask_migrate.upgrade()) brings Alembic, Mako and Pygments, ~11 MB that a
         # web worker never uses: wsgi.py leaves it out unless the app serves the `flask` command.

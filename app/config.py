@@ -34,7 +34,9 @@ class Config:
     PERSONAL_DATA_HASH_KEY = os.environ.get("PERSONAL_DATA_HASH_KEY", "")
 
     SQLALCHEMY_DATABASE_URI = _database_url()
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: A pooled connection that has been idle this long (seconds) is checked with a ping before a request uses it;
+    #: one used a moment ago is not (app/pool.py: SQLAlchemy's pool_pre_ping would ping on every request).
+    DATABASE_PING_AFTER_IDLE_SECONDS = float(os.environ.get("DATABASE_PING_AFTER_IDLE_SECONDS", "1"))
 
     TZ = os.environ.get("TZ_DISPLAY", "Asia/Shanghai")
     BABEL_DEFAULT_LOCALE = "zh_CN"
