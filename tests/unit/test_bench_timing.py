@@ -49,6 +49,11 @@ def test_the_throughput_line_gives_the_ratio_to_the_floor_and_the_target():
     slow_tab = result_line("supervision_mentor_hours_city", Load(100, 2.0, 10.0, 20.0, 0),
                            Load(1000, 2.0, 5.0, 9.0, 0))
     assert "target=MISS(>=100req_s)" in slow_tab
+    # the cheapest signed-in page has an absolute target, whatever its floor does
+    assert result_line("healthz", Load(2100, 2.0, 1.0, 2.0, 0), Load(3000, 2.0, 1.0, 2.0, 0)).endswith(
+        "ratio=0.70 p50_ms=1.00 p95_ms=2.00 floor_p50_ms=1.00 floor_p95_ms=2.00 target=ok(>=1000req_s)")
+    assert result_line("healthz", Load(1900, 2.0, 1.0, 2.0, 0), Load(1000, 2.0, 1.0, 2.0, 0)).endswith(
+        "target=MISS(>=1000req_s)")
 
 
 def test_worker_memory_is_read_per_child_and_printed_as_rss_with_its_target_and_private_and_pss():
