@@ -138,20 +138,23 @@ def _dec(value: object) -> Decimal:
 @dashboard("competitions", _l("技能竞赛"), "supervision/_dash_competitions.html", order=10)
 def competitions(scope: Any) -> dict[str, Any]:
     board = competition_dashboard(scope)
-    pyramid_links = [url_for("competitions.competitions", level=row.level.value, year=scope.year)
-                     for row in board.pyramid]
+    competitions_list = url_query("competitions.competitions")
+    pyramid_links = [competitions_list(level=row.level.value, year=scope.year) for row in board.pyramid]
     medallists = url_query("supervision.medallists")
-    district_links = [medallists(year=scope.year, district=row.key.value) for row in board.by_district]
     # The medal tables' cells made here, not by the template: ~200 cells and ~100 links a view, each a
     # ``counts.get`` and a link call through Jinja's context were most of the page's Python (issue 21). A
-    # cell's link is its row's link with the medal added (the medal values need no quoting).
+    # cell's link is its row's link with the medal added, a row's link the year's with the district or unit put
+    # in (district values, unit ids and medal values need no quoting: url_query leaves them as they are).
     medals = stats.MEDALS
+    by_district = medallists(year=scope.year) + "&district="
+    district_links = [by_district + row.key.value for row in board.by_district]
     district_rows = [
         (row.key.label, [(row.counts.get(m), f"{link}&medal={m.value}") for m in medals], row.total, link)
         for row, link in zip(board.by_district, district_links, strict=True)]
     unit_district = scope.district.value if scope.district else ""  # as the page's ``dargs``
-    unit_rows = [(row.key[1], [row.counts.get(m, 0) for m in medals], row.total,
-                  medallists(unit=row.key[0], year=scope.year, district=unit_district))
+    by_unit = medallists() + "?unit="
+    unit_query = "&" + medallists(year=scope.year, district=unit_district).partition("?")[2]
+    unit_rows = [(row.key[1], [row.counts.get(m, 0) for m in medals], row.total, f"{by_unit}{row.key[0]}{unit_query}")
                  for row in board.by_unit]
     return {"board": board, "medals": medals, "medal_labels": [m.label for m in medals],
             "district_rows": district_rows, "unit_rows": unit_rows,
