@@ -39,6 +39,7 @@ from app.core.enums import District
 from app.core.models import Organisation, PolicyValue
 from app.core.policy import value_in_force
 from app.extensions import db
+from app.i18n import gettext
 from app.supervision.services import competition_dashboard
 from app.templating import url_query
 from app.training_bases import tallies as training_base_tallies
@@ -334,16 +335,22 @@ def apprenticeship_figures(year: int, district: District | None) -> tuple[PlanPr
 def apprenticeships(scope: Any) -> dict[str, Any]:
     progress, months = apprenticeship_figures(scope.year, scope.district)
     district = scope.district.value if scope.district else ""
-
-    def links(measure: str) -> list[str]:
-        return [url_for("supervision.enrollments", measure=measure, year=scope.year, month=m.month,
-                        district=district) for m in months]
-
-    labels = [str(_l("%(m)d月", m=m.month)) for m in months]
-    return {"progress": progress, "months": months, "district_arg": district,
+    # Every link routed once (url_query) and the month's label translated once, not per month and twice (the
+    # chart's and the table's): 51 url_for calls were most of this tab's Python (issue 21).
+    enrollments = url_query("supervision.enrollments")
+    month_label = gettext("%(m)d月")
+    labels = [month_label % {"m": m.month} for m in months]
+    enrolled = [enrollments(measure="enrolled", year=scope.year, month=m.month, district=district) for m in months]
+    completed = [enrollments(measure="completed", year=scope.year, month=m.month, district=district) for m in months]
+    return {"progress": progress, "months": months,
+            "month_rows": [(m.month, m.enrolled, enrolled_link, m.completed, completed_link)
+                           for m, enrolled_link, completed_link in zip(months, enrolled, completed, strict=True)],
+            "plan_link": enrollments(measure="plan", year=scope.year, district=district),
+            "year_links": (enrollments(measure="enrolled", year=scope.year, district=district),
+                           enrollments(measure="completed", year=scope.year, district=district)),
             "chart": Chart("lines", labels, [
-                Series(str(MEASURES["enrolled"]), [m.enrolled for m in months], links("enrolled")),
-                Series(str(MEASURES["completed"]), [m.completed for m in months], links("completed"))])}
+                Series(str(MEASURES["enrolled"]), [m.enrolled for m in months], enrolled),
+                Series(str(MEASURES["completed"]), [m.completed for m in months], completed)])}
 
 
 def enrollment_list(measure: str, year: int, month: int | None, district: District | None,
