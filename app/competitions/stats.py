@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -79,6 +80,24 @@ class MedalTables:
     by_unit: list[MedalRow]
 
 
+@lru_cache(maxsize=8)
+def _medal_tables_statement(by_district: bool, limit: int) -> sa.CompoundSelect:
+    """The medal tables' statement (see :func:`medal_tables`), built once per shape (``year`` and ``district``
+    bound parameters): its construction was a third of the competitions tab's Python (issue 21)."""
+    t = MedalTally.__table__
+    counts = tallies.counts_of(t)
+    where = [t.c.year == sa.bindparam("year")]
+    if by_district:
+        where.append(t.c.district == sa.bindparam("district"))
+    districts = (sa.select(sa.literal("d").label("part"), t.c.district, sa.cast(sa.null(), sa.Integer).label("unit_id"),
+                           sa.cast(sa.null(), t.c.name.type).label("name"), *[sa.func.sum(c) for c in counts])
+                 .where(*where).group_by(t.c.district))
+    top = (sa.select(sa.literal("u").label("part"), t.c.district, t.c.unit_id, t.c.name, *counts)
+           .where(*where, sum(counts[1:], counts[0]) > 0)  # rows back at zero after an unlock stay in the table
+           .order_by(*[c.desc() for c in counts], t.c.name, t.c.unit_id).limit(limit).subquery())
+    return sa.union_all(districts, sa.select(top))
+
+
 def medal_tables(year: int, district: District | None = None, limit: int = 20) -> MedalTables:
     """Medals per district of the contestants' units and the first ``limit`` units, from one statement over the
     medal tallies kept on write (app/competitions/judging/tallies.py: one row per medalled unit of the year, not
@@ -86,20 +105,11 @@ def medal_tables(year: int, district: District | None = None, limit: int = 20) -
     city's from the tallies' ranking index), so only ≤ 16 + ``limit`` rows come back however many units won a
     medal. A unit outside every district (e.g. the municipal bureau entering someone without an employer) is in no
     district's row. Units are ranked by gold, silver, bronze, 优胜奖, Medallion, then name, then id."""
-    t = MedalTally.__table__
-    counts = tallies.counts_of(t)
-    where = [t.c.year == year]
-    if district is not None:
-        where.append(t.c.district == district.value)
-    districts = (sa.select(sa.literal("d").label("part"), t.c.district, sa.cast(sa.null(), sa.Integer).label("unit_id"),
-                           sa.cast(sa.null(), t.c.name.type).label("name"), *[sa.func.sum(c) for c in counts])
-                 .where(*where).group_by(t.c.district))
-    top = (sa.select(sa.literal("u").label("part"), t.c.district, t.c.unit_id, t.c.name, *counts)
-           .where(*where, sum(counts[1:], counts[0]) > 0)  # rows back at zero after an unlock stay in the table
-           .order_by(*[c.desc() for c in counts], t.c.name, t.c.unit_id).limit(limit).subquery())
+    found = db.session.execute(_medal_tables_statement(district is not None, limit),
+                               {"year": year, "district": district.value if district is not None else None})
     by_district: dict[object, MedalRow] = {}
     by_unit: list[MedalRow] = []
-    for part, where_, unit_id, name, *ns in db.session.execute(sa.union_all(districts, sa.select(top))):
+    for part, where_, unit_id, name, *ns in found:
         row_counts = {m: int(n) for m, n in zip(MEDALS, ns, strict=True) if n}
         if part == "u":
             by_unit.append(MedalRow((unit_id, name), row_counts))
@@ -147,13 +157,14 @@ class SquadRow:
     selected: int
 
 
-def squad_pipeline(year: int, district: District | None) -> list[SquadRow]:
-    """Every squad from the year's events: members still in, gone, finally selected, and stages held — one
-    statement (the members and the decided stages of the year's squads grouped per squad, joined to those
-    squads: other years' squads are not read); a district sees the squads with a member from its units."""
+@lru_cache(maxsize=2)
+def _squad_pipeline_statement(by_district: bool) -> sa.Select[Any]:
+    """The squad pipeline's statement (see :func:`squad_pipeline`), built once per shape (``year`` and
+    ``district`` bound parameters)."""
     def members_in(status: SquadMemberStatus) -> Any:
         return sa.func.sum(sa.case((SquadMember.status == status, 1), else_=0))
 
+    year: sa.BindParameter[int] = sa.bindparam("year")
     in_year = (sa.select(Squad.id).join(Event, Event.id == Squad.source_event_id)
                .join(Competition, Competition.id == Event.competition_id).where(Competition.year == year))
     members = (sa.select(SquadMember.squad_id, members_in(SquadMemberStatus.ACTIVE).label("active"),
@@ -161,18 +172,25 @@ def squad_pipeline(year: int, district: District | None) -> list[SquadRow]:
                          members_in(SquadMemberStatus.SELECTED).label("selected"), sa.func.count().label("n"))
                .join(Organisation, Organisation.id == SquadMember.unit_id)
                .where(SquadMember.squad_id.in_(in_year)).group_by(SquadMember.squad_id))
-    if district is not None:
-        members = members.where(Organisation.district == district)
+    if by_district:
+        members = members.where(Organisation.district == sa.bindparam("district"))
     m = members.subquery()
     stages = (sa.select(SquadStage.squad_id, sa.func.count().label("n"))
               .where(SquadStage.squad_id.in_(in_year), SquadStage.decided_at.is_not(None))
               .group_by(SquadStage.squad_id).subquery())
-    rows = db.session.execute(
-        sa.select(Squad.id, Squad.name, Squad.tier, Event.name, sa.func.coalesce(stages.c.n, 0),
-                  sa.func.coalesce(m.c.active, 0), sa.func.coalesce(m.c.left, 0), sa.func.coalesce(m.c.selected, 0),
-                  sa.func.coalesce(m.c.n, 0))
-        .join(Event, Event.id == Squad.source_event_id).join(Competition, Competition.id == Event.competition_id)
-        .outerjoin(m, m.c.squad_id == Squad.id).outerjoin(stages, stages.c.squad_id == Squad.id)
-        .where(Competition.year == year).order_by(Event.name, Squad.id)).all()
+    return (sa.select(Squad.id, Squad.name, Squad.tier, Event.name, sa.func.coalesce(stages.c.n, 0),
+                      sa.func.coalesce(m.c.active, 0), sa.func.coalesce(m.c.left, 0),
+                      sa.func.coalesce(m.c.selected, 0), sa.func.coalesce(m.c.n, 0))
+            .join(Event, Event.id == Squad.source_event_id).join(Competition, Competition.id == Event.competition_id)
+            .outerjoin(m, m.c.squad_id == Squad.id).outerjoin(stages, stages.c.squad_id == Squad.id)
+            .where(Competition.year == year).order_by(Event.name, Squad.id))
+
+
+def squad_pipeline(year: int, district: District | None) -> list[SquadRow]:
+    """Every squad from the year's events: members still in, gone, finally selected, and stages held — one
+    statement (the members and the decided stages of the year's squads grouped per squad, joined to those
+    squads: other years' squads are not read); a district sees the squads with a member from its units."""
+    rows = db.session.execute(_squad_pipeline_statement(district is not None),
+                              {"year": year, "district": district}).all()
     return [SquadRow(sid, name, tier, skill, int(held), int(active), int(left), int(selected))
             for sid, name, tier, skill, held, active, left, selected, n in rows if district is None or n]

@@ -39,6 +39,7 @@ from app.core.enums import District
 from app.core.models import Organisation, PolicyValue
 from app.core.policy import value_in_force
 from app.extensions import db
+from app.i18n import gettext
 from app.supervision.services import competition_dashboard
 from app.templating import url_query
 from app.training_bases import tallies as training_base_tallies
@@ -138,20 +139,23 @@ def _dec(value: object) -> Decimal:
 @dashboard("competitions", _l("技能竞赛"), "supervision/_dash_competitions.html", order=10)
 def competitions(scope: Any) -> dict[str, Any]:
     board = competition_dashboard(scope)
-    pyramid_links = [url_for("competitions.competitions", level=row.level.value, year=scope.year)
-                     for row in board.pyramid]
+    competitions_list = url_query("competitions.competitions")
+    pyramid_links = [competitions_list(level=row.level.value, year=scope.year) for row in board.pyramid]
     medallists = url_query("supervision.medallists")
-    district_links = [medallists(year=scope.year, district=row.key.value) for row in board.by_district]
     # The medal tables' cells made here, not by the template: ~200 cells and ~100 links a view, each a
     # ``counts.get`` and a link call through Jinja's context were most of the page's Python (issue 21). A
-    # cell's link is its row's link with the medal added (the medal values need no quoting).
+    # cell's link is its row's link with the medal added, a row's link the year's with the district or unit put
+    # in (district values, unit ids and medal values need no quoting: url_query leaves them as they are).
     medals = stats.MEDALS
+    by_district = medallists(year=scope.year) + "&district="
+    district_links = [by_district + row.key.value for row in board.by_district]
     district_rows = [
         (row.key.label, [(row.counts.get(m), f"{link}&medal={m.value}") for m in medals], row.total, link)
         for row, link in zip(board.by_district, district_links, strict=True)]
     unit_district = scope.district.value if scope.district else ""  # as the page's ``dargs``
-    unit_rows = [(row.key[1], [row.counts.get(m, 0) for m in medals], row.total,
-                  medallists(unit=row.key[0], year=scope.year, district=unit_district))
+    by_unit = medallists() + "?unit="
+    unit_query = "&" + medallists(year=scope.year, district=unit_district).partition("?")[2]
+    unit_rows = [(row.key[1], [row.counts.get(m, 0) for m in medals], row.total, f"{by_unit}{row.key[0]}{unit_query}")
                  for row in board.by_unit]
     return {"board": board, "medals": medals, "medal_labels": [m.label for m in medals],
             "district_rows": district_rows, "unit_rows": unit_rows,
@@ -331,16 +335,22 @@ def apprenticeship_figures(year: int, district: District | None) -> tuple[PlanPr
 def apprenticeships(scope: Any) -> dict[str, Any]:
     progress, months = apprenticeship_figures(scope.year, scope.district)
     district = scope.district.value if scope.district else ""
-
-    def links(measure: str) -> list[str]:
-        return [url_for("supervision.enrollments", measure=measure, year=scope.year, month=m.month,
-                        district=district) for m in months]
-
-    labels = [str(_l("%(m)d月", m=m.month)) for m in months]
-    return {"progress": progress, "months": months, "district_arg": district,
+    # Every link routed once (url_query) and the month's label translated once, not per month and twice (the
+    # chart's and the table's): 51 url_for calls were most of this tab's Python (issue 21).
+    enrollments = url_query("supervision.enrollments")
+    month_label = gettext("%(m)d月")
+    labels = [month_label % {"m": m.month} for m in months]
+    enrolled = [enrollments(measure="enrolled", year=scope.year, month=m.month, district=district) for m in months]
+    completed = [enrollments(measure="completed", year=scope.year, month=m.month, district=district) for m in months]
+    return {"progress": progress, "months": months,
+            "month_rows": [(m.month, m.enrolled, enrolled_link, m.completed, completed_link)
+                           for m, enrolled_link, completed_link in zip(months, enrolled, completed, strict=True)],
+            "plan_link": enrollments(measure="plan", year=scope.year, district=district),
+            "year_links": (enrollments(measure="enrolled", year=scope.year, district=district),
+                           enrollments(measure="completed", year=scope.year, district=district)),
             "chart": Chart("lines", labels, [
-                Series(str(MEASURES["enrolled"]), [m.enrolled for m in months], links("enrolled")),
-                Series(str(MEASURES["completed"]), [m.completed for m in months], links("completed"))])}
+                Series(str(MEASURES["enrolled"]), [m.enrolled for m in months], enrolled),
+                Series(str(MEASURES["completed"]), [m.completed for m in months], completed)])}
 
 
 def enrollment_list(measure: str, year: int, month: int | None, district: District | None,

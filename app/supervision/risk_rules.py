@@ -17,7 +17,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import url_for
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
@@ -29,16 +28,21 @@ from app.core import risks
 from app.core.enums import District, SkillLevel
 from app.core.models import Organisation, Person
 from app.extensions import db
+from app.i18n import gettext
 
 DUPLICATE_SUBSIDY = "duplicate_subsidy"
 OVERLAPPING_ENROLLMENTS = "overlapping_enrollments"
 ELIGIBILITY_BYPASSED = "eligibility_bypassed"
 
 
+# The texts translate through app.i18n's cache (once per locale and message; ``gettext`` is extracted as ``_`` is),
+# not Flask-Babel's lookup per call: the desk renders a page of prompts a view, the weekly summary many more.
+
 def duplicate_subsidy_text(facts: Mapping[str, Any]) -> tuple[str, str]:
-    return (_("%(name)s 在 %(year)d 年有 %(n)d 个学徒培训项目申领补贴", name=facts["name"], year=facts["year"],
-              n=facts["enrollments"]),
-            _("共 %(lines)d 笔，%(amount)s 元", lines=facts["lines"], amount=f"{Decimal(facts['amount']):,.2f}"))
+    return (gettext("%(name)s 在 %(year)d 年有 %(n)d 个学徒培训项目申领补贴")
+            % {"name": facts["name"], "year": facts["year"], "n": facts["enrollments"]},
+            gettext("共 %(lines)d 笔，%(amount)s 元")
+            % {"lines": facts["lines"], "amount": f"{Decimal(facts['amount']):,.2f}"})
 
 
 def _districts_agg(column: Any) -> Any:
@@ -88,9 +92,9 @@ def duplicate_subsidies(district: District | None) -> list[risks.RiskPrompt]:
 
 
 def overlapping_text(facts: Mapping[str, Any]) -> tuple[str, str]:
-    return (_("%(name)s 同时在两个学徒培训项目中", name=facts["name"]),
-            _("%(a1)s 至 %(a2)s 与 %(b1)s 至 %(b2)s 重叠", a1=facts["a1"], a2=facts["a2"], b1=facts["b1"],
-              b2=facts["b2"]))
+    return (gettext("%(name)s 同时在两个学徒培训项目中") % {"name": facts["name"]},
+            gettext("%(a1)s 至 %(a2)s 与 %(b1)s 至 %(b2)s 重叠")
+            % {"a1": facts["a1"], "a2": facts["a2"], "b1": facts["b1"], "b2": facts["b2"]})
 
 
 @risks.rule(OVERLAPPING_ENROLLMENTS, _l("同时参加两个补贴项目"), text=overlapping_text)
@@ -135,9 +139,9 @@ _WHY = {"age": _l("年龄不符合"), "level_low": _l("技能等级低于要求"
 
 
 def eligibility_text(facts: Mapping[str, Any]) -> tuple[str, str]:
-    return (_("%(name)s 报名 %(competition)s · %(event)s", name=facts["name"], competition=facts["competition"],
-              event=facts["event"]),
-            _("；").join(str(_WHY[why]) for why in facts["why"] if why in _WHY))
+    return (gettext("%(name)s 报名 %(competition)s · %(event)s")
+            % {"name": facts["name"], "competition": facts["competition"], "event": facts["event"]},
+            gettext("；").join(str(_WHY[why]) for why in facts["why"] if why in _WHY))
 
 
 @risks.rule(ELIGIBILITY_BYPASSED, _l("报名未满足参赛资格"), text=eligibility_text)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app
@@ -70,19 +72,21 @@ def competition_dashboard(scope: Scope) -> CompetitionDashboard:
 
 # ---------------------------------------------------------------- the risk desk
 
-@dataclass
-class DeskRow:
-    prompt: RiskPromptRow
-    review: RiskReview | None
+class DeskRow(NamedTuple):
+    """A stored prompt as the desk shows it: its columns, its text in the reader's language (rendered once), and
+    its review's note, reviewer and time (``reviewed`` False: not reviewed, the three None)."""
 
-    @property
-    def title(self) -> str:
-        """The prompt's title from its facts, in the reader's language."""
-        return risks.text(self.prompt.kind, self.prompt.facts)[0]
-
-    @property
-    def detail(self) -> str:
-        return risks.text(self.prompt.kind, self.prompt.facts)[1]
+    id: int
+    kind: str
+    subject_key: str
+    link: str | None
+    district: District | None
+    title: str
+    detail: str
+    reviewed: bool
+    note: str | None
+    reviewer: str | None
+    reviewed_at: datetime | None
 
 
 @dataclass
@@ -104,19 +108,25 @@ def _reviewed() -> sa.ColumnElement[bool]:
     return sa.and_(RiskReview.kind == RiskPromptRow.kind, RiskReview.subject_key == RiskPromptRow.subject_key)
 
 
-def _in_scope(scope: Scope) -> sa.ColumnElement[bool]:
-    """A district's rows (one per prompt concerning it), or the city's (each prompt's lead row)."""
-    if scope.district is None:
-        return RiskPromptRow.lead == sa.true()
-    return RiskPromptRow.district == scope.district
-
-
-def _status_filters(status: str) -> list[sa.ColumnElement[bool]]:
+@lru_cache(maxsize=64)
+def _desk_page(city: bool, status: str, by_kind: bool, after: bool, limit: int) -> sa.Select[Any]:
+    """The desk's page statement for its shape, built once per process (its values are bound parameters:
+    ``district``, ``kind``, ``after_id``): the shown columns of each stored prompt and of its review and reviewer,
+    as result rows (no identity map or instance state for a page of prompts). A district pages through its own
+    rows (one per prompt concerning it), the city through each prompt's lead row; newest first."""
+    filters: list[sa.ColumnElement[bool]] = [RiskPromptRow.id < sa.bindparam("after_id")] if after else []
+    filters.append(RiskPromptRow.lead == sa.true() if city else RiskPromptRow.district == sa.bindparam("district"))
     if status == "open":
-        return [RiskReview.id.is_(None)]
-    if status == "reviewed":
-        return [RiskReview.id.is_not(None)]
-    return []
+        filters.append(RiskReview.id.is_(None))
+    elif status == "reviewed":
+        filters.append(RiskReview.id.is_not(None))
+    if by_kind:
+        filters.append(RiskPromptRow.kind == sa.bindparam("kind"))
+    return (sa.select(RiskPromptRow.id, RiskPromptRow.kind, RiskPromptRow.subject_key, RiskPromptRow.facts,
+                      RiskPromptRow.link, RiskPromptRow.district, RiskReview.id, RiskReview.note, User.display_name,
+                      RiskReview.reviewed_at)
+            .outerjoin(RiskReview, _reviewed()).outerjoin(User, User.id == RiskReview.reviewed_by_id)
+            .where(*filters).order_by(RiskPromptRow.id.desc()).limit(limit))
 
 
 def risk_counts(scope: Scope, status: str) -> dict[str, int]:
@@ -135,21 +145,18 @@ def risk_desk(scope: Scope, kind: str | None, status: str, after: str | None = N
     A district pages through its own rows (one per prompt concerning it), the city through the lead rows."""
     risks.fresh_within(current_app.config.get("RISK_PROMPTS_WAIT_SECONDS", 1.0))
     per_page = per_page or current_app.config["PAGE_SIZE"]
-    filters = [_in_scope(scope), *_status_filters(status)]
-    if kind is not None:
-        filters.append(RiskPromptRow.kind == kind)
     bound = decode_cursor(after, 1)
-    if bound is not None and isinstance(bound[0], int):
-        filters.insert(0, RiskPromptRow.id < bound[0])
-    else:
+    if bound is None or not isinstance(bound[0], int):
         bound = None
-    stmt = (sa.select(RiskPromptRow, RiskReview).outerjoin(RiskReview, _reviewed()).where(*filters)
-            .order_by(RiskPromptRow.id.desc()).limit(per_page + 1))
-    rows = [DeskRow(p, r) for p, r in db.session.execute(stmt).all()]
-    more = len(rows) > per_page
-    rows = rows[:per_page]
+    stmt = _desk_page(scope.district is None, status, kind is not None, bound is not None, per_page + 1)
+    found = db.session.execute(stmt, {"district": scope.district, "kind": kind,
+                                      "after_id": bound[0] if bound is not None else None}).all()
+    more = len(found) > per_page
+    text = risks.text
+    rows = [DeskRow(id_, kind_, key, link, district, *text(kind_, facts), review_id is not None, note, reviewer, at)
+            for id_, kind_, key, facts, link, district, review_id, note, reviewer, at in found[:per_page]]
     counts = risk_counts(scope, status)
-    return DeskPage(rows, encode_cursor([rows[-1].prompt.id]) if more and rows else None, bound is not None,
+    return DeskPage(rows, encode_cursor([rows[-1].id]) if more and rows else None, bound is not None,
                     counts, sum(counts.values()), risks.last_refreshed())
 
 

@@ -14,6 +14,7 @@ A write around the services (raw SQL, a bulk load, a registration's unit changed
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -112,19 +113,26 @@ tallies.rebuild_command(bp, "registration_tallies", rebuild,
                         "registration tallies rebuilt")
 
 
-def pyramid(year: int, district: Any) -> list[Any]:
-    """Competitions, events and entries per level for the year (city-wide: every competition and event, with or
-    without entries; for a district: those its units entered), from the tallies: one grouped query."""
+@lru_cache(maxsize=2)
+def _pyramid_statement(city: bool) -> sa.Select[Any]:
+    """The pyramid's grouped query, built once per process (``year`` and ``district`` bound parameters)."""
     tally = RegistrationTally
     stmt = sa.select(Competition.level, sa.func.count(sa.distinct(Competition.id)),
                      sa.func.count(sa.distinct(Event.id)), sa.func.coalesce(sa.func.sum(tally.entries), 0))
-    if district is None:
+    if city:
         stmt = (stmt.select_from(Competition).outerjoin(Event, Event.competition_id == Competition.id)
                 .outerjoin(tally, tally.event_id == Event.id))
     else:
         stmt = (stmt.select_from(tally).join(Event, Event.id == tally.event_id)
                 .join(Competition, Competition.id == Event.competition_id)
-                .where(tally.district == district.value, tally.entries > 0))
-    rows = {lv: (c, e, int(n)) for lv, c, e, n in db.session.execute(
-        stmt.where(Competition.year == year).group_by(Competition.level))}
+                .where(tally.district == sa.bindparam("district"), tally.entries > 0))
+    return stmt.where(Competition.year == sa.bindparam("year")).group_by(Competition.level)
+
+
+def pyramid(year: int, district: Any) -> list[Any]:
+    """Competitions, events and entries per level for the year (city-wide: every competition and event, with or
+    without entries; for a district: those its units entered), from the tallies: one grouped query."""
+    found = db.session.execute(_pyramid_statement(district is None),
+                               {"year": year, "district": district.value if district is not None else None})
+    rows = {lv: (c, e, int(n)) for lv, c, e, n in found}
     return [LevelCount(lv, *rows.get(lv, (0, 0, 0))) for lv in CompetitionLevel]

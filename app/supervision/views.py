@@ -130,6 +130,12 @@ def skills_record_export(person_id: int) -> Response:
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
+def _kind_labels() -> dict[str, Markup]:
+    """Each kind's label translated once per view (a lazy string is translated again at each use: a page of
+    prompts shows one per row). Markup, as a lazy string renders (its ``__html__``), so the page is unchanged."""
+    return {kind: Markup(str(label)) for kind, label in risks.labels().items()}
+
+
 def _desk_args(kind: str | None, status: str, scope: services.Scope) -> dict[str, str]:
     args = {"status": status}
     if kind:
@@ -149,7 +155,7 @@ def risk_desk() -> Response:
     status = status if status in services.STATUSES else "open"
     desk = services.risk_desk(scope, kind, status, request.args.get("after"))
     return render("supervision/risks.html", block="risk_results", scope=scope, desk=desk, kind=kind,
-                  state=status, kinds=risks.labels(), districts=District, errors={},
+                  state=status, kinds=_kind_labels(), districts=District, errors={},
                   args=_desk_args(kind, status, scope), fixed_district=official_district(current_user) is not None)
 
 
@@ -163,10 +169,10 @@ def risk_review() -> Response:
     if refusal is not None:
         shown = kind if kind in risks.RULES else None
         desk = services.risk_desk(scope, shown, "open")
-        if not any((r.prompt.kind, r.prompt.subject_key) == (kind, subject) for r in desk.rows):
+        if not any((r.kind, r.subject_key) == (kind, subject) for r in desk.rows):
             flash(refusal.message, "danger")  # no row to show the message beside
         return render("supervision/risks.html", http_status=422, scope=scope, desk=desk, kind=shown,
-                      kinds=risks.labels(), districts=District, errors={(kind, subject): refusal.message},
+                      kinds=_kind_labels(), districts=District, errors={(kind, subject): refusal.message},
                       args=_desk_args(shown, "open", scope),
                       fixed_district=official_district(current_user) is not None, state="open")
     flash(_("已标记为已核查"), "success")

@@ -180,7 +180,7 @@ def test_the_tallies_equal_a_recount_after_refreshes_and_reviews(app, ctx, login
             page = services.risk_desk(scope, None, status, per_page=500)
             by_kind: dict[str, int] = {}
             for row in page.rows:
-                by_kind[row.prompt.kind] = by_kind.get(row.prompt.kind, 0) + 1
+                by_kind[row.kind] = by_kind.get(row.kind, 0) + 1
             assert services.risk_counts(scope, status) == by_kind, (district, status)
 
 
