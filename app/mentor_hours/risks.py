@@ -18,7 +18,6 @@ from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import g, request, url_for
-from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import QueryableAttribute
 
@@ -29,6 +28,7 @@ from app.core.enums import District
 from app.core.models import Person, User
 from app.core.policy import value_in_force, values_by_district
 from app.extensions import db
+from app.i18n import gettext as cached_gettext
 from app.mentor_hours import rules
 from app.mentor_hours.models import HourEntry, HourMonth
 from app.mentor_hours.rules import plain as _n
@@ -52,13 +52,10 @@ KINDS: dict[str, object] = {
 
 
 def _(msgid: str, **variables: object) -> str:
-    """gettext, the translated template looked up once per request and locale (a district-month may hold
-    thousands of prompts; flask-babel's lookup costs more than the formatting). Keyed by the locale, so a
-    refresh of the stored prompts in the default language never reuses a user's language, nor the reverse."""
-    cache = g.setdefault("_mentor_hours_messages", {}).setdefault(str(get_locale()), {})
-    template = cache.get(msgid)
-    if template is None:
-        template = cache[msgid] = gettext(msgid)
+    """gettext through app.i18n's cache (once per locale and message; a district-month may hold thousands of
+    prompts, and flask-babel's lookup costs more than the formatting). Keyed by the locale, so a refresh of the
+    stored prompts in the default language never reuses a user's language, nor the reverse."""
+    template = cached_gettext(msgid)
     return template % variables if variables else template
 
 
