@@ -87,7 +87,9 @@ class NamedMessage(Markup):
 
     def __mod__(self, values: Any, /) -> Self:
         if type(values) is dict:
-            return self.__class__(str.__mod__(self, {key: escape(value) for key, value in values.items()}))
+            # The filled text is a plain str of escaped values: made a Markup directly, not through Markup's
+            # ``__new__`` (its ``__html__`` check is for objects that are not plain strings).
+            return str.__new__(self.__class__, str.__mod__(self, {key: escape(value) for key, value in values.items()}))
         return super().__mod__(values)
 
 
