@@ -46,13 +46,14 @@ def _registration_filter() -> services.RegistrationFilter:
 @login_required
 def event_detail(event_id: int) -> Response:
     """The event, its qualifier links, and its registrations (filtered in the URL)."""
-    event = event_services.get_event(current_user, event_id)
+    event = event_services.get_event(current_user, event_id, links=False)
     flt = _registration_filter()
     page = services.list_registrations(current_user, event, flt, request.args.get("after"),
                                        current_app.config["PAGE_SIZE"])
     window = rules.window_state(event.registration_opens_at, event.registration_closes_at, utcnow())
     return render("competitions/event_detail.html", block="registration_results", event=event, page=page, flt=flt,
                   args=flt.as_args(), statuses=RegistrationStatus, window=window,
+                  links=event_services.event_links(event),
                   counts=services.status_counts(current_user, event), labels=_row_labels(),
                   can_review=can(current_user, "competition.manage", event),
                   can_register=can(current_user, "registration.submit"))
@@ -151,7 +152,7 @@ def registration_template(event_id: int) -> Response:
 @login_required
 def decide(event_id: int) -> Response:
     """Approve, reject or send back the selected registrations (one row's buttons, or the bulk bar)."""
-    event = event_services.get_event(current_user, event_id)
+    event = event_services.get_event(current_user, event_id, links=False)
     ids = [int(v) for v in request.form.getlist("registration_id") if v.isdigit()]
     decision = request.form.get("decision", "")
     one = request.form.get("decide_one", "")  # a row's own button: "<id>:<decision>"
@@ -171,6 +172,7 @@ def _registration_rows(event, status: int) -> Response:
     window = rules.window_state(event.registration_opens_at, event.registration_closes_at, utcnow())
     return render("competitions/event_detail.html", block="registration_results", http_status=status, event=event,
                   page=page, flt=flt, args=flt.as_args(), statuses=RegistrationStatus, window=window,
+                  links=event_services.event_links(event),
                   counts=services.status_counts(current_user, event), labels=_row_labels(),
                   can_review=can(current_user, "competition.manage", event),
                   can_register=can(current_user, "registration.submit"))
