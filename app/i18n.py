@@ -67,7 +67,7 @@ def template_gettext(eval_ctx: EvalContext, message: str, /, **variables: object
     makes ~100)."""
     rv: str = _gettext(locale_key(), message)
     if eval_ctx.autoescape:
-        rv = Markup(rv)
+        rv = str.__new__(Markup, rv)  # a catalogue's plain str: what Markup(rv) gives, without its __html__ check
     if variables or "%" in rv:
         return rv % variables
     return rv
