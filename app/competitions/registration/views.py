@@ -30,7 +30,7 @@ def _tz() -> ZoneInfo:
     return ZoneInfo(current_app.config["TZ"])
 
 
-def _row_labels() -> dict[RegistrationStatus | SkillLevel | None, str]:
+def _row_labels() -> dict[Any, str]:
     """The entrant list's labels by member (a row's status and level; no level: blank), looked up per row."""
     return {None: "", **member_labels(RegistrationStatus, SkillLevel)}
 
