@@ -282,12 +282,16 @@ def registrations_for_export(actor: User, event: Event, flt: RegistrationFilter,
     return list(db.session.scalars(stmt))
 
 
+@cache
+def _counts_by_status() -> sa.Select[tuple[RegistrationStatus, int]]:
+    """Registrations counted by status, through their event's competition (built once per process)."""
+    return (sa.select(Registration.status, sa.func.count()).join(Registration.event).join(Event.competition)
+            .group_by(Registration.status))
+
+
 def status_counts(actor: User, event: Event) -> dict[RegistrationStatus, int]:
-    rows = db.session.execute(
-        sa.select(Registration.status, sa.func.count()).join(Registration.event).join(Event.competition)
-        .where(Registration.event_id == event.id,
-               registration_scope(actor, Competition.organiser_id, Registration.unit_id, Registration.person_id))
-        .group_by(Registration.status)).tuples().all()
+    scope = registration_scope(actor, Competition.organiser_id, Registration.unit_id, Registration.person_id)
+    rows = db.session.execute(_counts_by_status().where(Registration.event_id == event.id, scope)).tuples().all()
     return dict(rows)
 
 
