@@ -67,7 +67,7 @@ def template_gettext(eval_ctx: EvalContext, message: str, /, **variables: object
     makes ~100)."""
     rv: str = _gettext(locale_key(), message)
     if eval_ctx.autoescape:
-        rv = Markup(rv)
+        rv = str.__new__(Markup, rv)  # a catalogue's plain str: what Markup(rv) gives, without its __html__ check
     if variables or "%" in rv:
         return rv % variables
     return rv
@@ -87,18 +87,46 @@ class NamedMessage(Markup):
 
     def __mod__(self, values: Any, /) -> Self:
         if type(values) is dict:
-            return self.__class__(str.__mod__(self, {key: escape(value) for key, value in values.items()}))
+            # The filled text is a plain str of escaped values: made a Markup directly, not through Markup's
+            # ``__new__`` (its ``__html__`` check is for objects that are not plain strings).
+            return str.__new__(self.__class__, str.__mod__(self, {key: escape(value) for key, value in values.items()}))
         return super().__mod__(values)
 
 
-def message_template(message: str) -> Markup:
+#: A character HTML escaping changes (markupsafe's escape: ``& < > " '``).
+_HTML_SPECIAL = re.compile(r"[&<>\"']").search
+
+
+class NamedText(str):
+    """A translated message whose placeholders are all ``%(name)s`` and whose text has no character HTML escaping
+    would change: ``message % {'name': value}`` fills it as plain text, which the template's autoescape escapes
+    once where it is output, giving the bytes Markup's ``%`` gives (each value escaped, the message's text as it
+    is) with no escaping and no Markup objects in the fill (the entrant list fills three messages a row). A value
+    with its own HTML (``__html__``, e.g. a Markup) is filled as Markup's ``%`` fills it, keeping that HTML.
+    Plain text: like any other value it must be output escaped (``{{ }}`` in an HTML template), never ``|safe``."""
+
+    __slots__ = ()
+
+    def __mod__(self, values: Any, /) -> Any:
+        if type(values) is dict:
+            for value in values.values():
+                if hasattr(value, "__html__"):
+                    break
+            else:
+                return str.__mod__(self, values)
+        return Markup(self) % values
+
+
+def message_template(message: str) -> Markup | NamedText:
     """The translation of a message with ``%(name)s`` placeholders, not yet filled in, for a row loop: once per
-    page ``{% set t_select = message_template('选择 %(name)s') %}``, then per row ``t_select % {'name': r.name}``,
-    which escapes the value as ``_('选择 %(name)s', name=r.name)`` does (Markup's ``%``) without Jinja's
-    gettext wrapper and its two context calls per row. For autoescaped (HTML) templates only; `make messages`
-    extracts it as a keyword."""
+    page ``{% set t_select = message_template('选择 %(name)s') %}``, then per row ``{{ t_select % {'name': r.name} }}``,
+    which outputs what ``_('选择 %(name)s', name=r.name)`` does (the value escaped) without Jinja's gettext wrapper
+    and its two context calls per row. For autoescaped (HTML) templates only; `make messages` extracts it as a
+    keyword. A ``NamedText`` when escaping cannot change the message's own text, else a ``NamedMessage``."""
     text = gettext(message)
-    return NamedMessage(text) if _NAMED_STRINGS_ONLY(text) else Markup(text)
+    if not _NAMED_STRINGS_ONLY(text):
+        return Markup(text)
+    return NamedMessage(text) if _HTML_SPECIAL(text) else NamedText(text)
 
 
 def init_app(app: Flask) -> None:

@@ -68,15 +68,26 @@ CSP = "; ".join([
 ])
 
 
+#: Added to every response that does not set its own, in this order.
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000")
+
+
 def init_app(app: Flask) -> None:
     @app.after_request
     def add_security_headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if app.config.get("SESSION_COOKIE_SECURE"):
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        # What ``headers.setdefault`` does for each, with one look at the response's headers instead of three
+        # scans of them per header (~190 calls on every request).
+        present = {key.lower() for key, _value in response.headers.to_wsgi_list()}
+        extra = (HSTS,) if app.config.get("SESSION_COOKIE_SECURE") else ()
+        for key, value in SECURITY_HEADERS + extra:
+            if key.lower() not in present:
+                response.headers.add(key, value)
         return response

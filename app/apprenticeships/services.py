@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.apprenticeships import rules, uploads
 from app.apprenticeships.models import (
@@ -370,14 +371,16 @@ class EnrollmentFilter:
         return {k: v for k, v in args.items() if v}
 
 
-def _enrollments_query(actor: User, flt: EnrollmentFilter, mentors: bool = True
-                       ) -> tuple[sa.Select[Any], list[sa.ColumnElement[bool]]]:
+def _enrollments_query(actor: User, flt: EnrollmentFilter) -> tuple[sa.Select[Any], list[sa.ColumnElement[bool]]]:
     # The four many-to-one rows come in the page's own query (one round trip, not five).
     stmt = sa.select(Enrollment).where(enrollment_scope(actor, Enrollment, MentorAssignment)).options(
         joinedload(Enrollment.person, innerjoin=True), joinedload(Enrollment.enterprise, innerjoin=True),
-        joinedload(Enrollment.institution, innerjoin=True), joinedload(Enrollment.occupation, innerjoin=True))
-    if mentors:
-        stmt = stmt.options(selectinload(Enrollment.mentors))
+        joinedload(Enrollment.institution, innerjoin=True), joinedload(Enrollment.occupation, innerjoin=True),
+        selectinload(Enrollment.mentors))
+    return stmt, _filters(flt)
+
+
+def _filters(flt: EnrollmentFilter) -> list[sa.ColumnElement[bool]]:
     filters: list[sa.ColumnElement[bool]] = []
     if flt.district is not None:
         filters.append(Enrollment.district == flt.district)
@@ -388,14 +391,49 @@ def _enrollments_query(actor: User, flt: EnrollmentFilter, mentors: bool = True
     if flt.q:
         people = sa.select(Person.id).where(Person.name >= flt.q, Person.name < flt.q + "\U0010ffff")
         filters.append(Enrollment.person_id.in_(people.scalar_subquery()))
-    return stmt, filters
+    return filters
 
 
-def list_enrollments(actor: User, flt: EnrollmentFilter, after: str | None, per_page: int) -> KeysetPage[Enrollment]:
-    """Enrollments in scope, newest first, a keyset page at a time (a constant number of queries)."""
+#: The list page's joined rows, each under an alias of its own: a name filter's subquery on ``people`` (and a
+#: scope's on ``mentor_assignments``) is then not correlated with the join.
+_APPRENTICE = aliased(Person, name="apprentice")
+_ENTERPRISE = aliased(Organisation, name="enterprise")
+_INSTITUTION = aliased(Organisation, name="institution")
+_OCCUPATION = aliased(Occupation, name="occupation")
+
+#: What the enrollment list shows, as plain result rows (the four many-to-one rows joined by primary key, only the
+#: columns shown): no ORM objects to make, track and fill for 50 enrollments, their apprentices, enterprises,
+#: institutions and occupations. The list's template (apprenticeships/index.html) unpacks each row in this order.
+LIST_PAGE_COLUMNS = (Enrollment.id, _APPRENTICE.name, _APPRENTICE.id_number_masked,
+                     _ENTERPRISE.name.label("enterprise_name"), Enrollment.district,
+                     _INSTITUTION.name.label("institution_name"), _OCCUPATION.name.label("occupation_name"),
+                     Enrollment.target_level, Enrollment.starts_on, Enrollment.ends_on, Enrollment.status)
+
+#: The list's columns and joins: the same for every page and every user (the scope and filters go in its WHERE).
+_LIST_PAGE = (sa.select(*LIST_PAGE_COLUMNS).select_from(Enrollment)
+              .join(_APPRENTICE, _APPRENTICE.id == Enrollment.person_id)
+              .join(_ENTERPRISE, _ENTERPRISE.id == Enrollment.enterprise_id)
+              .join(_INSTITUTION, _INSTITUTION.id == Enrollment.institution_id)
+              .join(_OCCUPATION, _OCCUPATION.code == Enrollment.occupation_code))
+
+
+def list_enrollments(actor: User, flt: EnrollmentFilter, after: str | None, per_page: int) -> KeysetPage[sa.Row[Any]]:
+    """Enrollments in scope, newest first, a keyset page at a time (a constant number of queries): rows of
+    ``LIST_PAGE_COLUMNS`` (id; the apprentice's name and masked ID; ``enterprise_name``, district,
+    ``institution_name``, ``occupation_name``, target level, start and end, status)."""
     require(actor, "apprenticeship.view")
-    stmt, filters = _enrollments_query(actor, flt, mentors=False)
-    return keyset_page(stmt, [(Enrollment.id, True)], after, per_page, filters)
+    stmt = _LIST_PAGE.where(enrollment_scope(actor, Enrollment, MentorAssignment))
+    return keyset_page(stmt, [(Enrollment.id, True)], after, per_page, _filters(flt), rows=True)
+
+
+@cache
+def _mentor_names_statement() -> sa.Select[Any]:
+    """The mentors of the enrollments bound as ``ids``: built once per process (an IN of fifty literals cost more
+    Python to build than to run)."""
+    return (sa.select(MentorAssignment.enrollment_id, MentorAssignment.kind, Person.name)
+            .join(Person, Person.id == MentorAssignment.mentor_id)
+            .where(MentorAssignment.enrollment_id.in_(sa.bindparam("ids", expanding=True)))
+            .order_by(MentorAssignment.enrollment_id, MentorAssignment.kind))
 
 
 def mentor_names(enrollment_ids: list[int]) -> dict[int, list[tuple[MentorKind, str]]]:
@@ -403,11 +441,7 @@ def mentor_names(enrollment_ids: list[int]) -> dict[int, list[tuple[MentorKind, 
     names, so it builds no Person objects for them)."""
     names: dict[int, list[tuple[MentorKind, str]]] = {i: [] for i in enrollment_ids}
     if enrollment_ids:
-        rows = db.session.execute(sa.select(MentorAssignment.enrollment_id, MentorAssignment.kind, Person.name)
-                                  .join(Person, Person.id == MentorAssignment.mentor_id)
-                                  .where(MentorAssignment.enrollment_id.in_(enrollment_ids))
-                                  .order_by(MentorAssignment.enrollment_id, MentorAssignment.kind))
-        for enrollment_id, kind, name in rows:
+        for enrollment_id, kind, name in db.session.execute(_mentor_names_statement(), {"ids": enrollment_ids}):
             names[enrollment_id].append((kind, name))
     return names
 

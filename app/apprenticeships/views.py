@@ -22,7 +22,7 @@ from app.apprenticeships.models import (
 )
 from app.auth.permissions import can, require
 from app.core import services as core_services
-from app.core.enums import District, SkillLevel
+from app.core.enums import District, SkillLevel, member_labels
 from app.core.types import utcnow
 from app.core.views import attempt, form_status, submit, today_in_shanghai
 from app.errors import DomainError
@@ -49,10 +49,9 @@ def index() -> Response:
     """The enrollment list (filtered in the URL), with status counts and, for the city, the plan's progress."""
     flt = _filter()
     page = services.list_enrollments(current_user, flt, request.args.get("after"), current_app.config["PAGE_SIZE"])
-    # Labels looked up once per page, not once per row and column (each lookup is a translation).
-    labels = {m: m.label for enum_cls in (District, EnrollmentStatus, SkillLevel, MentorKind) for m in enum_cls}
     return render("apprenticeships/index.html", block="enrollment_results", page=page, flt=flt, args=flt.as_args(),
-                  mentors=services.mentor_names([e.id for e in page.items]), labels=labels,
+                  mentors=services.mentor_names([row.id for row in page.items]),
+                  labels=member_labels(District, EnrollmentStatus, SkillLevel, MentorKind),
                   statuses=EnrollmentStatus, districts=District)
 
 

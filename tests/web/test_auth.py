@@ -81,6 +81,22 @@ def test_security_headers_and_csp_without_inline_script(app, web):
     assert "<script>" not in response.get_data(as_text=True)
 
 
+def test_a_response_keeps_a_security_header_it_sets_itself_and_gets_each_other_one_once(app):
+    from flask import Response
+
+    from app.security import CSP, SECURITY_HEADERS
+
+    hook = next(f for f in app.after_request_funcs[None] if getattr(f, "__name__", "") == "add_security_headers")
+    response = Response("x", headers={"x-frame-options": "SAMEORIGIN"})
+    with app.test_request_context("/"):
+        hook(response)
+        hook(response)  # a second pass adds nothing
+    assert response.headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert response.headers.getlist("Content-Security-Policy") == [CSP]
+    names = [key for key, _value in response.headers]
+    assert names[-5:] == [key for key, _value in SECURITY_HEADERS if key != "X-Frame-Options"]
+
+
 def test_forbidden_page_is_translated(app, ctx):
     org = factories.org(OrgKind.ENTERPRISE, District.PUDONG)
     factories.user(org, Role.ENTERPRISE_HR, username="hr")

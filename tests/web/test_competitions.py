@@ -284,6 +284,27 @@ def test_athlete_sees_own_registrations(app, ctx, login_as):
     assert reg.id
 
 
+def test_the_event_page_links_the_event_it_feeds_and_its_qualifiers_from_one_statement(app, ctx, login_as):
+    official = factories.municipal_official()
+    city = cf.competition(official.organisation, CompetitionLevel.MUNICIPAL, name="市赛")
+    top = cf.event(cf.competition(official.organisation, CompetitionLevel.NATIONAL, name="国赛"), name="国赛数控车")
+    mid = cf.event(city, name="市赛数控车", feeds_event_id=top.id, feeds_top_n=5)
+    lows = [cf.event(cf.competition(official.organisation, CompetitionLevel.DISTRICT, host=d, name=f"{d.label}赛"),
+                     name=f"{d.label}数控车", feeds_event_id=mid.id, feeds_top_n=n)
+            for d, n in ((District.XUHUI, 2), (District.PUDONG, 3))]
+    web = login_as(official)
+    with count_queries(app) as statements:
+        page = web.get(f"/competitions/events/{mid.id}").get_data(as_text=True)
+    assert f'晋级到：<a href="/competitions/events/{top.id}">国赛 · 国赛数控车</a>（前5名）' in page
+    assert (f'<li><a href="/competitions/events/{lows[0].id}">徐汇区赛 · 徐汇区数控车</a>（前2名）</li>'
+            f'<li><a href="/competitions/events/{lows[1].id}">浦东新区赛 · 浦东新区数控车</a>（前3名）</li>') in page
+    assert "晋级候选" in page
+    about_links = [s for s in statements if "events.feeds_event_id =" in s or "events.feeds_event_id IN" in s]
+    assert len(about_links) == 1
+    lone = web.get(f"/competitions/events/{top.id}").get_data(as_text=True)
+    assert "不向上一级晋级" in lone and "市赛 · 市赛数控车" in lone
+
+
 def test_registration_list_query_count_is_constant(app, ctx, login_as):
     official = factories.municipal_official()
     ev = cf.event()

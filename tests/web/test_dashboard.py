@@ -102,6 +102,7 @@ def test_squad_pipeline_counts_members_by_status(app, ctx, login_as):
     page = login_as(factories.municipal_official()).get("/supervision/?year=2026").get_data(as_text=True)
     row = cells(page, "squad-pipeline")[1]
     assert row[1].startswith("市集训队") and row[2:] == ["1", "1", "2", "0"]
+    assert f'<a href="/competitions/squads/{squad.id}">市集训队</a>' in page
     client = login_as(factories.municipal_official())
     with count_queries(app) as statements:
         page = client.get("/supervision/?year=2026&district=pudong").get_data(as_text=True)

@@ -40,8 +40,19 @@ def test_url_pattern_gives_the_url_url_for_gives(app):
         person = url_pattern("core.person_detail", "person_id")
         withdraw = url_pattern("competitions.withdraw", "registration_id")
         for n in (1, 42, 1_000_000):
-            assert person(n) == url_for("core.person_detail", person_id=n)
-            assert withdraw(n) == url_for("competitions.withdraw", registration_id=n)
+            assert person % n == url_for("core.person_detail", person_id=n)
+            assert withdraw % n == url_for("competitions.withdraw", registration_id=n)
+
+
+def test_url_pattern_keeps_the_percent_signs_of_an_encoded_url(app):
+    from flask import url_for
+
+    from app.templating import url_pattern
+
+    with app.test_request_context("/", base_url="http://localhost/app%20root"):
+        person = url_pattern("core.person_detail", "person_id", next="/people?q=王 5%")
+        expected = url_for("core.person_detail", person_id=7, next="/people?q=王 5%")
+        assert "%" in expected and person % 7 == expected
 
 
 def test_the_people_page_links_each_row_to_its_person(app, ctx, login_as):

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 import pytest
 from flask import Flask, url_for
 from flask_babel import force_locale
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
+from app import i18n
 from app.auth.permissions import can
 from app.core.enums import Role
 from app.core.labels import NAV
-from app.i18n import NamedMessage, message_template
+from app.i18n import NamedMessage, NamedText, message_template
 from app.templating import _nav, fixed_url, url_query
 
 
@@ -77,12 +80,33 @@ def test_a_named_message_fills_as_markup_does(message: str, value: object) -> No
     assert isinstance(named % {"name": value}, Markup)
 
 
-def test_a_message_with_other_placeholders_is_filled_by_markup(app: Flask) -> None:
+@pytest.mark.parametrize("value", ["王<i>", "A&B \"q\" 'r'", Markup("<b>kept</b>"), 5, 2.5, True, None, Role.OFFICIAL,
+                                   Markup("%(name)s"), "%(name)s 100%%"])
+@pytest.mark.parametrize("message", ["选择 %(name)s", "%(name)s 与 %(name)s，100%%", "无占位"])
+def test_a_named_text_filled_and_output_escaped_is_what_markup_fills(message: str, value: object) -> None:
+    expected = Markup(message) % {"name": value}
+    assert escape(NamedText(message) % {"name": value}) == expected
+
+
+def test_a_named_text_output_in_a_template_is_escaped_once(app: Flask) -> None:
+    source = "{{ t % {'name': n} }}|{{ t % {'name': m} }}"
+    with app.test_request_context("/"):
+        out = render(app, source, t=NamedText("确定让 %(name)s 退赛？"), n="A&<b>'\"", m=Markup("<b>m</b>"))
+    assert out == "确定让 A&amp;&lt;b&gt;&#39;&#34; 退赛？|确定让 <b>m</b> 退赛？"
+
+
+def test_a_message_template_is_a_named_text_only_where_escaping_cannot_change_its_text(app: Flask) -> None:
     with app.test_request_context("/"):
         counted = message_template("共 %(n)d 条")
-        assert not isinstance(counted, NamedMessage)
+        assert not isinstance(counted, NamedMessage | NamedText)
         assert counted % {"n": 3} == Markup("共 3 条")
-        assert isinstance(message_template("选择 %(name)s"), NamedMessage)
+        assert isinstance(message_template("选择 %(name)s"), NamedText)
+        with force_locale("en"):
+            assert isinstance(message_template("选择 %(name)s"), NamedText)
+    with app.test_request_context("/"), patch.object(i18n, "gettext", lambda m: "Remove %(name)s's entry?"):
+        quoted = message_template("确定让 %(name)s 退赛？")
+        assert isinstance(quoted, NamedMessage)
+        assert quoted % {"name": "<x>"} == Markup("Remove &lt;x&gt;'s entry?")
     assert NamedMessage("%s 号") % ("<x>",) == Markup("&lt;x&gt; 号")
 
 

@@ -75,3 +75,30 @@ def test_a_forced_locale_inside_a_request_gets_its_own_words(app, ctx):
         with force_locale("zh_CN"):
             assert Sex.MALE.label == "男"
             assert i18n.gettext("男") == "男"
+
+
+def test_member_labels_gives_each_members_label_in_the_current_locale(app, ctx):
+    from app.apprenticeships.models import EnrollmentStatus
+    from app.core.enums import District, member_labels
+
+    with app.test_request_context("/"):
+        with force_locale("en"):
+            english = member_labels(District, EnrollmentStatus, SkillLevel)
+            assert english == {m: m.label for cls in (District, EnrollmentStatus, SkillLevel) for m in cls}
+            assert english[District.PUDONG] == "Pudong New Area"
+            assert english[EnrollmentStatus.IN_TRAINING] == "In training"
+        with force_locale("zh_CN"):
+            assert member_labels(District, EnrollmentStatus, SkillLevel)[District.PUDONG] == "浦东新区"
+
+
+def test_member_labels_refuses_classes_whose_members_would_share_a_key(app, ctx):
+    from app.core.enums import LabelledEnum, member_labels
+
+    class Light(LabelledEnum):
+        ON = "on"
+
+    class Switch(LabelledEnum):
+        ON = "on"
+
+    with app.test_request_context("/"), pytest.raises(ValueError, match="shares members"):
+        member_labels(Light, Switch)

@@ -276,20 +276,56 @@ def update_event(actor: User, event: Event, data: EventData) -> Event:
 
 
 @cache
-def _event_by_id() -> sa.Select[tuple[Event]]:
-    """The event with its competition, the events it qualifies from and the one it feeds: built once (the id a
-    bound parameter) instead of on every event page (its loader options cost more Python than the statement)."""
-    return (sa.select(Event).where(Event.id == sa.bindparam("event_id"))
-            .options(selectinload(Event.qualifiers).joinedload(Event.competition),
-                     selectinload(Event.feeds).joinedload(Event.competition)))
+def _event_by_id(links: bool) -> sa.Select[tuple[Event]]:
+    """The event with its competition (its own joins) and, with ``links``, the events it qualifies from and the
+    one it feeds: built once (the id a bound parameter) instead of on every event page (its loader options cost
+    more Python than the statement)."""
+    stmt = sa.select(Event).where(Event.id == sa.bindparam("event_id"))
+    if not links:
+        return stmt
+    return stmt.options(selectinload(Event.qualifiers).joinedload(Event.competition),
+                        selectinload(Event.feeds).joinedload(Event.competition))
 
 
-def get_event(actor: User, event_id: int) -> Event:
-    event = db.session.scalar(_event_by_id(), {"event_id": event_id})
+def get_event(actor: User, event_id: int, *, links: bool = True) -> Event:
+    """The event, if the actor may see it. ``links=False`` leaves out the events it qualifies from and the one it
+    feeds, for a page that shows them as ``event_links`` (touching ``event.qualifiers`` or ``event.feeds`` would
+    then load them)."""
+    event = db.session.scalar(_event_by_id(links), {"event_id": event_id})
     if event is None:
         raise_not_found()
     require(actor, "competition.view", event)
     return event
+
+
+@dataclass(frozen=True)
+class EventLinks:
+    """The event an event feeds and the events that feed it (its qualifiers), each a row of ``id``, ``name``,
+    ``feeds_top_n`` and ``competition_name``: what the event page links to."""
+    feeds: sa.Row[Any] | None
+    qualifiers: list[sa.Row[Any]]
+
+
+@cache
+def _event_links_statement() -> sa.Select[Any]:
+    return (sa.select(Event.id, Event.name, Event.feeds_top_n, Competition.name.label("competition_name"),
+                      Event.feeds_event_id)
+            .join(Competition, Competition.id == Event.competition_id)
+            .where(sa.or_(Event.feeds_event_id == sa.bindparam("event_id"), Event.id == sa.bindparam("feeds_id")))
+            .order_by(Event.id))
+
+
+def event_links(event: Event) -> EventLinks:
+    """``EventLinks`` of ``event`` in one statement of plain rows (no Event objects with their competitions,
+    organisers and occupations for a line of links each); the qualifiers in id order."""
+    rows = db.session.execute(_event_links_statement(), {"event_id": event.id, "feeds_id": event.feeds_event_id})
+    feeds, qualifiers = None, []
+    for row in rows:
+        if row.id == event.feeds_event_id:
+            feeds = row
+        if row.feeds_event_id == event.id:
+            qualifiers.append(row)
+    return EventLinks(feeds, qualifiers)
 
 
 def upper_event_choices(competition: Competition) -> list[tuple[int, str]]:

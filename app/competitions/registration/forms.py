@@ -16,10 +16,6 @@ class RegisterForm(AppForm):
     team_name = StringField(_l("队名（团体赛项）"), validators=[Optional(), Length(max=100)])
 
 
-class DecisionForm(AppForm):
-    reason = StringField(_l("原因（退回或不通过时必填）"), validators=[Optional(), Length(max=300)])
-
-
 class RegistrationImportForm(AppForm):
     file = FileField(_l("Excel 文件（.xlsx）"), validators=[
         FileRequired(_l("请选择要上传的文件")), FileAllowed(["xlsx"], _l("只支持 .xlsx 文件"))])

@@ -15,13 +15,10 @@ from app.auth.permissions import STAFF_ROLES, can, require
 from app.competitions.blueprint import bp
 from app.competitions.events import services as event_services
 from app.competitions.registration import imports, rules, services
-from app.competitions.registration.forms import (
-    DecisionForm,
-    RegisterForm,
-    RegistrationImportForm,
-)
+from app.competitions.registration.forms import RegisterForm, RegistrationImportForm
 from app.competitions.registration.models import RegistrationStatus
 from app.core import clock
+from app.core.enums import SkillLevel, member_labels
 from app.core.models import Person
 from app.core.types import utcnow
 from app.core.views import attach_error, attempt, submit, try_write
@@ -31,6 +28,11 @@ from app.htmx import redirect_after_post, render
 
 def _tz() -> ZoneInfo:
     return ZoneInfo(current_app.config["TZ"])
+
+
+def _row_labels() -> dict[Any, str]:
+    """The entrant list's labels by member (a row's status and level; no level: blank), looked up per row."""
+    return {None: "", **member_labels(RegistrationStatus, SkillLevel)}
 
 
 def _registration_filter() -> services.RegistrationFilter:
@@ -44,14 +46,15 @@ def _registration_filter() -> services.RegistrationFilter:
 @login_required
 def event_detail(event_id: int) -> Response:
     """The event, its qualifier links, and its registrations (filtered in the URL)."""
-    event = event_services.get_event(current_user, event_id)
+    event = event_services.get_event(current_user, event_id, links=False)
     flt = _registration_filter()
     page = services.list_registrations(current_user, event, flt, request.args.get("after"),
                                        current_app.config["PAGE_SIZE"])
     window = rules.window_state(event.registration_opens_at, event.registration_closes_at, utcnow())
     return render("competitions/event_detail.html", block="registration_results", event=event, page=page, flt=flt,
                   args=flt.as_args(), statuses=RegistrationStatus, window=window,
-                  counts=services.status_counts(current_user, event), decision_form=DecisionForm(),
+                  links=event_services.event_links(event),
+                  counts=services.status_counts(current_user, event), labels=_row_labels(),
                   can_review=can(current_user, "competition.manage", event),
                   can_register=can(current_user, "registration.submit"))
 
@@ -149,7 +152,7 @@ def registration_template(event_id: int) -> Response:
 @login_required
 def decide(event_id: int) -> Response:
     """Approve, reject or send back the selected registrations (one row's buttons, or the bulk bar)."""
-    event = event_services.get_event(current_user, event_id)
+    event = event_services.get_event(current_user, event_id, links=False)
     ids = [int(v) for v in request.form.getlist("registration_id") if v.isdigit()]
     decision = request.form.get("decision", "")
     one = request.form.get("decide_one", "")  # a row's own button: "<id>:<decision>"
@@ -169,7 +172,8 @@ def _registration_rows(event, status: int) -> Response:
     window = rules.window_state(event.registration_opens_at, event.registration_closes_at, utcnow())
     return render("competitions/event_detail.html", block="registration_results", http_status=status, event=event,
                   page=page, flt=flt, args=flt.as_args(), statuses=RegistrationStatus, window=window,
-                  counts=services.status_counts(current_user, event), decision_form=DecisionForm(),
+                  links=event_services.event_links(event),
+                  counts=services.status_counts(current_user, event), labels=_row_labels(),
                   can_review=can(current_user, "competition.manage", event),
                   can_register=can(current_user, "registration.submit"))
 
