@@ -3,8 +3,10 @@
 Fills the bench database as `python -m bench` does, then for each page below: fetches it once through the
 app (it must answer 200 with its rows) while capturing the SQL it sent; serves the real app
 (``bench.serve:app``) and the same-SQL minimal app (``bench.floor_app:app``) each with gunicorn, 4 sync
-workers, on 127.0.0.1 only; drives each URL with wrk (Debian's ``wrk``: `make bench-throughput` installs it)
-for a bounded time, the app and its floor one after the other; and prints on stdout, per page::
+workers, on 127.0.0.1 only, with the interpreter settings of the production web unit
+(``deploy/jinengtong-web.service``: PYTHONOPTIMIZE, PYTHONNODEBUGRANGES); drives each URL with wrk (Debian's
+``wrk``: `make bench-throughput` installs it) for a bounded time, the app and its floor one after the other;
+and prints on stdout, per page::
 
     <name> req_s=<x> floor_req_s=<y> ratio=<r> p50_ms=<a> p95_ms=<b> floor_p50_ms=<c> floor_p95_ms=<d> target=<…>
 
@@ -170,6 +172,22 @@ def result_line(name: str, page: Load, floor: Load) -> str:
 
 # ---------------------------------------------------------------- the servers
 
+#: The production unit the web workers run under (its ``Environment=`` lines set the interpreter's options).
+WEB_UNIT = ROOT / "deploy" / "jinengtong-web.service"
+
+
+def interpreter_env(unit: Path = WEB_UNIT) -> dict[str, str]:
+    """The Python interpreter settings (``PYTHON…`` variables) the production web unit gives gunicorn: the bench
+    serves the app, and its floor alike, as production does (PYTHONOPTIMIZE and PYTHONNODEBUGRANGES: each worker's
+    memory, docs/deploy.md)."""
+    settings = {}
+    for line in unit.read_text().splitlines():
+        key, sep, value = line.removeprefix("Environment=").partition("=")
+        if line.startswith("Environment=") and sep and key.startswith("PYTHON"):
+            settings[key] = value
+    return settings
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind((HOST, 0))
@@ -185,8 +203,8 @@ def gunicorn(target: str, workers: int, env: dict[str, str], log_file: Path) -> 
     command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "bench" / "gunicorn_ready.py"),
                "-w", str(workers), "-k", "sync", "-b", f"{HOST}:{port}", "--log-level", "warning", target]
     with open(log_file, "wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env={**env, "BENCH_READY_DIR": str(ready)}, stdout=out,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=ROOT, env={**env, **interpreter_env(), "BENCH_READY_DIR": str(ready)},
+                                   stdout=out, stderr=subprocess.STDOUT)
     try:
         wait_until_serving(process, target, ready, workers, log_file)
         yield port, process.pid

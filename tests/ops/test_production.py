@@ -21,6 +21,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from bench.throughput import interpreter_env
+from tests.factories import valid_ric
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PASSWORD = "Huangpu-river-2026"
@@ -98,8 +101,10 @@ def test_gunicorn_with_four_workers_and_the_scheduler_serve_the_first_official(t
                                                "--password-stdin", stdin=f"{PASSWORD}\n")
     port = _free_port()
     logs = (tmp_path / "web.log").open("w"), (tmp_path / "scheduler.log").open("w")
+    # The workers run with the web unit's interpreter settings (no docstrings, asserts or column tables).
     web = subprocess.Popen([str(BIN / "gunicorn"), "-w", "4", "-b", f"127.0.0.1:{port}", "wsgi:app"],
-                           cwd=ROOT, env=env, stdout=logs[0], stderr=logs[0], start_new_session=True)
+                           cwd=ROOT, env={**env, **interpreter_env()}, stdout=logs[0], stderr=logs[0],
+                           start_new_session=True)
     scheduler = subprocess.Popen([str(BIN / "flask"), "scheduler", "run"], cwd=ROOT, env=env, stdout=logs[1],
                                  stderr=logs[1], start_new_session=True)
     try:
@@ -114,8 +119,21 @@ def test_gunicorn_with_four_workers_and_the_scheduler_serve_the_first_official(t
         for page, shows in (("/organisations", "上海市人力资源和社会保障局"), ("/users", "chen"), ("/people", "人员")):
             response = browser.open(f"{site}{page}", timeout=90)
             assert response.status == 200 and shows in response.read().decode(), page
+        # A person registered with an ID number and a phone (both encrypted), shown masked, then revealed.
+        id_number, phone = valid_ric(), "13912345678"
+        form_page = browser.open(f"{site}/people/new", timeout=90).read().decode()
+        token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', form_page)[1]
+        form = urllib.parse.urlencode({"csrf_token": token, "name": "王小明", "doc_type": "ric", "id_number": id_number,
+                                       "phone": phone, "employer_id": "", "birth_date": "", "sex": ""}).encode()
+        detail = browser.open(f"{site}/people/new", data=form, timeout=90)
+        shown = detail.read().decode()
+        assert re.search(r"/people/\d+$", detail.url) and "王小明" in shown and id_number not in shown, detail.url
+        assert phone not in shown and f"{phone[:3]}****{phone[-4:]}" in shown
+        reveal = urllib.parse.urlencode({"csrf_token": token}).encode()
+        assert id_number in browser.open(f"{detail.url}/reveal", data=reveal, timeout=90).read().decode()
         workers = subprocess.run(["pgrep", "-P", str(web.pid)], capture_output=True, text=True).stdout.split()
         assert len(workers) == 4
+        assert b"PYTHONOPTIMIZE=2" in Path(f"/proc/{workers[0]}/environ").read_bytes().split(b"\0")
         assert scheduler.poll() is None
     finally:
         for process in (web, scheduler):

@@ -77,3 +77,14 @@ def test_worker_memory_is_read_per_child_and_printed_as_rss_with_its_target_and_
     assert private == "worker_private_mb max=55.2 each=55.2,45.0 pss_max=60.0 pss_each=60.0,50.0"
     assert RESULT_LINE.match(rss) and RESULT_LINE.match(private)
     assert memory_lines([{"Rss": MEMORY_TARGET_MB, "Pss": 1.0, "Private": 1.0}], 1)[0].endswith("target=ok")
+
+
+def test_the_bench_serves_the_app_and_its_floor_with_the_production_units_interpreter_settings(tmp_path):
+    from bench.throughput import interpreter_env
+
+    # the real unit: workers without docstrings and asserts, and without column tables
+    assert interpreter_env() == {"PYTHONOPTIMIZE": "2", "PYTHONNODEBUGRANGES": "1"}
+    unit = tmp_path / "web.service"
+    unit.write_text("[Service]\nEnvironment=APP_ENV=production\n# Environment=PYTHONOPTIMIZE=1\n"
+                    "Environment=PYTHONHASHSEED=0\nExecStart=/x/gunicorn wsgi:app\n")
+    assert interpreter_env(unit) == {"PYTHONHASHSEED": "0"}
