@@ -19,4 +19,7 @@ make -s static
 # WeasyPrint (certificates) needs Pango and the Noto CJK fonts from Debian: `make pdf-deps` as root, or apt-get install
 # libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk.
 "$VENV/bin/pybabel" -q compile -d app/translations
+# The web workers run with -OO and write no bytecode (deploy/jinengtong-web.service): it is compiled here, once, for
+# that level (a worker that compiles and writes it at start holds ~3 MB more; docs/deploy.md, "Worker memory").
+PYTHONOPTIMIZE=2 "$VENV/bin/python" -m compileall -q -j 0 "$VENV/lib" app >/dev/null
 echo "installed: $("$VENV/bin/python" -c 'import sys; from importlib.metadata import version; print("Python", sys.version.split()[0], "Flask", version("flask"))'); next: the release step (docs/deploy.md)"

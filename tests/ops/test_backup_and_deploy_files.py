@@ -83,3 +83,15 @@ def test_migrations_are_the_release_step_and_never_part_of_a_web_start():
     assert "Type=oneshot" in release and "db upgrade" in release
     assert "db upgrade" in procfile["release"] and "db upgrade" not in procfile["web"]
     assert "gunicorn -w 4" in procfile["web"]
+
+
+def test_the_web_workers_run_with_the_bytecode_the_install_compiled_for_their_optimisation_level():
+    unit = (ROOT / "deploy" / "jinengtong-web.service").read_text()
+    install = (ROOT / "deploy" / "install.sh").read_text()
+    procfile = dict(line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines() if ":" in line)
+    for setting in ("PYTHONOPTIMIZE=2", "PYTHONNODEBUGRANGES=1", "PYTHONDONTWRITEBYTECODE=1"):
+        assert f"Environment={setting}" in unit and setting in procfile["web"]
+    assert 'PYTHONOPTIMIZE=2 "$VENV/bin/python" -m compileall' in install
+    # the release step and the scheduler keep their docstrings (the flask command's help texts)
+    for other in ("jinengtong-release.service", "jinengtong-scheduler.service"):
+        assert "PYTHONOPTIMIZE" not in (ROOT / "deploy" / other).read_text()

@@ -83,7 +83,7 @@ def test_the_bench_serves_the_app_and_its_floor_with_the_production_units_interp
     from bench.throughput import interpreter_env
 
     # the real unit: workers without docstrings and asserts, and without column tables
-    assert interpreter_env() == {"PYTHONOPTIMIZE": "2", "PYTHONNODEBUGRANGES": "1"}
+    assert interpreter_env() == {"PYTHONOPTIMIZE": "2", "PYTHONNODEBUGRANGES": "1", "PYTHONDONTWRITEBYTECODE": "1"}
     unit = tmp_path / "web.service"
     unit.write_text("[Service]\nEnvironment=APP_ENV=production\n# Environment=PYTHONOPTIMIZE=1\n"
                     "Environment=PYTHONHASHSEED=0\nExecStart=/x/gunicorn wsgi:app\n")
