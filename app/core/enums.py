@@ -49,15 +49,15 @@ def _member_labels(enum_cls: type[LabelledEnum], locale: LocaleKey) -> dict[Labe
     return {member: labels.get(member.value, member.value) for member in enum_cls}
 
 
-def member_labels(*enum_classes: type[LabelledEnum]) -> dict[LabelledEnum, str]:
+def member_labels(*enum_classes: type[LabelledEnum]) -> dict[LabelledEnum | None, str]:
     """Every member's label of ``enum_classes`` in the current locale, in one dict by member, for a page that
-    looks labels up per row (``labels[row.status]``): merged once per locale and set of classes, not per request.
-    Shared between requests: read it, never change it."""
+    looks labels up per row (``labels[row.status]``), and ``None`` (a value not recorded) as blank: merged once
+    per locale and set of classes, not per request. Shared between requests: read it, never change it."""
     return _merged_labels(enum_classes, locale_key())
 
 
 @cache
-def _merged_labels(enum_classes: tuple[type[LabelledEnum], ...], locale: LocaleKey) -> dict[LabelledEnum, str]:
+def _merged_labels(enum_classes: tuple[type[LabelledEnum], ...], locale: LocaleKey) -> dict[LabelledEnum | None, str]:
     merged: dict[LabelledEnum, str] = {}
     for enum_cls in enum_classes:
         labels = _member_labels(enum_cls, locale)
@@ -66,7 +66,9 @@ def _merged_labels(enum_classes: tuple[type[LabelledEnum], ...], locale: LocaleK
         if clash := merged.keys() & labels.keys():
             raise ValueError(f"{enum_cls.__name__} shares members with another class: {sorted(clash)}")
         merged.update(labels)
-    return merged
+    labelled: dict[LabelledEnum | None, str] = {None: ""}
+    labelled.update(merged.items())
+    return labelled
 
 
 class District(LabelledEnum):

@@ -222,10 +222,6 @@ def _id_search_limit(view: Callable[..., Response]) -> Callable[..., Response]:
     return checked
 
 
-#: A row's sex or level that is not recorded shows blank (the other labels: member_labels, per locale).
-_ROW_LABELS: dict[object, str] = {None: ""}
-
-
 @bp.get("/people")
 @login_required
 @_id_search_limit
@@ -233,7 +229,7 @@ def people() -> Response:
     flt = _people_filter()
     page = services.list_people(current_user, flt, request.args.get("after"), current_app.config["PAGE_SIZE"])
     return render("core/people.html", block="people_results", page=page, flt=flt, args=flt.as_args(),
-                  level_choices=SkillLevel.choices(), labels=_ROW_LABELS | member_labels(Sex, SkillLevel))
+                  level_choices=SkillLevel.choices(), labels=member_labels(Sex, SkillLevel))
 
 
 @bp.get("/people/export.xlsx")

@@ -84,7 +84,9 @@ def test_member_labels_gives_each_members_label_in_the_current_locale(app, ctx):
     with app.test_request_context("/"):
         with force_locale("en"):
             english = member_labels(District, EnrollmentStatus, SkillLevel)
-            assert english == {m: m.label for cls in (District, EnrollmentStatus, SkillLevel) for m in cls}
+            # every member's label, and a value not recorded (None) as blank
+            classes = (District, EnrollmentStatus, SkillLevel)
+            assert english == {None: "", **{m: m.label for cls in classes for m in cls}}
             assert english[District.PUDONG] == "Pudong New Area"
             assert english[EnrollmentStatus.IN_TRAINING] == "In training"
         with force_locale("zh_CN"):

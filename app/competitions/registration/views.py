@@ -30,11 +30,6 @@ def _tz() -> ZoneInfo:
     return ZoneInfo(current_app.config["TZ"])
 
 
-def _row_labels() -> dict[Any, str]:
-    """The entrant list's labels by member (a row's status and level; no level: blank), looked up per row."""
-    return {None: "", **member_labels(RegistrationStatus, SkillLevel)}
-
-
 def _registration_filter() -> services.RegistrationFilter:
     status = request.args.get("status", "")
     return services.RegistrationFilter(
@@ -54,7 +49,8 @@ def event_detail(event_id: int) -> Response:
     return render("competitions/event_detail.html", block="registration_results", event=event, page=page, flt=flt,
                   args=flt.as_args(), statuses=RegistrationStatus, window=window,
                   links=event_services.event_links(event),
-                  counts=services.status_counts(current_user, event), labels=_row_labels(),
+                  counts=services.status_counts(current_user, event),
+                  labels=member_labels(RegistrationStatus, SkillLevel),
                   can_review=can(current_user, "competition.manage", event),
                   can_register=can(current_user, "registration.submit"))
 
@@ -173,7 +169,8 @@ def _registration_rows(event, status: int) -> Response:
     return render("competitions/event_detail.html", block="registration_results", http_status=status, event=event,
                   page=page, flt=flt, args=flt.as_args(), statuses=RegistrationStatus, window=window,
                   links=event_services.event_links(event),
-                  counts=services.status_counts(current_user, event), labels=_row_labels(),
+                  counts=services.status_counts(current_user, event),
+                  labels=member_labels(RegistrationStatus, SkillLevel),
                   can_review=can(current_user, "competition.manage", event),
                   can_register=can(current_user, "registration.submit"))
 
