@@ -42,17 +42,7 @@ def _registration_filter() -> services.RegistrationFilter:
 def event_detail(event_id: int) -> Response:
     """The event, its qualifier links, and its registrations (filtered in the URL)."""
     event = event_services.get_event(current_user, event_id, links=False)
-    flt = _registration_filter()
-    page = services.list_registrations(current_user, event, flt, request.args.get("after"),
-                                       current_app.config["PAGE_SIZE"])
-    window = rules.window_state(event.registration_opens_at, event.registration_closes_at, utcnow())
-    return render("competitions/event_detail.html", block="registration_results", event=event, page=page, flt=flt,
-                  args=flt.as_args(), statuses=RegistrationStatus, window=window,
-                  links=event_services.event_links(event),
-                  counts=services.status_counts(current_user, event),
-                  labels=member_labels(RegistrationStatus, SkillLevel),
-                  can_review=can(current_user, "competition.manage", event),
-                  can_register=can(current_user, "registration.submit"))
+    return _registration_rows(event, 200, request.args.get("after"))
 
 
 @bp.route("/events/<int:event_id>/register", methods=["GET", "POST"])
@@ -162,9 +152,11 @@ def decide(event_id: int) -> Response:
     return _registration_rows(event, 200 if done else 422)
 
 
-def _registration_rows(event, status: int) -> Response:
+def _registration_rows(event, status: int, after: str | None = None) -> Response:
+    """The event page (or its registrations block, for htmx) with the registrations filtered in the URL, from the
+    keyset cursor ``after``."""
     flt = _registration_filter()
-    page = services.list_registrations(current_user, event, flt, None, current_app.config["PAGE_SIZE"])
+    page = services.list_registrations(current_user, event, flt, after, current_app.config["PAGE_SIZE"])
     window = rules.window_state(event.registration_opens_at, event.registration_closes_at, utcnow())
     return render("competitions/event_detail.html", block="registration_results", http_status=status, event=event,
                   page=page, flt=flt, args=flt.as_args(), statuses=RegistrationStatus, window=window,
