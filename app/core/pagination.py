@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -54,6 +54,7 @@ def keyset_page(
     filters: Sequence[sa.ColumnElement[bool]] = (),
     *,
     rows: bool = False,
+    then: Callable[[sa.Subquery], sa.Select[Any]] | None = None,
 ) -> KeysetPage[Any]:
     """Run ``stmt`` ordered by ``order`` ((column, descending) pairs, the last one unique), one page deep.
 
@@ -62,12 +63,21 @@ def keyset_page(
     first usable bound it meets, so a deep page then starts at the cursor, not at the top of the range.
     With ``rows`` the page's items are the statement's result rows (a select of columns, each sort column
     among them under its own key), not ORM objects.
+
+    With ``then`` (a "deferred join"), ``stmt`` selects only what finds and orders the page (the sort columns,
+    which an index can cover) and ``then(page)`` the page's rows from that subquery of at most ``per_page + 1``
+    keys: the wide rows and their joins are read for the page alone, not for every row the filters match
+    before the sort. It is ordered again by the subquery's sort columns.
     """
     after = decode_cursor(cursor, len(order))
     if after is not None:
         stmt = stmt.where(_after(order, after))
     stmt = stmt.where(*filters).order_by(*[col.desc() if desc else col.asc() for col, desc in order])
     stmt = stmt.limit(per_page + 1)
+    if then is not None:
+        page = stmt.subquery("page")
+        stmt = then(page).order_by(*[page.c[str(col.key)].desc() if desc else page.c[str(col.key)].asc()
+                                     for col, desc in order])
     items: list[Any] = list(db.session.execute(stmt).all()) if rows else list(db.session.scalars(stmt).unique())
     more = len(items) > per_page
     items = items[:per_page]

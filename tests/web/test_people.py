@@ -122,6 +122,65 @@ def test_keyset_pages_walk_the_whole_list_without_repeats(app, ctx, login_as):
         app.config["PAGE_SIZE"] = 50
 
 
+def _walk_pages(web, url: str) -> list[tuple[int, str, str]]:
+    """Every row of a people list followed through its "next" links: (person id, name, employer shown)."""
+    rows = []
+    while url:
+        html = web.get(url).get_data(as_text=True)
+        for chunk in html.split('<tr id="person-')[1:]:
+            cells = chunk.split("</tr>")[0].split("<td")
+            rows.append((int(chunk.split('"')[0]), cells[1].split(">")[2].split("<")[0],
+                         cells[6].split(">", 1)[1].split("<")[0]))
+        marker = 'rel="next" href="'
+        url = html.split(marker)[1].split('"')[0].replace("&amp;", "&") if marker in html else ""
+    return rows
+
+
+def test_employer_filter_pages_through_every_matching_employer_in_the_list_order(app, ctx, login_as):
+    """The employer filter finds the page from its sort keys first and reads the rows after (a deferred join):
+    the pages still walk every employee of every matching employer once, in the list's order, each row with its
+    own employer's name."""
+    app.config["PAGE_SIZE"] = 4
+    try:
+        brand = [factories.org(OrgKind.ENTERPRISE, District.PUDONG, name=name)
+                 for name in ("申港精密", "申港物流", "申港电子")]
+        other = factories.org(OrgKind.ENTERPRISE, District.PUDONG, name="东浦汽车")
+        made = []
+        for i in range(14):
+            employer = other if i % 4 == 3 else brand[i % 3]
+            level = SkillLevel.LEVEL_2 if i % 3 else SkillLevel.LEVEL_3
+            person = factories.person(name=f"{'王李'[i % 2]}{i:02d}", employer=employer, level=level,
+                                      id_number=factories.valid_ric(birth=date(1990, 1, i + 1)))
+            made.append((person.id, person.name, employer.name, level))
+        web = login_as(factories.municipal_official())
+        in_brand = [m for m in made if m[2].startswith("申港")]
+
+        assert _walk_pages(web, "/people?employer=申港") == [m[:3] for m in sorted(in_brand, reverse=True)]
+        wang = sorted((m for m in in_brand if m[1].startswith("王")), key=lambda m: (m[1], m[0]))
+        assert _walk_pages(web, "/people?employer=申港&q=王") == [m[:3] for m in wang]
+        level2 = [m[:3] for m in sorted(in_brand, reverse=True) if m[3] is SkillLevel.LEVEL_2]
+        assert _walk_pages(web, "/people?employer=申港&level=level2") == level2
+        assert len(level2) > 4  # more than one page
+    finally:
+        app.config["PAGE_SIZE"] = 50
+
+
+def test_employer_filter_reads_whole_rows_and_employers_for_the_page_only(app, ctx, login_as):
+    """An employer prefix can match employers with many people: the statement picks the page from the sort keys
+    alone (which the (employer_id, id) and (employer_id, name, id) indexes cover) in a LIMITed subquery, and only
+    outside it reads the people's other columns and joins their employer."""
+    acme = factories.org(OrgKind.ENTERPRISE, District.PUDONG, name="申港精密")
+    factories.person(name="王小明", employer=acme)
+    web = login_as(factories.municipal_official())
+    for url in ("/people?employer=申港", "/people?employer=申港&q=王", "/people?employer=申港&level=level2"):
+        with count_queries(app) as statements:
+            assert web.get(url).status_code == 200
+        [listing] = [s for s in statements if "id_number_masked" in s]
+        inner = listing.split("JOIN (", 1)[1].split(") AS page", 1)[0]
+        assert "LIMIT" in inner and "id_number_masked" not in inner and "employer" not in inner.split("WHERE")[0]
+        assert "AS employer" in listing.split(") AS page", 1)[1]
+
+
 def test_people_list_query_count_does_not_grow_with_rows(app, ctx, login_as):
     employers = [factories.org() for _ in range(3)]
     factories.person(employer=employers[0])
