@@ -380,10 +380,13 @@ def _whole_number_hashes(q: str) -> list[str]:
     return hashes
 
 
+#: The list's rows: the people with their employer's name.
+_LIST_PAGE = sa.select(*LIST_PAGE_COLUMNS).outerjoin(_EMPLOYER, Person.employer_id == _EMPLOYER.id)
+
+
 def _list_page_rows(page: sa.Subquery) -> sa.Select[Any]:
-    """The list's rows of the people whose keys ``page`` holds, with their employer's name."""
-    return (sa.select(*LIST_PAGE_COLUMNS).select_from(Person).join(page, Person.id == page.c.id)
-            .outerjoin(_EMPLOYER, Person.employer_id == _EMPLOYER.id))
+    """The list's rows of the people whose keys ``page`` holds."""
+    return _LIST_PAGE.join(page, Person.id == page.c.id)
 
 
 def list_people(actor: User, flt: PeopleFilter, after: str | None, per_page: int) -> KeysetPage[sa.Row[Any]]:
@@ -399,8 +402,7 @@ def list_people(actor: User, flt: PeopleFilter, after: str | None, per_page: int
         keys, filters, order = _people_query(actor, flt, sa.select(Person.id))
         keys = keys.with_only_columns(*dict.fromkeys(col for col, _ in order))
         return keyset_page(keys, order, after, per_page, filters, rows=True, then=_list_page_rows)
-    stmt, filters, order = _people_query(actor, flt, sa.select(*LIST_PAGE_COLUMNS).outerjoin(
-        _EMPLOYER, Person.employer_id == _EMPLOYER.id))
+    stmt, filters, order = _people_query(actor, flt, _LIST_PAGE)
     return keyset_page(stmt, order, after, per_page, filters, rows=True)
 
 
